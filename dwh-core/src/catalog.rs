@@ -1,0 +1,144 @@
+//! A warehouse schema: the set of tables a pipeline builds, in load order.
+
+use std::fmt;
+
+use crate::schema::{Fill, Table, TableKind};
+
+/// The tables of one warehouse.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    tables: Vec<&'static Table>,
+}
+
+/// A mistake in how the tables of a schema fit together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    pub table: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table `{}`: {}", self.table, self.message)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+impl Schema {
+    /// A schema of `tables`, ordered so that every table comes after the
+    /// tables it is loaded from, looks up or references.
+    pub fn new(tables: impl IntoIterator<Item = &'static Table>) -> Result<Schema, SchemaError> {
+        let mut pending: Vec<&'static Table> = Vec::new();
+        for table in tables {
+            if pending.iter().any(|t| t.name == table.name) {
+                return Err(SchemaError {
+                    table: table.name,
+                    message: "is declared twice".into(),
+                });
+            }
+            pending.push(table);
+        }
+        let mut ordered: Vec<&'static Table> = Vec::with_capacity(pending.len());
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|t| {
+                t.depends_on()
+                    .iter()
+                    .all(|d| d.name == t.name || ordered.iter().any(|o| o.name == d.name))
+            });
+            match ready {
+                Some(i) => ordered.push(pending.remove(i)),
+                None => {
+                    let table = pending[0];
+                    let missing: Vec<&str> = table
+                        .depends_on()
+                        .iter()
+                        .filter(|d| !ordered.iter().any(|o| o.name == d.name))
+                        .map(|d| d.name)
+                        .collect();
+                    return Err(SchemaError {
+                        table: table.name,
+                        message: format!(
+                            "depends on {} which the schema does not include (or a cycle)",
+                            missing.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        let schema = Schema { tables: ordered };
+        schema.validate()?;
+        Ok(schema)
+    }
+
+    /// Every table, in load order.
+    pub fn tables(&self) -> &[&'static Table] {
+        &self.tables
+    }
+
+    pub fn table(&self, name: &str) -> Option<&'static Table> {
+        self.tables.iter().copied().find(|t| t.name == name)
+    }
+
+    pub fn of_kind(&self, kind: TableKind) -> impl Iterator<Item = &'static Table> + '_ {
+        self.tables.iter().copied().filter(move |t| t.kind == kind)
+    }
+
+    /// Dimensions, then facts, each in dependency order.
+    pub fn transform_order(&self) -> impl Iterator<Item = &'static Table> + '_ {
+        self.of_kind(TableKind::Dimension)
+            .chain(self.of_kind(TableKind::Fact))
+    }
+
+    /// Checks what the derives cannot see from one struct: references
+    /// target a single-column key whose type matches.
+    fn validate(&self) -> Result<(), SchemaError> {
+        for table in &self.tables {
+            for column in table.columns {
+                let Some(target) = column.references else {
+                    continue;
+                };
+                let [key] = target.primary_key else {
+                    return Err(SchemaError {
+                        table: table.name,
+                        message: format!(
+                            "column `{}` references `{}`, whose primary key is not one column",
+                            column.name, target.name
+                        ),
+                    });
+                };
+                let key_type = target.column(key).map(|c| c.ty);
+                if key_type != Some(column.ty) {
+                    return Err(SchemaError {
+                        table: table.name,
+                        message: format!(
+                            "column `{}` ({}) references `{}.{key}` of another type",
+                            column.name, column.ty, target.name
+                        ),
+                    });
+                }
+            }
+            if let Some(load) = &table.load {
+                if load.source.kind != TableKind::Staging {
+                    return Err(SchemaError {
+                        table: table.name,
+                        message: format!(
+                            "its source `{}` is not a staging table",
+                            load.source.name
+                        ),
+                    });
+                }
+            }
+            for column in table.columns {
+                if column.fill == Fill::None && !column.identity && table.kind != TableKind::Staging
+                {
+                    return Err(SchemaError {
+                        table: table.name,
+                        message: format!("column `{}` has no source", column.name),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

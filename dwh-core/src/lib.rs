@@ -1,0 +1,21 @@
+//! dwh: typed star-schema data warehouses for Amazon Redshift.
+//!
+//! Declare staging, dimension and fact tables as structs with
+//! `#[derive(StagingTable)]`, `#[derive(DimTable)]` and `#[derive(FactTable)]`;
+//! dwh renders their Redshift (or local PostgreSQL) DDL, COPY and load SQL,
+//! and reads query results into structs with `#[derive(Row)]`.
+
+pub mod catalog;
+pub mod row;
+pub mod schema;
+pub mod sql;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use catalog::Schema;
+pub use row::{FromRow, RowError};
+pub use schema::{AnyTable, DimTable, FactTable, StagingTable};
+
+pub use dwh_derive::{DimTable, FactTable, Row, StagingTable};

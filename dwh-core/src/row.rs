@@ -1,0 +1,67 @@
+//! Typed row readers: `#[derive(Row)]` implements [`FromRow`], which decodes
+//! a `tokio_postgres::Row` by column name.
+
+use tokio_postgres::types::FromSql;
+use tokio_postgres::Row;
+
+/// A value decoded from one result row.
+pub trait FromRow: Sized {
+    /// The columns read, by name, in field order.
+    const COLUMNS: &'static [&'static str];
+
+    fn from_row(row: &Row) -> Result<Self, RowError>;
+}
+
+/// A result column that does not fit the Rust field reading it.
+#[derive(Debug, thiserror::Error)]
+pub enum RowError {
+    #[error("the query returned no column `{column}` for field of type `{rust_type}`; it returned: {available}")]
+    MissingColumn {
+        column: String,
+        rust_type: &'static str,
+        available: String,
+    },
+    #[error(
+        "column `{column}` is SQL {sql_type}, which does not decode into Rust `{rust_type}`{hint}"
+    )]
+    WrongType {
+        column: String,
+        sql_type: String,
+        rust_type: &'static str,
+        hint: &'static str,
+    },
+}
+
+pub(crate) fn get_column<'a, T: FromSql<'a>>(row: &'a Row, name: &str) -> Result<T, RowError> {
+    let rust_type = std::any::type_name::<T>();
+    let Some(index) = row.columns().iter().position(|c| c.name() == name) else {
+        let available = row
+            .columns()
+            .iter()
+            .map(|c| format!("`{}`", c.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(RowError::MissingColumn {
+            column: name.to_owned(),
+            rust_type,
+            available,
+        });
+    };
+    row.try_get(index).map_err(|_| {
+        let sql_type = row.columns()[index].type_().name().to_owned();
+        let is_null = row
+            .try_get::<_, Option<T>>(index)
+            .map(|v| v.is_none())
+            .unwrap_or(false);
+        RowError::WrongType {
+            column: name.to_owned(),
+            sql_type,
+            rust_type,
+            hint: if is_null {
+                " (the value is NULL: make the field an Option)"
+            } else {
+                ""
+            },
+        }
+    })
+}

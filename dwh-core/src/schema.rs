@@ -1,0 +1,327 @@
+//! The schema model: plain `&'static` descriptions of tables that the derive
+//! macros emit as constants. Nothing here knows SQL text; `crate::sql` renders it.
+
+use std::fmt;
+
+/// The role a table plays in the warehouse, which decides how it is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    /// Loaded raw from JSON sources (COPY on Redshift, binary COPY locally).
+    Staging,
+    /// A de-duplicated dimension, filled from staging.
+    Dimension,
+    /// A fact table, filled from staging with lookups.
+    Fact,
+}
+
+/// Redshift DISTSTYLE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistStyle {
+    Auto,
+    Even,
+    All,
+    Key,
+}
+
+/// COMPOUND or INTERLEAVED sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortStyle {
+    Compound,
+    Interleaved,
+}
+
+/// A Redshift SORTKEY: its style and columns, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub style: SortStyle,
+    pub columns: &'static [&'static str],
+}
+
+/// The SQL type of a column, shared by both dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlType {
+    SmallInt,
+    Integer,
+    BigInt,
+    Real,
+    Double,
+    Boolean,
+    /// VARCHAR with a length in bytes (Redshift counts bytes, not characters).
+    Varchar(u32),
+    Date,
+    Timestamp,
+    TimestampTz,
+    Numeric {
+        precision: u8,
+        scale: u8,
+    },
+}
+
+impl SqlType {
+    /// Redshift's longest VARCHAR, `VARCHAR(MAX)`.
+    pub const VARCHAR_MAX: u32 = 65535;
+
+    pub const fn is_integer(self) -> bool {
+        matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
+    }
+
+    pub const fn is_varchar(self) -> bool {
+        matches!(self, SqlType::Varchar(_))
+    }
+
+    pub const fn is_temporal(self) -> bool {
+        matches!(
+            self,
+            SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz
+        )
+    }
+}
+
+impl fmt::Display for SqlType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SqlType::SmallInt => f.write_str("SMALLINT"),
+            SqlType::Integer => f.write_str("INTEGER"),
+            SqlType::BigInt => f.write_str("BIGINT"),
+            SqlType::Real => f.write_str("REAL"),
+            SqlType::Double => f.write_str("DOUBLE PRECISION"),
+            SqlType::Boolean => f.write_str("BOOLEAN"),
+            SqlType::Varchar(len) => write!(f, "VARCHAR({len})"),
+            SqlType::Date => f.write_str("DATE"),
+            SqlType::Timestamp => f.write_str("TIMESTAMP"),
+            SqlType::TimestampTz => f.write_str("TIMESTAMPTZ"),
+            SqlType::Numeric { precision, scale } => write!(f, "NUMERIC({precision},{scale})"),
+        }
+    }
+}
+
+/// Redshift column compression encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encode {
+    Raw,
+    Az64,
+    Bytedict,
+    Delta,
+    Delta32k,
+    Lzo,
+    Mostly8,
+    Mostly16,
+    Mostly32,
+    Runlength,
+    Text255,
+    Text32k,
+    Zstd,
+}
+
+impl Encode {
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Encode::Raw => "RAW",
+            Encode::Az64 => "AZ64",
+            Encode::Bytedict => "BYTEDICT",
+            Encode::Delta => "DELTA",
+            Encode::Delta32k => "DELTA32K",
+            Encode::Lzo => "LZO",
+            Encode::Mostly8 => "MOSTLY8",
+            Encode::Mostly16 => "MOSTLY16",
+            Encode::Mostly32 => "MOSTLY32",
+            Encode::Runlength => "RUNLENGTH",
+            Encode::Text255 => "TEXT255",
+            Encode::Text32k => "TEXT32K",
+            Encode::Zstd => "ZSTD",
+        }
+    }
+
+    /// Whether Redshift accepts this encoding on a column of `ty`
+    /// (the table "Compression encodings" in the Redshift developer guide).
+    pub const fn suits(self, ty: SqlType) -> bool {
+        use SqlType::*;
+        match self {
+            Encode::Raw | Encode::Zstd | Encode::Runlength => true,
+            Encode::Bytedict => !matches!(ty, Boolean),
+            Encode::Lzo => !matches!(ty, Boolean | Real | Double),
+            Encode::Az64 => matches!(
+                ty,
+                SmallInt | Integer | BigInt | Numeric { .. } | Date | Timestamp | TimestampTz
+            ),
+            Encode::Delta => matches!(
+                ty,
+                SmallInt | Integer | BigInt | Numeric { .. } | Date | Timestamp | TimestampTz
+            ),
+            Encode::Delta32k => matches!(
+                ty,
+                Integer | BigInt | Numeric { .. } | Date | Timestamp | TimestampTz
+            ),
+            Encode::Mostly8 => matches!(ty, SmallInt | Integer | BigInt | Numeric { .. }),
+            Encode::Mostly16 => matches!(ty, Integer | BigInt | Numeric { .. }),
+            Encode::Mostly32 => matches!(ty, BigInt | Numeric { .. }),
+            Encode::Text255 | Encode::Text32k => matches!(ty, Varchar(_)),
+        }
+    }
+}
+
+/// How a JSON source value is read into a staging column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonField {
+    /// The key in each source object (jsonpath `$['key']`).
+    pub key: &'static str,
+    /// The value is epoch milliseconds to load into a TIMESTAMP
+    /// (Redshift COPY `TIMEFORMAT 'epochmillisecs'`).
+    pub epoch_millis: bool,
+}
+
+/// Where a dimension or fact column gets its value during the transform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// Not filled from staging (IDENTITY columns, staging tables).
+    None,
+    /// A column of the source table (`src`) or of a lookup (`alias.column`).
+    Column(&'static str),
+    /// An SQL expression over the source and lookups, for computed columns.
+    Expr(&'static str),
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// SQL column name.
+    pub name: &'static str,
+    /// The Rust field it was declared as, for error messages.
+    pub field: &'static str,
+    pub ty: SqlType,
+    pub nullable: bool,
+    pub encode: Option<Encode>,
+    /// An IDENTITY surrogate key, generated by the database.
+    pub identity: bool,
+    /// Staging only: the JSON key this column is read from.
+    pub json: Option<JsonField>,
+    /// Dimensions and facts: how the transform fills the column.
+    pub fill: Fill,
+    /// Facts: the dimension this column refers to (an informational FK).
+    pub references: Option<&'static Table>,
+}
+
+impl Column {
+    /// A plain column; the other properties are set with struct update syntax.
+    pub const fn new(name: &'static str, ty: SqlType) -> Column {
+        Column {
+            name,
+            field: name,
+            ty,
+            nullable: true,
+            encode: None,
+            identity: false,
+            json: None,
+            fill: Fill::None,
+            references: None,
+        }
+    }
+}
+
+/// A LEFT JOIN a fact uses to look values up, e.g. songs by title, artist
+/// and duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookup {
+    pub table: &'static Table,
+    /// The alias the lookup is joined as; fill columns name it as `alias.column`.
+    pub alias: &'static str,
+    /// Equalities `alias.column = source expression`.
+    pub on: &'static [(&'static str, &'static str)],
+}
+
+/// How a dimension or fact is filled from a staging table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// The staging table, joined as `src`.
+    pub source: &'static Table,
+    /// An SQL condition on the source rows, e.g. `src.page = 'NextSong'`.
+    pub filter: Option<&'static str>,
+    /// The de-duplication order: of several source rows with the same
+    /// natural key, the one with the greatest value of this expression wins.
+    pub latest_by: Option<&'static str>,
+    pub lookups: &'static [Lookup],
+}
+
+/// A table description, as the derives emit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    pub name: &'static str,
+    /// The Rust type it was declared as.
+    pub rust_name: &'static str,
+    pub kind: TableKind,
+    pub columns: &'static [Column],
+    pub dist_style: DistStyle,
+    pub dist_key: Option<&'static str>,
+    pub sort_key: Option<SortKey>,
+    /// Columns of the natural key: one row per key after a load.
+    pub natural_key: &'static [&'static str],
+    /// Columns of the (informational on Redshift) primary key.
+    pub primary_key: &'static [&'static str],
+    pub load: Option<Load>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Columns a load writes: every column but IDENTITY ones.
+    pub fn loaded_columns(&self) -> impl Iterator<Item = &'static Column> {
+        self.columns.iter().filter(|c| !c.identity)
+    }
+
+    /// Whether any column reads epoch milliseconds into a timestamp.
+    pub fn has_epoch_millis(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|c| c.json.is_some_and(|j| j.epoch_millis))
+    }
+
+    /// Tables this one must be loaded after: its source, lookups and references.
+    pub fn depends_on(&self) -> Vec<&'static Table> {
+        let mut deps: Vec<&'static Table> = Vec::new();
+        let mut push = |t: &'static Table| {
+            if !deps.iter().any(|d| d.name == t.name) {
+                deps.push(t);
+            }
+        };
+        if let Some(load) = &self.load {
+            push(load.source);
+            load.lookups.iter().for_each(|l| push(l.table));
+        }
+        self.columns
+            .iter()
+            .filter_map(|c| c.references)
+            .for_each(&mut push);
+        deps
+    }
+}
+
+/// Implemented by `#[derive(StagingTable)]`.
+pub trait StagingTable {
+    const TABLE: Table;
+}
+
+/// Implemented by `#[derive(DimTable)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dimension table",
+    label = "`references` must name a type with `#[derive(DimTable)]`",
+    note = "add `#[derive(DimTable)]` to `{Self}`, or reference a dimension instead"
+)]
+pub trait DimTable {
+    const TABLE: Table;
+}
+
+/// Implemented by `#[derive(FactTable)]`.
+pub trait FactTable {
+    const TABLE: Table;
+}
+
+/// Any table the source of a load or a lookup may name.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dwh table",
+    label = "expected a type with `#[derive(StagingTable)]`, `#[derive(DimTable)]` or `#[derive(FactTable)]`"
+)]
+pub trait AnyTable {
+    const TABLE: Table;
+}

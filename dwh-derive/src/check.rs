@@ -1,0 +1,618 @@
+//! Turns the parsed input into a [`TableModel`], checking every rule that
+//! can be checked at compile time. Each rule is a small function that records
+//! its errors in the context; none stops the others.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr};
+
+use crate::attr::{self, ContainerAttrs, FieldAttrs, VarcharLen};
+use crate::ctxt::Ctxt;
+use crate::model::{
+    ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, LoadModel,
+    LookupModel, SortStyle, TableModel,
+};
+use crate::names::{identifier_problem, snake_case, suggestion};
+use crate::types::{classify, option_inner, TypeClass};
+
+/// Redshift allows at most 8 columns in an INTERLEAVED SORTKEY.
+const MAX_INTERLEAVED_COLUMNS: usize = 8;
+const VARCHAR_MAX: u64 = 65535;
+/// The alias of the load source in generated SQL.
+const SOURCE_ALIAS: &str = "src";
+
+/// A field with its parsed attributes.
+struct FieldAst<'a> {
+    field: &'a Field,
+    ident: &'a Ident,
+    name: String,
+    inner_ty: &'a syn::Type,
+    nullable: bool,
+    class: Option<TypeClass>,
+    attrs: FieldAttrs,
+}
+
+pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableModel> {
+    let fields = named_fields(cx, input, derive)?;
+    check_no_generics(cx, input, derive);
+    let container = attr::parse_container(cx, &input.attrs, derive);
+    let fields: Vec<FieldAst> = fields.iter().map(|f| field_ast(cx, f, derive)).collect();
+
+    let name = table_name(cx, input, &container);
+    for f in &fields {
+        check_name(
+            cx,
+            &f.name,
+            f.attrs.column.as_ref().map(|l| l.span()),
+            f.ident.span(),
+        );
+        check_varchar(cx, f, derive);
+        check_encode(cx, f);
+        check_identity(cx, f);
+        check_epoch_millis(cx, f);
+        check_fill_exclusive(cx, f);
+        check_natural_key_field(cx, f);
+    }
+    check_duplicate_columns(cx, &fields);
+    let dist_key = dist_key(cx, &container, &fields);
+    let dist_style = dist_style(cx, &container, dist_key.as_ref());
+    let sort_key = sort_key(cx, &container, &fields);
+    let load = load(cx, input, &container, derive);
+    let natural_key: Vec<String> = fields
+        .iter()
+        .filter(|f| f.attrs.natural_key.is_some())
+        .map(|f| f.name.clone())
+        .collect();
+    check_natural_key_present(cx, input, derive, &natural_key);
+    check_latest_by(cx, &container, &natural_key);
+    let primary_key = primary_key(&fields, &natural_key);
+    let mut requirements = Vec::new();
+    let columns = fields
+        .iter()
+        .map(|f| column_model(cx, f, derive, load.as_ref(), &mut requirements))
+        .collect();
+    if let Some(load) = &load {
+        lookup_requirements(load, &mut requirements);
+    }
+
+    Some(TableModel {
+        ident: input.ident.clone(),
+        derive,
+        name,
+        dist_style,
+        dist_key: dist_key.map(|(name, _)| name),
+        sort_key,
+        natural_key,
+        primary_key,
+        columns,
+        load,
+        requirements,
+    })
+}
+
+fn named_fields<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Vec<&'a Field>> {
+    match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => Some(named.named.iter().collect()),
+            _ => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    format!(
+                        "`{}` needs a struct with named fields, one per column",
+                        derive.name()
+                    ),
+                );
+                None
+            }
+        },
+        _ => {
+            cx.error_spanned_by(
+                &input.ident,
+                format!("`{}` can only be derived for a struct", derive.name()),
+            );
+            None
+        }
+    }
+}
+
+fn check_no_generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
+    if derive.is_table() && !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            "a table struct cannot be generic: its columns must be known at compile time",
+        );
+    }
+}
+
+fn field_ast<'a>(cx: &Ctxt, field: &'a Field, derive: Derive) -> FieldAst<'a> {
+    let ident = field.ident.as_ref().expect("named fields have idents");
+    let attrs = attr::parse_field(cx, &field.attrs, derive);
+    let (inner_ty, nullable) = match option_inner(&field.ty) {
+        Some(inner) => (inner, true),
+        None => (&field.ty, false),
+    };
+    let name = attrs
+        .column
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
+    FieldAst {
+        field,
+        ident,
+        name,
+        inner_ty,
+        nullable,
+        class: classify(inner_ty),
+        attrs,
+    }
+}
+
+fn check_name(cx: &Ctxt, name: &str, literal: Option<Span>, fallback: Span) {
+    if let Some(problem) = identifier_problem(name) {
+        cx.syn_error(syn::Error::new(literal.unwrap_or(fallback), problem));
+    }
+}
+
+fn table_name(cx: &Ctxt, input: &DeriveInput, container: &ContainerAttrs) -> String {
+    let name = container
+        .table
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| snake_case(&input.ident.to_string()));
+    check_name(
+        cx,
+        &name,
+        container.table.as_ref().map(LitStr::span),
+        input.ident.span(),
+    );
+    name
+}
+
+fn check_varchar(cx: &Ctxt, f: &FieldAst, derive: Derive) {
+    if !derive.is_table() {
+        return;
+    }
+    match (&f.attrs.varchar, f.class) {
+        (None, Some(TypeClass::Varchar)) => cx.error_spanned_by(
+            &f.field.ty,
+            format!(
+                "`{}` needs an explicit byte length: add `#[dwh(varchar = N)]` \
+                 (Redshift would silently make it VARCHAR(256))",
+                f.ident
+            ),
+        ),
+        (Some(len), class) if class.is_some_and(|c| c != TypeClass::Varchar) => {
+            cx.syn_error(syn::Error::new(
+                len.span,
+                format!(
+                    "`varchar` applies to `String` columns; `{}` is {}",
+                    f.ident,
+                    class.map(TypeClass::sql).unwrap_or("not text")
+                ),
+            ))
+        }
+        (Some(len), _) => {
+            if let VarcharLen::Bytes(n) = len.value {
+                if n == 0 || n > VARCHAR_MAX {
+                    cx.syn_error(syn::Error::new(
+                        len.span,
+                        format!(
+                            "VARCHAR length must be 1 to {VARCHAR_MAX} bytes; use `varchar = max` for the largest"
+                        ),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_encode(cx: &Ctxt, f: &FieldAst) {
+    let (Some(encode), Some(class)) = (&f.attrs.encode, f.class) else {
+        return;
+    };
+    if encode_suits(encode.value, class) {
+        return;
+    }
+    let fitting: Vec<String> = EncodeName::all()
+        .filter(|e| encode_suits(*e, class))
+        .map(|e| format!("`{}`", e.name()))
+        .collect();
+    cx.syn_error(syn::Error::new(
+        encode.span,
+        format!(
+            "ENCODE {} does not suit {} column `{}`; use one of {}",
+            encode.value.sql(),
+            class.sql(),
+            f.ident,
+            fitting.join(", ")
+        ),
+    ));
+}
+
+/// Mirrors `dwh_core::schema::Encode::suits` for the classes the macro knows.
+fn encode_suits(encode: EncodeName, class: TypeClass) -> bool {
+    use EncodeName as E;
+    use TypeClass as T;
+    let numeric_or_time = matches!(
+        class,
+        T::SmallInt | T::Integer | T::BigInt | T::Date | T::Timestamp | T::TimestampTz
+    );
+    match encode {
+        E::Raw | E::Zstd | E::Runlength => true,
+        E::Bytedict => class != T::Boolean,
+        E::Lzo => !matches!(class, T::Boolean | T::Real | T::Double),
+        E::Az64 | E::Delta => numeric_or_time,
+        E::Delta32k => numeric_or_time && class != T::SmallInt,
+        E::Mostly8 => class.is_integer(),
+        E::Mostly16 => matches!(class, T::Integer | T::BigInt),
+        E::Mostly32 => class == T::BigInt,
+        E::Text255 | E::Text32k => class == T::Varchar,
+    }
+}
+
+fn check_identity(cx: &Ctxt, f: &FieldAst) {
+    let Some(span) = f.attrs.identity else { return };
+    if f.class.is_some_and(|c| !c.is_integer()) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "IDENTITY needs an integer column (i16, i32 or i64); `{}` is {}",
+                f.ident,
+                f.class.map(TypeClass::sql).unwrap_or("not an integer")
+            ),
+        ));
+    }
+    if f.attrs.from.is_some() || f.attrs.expr.is_some() {
+        cx.syn_error(syn::Error::new(
+            span,
+            "an IDENTITY column is generated by the database; remove `from`/`expr`",
+        ));
+    }
+}
+
+fn check_epoch_millis(cx: &Ctxt, f: &FieldAst) {
+    let Some(span) = f.attrs.epoch_millis else {
+        return;
+    };
+    if f.class.is_some_and(|c| !c.is_timestamp()) {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "`epoch_millis` loads epoch milliseconds into a TIMESTAMP; `{}` should be a `NaiveDateTime`",
+                f.ident
+            ),
+        ));
+    }
+}
+
+fn check_fill_exclusive(cx: &Ctxt, f: &FieldAst) {
+    if let (Some(_), Some(expr)) = (&f.attrs.from, &f.attrs.expr) {
+        cx.error_spanned_by(expr, "use either `from` or `expr` for a column, not both");
+    }
+}
+
+fn check_natural_key_field(cx: &Ctxt, f: &FieldAst) {
+    if let (Some(span), Some(_)) = (f.attrs.natural_key, f.attrs.identity) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "a natural key comes from the source data; it cannot be an IDENTITY column",
+        ));
+    }
+}
+
+fn check_duplicate_columns(cx: &Ctxt, fields: &[FieldAst]) {
+    for (i, f) in fields.iter().enumerate() {
+        if fields[..i].iter().any(|g| g.name == f.name) {
+            cx.error_spanned_by(f.ident, format!("column `{}` is declared twice", f.name));
+        }
+    }
+}
+
+/// Finds a field by SQL column name, with a did-you-mean error if absent.
+fn field_named<'f, 'a>(
+    cx: &Ctxt,
+    fields: &'f [FieldAst<'a>],
+    ident: &Ident,
+    what: &str,
+) -> Option<&'f FieldAst<'a>> {
+    let wanted = ident.to_string();
+    let found = fields
+        .iter()
+        .find(|f| f.name == wanted || *f.ident == wanted);
+    if found.is_none() {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "{what} `{wanted}` names no field of this struct{}",
+                suggestion(&wanted, fields.iter().map(|f| f.name.as_str()))
+            ),
+        );
+    }
+    found
+}
+
+fn dist_key(cx: &Ctxt, container: &ContainerAttrs, fields: &[FieldAst]) -> Option<(String, Span)> {
+    let mut keys: Vec<(String, Span)> = Vec::new();
+    if let Some(ident) = &container.distkey {
+        if let Some(f) = field_named(cx, fields, ident, "distkey") {
+            keys.push((f.name.clone(), ident.span()));
+        }
+    }
+    for f in fields {
+        if let Some(span) = f.attrs.distkey {
+            keys.push((f.name.clone(), span));
+        }
+    }
+    for (_, span) in keys.iter().skip(1) {
+        cx.syn_error(syn::Error::new(
+            *span,
+            "a table has at most one DISTKEY; remove the extra `distkey`",
+        ));
+    }
+    keys.into_iter().next()
+}
+
+fn dist_style(
+    cx: &Ctxt,
+    container: &ContainerAttrs,
+    dist_key: Option<&(String, Span)>,
+) -> DistStyle {
+    let declared = container.diststyle.as_ref();
+    match (declared.map(|d| d.value), dist_key) {
+        (Some(DistStyle::Key), None) => {
+            cx.syn_error(syn::Error::new(
+                declared.map(|d| d.span).unwrap_or_else(Span::call_site),
+                "DISTSTYLE KEY needs a DISTKEY: add `distkey = <field>` or `#[dwh(distkey)]` on one field",
+            ));
+            DistStyle::Key
+        }
+        (Some(style @ (DistStyle::Even | DistStyle::All | DistStyle::Auto)), Some((_, span))) => {
+            cx.syn_error(syn::Error::new(
+                *span,
+                format!(
+                    "DISTKEY cannot be used with DISTSTYLE {}; use `diststyle = key` or remove the DISTKEY",
+                    style.sql()
+                ),
+            ));
+            style
+        }
+        (Some(style), _) => style,
+        (None, Some(_)) => DistStyle::Key,
+        (None, None) => DistStyle::Auto,
+    }
+}
+
+fn sort_key(
+    cx: &Ctxt,
+    container: &ContainerAttrs,
+    fields: &[FieldAst],
+) -> Option<(SortStyle, Vec<String>)> {
+    let sortkey = container.sortkey.as_ref()?;
+    let (style, idents) = &sortkey.value;
+    if idents.is_empty() {
+        cx.syn_error(syn::Error::new(
+            sortkey.span,
+            "a sort key needs at least one column",
+        ));
+    }
+    if *style == SortStyle::Interleaved && idents.len() > MAX_INTERLEAVED_COLUMNS {
+        cx.syn_error(syn::Error::new(
+            sortkey.span,
+            format!(
+                "an INTERLEAVED SORTKEY takes at most {MAX_INTERLEAVED_COLUMNS} columns; this one has {}",
+                idents.len()
+            ),
+        ));
+    }
+    let columns = idents
+        .iter()
+        .filter_map(|ident| field_named(cx, fields, ident, "sortkey column"))
+        .map(|f| f.name.clone())
+        .collect();
+    Some((*style, columns))
+}
+
+fn load(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    container: &ContainerAttrs,
+    derive: Derive,
+) -> Option<LoadModel> {
+    if !matches!(derive, Derive::Dimension | Derive::Fact) {
+        return None;
+    }
+    let Some(source) = container.source.clone() else {
+        cx.error_spanned_by(
+            &input.ident,
+            format!(
+                "a {} needs the staging table it is loaded from: add `#[dwh(source = StagingType)]`",
+                if derive == Derive::Fact { "fact table" } else { "dimension" }
+            ),
+        );
+        return None;
+    };
+    let mut lookups: Vec<LookupModel> = Vec::new();
+    for lookup in &container.lookups {
+        let alias = lookup.alias.value();
+        if let Some(problem) = identifier_problem(&alias) {
+            cx.error_spanned_by(&lookup.alias, problem);
+        } else if alias == SOURCE_ALIAS || lookups.iter().any(|l| l.alias == alias) {
+            cx.error_spanned_by(
+                &lookup.alias,
+                format!("lookup alias `{alias}` is already taken (`{SOURCE_ALIAS}` is the source)"),
+            );
+        }
+        for (column, _) in &lookup.on {
+            check_name(cx, &column.to_string(), None, column.span());
+        }
+        lookups.push(LookupModel {
+            table: lookup.table.clone(),
+            alias,
+            on: lookup
+                .on
+                .iter()
+                .map(|(c, e)| (c.to_string(), e.value()))
+                .collect(),
+        });
+    }
+    Some(LoadModel {
+        source,
+        filter: container.filter.as_ref().map(LitStr::value),
+        latest_by: container.latest_by.as_ref().map(LitStr::value),
+        lookups,
+    })
+}
+
+fn check_natural_key_present(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    derive: Derive,
+    natural_key: &[String],
+) {
+    if matches!(derive, Derive::Dimension | Derive::Fact) && natural_key.is_empty() {
+        cx.error_spanned_by(
+            &input.ident,
+            "a table loaded from staging needs a natural key, so that re-runs do not duplicate rows: \
+             mark its key field(s) with `#[dwh(natural_key)]`",
+        );
+    }
+}
+
+fn check_latest_by(cx: &Ctxt, container: &ContainerAttrs, natural_key: &[String]) {
+    if let (Some(latest), true) = (&container.latest_by, natural_key.is_empty()) {
+        cx.error_spanned_by(
+            latest,
+            "`latest_by` picks one row per natural key; mark a `natural_key` field",
+        );
+    }
+}
+
+/// Explicit `primary_key` fields, else the IDENTITY column, else the natural key.
+fn primary_key(fields: &[FieldAst], natural_key: &[String]) -> Vec<String> {
+    let explicit: Vec<String> = fields
+        .iter()
+        .filter(|f| f.attrs.primary_key.is_some())
+        .map(|f| f.name.clone())
+        .collect();
+    if !explicit.is_empty() {
+        return explicit;
+    }
+    if let Some(identity) = fields.iter().find(|f| f.attrs.identity.is_some()) {
+        return vec![identity.name.clone()];
+    }
+    natural_key.to_vec()
+}
+
+fn column_model(
+    cx: &Ctxt,
+    f: &FieldAst,
+    derive: Derive,
+    load: Option<&LoadModel>,
+    requirements: &mut Vec<ColumnRequirement>,
+) -> ColumnModel {
+    let json = (derive == Derive::Staging).then(|| {
+        let key = f
+            .attrs
+            .json
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| f.name.clone());
+        (key, f.attrs.epoch_millis.is_some())
+    });
+    let fill = match load {
+        Some(load) if f.attrs.identity.is_none() => fill(cx, f, load, requirements),
+        _ => FillModel::None,
+    };
+    ColumnModel {
+        field: f.ident.clone(),
+        name: f.name.clone(),
+        ty: f.inner_ty.clone(),
+        nullable: f.nullable,
+        varchar_len: f.attrs.varchar.as_ref().map(|v| match v.value {
+            VarcharLen::Bytes(n) => u32::try_from(n).unwrap_or(u32::MAX),
+            VarcharLen::Max => VARCHAR_MAX as u32,
+        }),
+        encode: f.attrs.encode.as_ref().map(|e| e.value),
+        identity: f.attrs.identity.is_some(),
+        json,
+        fill,
+        references: f.attrs.references.clone(),
+    }
+}
+
+/// How a column is filled; a named column becomes a compile-time requirement
+/// on the table it comes from.
+fn fill(
+    cx: &Ctxt,
+    f: &FieldAst,
+    load: &LoadModel,
+    requirements: &mut Vec<ColumnRequirement>,
+) -> FillModel {
+    if let Some(expr) = &f.attrs.expr {
+        return FillModel::Expr(expr.value());
+    }
+    let (text, span) = match &f.attrs.from {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (f.name.clone(), f.ident.span()),
+    };
+    let (alias, column) = match text.split_once('.') {
+        Some((alias, column)) => (Some(alias.to_owned()), column.to_owned()),
+        None => (None, text.clone()),
+    };
+    if let Some(problem) = identifier_problem(&column) {
+        cx.syn_error(syn::Error::new(span, problem));
+        return FillModel::None;
+    }
+    let table = match &alias {
+        None => &load.source,
+        Some(alias) => match load.lookups.iter().find(|l| &l.alias == alias) {
+            Some(lookup) => &lookup.table,
+            None => {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "`{alias}` is not a lookup alias of this table{}",
+                        suggestion(alias, load.lookups.iter().map(|l| l.alias.as_str()))
+                    ),
+                ));
+                return FillModel::None;
+            }
+        },
+    };
+    let table_name = attr::path_tokens(table).to_string().replace(' ', "");
+    let hint = if f.attrs.from.is_none() {
+        format!("; name its source with `#[dwh(from = \"...\")]` or compute it with `#[dwh(expr = \"...\")]`")
+    } else {
+        String::new()
+    };
+    requirements.push(ColumnRequirement {
+        table: table.clone(),
+        column: column.clone(),
+        message: format!(
+            "column `{}` is filled from `{column}`, which is not a column of `{table_name}`{hint}",
+            f.name
+        ),
+        span,
+    });
+    FillModel::Column(alias, column)
+}
+
+fn lookup_requirements(load: &LoadModel, requirements: &mut Vec<ColumnRequirement>) {
+    for lookup in &load.lookups {
+        let table_name = attr::path_tokens(&lookup.table)
+            .to_string()
+            .replace(' ', "");
+        for (column, _) in &lookup.on {
+            requirements.push(ColumnRequirement {
+                table: lookup.table.clone(),
+                column: column.clone(),
+                message: format!(
+                    "lookup `{}` joins on `{column}`, which is not a column of `{table_name}`",
+                    lookup.alias
+                ),
+                span: lookup.table.span(),
+            });
+        }
+    }
+}

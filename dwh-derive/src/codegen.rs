@@ -1,0 +1,234 @@
+//! Code generation: the checked model becomes a `const TABLE` of plain data
+//! plus trait impls. Generated code names only `::dwh_core` paths.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Path};
+
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::model::{ColumnModel, Derive, FillModel, LoadModel, SortStyle, TableModel};
+
+pub fn expand(input: &DeriveInput, derive: Derive) -> syn::Result<TokenStream> {
+    let cx = Ctxt::default();
+    let model = check::build(&cx, input, derive);
+    cx.check()?;
+    let model = model.expect("no errors means a model was built");
+    let from_row = from_row_impl(input, &model);
+    let table = derive.is_table().then(|| table_impls(&model));
+    Ok(quote! {
+        #[doc(hidden)]
+        const _: () = {
+            #from_row
+            #table
+        };
+    })
+}
+
+fn from_row_impl(input: &DeriveInput, model: &TableModel) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let names = model.columns.iter().map(|c| &c.name);
+    let inits = model.columns.iter().map(|c| {
+        let field = &c.field;
+        let name = &c.name;
+        quote! { #field: ::dwh_core::__private::get(__row, #name)? }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::dwh_core::FromRow for #ident #ty_generics #where_clause {
+            const COLUMNS: &'static [&'static str] = &[#(#names),*];
+
+            fn from_row(
+                __row: &::dwh_core::__private::PgRow,
+            ) -> ::core::result::Result<Self, ::dwh_core::RowError> {
+                ::core::result::Result::Ok(Self { #(#inits),* })
+            }
+        }
+    }
+}
+
+fn table_impls(model: &TableModel) -> TokenStream {
+    let ident = &model.ident;
+    let trait_path = match model.derive {
+        Derive::Staging => quote!(::dwh_core::StagingTable),
+        Derive::Dimension => quote!(::dwh_core::DimTable),
+        Derive::Fact => quote!(::dwh_core::FactTable),
+        Derive::Row => unreachable!("Row has no table"),
+    };
+    let bounds = model.columns.iter().map(|c| {
+        let ty = &c.ty;
+        quote_spanned!(ty.span()=> #ty: ::dwh_core::__private::SqlColumn)
+    });
+    let table = table_expr(model);
+    let requirements = model.requirements.iter().map(|r| {
+        let table = &r.table;
+        let column = &r.column;
+        let message = &r.message;
+        quote_spanned! {r.span=>
+            const _: () = ::dwh_core::__private::require_column(
+                &<#table as ::dwh_core::AnyTable>::TABLE, #column, #message,
+            );
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #trait_path for #ident where #(#bounds,)* {
+            const TABLE: ::dwh_core::schema::Table = #table;
+        }
+
+        #[automatically_derived]
+        impl ::dwh_core::AnyTable for #ident {
+            const TABLE: ::dwh_core::schema::Table = <#ident as #trait_path>::TABLE;
+        }
+
+        #(#requirements)*
+    }
+}
+
+fn table_expr(model: &TableModel) -> TokenStream {
+    let name = &model.name;
+    let rust_name = model.ident.to_string();
+    let kind = format_ident!(
+        "{}",
+        match model.derive {
+            Derive::Staging => "Staging",
+            Derive::Dimension => "Dimension",
+            _ => "Fact",
+        }
+    );
+    let dist_style = format_ident!("{}", model.dist_style.variant());
+    let dist_key = option_str(model.dist_key.as_deref());
+    let sort_key = match &model.sort_key {
+        None => quote!(::core::option::Option::None),
+        Some((style, columns)) => {
+            let style = format_ident!(
+                "{}",
+                match style {
+                    SortStyle::Compound => "Compound",
+                    SortStyle::Interleaved => "Interleaved",
+                }
+            );
+            quote!(::core::option::Option::Some(::dwh_core::schema::SortKey {
+                style: ::dwh_core::schema::SortStyle::#style,
+                columns: &[#(#columns),*],
+            }))
+        }
+    };
+    let natural_key = &model.natural_key;
+    let primary_key = &model.primary_key;
+    let columns = model.columns.iter().map(column_expr);
+    let load = match &model.load {
+        None => quote!(::core::option::Option::None),
+        Some(load) => {
+            let load = load_expr(load);
+            quote!(::core::option::Option::Some(#load))
+        }
+    };
+    quote! {
+        ::dwh_core::schema::Table {
+            name: #name,
+            rust_name: #rust_name,
+            kind: ::dwh_core::schema::TableKind::#kind,
+            columns: &[#(#columns),*],
+            dist_style: ::dwh_core::schema::DistStyle::#dist_style,
+            dist_key: #dist_key,
+            sort_key: #sort_key,
+            natural_key: &[#(#natural_key),*],
+            primary_key: &[#(#primary_key),*],
+            load: #load,
+        }
+    }
+}
+
+fn column_expr(c: &ColumnModel) -> TokenStream {
+    let name = &c.name;
+    let field = c.field.to_string();
+    let ty = &c.ty;
+    let len = c.varchar_len.unwrap_or(0);
+    let nullable = c.nullable;
+    let encode = match c.encode {
+        None => quote!(::core::option::Option::None),
+        Some(e) => {
+            let variant = format_ident!("{}", e.variant());
+            quote!(::core::option::Option::Some(::dwh_core::schema::Encode::#variant))
+        }
+    };
+    let identity = c.identity;
+    let json = match &c.json {
+        None => quote!(::core::option::Option::None),
+        Some((key, epoch_millis)) => quote!(::core::option::Option::Some(
+            ::dwh_core::schema::JsonField { key: #key, epoch_millis: #epoch_millis }
+        )),
+    };
+    let fill = match &c.fill {
+        FillModel::None => quote!(::dwh_core::schema::Fill::None),
+        FillModel::Column(alias, column) => {
+            let text = match alias {
+                Some(alias) => format!("{alias}.{column}"),
+                None => column.clone(),
+            };
+            quote!(::dwh_core::schema::Fill::Column(#text))
+        }
+        FillModel::Expr(expr) => quote!(::dwh_core::schema::Fill::Expr(#expr)),
+    };
+    let references = match &c.references {
+        None => quote!(::core::option::Option::None),
+        Some(path) => {
+            let table = dim_table(path);
+            quote!(::core::option::Option::Some(#table))
+        }
+    };
+    quote! {
+        ::dwh_core::schema::Column {
+            name: #name,
+            field: #field,
+            ty: ::dwh_core::__private::sql_type::<#ty>(#len),
+            nullable: #nullable,
+            encode: #encode,
+            identity: #identity,
+            json: #json,
+            fill: #fill,
+            references: #references,
+        }
+    }
+}
+
+/// `&<Path as DimTable>::TABLE`, spanned so a non-dimension errors at the path.
+fn dim_table(path: &Path) -> TokenStream {
+    quote_spanned!(path.span()=> &<#path as ::dwh_core::DimTable>::TABLE)
+}
+
+fn any_table(path: &Path) -> TokenStream {
+    quote_spanned!(path.span()=> &<#path as ::dwh_core::AnyTable>::TABLE)
+}
+
+fn load_expr(load: &LoadModel) -> TokenStream {
+    let source = any_table(&load.source);
+    let filter = option_str(load.filter.as_deref());
+    let latest_by = option_str(load.latest_by.as_deref());
+    let lookups = load.lookups.iter().map(|l| {
+        let table = any_table(&l.table);
+        let alias = &l.alias;
+        let on = l.on.iter().map(|(column, expr)| quote!((#column, #expr)));
+        quote! {
+            ::dwh_core::schema::Lookup { table: #table, alias: #alias, on: &[#(#on),*] }
+        }
+    });
+    quote! {
+        ::dwh_core::schema::Load {
+            source: #source,
+            filter: #filter,
+            latest_by: #latest_by,
+            lookups: &[#(#lookups),*],
+        }
+    }
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        None => quote!(::core::option::Option::None),
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+    }
+}

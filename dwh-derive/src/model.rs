@@ -1,0 +1,224 @@
+//! The checked table model the code generator works from. It mirrors
+//! `dwh_core::schema`; Rust types and paths stay as syn nodes because the
+//! generated code names them.
+
+use proc_macro2::Span;
+use syn::{Ident, Path, Type};
+
+/// Which derive is expanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derive {
+    Staging,
+    Dimension,
+    Fact,
+    Row,
+}
+
+impl Derive {
+    pub fn is_table(self) -> bool {
+        self != Derive::Row
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Derive::Staging => "StagingTable",
+            Derive::Dimension => "DimTable",
+            Derive::Fact => "FactTable",
+            Derive::Row => "Row",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistStyle {
+    Auto,
+    Even,
+    All,
+    Key,
+}
+
+impl DistStyle {
+    pub const NAMES: &'static [&'static str] = &["auto", "even", "key", "all"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "auto" => Self::Auto,
+            "even" => Self::Even,
+            "all" => Self::All,
+            "key" => Self::Key,
+            _ => return None,
+        })
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Auto => "AUTO",
+            Self::Even => "EVEN",
+            Self::All => "ALL",
+            Self::Key => "KEY",
+        }
+    }
+
+    pub fn variant(self) -> &'static str {
+        match self {
+            Self::Auto => "Auto",
+            Self::Even => "Even",
+            Self::All => "All",
+            Self::Key => "Key",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortStyle {
+    Compound,
+    Interleaved,
+}
+
+/// Redshift's compression encodings, as the attribute spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeName {
+    Raw,
+    Az64,
+    Bytedict,
+    Delta,
+    Delta32k,
+    Lzo,
+    Mostly8,
+    Mostly16,
+    Mostly32,
+    Runlength,
+    Text255,
+    Text32k,
+    Zstd,
+}
+
+impl EncodeName {
+    pub const NAMES: &'static [&'static str] = &[
+        "raw",
+        "az64",
+        "bytedict",
+        "delta",
+        "delta32k",
+        "lzo",
+        "mostly8",
+        "mostly16",
+        "mostly32",
+        "runlength",
+        "text255",
+        "text32k",
+        "zstd",
+    ];
+    const ALL: [EncodeName; 13] = [
+        Self::Raw,
+        Self::Az64,
+        Self::Bytedict,
+        Self::Delta,
+        Self::Delta32k,
+        Self::Lzo,
+        Self::Mostly8,
+        Self::Mostly16,
+        Self::Mostly32,
+        Self::Runlength,
+        Self::Text255,
+        Self::Text32k,
+        Self::Zstd,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let index = Self::NAMES.iter().position(|n| *n == s)?;
+        Some(Self::ALL[index])
+    }
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|e| *e == self).expect("listed")
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self.index()]
+    }
+
+    pub fn sql(self) -> String {
+        Self::NAMES[self.index()].to_ascii_uppercase()
+    }
+
+    /// The `dwh_core::schema::Encode` variant name.
+    pub fn variant(self) -> &'static str {
+        [
+            "Raw",
+            "Az64",
+            "Bytedict",
+            "Delta",
+            "Delta32k",
+            "Lzo",
+            "Mostly8",
+            "Mostly16",
+            "Mostly32",
+            "Runlength",
+            "Text255",
+            "Text32k",
+            "Zstd",
+        ][self.index()]
+    }
+
+    pub fn all() -> impl Iterator<Item = EncodeName> {
+        Self::ALL.into_iter()
+    }
+}
+
+/// How the transform fills a column.
+pub enum FillModel {
+    None,
+    /// `(alias, column)`: `None` alias is the load source.
+    Column(Option<String>, String),
+    Expr(String),
+}
+
+/// A column whose existence in another table is asserted at compile time.
+pub struct ColumnRequirement {
+    pub table: Path,
+    pub column: String,
+    pub message: String,
+    pub span: Span,
+}
+
+pub struct ColumnModel {
+    pub field: Ident,
+    pub name: String,
+    /// The Rust type without `Option`.
+    pub ty: Type,
+    pub nullable: bool,
+    pub varchar_len: Option<u32>,
+    pub encode: Option<EncodeName>,
+    pub identity: bool,
+    pub json: Option<(String, bool)>,
+    pub fill: FillModel,
+    pub references: Option<Path>,
+}
+
+pub struct LookupModel {
+    pub table: Path,
+    pub alias: String,
+    pub on: Vec<(String, String)>,
+}
+
+pub struct LoadModel {
+    pub source: Path,
+    pub filter: Option<String>,
+    pub latest_by: Option<String>,
+    pub lookups: Vec<LookupModel>,
+}
+
+pub struct TableModel {
+    pub ident: Ident,
+    pub derive: Derive,
+    pub name: String,
+    pub dist_style: DistStyle,
+    pub dist_key: Option<String>,
+    pub sort_key: Option<(SortStyle, Vec<String>)>,
+    pub natural_key: Vec<String>,
+    pub primary_key: Vec<String>,
+    pub columns: Vec<ColumnModel>,
+    pub load: Option<LoadModel>,
+    pub requirements: Vec<ColumnRequirement>,
+}

@@ -1,0 +1,224 @@
+//! The Sparkify star schema, declared with dwh derives only.
+//!
+//! Sparkify is a music streaming app: JSON song metadata (a Million Song
+//! Dataset subset) and JSON-lines app event logs become the star schema
+//! `songplays` (fact) with `users`, `songs`, `artists` and `time`
+//! (dimensions).
+//!
+//! Physical design, in brief:
+//! - Staging tables are transient: `staging_events` is the largest table and
+//!   is spread EVEN so COPY uses every slice; `staging_songs` is small and
+//!   looked up by every play, so it is copied to ALL nodes.
+//! - `songplays` and `time` are the two large tables and share DISTKEY and
+//!   SORTKEY `start_time`: they join co-located, and time-range queries skip
+//!   blocks. `song_id` would be the textbook DISTKEY, but most plays match no
+//!   song in this data (NULL), and a NULL key hashes every such row onto one
+//!   slice.
+//! - `users`, `songs` and `artists` are small dimensions: DISTSTYLE ALL, so
+//!   joins from `songplays` never redistribute.
+//! - Sort-key columns are RAW (compressing the leading sort column makes
+//!   range-restricted scans read more blocks); integers and timestamps are
+//!   AZ64; free text is ZSTD; low-cardinality strings are BYTEDICT.
+
+use chrono::NaiveDateTime;
+use dwh_core::{DimTable, FactTable, Schema, StagingTable};
+
+/// One app event, as logged (JSON lines under `log_data/`).
+#[derive(Debug, Clone, StagingTable)]
+#[dwh(table = "staging_events", diststyle = even)]
+pub struct StagingEvent {
+    #[dwh(varchar = 512)]
+    pub artist: Option<String>,
+    #[dwh(varchar = 32)]
+    pub auth: Option<String>,
+    #[dwh(json = "firstName", varchar = 128)]
+    pub first_name: Option<String>,
+    #[dwh(varchar = 8)]
+    pub gender: Option<String>,
+    #[dwh(json = "itemInSession")]
+    pub item_in_session: Option<i32>,
+    #[dwh(json = "lastName", varchar = 128)]
+    pub last_name: Option<String>,
+    pub length: Option<f64>,
+    #[dwh(varchar = 8)]
+    pub level: Option<String>,
+    #[dwh(varchar = 256)]
+    pub location: Option<String>,
+    #[dwh(varchar = 8)]
+    pub method: Option<String>,
+    #[dwh(varchar = 32)]
+    pub page: Option<String>,
+    /// Epoch milliseconds, logged as a float (`1540919166796.0`).
+    pub registration: Option<f64>,
+    #[dwh(json = "sessionId")]
+    pub session_id: Option<i32>,
+    #[dwh(varchar = 512)]
+    pub song: Option<String>,
+    pub status: Option<i16>,
+    #[dwh(epoch_millis)]
+    pub ts: Option<NaiveDateTime>,
+    #[dwh(json = "userAgent", varchar = 512)]
+    pub user_agent: Option<String>,
+    /// A string in the logs; `""` for logged-out events.
+    #[dwh(json = "userId", varchar = 16)]
+    pub user_id: Option<String>,
+}
+
+/// One song's metadata (one JSON object per file under `song_data/`).
+#[derive(Debug, Clone, StagingTable)]
+#[dwh(table = "staging_songs", diststyle = all)]
+pub struct StagingSong {
+    pub num_songs: Option<i32>,
+    #[dwh(varchar = 32)]
+    pub artist_id: Option<String>,
+    pub artist_latitude: Option<f64>,
+    pub artist_longitude: Option<f64>,
+    #[dwh(varchar = 512)]
+    pub artist_location: Option<String>,
+    #[dwh(varchar = 512)]
+    pub artist_name: Option<String>,
+    #[dwh(varchar = 32)]
+    pub song_id: Option<String>,
+    #[dwh(varchar = 512)]
+    pub title: Option<String>,
+    pub duration: Option<f64>,
+    pub year: Option<i16>,
+}
+
+/// App users, one row per user with their latest details: users move between
+/// the free and paid levels, so of all their events the latest one wins.
+#[derive(Debug, Clone, DimTable)]
+#[dwh(
+    table = "users",
+    diststyle = all,
+    sortkey(user_id),
+    source = StagingEvent,
+    latest_by = "src.ts"
+)]
+pub struct User {
+    #[dwh(natural_key, encode = raw, expr = "CAST(NULLIF(src.user_id, '') AS INTEGER)")]
+    pub user_id: i32,
+    #[dwh(varchar = 128, encode = zstd)]
+    pub first_name: Option<String>,
+    #[dwh(varchar = 128, encode = zstd)]
+    pub last_name: Option<String>,
+    #[dwh(varchar = 8, encode = bytedict)]
+    pub gender: Option<String>,
+    #[dwh(varchar = 8, encode = bytedict)]
+    pub level: String,
+}
+
+/// Songs in the catalogue.
+#[derive(Debug, Clone, DimTable)]
+#[dwh(table = "songs", diststyle = all, sortkey(song_id), source = StagingSong)]
+pub struct Song {
+    #[dwh(natural_key, varchar = 32, encode = raw)]
+    pub song_id: String,
+    #[dwh(varchar = 512, encode = zstd)]
+    pub title: String,
+    #[dwh(varchar = 32, encode = zstd)]
+    pub artist_id: String,
+    /// The source says 0 where the year is unknown.
+    #[dwh(encode = az64, expr = "NULLIF(src.year, 0)")]
+    pub year: Option<i16>,
+    #[dwh(encode = raw)]
+    pub duration: f64,
+}
+
+/// Artists, one row per artist id.
+#[derive(Debug, Clone, DimTable)]
+#[dwh(table = "artists", diststyle = all, sortkey(artist_id), source = StagingSong)]
+pub struct Artist {
+    #[dwh(natural_key, varchar = 32, encode = raw)]
+    pub artist_id: String,
+    #[dwh(from = "artist_name", varchar = 512, encode = zstd)]
+    pub name: String,
+    #[dwh(from = "artist_location", varchar = 512, encode = zstd)]
+    pub location: Option<String>,
+    #[dwh(from = "artist_latitude", encode = raw)]
+    pub latitude: Option<f64>,
+    #[dwh(from = "artist_longitude", encode = raw)]
+    pub longitude: Option<f64>,
+}
+
+/// The timestamps of song plays broken into calendar parts.
+#[derive(Debug, Clone, DimTable)]
+#[dwh(
+    table = "time",
+    distkey = start_time,
+    sortkey(start_time),
+    source = StagingEvent,
+    filter = "src.page = 'NextSong'"
+)]
+pub struct Time {
+    #[dwh(natural_key, from = "ts", encode = raw)]
+    pub start_time: NaiveDateTime,
+    #[dwh(encode = az64, expr = "EXTRACT(HOUR FROM src.ts)")]
+    pub hour: i16,
+    #[dwh(encode = az64, expr = "EXTRACT(DAY FROM src.ts)")]
+    pub day: i16,
+    #[dwh(encode = az64, expr = "EXTRACT(WEEK FROM src.ts)")]
+    pub week: i16,
+    #[dwh(encode = az64, expr = "EXTRACT(MONTH FROM src.ts)")]
+    pub month: i16,
+    #[dwh(encode = az64, expr = "EXTRACT(YEAR FROM src.ts)")]
+    pub year: i16,
+    /// 0 = Sunday, as in both PostgreSQL and Redshift.
+    #[dwh(encode = az64, expr = "EXTRACT(DOW FROM src.ts)")]
+    pub weekday: i16,
+}
+
+/// One row per song play (`NextSong` event). The song and artist are looked
+/// up by title, artist name and duration; most plays find none (NULL).
+#[derive(Debug, Clone, FactTable)]
+#[dwh(
+    table = "songplays",
+    distkey = start_time,
+    sortkey(start_time),
+    source = StagingEvent,
+    filter = "src.page = 'NextSong'",
+    lookup(
+        table = StagingSong,
+        alias = "s",
+        on(title = "src.song", artist_name = "src.artist", duration = "src.length")
+    )
+)]
+pub struct SongPlay {
+    #[dwh(identity, encode = az64)]
+    pub songplay_id: i64,
+    #[dwh(natural_key, from = "ts", references = Time, encode = raw)]
+    pub start_time: NaiveDateTime,
+    #[dwh(
+        natural_key,
+        references = User,
+        encode = az64,
+        expr = "CAST(NULLIF(src.user_id, '') AS INTEGER)"
+    )]
+    pub user_id: i32,
+    #[dwh(varchar = 8, encode = bytedict)]
+    pub level: String,
+    #[dwh(from = "s.song_id", references = Song, varchar = 32, encode = zstd)]
+    pub song_id: Option<String>,
+    #[dwh(from = "s.artist_id", references = Artist, varchar = 32, encode = zstd)]
+    pub artist_id: Option<String>,
+    #[dwh(encode = az64)]
+    pub session_id: i32,
+    #[dwh(varchar = 256, encode = zstd)]
+    pub location: Option<String>,
+    #[dwh(varchar = 512, encode = zstd)]
+    pub user_agent: Option<String>,
+}
+
+/// The whole Sparkify warehouse, in load order.
+pub fn schema() -> Schema {
+    Schema::new([
+        &<StagingEvent as StagingTable>::TABLE,
+        &<StagingSong as StagingTable>::TABLE,
+        &<User as DimTable>::TABLE,
+        &<Song as DimTable>::TABLE,
+        &<Artist as DimTable>::TABLE,
+        &<Time as DimTable>::TABLE,
+        &<SongPlay as FactTable>::TABLE,
+    ])
+    .expect("the Sparkify schema is consistent")
+}
