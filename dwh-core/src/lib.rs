@@ -6,15 +6,20 @@
 //! and reads query results into structs with `#[derive(Row)]`.
 
 pub mod catalog;
+pub mod checks;
+pub mod load;
+pub mod report;
 pub mod row;
 pub mod schema;
 pub mod sql;
+pub mod warehouse;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use catalog::Schema;
+pub use warehouse::{Warehouse, WarehouseError};
 pub use row::{FromRow, RowError};
 pub use schema::{AnyTable, DimTable, FactTable, StagingTable};
 

@@ -1,0 +1,309 @@
+//! PostgreSQL binary COPY encoding of JSON cells, with Redshift COPY's
+//! coercions: a JSON number loads into a VARCHAR as its text, a numeric
+//! string loads into a number column, a missing key is NULL. Anything else
+//! that does not fit is a bad record, with a reason.
+
+use bytes::{BufMut, BytesMut};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+use super::record::{Cell, RecordBuf};
+use crate::schema::{Column, SqlType};
+
+/// Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+/// Days between 1970-01-01 and 2000-01-01.
+const PG_EPOCH_DAYS: i64 = 10_957;
+
+/// The binary COPY header: signature, flags, header extension length.
+pub const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The end-of-data marker.
+pub const TRAILER: &[u8] = &[0xff, 0xff];
+
+/// How one column is encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnCodec {
+    pub ty: SqlType,
+    pub nullable: bool,
+    pub epoch_millis: bool,
+}
+
+impl ColumnCodec {
+    pub fn of(column: &Column) -> ColumnCodec {
+        ColumnCodec {
+            ty: column.ty,
+            nullable: column.nullable,
+            epoch_millis: column.json.is_some_and(|j| j.epoch_millis),
+        }
+    }
+}
+
+/// Appends one record as a binary COPY tuple. On a bad value nothing is
+/// appended and the error names the column index and the reason.
+pub fn encode_record(
+    codecs: &[ColumnCodec],
+    record: &RecordBuf,
+    out: &mut BytesMut,
+) -> Result<(), (usize, String)> {
+    let start = out.len();
+    out.put_i16(codecs.len() as i16);
+    for (i, (codec, cell)) in codecs.iter().zip(&record.cells).enumerate() {
+        if let Err(reason) = encode_cell(*codec, *cell, record, out) {
+            out.truncate(start);
+            return Err((i, reason));
+        }
+    }
+    Ok(())
+}
+
+fn describe(cell: Cell, record: &RecordBuf) -> String {
+    match cell {
+        Cell::Missing => "a missing key".into(),
+        Cell::Null => "null".into(),
+        Cell::Bool(b) => format!("boolean {b}"),
+        Cell::Int(i) => format!("number {i}"),
+        Cell::BigUint(u) => format!("number {u}"),
+        Cell::Float(f) => format!("number {f}"),
+        Cell::Str(s, e) => {
+            let text = record.str(s, e);
+            let shown: String = text.chars().take(40).collect();
+            let more = if shown.len() < text.len() { "…" } else { "" };
+            format!("string {:?}{more}", format!("{shown}"))
+        }
+        Cell::Nested => "a nested object or array".into(),
+    }
+}
+
+fn encode_cell(codec: ColumnCodec, cell: Cell, record: &RecordBuf, out: &mut BytesMut) -> Result<(), String> {
+    let mismatch = |expected: &str| format!("expected {expected}, found {}", describe(cell, record));
+    if matches!(cell, Cell::Missing | Cell::Null) {
+        if !codec.nullable {
+            return Err(format!("{} in a NOT NULL column", describe(cell, record)));
+        }
+        out.put_i32(-1);
+        return Ok(());
+    }
+    match codec.ty {
+        SqlType::SmallInt => {
+            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
+            let v = i16::try_from(v).map_err(|_| format!("{v} is out of range for SMALLINT"))?;
+            out.put_i32(2);
+            out.put_i16(v);
+        }
+        SqlType::Integer => {
+            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
+            let v = i32::try_from(v).map_err(|_| format!("{v} is out of range for INTEGER"))?;
+            out.put_i32(4);
+            out.put_i32(v);
+        }
+        SqlType::BigInt => {
+            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
+            out.put_i32(8);
+            out.put_i64(v);
+        }
+        SqlType::Real => {
+            let v = float(cell, record).ok_or_else(|| mismatch("a number"))?;
+            out.put_i32(4);
+            out.put_f32(v as f32);
+        }
+        SqlType::Double => {
+            let v = float(cell, record).ok_or_else(|| mismatch("a number"))?;
+            out.put_i32(8);
+            out.put_f64(v);
+        }
+        SqlType::Boolean => {
+            let v = boolean(cell, record).ok_or_else(|| mismatch("a boolean"))?;
+            out.put_i32(1);
+            out.put_u8(u8::from(v));
+        }
+        SqlType::Varchar(max) => put_text(cell, record, max, out).map_err(|e| e.unwrap_or_else(|| mismatch("a string")))?,
+        SqlType::Date => {
+            let days = date(cell, record).ok_or_else(|| mismatch("a date (YYYY-MM-DD)"))?;
+            out.put_i32(4);
+            out.put_i32(days);
+        }
+        SqlType::Timestamp | SqlType::TimestampTz => {
+            let micros = if codec.epoch_millis {
+                epoch_millis(cell).ok_or_else(|| mismatch("epoch milliseconds"))?
+            } else {
+                timestamp(cell, record).ok_or_else(|| mismatch("a timestamp"))?
+            };
+            out.put_i32(8);
+            out.put_i64(micros);
+        }
+        SqlType::Numeric { .. } => {
+            return Err("NUMERIC columns cannot be loaded by the local engine yet".into())
+        }
+    }
+    Ok(())
+}
+
+fn integer(cell: Cell, record: &RecordBuf) -> Option<i64> {
+    match cell {
+        Cell::Int(i) => Some(i),
+        Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
+        Cell::Str(s, e) => record.str(s, e).trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn float(cell: Cell, record: &RecordBuf) -> Option<f64> {
+    match cell {
+        Cell::Int(i) => Some(i as f64),
+        Cell::BigUint(u) => Some(u as f64),
+        Cell::Float(f) => Some(f),
+        Cell::Str(s, e) => record.str(s, e).trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn boolean(cell: Cell, record: &RecordBuf) -> Option<bool> {
+    match cell {
+        Cell::Bool(b) => Some(b),
+        Cell::Str(s, e) => match record.str(s, e).trim().to_ascii_lowercase().as_str() {
+            "true" | "t" | "1" => Some(true),
+            "false" | "f" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Writes text; `Err(None)` means the cell is not text-like at all.
+fn put_text(cell: Cell, record: &RecordBuf, max: u32, out: &mut BytesMut) -> Result<(), Option<String>> {
+    let number;
+    let text: &str = match cell {
+        Cell::Str(s, e) => record.str(s, e),
+        // Redshift COPY loads a JSON number or boolean into VARCHAR as text.
+        Cell::Int(i) => {
+            number = i.to_string();
+            &number
+        }
+        Cell::BigUint(u) => {
+            number = u.to_string();
+            &number
+        }
+        Cell::Float(f) => {
+            number = f.to_string();
+            &number
+        }
+        Cell::Bool(b) => if b { "true" } else { "false" },
+        _ => return Err(None),
+    };
+    if text.len() > max as usize {
+        return Err(Some(format!(
+            "value is {} bytes, longer than the column's VARCHAR({max})",
+            text.len()
+        )));
+    }
+    if text.contains('\0') {
+        return Err(Some("value contains a NUL character, which PostgreSQL and Redshift reject".into()));
+    }
+    out.put_i32(text.len() as i32);
+    out.put_slice(text.as_bytes());
+    Ok(())
+}
+
+fn epoch_millis(cell: Cell) -> Option<i64> {
+    let millis = match cell {
+        Cell::Int(i) => i,
+        Cell::Float(f) if f.is_finite() && f.abs() < 9.2e15 => f.round() as i64,
+        _ => return None,
+    };
+    millis.checked_mul(1000)?.checked_sub(PG_EPOCH_MICROS)
+}
+
+fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
+    let Cell::Str(s, e) = cell else { return None };
+    let text = record.str(s, e).trim();
+    let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+        .ok()
+        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|d| d.naive_utc()))?;
+    Some(parsed.and_utc().timestamp_micros() - PG_EPOCH_MICROS)
+}
+
+fn date(cell: Cell, record: &RecordBuf) -> Option<i32> {
+    let Cell::Str(s, e) = cell else { return None };
+    let day = NaiveDate::parse_from_str(record.str(s, e).trim(), "%Y-%m-%d").ok()?;
+    let days = day.signed_duration_since(DateTime::UNIX_EPOCH.date_naive()).num_days();
+    i32::try_from(days - PG_EPOCH_DAYS).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec(ty: SqlType) -> ColumnCodec {
+        ColumnCodec {
+            ty,
+            nullable: true,
+            epoch_millis: false,
+        }
+    }
+
+    fn encode(codec: ColumnCodec, cell: Cell, text: &str) -> Result<Vec<u8>, String> {
+        let record = RecordBuf {
+            cells: vec![cell],
+            text: text.to_owned(),
+        };
+        let mut out = BytesMut::new();
+        encode_cell(codec, cell, &record, &mut out)?;
+        Ok(out.to_vec())
+    }
+
+    #[test]
+    fn integers_accept_numeric_strings() {
+        assert_eq!(encode(codec(SqlType::Integer), Cell::Str(0, 2), "39").unwrap(), [0, 0, 0, 4, 0, 0, 0, 39]);
+        assert!(encode(codec(SqlType::Integer), Cell::Str(0, 1), "x").unwrap_err().contains("expected an integer"));
+        assert!(encode(codec(SqlType::SmallInt), Cell::Int(70000), "").unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn numbers_load_into_varchar_as_text() {
+        let bytes = encode(codec(SqlType::Varchar(8)), Cell::Int(42), "").unwrap();
+        assert_eq!(&bytes[4..], b"42");
+    }
+
+    #[test]
+    fn varchar_length_is_in_bytes() {
+        // "é" is 2 bytes: 4 of them are 8 bytes, 5 are 10.
+        assert!(encode(codec(SqlType::Varchar(8)), Cell::Str(0, 8), "éééé").is_ok());
+        let err = encode(codec(SqlType::Varchar(8)), Cell::Str(0, 10), "ééééé").unwrap_err();
+        assert!(err.contains("10 bytes"), "{err}");
+    }
+
+    #[test]
+    fn nulls_respect_not_null() {
+        assert_eq!(encode(codec(SqlType::Integer), Cell::Missing, "").unwrap(), [255, 255, 255, 255]);
+        let strict = ColumnCodec { nullable: false, ..codec(SqlType::Integer) };
+        assert!(encode(strict, Cell::Null, "").unwrap_err().contains("NOT NULL"));
+    }
+
+    #[test]
+    fn epoch_millis_become_timestamps() {
+        let ts = ColumnCodec { epoch_millis: true, ..codec(SqlType::Timestamp) };
+        // 2000-01-01T00:00:00.001 is 1 ms after PostgreSQL's epoch.
+        let bytes = encode(ts, Cell::Int(946_684_800_001), "").unwrap();
+        assert_eq!(i64::from_be_bytes(bytes[4..].try_into().unwrap()), 1000);
+        assert!(encode(ts, Cell::Str(0, 1), "x").is_err());
+    }
+
+    #[test]
+    fn timestamps_parse_from_text() {
+        let bytes = encode(codec(SqlType::Timestamp), Cell::Str(0, 19), "2000-01-01 00:00:01").unwrap();
+        assert_eq!(i64::from_be_bytes(bytes[4..].try_into().unwrap()), 1_000_000);
+    }
+
+    #[test]
+    fn bad_records_leave_no_partial_tuple() {
+        let codecs = [codec(SqlType::Integer), codec(SqlType::Integer)];
+        let record = RecordBuf {
+            cells: vec![Cell::Int(1), Cell::Nested],
+            text: String::new(),
+        };
+        let mut out = BytesMut::from(&b"keep"[..]);
+        let (column, reason) = encode_record(&codecs, &record, &mut out).unwrap_err();
+        assert_eq!((column, &out[..]), (1, &b"keep"[..]));
+        assert!(reason.contains("nested"), "{reason}");
+    }
+}

@@ -1,0 +1,15 @@
+//! Staging loads: JSON files streamed into staging tables.
+//!
+//! Redshift loads staging with COPY from S3 (see [`crate::sql::copy_from_s3`]).
+//! The local engine gets the same rows through PostgreSQL's binary COPY:
+//! records are parsed on a blocking thread and encoded straight into COPY
+//! buffers while the connection streams the previous buffer.
+
+mod encode;
+mod record;
+mod reader;
+mod source;
+mod staging;
+
+pub use source::{LocalDir, Source, SourceFile};
+pub use staging::{copy_staging, LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

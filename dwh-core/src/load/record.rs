@@ -1,0 +1,237 @@
+//! Reading JSON records into a reusable row of cells, without allocating per
+//! record: string values are appended to one text buffer that is cleared for
+//! each record, and cells keep ranges into it.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+/// One JSON value as read for a column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// The key was absent (Redshift COPY loads NULL).
+    Missing,
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer beyond i64 (kept for the error message).
+    BigUint(u64),
+    Float(f64),
+    /// A range of [`RecordBuf::text`].
+    Str(usize, usize),
+    /// An object or array.
+    Nested,
+}
+
+/// The values of one record, one cell per column, reused across records.
+#[derive(Debug, Default)]
+pub struct RecordBuf {
+    pub cells: Vec<Cell>,
+    pub text: String,
+}
+
+impl RecordBuf {
+    pub fn str(&self, start: usize, end: usize) -> &str {
+        &self.text[start..end]
+    }
+}
+
+/// Maps JSON keys to column positions.
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    keys: Vec<&'static str>,
+}
+
+impl KeyMap {
+    pub fn new(keys: Vec<&'static str>) -> KeyMap {
+        KeyMap { keys }
+    }
+
+    pub fn columns(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        // Tables have tens of columns: a linear scan beats hashing here.
+        self.keys.iter().position(|k| *k == key)
+    }
+}
+
+/// Deserializes one JSON object into a [`RecordBuf`].
+pub struct RecordSeed<'a> {
+    pub keys: &'a KeyMap,
+    pub buf: &'a mut RecordBuf,
+}
+
+/// A record that is not a JSON object.
+pub const NOT_AN_OBJECT: &str = "expected a JSON object";
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        self.buf.cells.clear();
+        self.buf.cells.resize(self.keys.columns(), Cell::Missing);
+        self.buf.text.clear();
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(NOT_AN_OBJECT)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(column) = map.next_key_seed(KeySeed(self.keys))? {
+            match column {
+                Some(i) => {
+                    let cell = map.next_value_seed(CellSeed(&mut self.buf.text))?;
+                    self.buf.cells[i] = cell;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Resolves a key to its column without allocating.
+struct KeySeed<'a>(&'a KeyMap);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.position(key))
+    }
+}
+
+/// Reads one value into a [`Cell`], appending strings to the text buffer.
+struct CellSeed<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
+    type Value = Cell;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cell, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed<'_> {
+    type Value = Cell;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Cell, E> {
+        Ok(Cell::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Cell, E> {
+        Ok(Cell::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Cell, E> {
+        Ok(Cell::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Cell, E> {
+        Ok(Cell::Int(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Cell, E> {
+        Ok(i64::try_from(v).map_or(Cell::BigUint(v), Cell::Int))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Cell, E> {
+        Ok(Cell::Float(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cell, E> {
+        let start = self.0.len();
+        self.0.push_str(v);
+        Ok(Cell::Str(start, self.0.len()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Cell::Nested)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Cell, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Cell::Nested)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str, keys: &[&'static str]) -> RecordBuf {
+        let keys = KeyMap::new(keys.to_vec());
+        let mut buf = RecordBuf::default();
+        let mut de = serde_json::Deserializer::from_str(json);
+        RecordSeed {
+            keys: &keys,
+            buf: &mut buf,
+        }
+        .deserialize(&mut de)
+        .unwrap();
+        buf
+    }
+
+    #[test]
+    fn reads_cells_by_key() {
+        let buf = read(
+            r#"{"b": 2, "a": "x\"y", "extra": {"n": [1]}, "c": null, "d": 1.5}"#,
+            &["a", "b", "c", "d", "missing"],
+        );
+        assert_eq!(buf.cells[1], Cell::Int(2));
+        let Cell::Str(s, e) = buf.cells[0] else {
+            panic!("not a string")
+        };
+        assert_eq!(buf.str(s, e), "x\"y");
+        assert_eq!(buf.cells[2], Cell::Null);
+        assert_eq!(buf.cells[3], Cell::Float(1.5));
+        assert_eq!(buf.cells[4], Cell::Missing);
+    }
+
+    #[test]
+    fn nested_values_are_marked() {
+        let buf = read(r#"{"a": [1, 2], "b": {"c": 1}}"#, &["a", "b"]);
+        assert_eq!(buf.cells, vec![Cell::Nested, Cell::Nested]);
+    }
+
+    #[test]
+    fn a_non_object_is_an_error() {
+        let keys = KeyMap::new(vec!["a"]);
+        let mut buf = RecordBuf::default();
+        let mut de = serde_json::Deserializer::from_str("[1]");
+        let err = RecordSeed {
+            keys: &keys,
+            buf: &mut buf,
+        }
+        .deserialize(&mut de)
+        .unwrap_err();
+        assert!(err.to_string().contains(NOT_AN_OBJECT), "{err}");
+    }
+}

@@ -1,0 +1,379 @@
+//! Loading one staging table from a [`Source`] by binary COPY.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::SinkExt;
+use serde::de::DeserializeSeed;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_postgres::Transaction;
+
+use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
+use super::reader::{ReadError, RecordReader};
+use super::record::{KeyMap, RecordBuf, RecordSeed};
+use super::source::{Source, SourceFile};
+use crate::schema::Table;
+use crate::sql;
+
+/// Size at which an encoded buffer is handed to the connection.
+const CHUNK_BYTES: usize = 256 * 1024;
+/// Buffers in flight between parser and connection: bounds memory.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// What to do with bad records.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Bad records skipped before the load fails (Redshift's MAXERROR).
+    /// Zero, the default, fails on the first one and loads nothing.
+    pub max_errors: u64,
+    /// Where skipped records are written, one JSON object per line.
+    pub rejects: Option<PathBuf>,
+}
+
+/// Counters a progress display may poll while a load runs.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    pub files: AtomicU64,
+    pub records: AtomicU64,
+    pub bytes: AtomicU64,
+    pub rejected: AtomicU64,
+}
+
+/// A record that could not be loaded, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub file: String,
+    pub line: u64,
+    /// The 1-based position of the record in its file.
+    pub record: u64,
+    pub column: Option<&'static str>,
+    /// The Rust field the column is declared as.
+    pub field: Option<&'static str>,
+    pub reason: String,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{} (record {})", self.file, self.line, self.record)?;
+        if let (Some(column), Some(field)) = (self.column, self.field) {
+            write!(f, ", column `{column}` (field `{field}`)")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("no *.json files under {0}; point --data at a directory of JSON sources")]
+    NoFiles(String),
+    #[error("cannot read {file}: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("bad record in `{table}` at {rejected}\n  nothing was loaded; fix the record, or pass --max-errors N to skip up to N bad records into a rejects file")]
+    BadRecord { table: &'static str, rejected: Box<Rejected> },
+    #[error("more than {max} bad records in `{table}`; the last at {rejected}\n  nothing was loaded")]
+    TooManyBadRecords {
+        table: &'static str,
+        max: u64,
+        rejected: Box<Rejected>,
+    },
+    #[error("cannot write rejects file {path}: {source}")]
+    Rejects { path: PathBuf, source: io::Error },
+    #[error("COPY into `{table}` failed: {source}")]
+    Copy {
+        table: &'static str,
+        source: tokio_postgres::Error,
+    },
+    #[error("the load of `{0}` stopped unexpectedly")]
+    Interrupted(&'static str),
+}
+
+/// What a staging load did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StagingReport {
+    pub table: &'static str,
+    pub location: String,
+    pub files: u64,
+    pub rows: u64,
+    pub bytes: u64,
+    pub rejected: u64,
+    pub rejects_file: Option<PathBuf>,
+}
+
+/// Streams every record of `source` into `table` inside `transaction`,
+/// after emptying it. On any error the COPY is aborted; the caller's
+/// transaction then rolls back, leaving the table as it was.
+pub async fn copy_staging(
+    transaction: &Transaction<'_>,
+    table: &'static Table,
+    source: Arc<dyn Source>,
+    options: &LoadOptions,
+    progress: Arc<LoadProgress>,
+) -> Result<StagingReport, LoadError> {
+    let files = source.files().map_err(|e| LoadError::Io {
+        file: source.location(),
+        source: e,
+    })?;
+    if files.is_empty() {
+        return Err(LoadError::NoFiles(source.location()));
+    }
+    let copy_error = |source| LoadError::Copy {
+        table: table.name,
+        source,
+    };
+    transaction
+        .batch_execute(&sql::truncate_table(table))
+        .await
+        .map_err(copy_error)?;
+    let sink = transaction
+        .copy_in(&sql::copy_binary_stdin(table))
+        .await
+        .map_err(copy_error)?;
+    futures_util::pin_mut!(sink);
+
+    let (sender, mut receiver) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+    let producer = {
+        let source = Arc::clone(&source);
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || {
+            Producer::new(table, &options, sender, progress).run(source.as_ref(), &files)
+        })
+    };
+    while let Some(chunk) = receiver.recv().await {
+        if let Err(e) = sink.send(chunk).await {
+            drop(receiver); // stops the producer
+            let _ = producer.await;
+            return Err(copy_error(e));
+        }
+    }
+    let mut report = producer
+        .await
+        .map_err(|_| LoadError::Interrupted(table.name))??;
+    report.rows = sink.as_mut().finish().await.map_err(copy_error)?;
+    report.location = source.location();
+    Ok(report)
+}
+
+/// Parses and encodes records on a blocking thread.
+struct Producer {
+    table: &'static Table,
+    keys: KeyMap,
+    codecs: Vec<ColumnCodec>,
+    options: LoadOptions,
+    sender: mpsc::Sender<Bytes>,
+    progress: Arc<LoadProgress>,
+    out: BytesMut,
+    record: RecordBuf,
+    rejects: Option<io::BufWriter<std::fs::File>>,
+    report: StagingReport,
+}
+
+/// Why production stopped early.
+enum Stop {
+    Failed(LoadError),
+    /// The consumer went away (the COPY failed); it reports why.
+    Cancelled,
+}
+
+impl From<LoadError> for Stop {
+    fn from(e: LoadError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+impl Producer {
+    fn new(
+        table: &'static Table,
+        options: &LoadOptions,
+        sender: mpsc::Sender<Bytes>,
+        progress: Arc<LoadProgress>,
+    ) -> Producer {
+        let keys = KeyMap::new(
+            table
+                .columns
+                .iter()
+                .map(|c| c.json.map_or(c.name, |j| j.key))
+                .collect(),
+        );
+        Producer {
+            table,
+            keys,
+            codecs: table.columns.iter().map(ColumnCodec::of).collect(),
+            options: options.clone(),
+            sender,
+            progress,
+            out: BytesMut::with_capacity(CHUNK_BYTES * 2),
+            record: RecordBuf::default(),
+            rejects: None,
+            report: StagingReport {
+                table: table.name,
+                location: String::new(),
+                files: 0,
+                rows: 0,
+                bytes: 0,
+                rejected: 0,
+                rejects_file: None,
+            },
+        }
+    }
+
+    fn run(mut self, source: &dyn Source, files: &[SourceFile]) -> Result<StagingReport, LoadError> {
+        self.out.extend_from_slice(HEADER);
+        let result = files
+            .iter()
+            .try_for_each(|file| self.load_file(source, file))
+            .and_then(|()| {
+                self.out.extend_from_slice(TRAILER);
+                self.flush()
+            });
+        match result {
+            Ok(()) => {
+                if let Some(mut rejects) = self.rejects.take() {
+                    rejects.flush().map_err(|e| self.rejects_error(e))?;
+                }
+                Ok(self.report)
+            }
+            Err(Stop::Failed(e)) => Err(e),
+            Err(Stop::Cancelled) => Err(LoadError::Interrupted(self.table.name)),
+        }
+    }
+
+    fn load_file(&mut self, source: &dyn Source, file: &SourceFile) -> Result<(), Stop> {
+        let io_error = |e| LoadError::Io {
+            file: file.name.clone(),
+            source: e,
+        };
+        let mut reader = RecordReader::new(source.open(file).map_err(io_error)?);
+        let mut index = 0u64;
+        let mut counted = 0u64;
+        loop {
+            let (line, outcome) = match reader.next_record() {
+                Ok(None) => break,
+                Ok(Some(raw)) => {
+                    index += 1;
+                    let outcome = parse_and_encode(
+                        &self.keys,
+                        &self.codecs,
+                        &mut self.record,
+                        raw.json,
+                        &mut self.out,
+                    );
+                    (raw.line, outcome)
+                }
+                Err(ReadError::Io(e)) => return Err(io_error(e).into()),
+                Err(ReadError::Syntax(e)) => {
+                    index += 1;
+                    (e.line, Err((None, format!("invalid JSON: {}", e.message))))
+                }
+            };
+            match outcome {
+                Ok(()) => {
+                    self.progress.records.fetch_add(1, Ordering::Relaxed);
+                }
+                Err((column, reason)) => self.reject(file, line, index, column, reason)?,
+            }
+            let read = reader.bytes_read();
+            self.progress.bytes.fetch_add(read - counted, Ordering::Relaxed);
+            counted = read;
+            if self.out.len() >= CHUNK_BYTES {
+                self.flush()?;
+            }
+        }
+        self.report.files += 1;
+        self.report.bytes += reader.bytes_read();
+        self.progress.files.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        let chunk = self.out.split().freeze();
+        self.sender.blocking_send(chunk).map_err(|_| Stop::Cancelled)
+    }
+
+    fn reject(
+        &mut self,
+        file: &SourceFile,
+        line: u64,
+        record: u64,
+        column: Option<usize>,
+        reason: String,
+    ) -> Result<(), Stop> {
+        let column = column.map(|i| &self.table.columns[i]);
+        let rejected = Box::new(Rejected {
+            file: file.name.clone(),
+            line,
+            record,
+            column: column.map(|c| c.name),
+            field: column.map(|c| c.field),
+            reason,
+        });
+        self.report.rejected += 1;
+        self.progress.rejected.fetch_add(1, Ordering::Relaxed);
+        let table = self.table.name;
+        if self.options.max_errors == 0 {
+            return Err(LoadError::BadRecord { table, rejected }.into());
+        }
+        if self.report.rejected > self.options.max_errors {
+            return Err(LoadError::TooManyBadRecords {
+                table,
+                max: self.options.max_errors,
+                rejected,
+            }
+            .into());
+        }
+        self.write_reject(&rejected)?;
+        Ok(())
+    }
+
+    fn write_reject(&mut self, rejected: &Rejected) -> Result<(), LoadError> {
+        let Some(path) = self.options.rejects.clone() else {
+            return Ok(());
+        };
+        if self.rejects.is_none() {
+            let file = std::fs::File::create(&path).map_err(|e| self.rejects_error(e))?;
+            self.rejects = Some(io::BufWriter::new(file));
+            self.report.rejects_file = Some(path);
+        }
+        let writer = self.rejects.as_mut().expect("opened above");
+        let line = serde_json::to_string(&RejectLine {
+            table: self.table.name,
+            rejected,
+        })
+        .expect("rejects serialize");
+        writeln!(writer, "{line}").map_err(|e| self.rejects_error(e))
+    }
+
+    fn rejects_error(&self, source: io::Error) -> LoadError {
+        LoadError::Rejects {
+            path: self.options.rejects.clone().unwrap_or_default(),
+            source,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RejectLine<'a> {
+    table: &'static str,
+    #[serde(flatten)]
+    rejected: &'a Rejected,
+}
+
+/// Parses one record and appends its COPY tuple; on failure, the column
+/// (if one is to blame) and the reason.
+fn parse_and_encode(
+    keys: &KeyMap,
+    codecs: &[ColumnCodec],
+    record: &mut RecordBuf,
+    json: &str,
+    out: &mut BytesMut,
+) -> Result<(), (Option<usize>, String)> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    RecordSeed { keys, buf: record }
+        .deserialize(&mut de)
+        .map_err(|e| (None, format!("{e}")))?;
+    encode_record(codecs, record, out).map_err(|(i, reason)| (Some(i), reason))
+}

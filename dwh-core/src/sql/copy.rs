@@ -1,0 +1,186 @@
+//! Bulk loads: the jsonpaths document and COPY statements.
+
+use super::ident::{quote_ident, quote_literal};
+use super::Dialect;
+use crate::schema::{Table, TableKind};
+
+/// The Redshift jsonpaths document for a staging table: one path per column,
+/// in column order, so COPY's column list and the paths cannot drift apart.
+pub fn jsonpaths(table: &Table) -> String {
+    let paths: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let key = c.json.map(|j| j.key).unwrap_or(c.name);
+            let path = format!("$['{}']", key.replace('\\', "\\\\").replace('\'', "\\'"));
+            format!("        {}", serde_json::Value::String(path))
+        })
+        .collect();
+    format!("{{\n    \"jsonpaths\": [\n{}\n    ]\n}}\n", paths.join(",\n"))
+}
+
+fn column_names(table: &Table) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| quote_ident(c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `COPY t (cols) FROM STDIN (FORMAT binary)`: the local engine's load.
+pub fn copy_binary_stdin(table: &Table) -> String {
+    format!(
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
+        quote_ident(table.name),
+        column_names(table)
+    )
+}
+
+/// Where and how Redshift COPYs a staging table from S3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Copy {
+    /// `s3://bucket/prefix` of the data, or of the manifest when `manifest`.
+    pub from: String,
+    pub iam_role: String,
+    pub region: String,
+    /// `s3://…` of the jsonpaths document; `None` uses `'auto'`, which
+    /// needs every JSON key to equal its column name.
+    pub jsonpaths: Option<String>,
+    pub manifest: bool,
+    pub gzip: bool,
+    /// Redshift MAXERROR: bad records tolerated before the COPY fails.
+    pub max_errors: u32,
+}
+
+/// A COPY that cannot be rendered safely.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CopyError {
+    #[error("table `{0}` is not a staging table; only staging tables are loaded by COPY")]
+    NotStaging(&'static str),
+    #[error("{what} `{value}` is not valid: {expected}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("table `{table}` maps JSON key `{key}` to column `{column}`; COPY needs a jsonpaths document for that")]
+    NeedsJsonpaths {
+        table: &'static str,
+        key: &'static str,
+        column: &'static str,
+    },
+}
+
+fn check(what: &'static str, value: &str, ok: bool, expected: &'static str) -> Result<(), CopyError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(CopyError::Invalid {
+            what,
+            value: value.to_owned(),
+            expected,
+        })
+    }
+}
+
+/// `s3://bucket/key…` with a DNS-style bucket and no quote or control characters.
+pub fn is_s3_uri(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("s3://") else {
+        return false;
+    };
+    let bucket = rest.split('/').next().unwrap_or("");
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    bucket_ok && !rest.chars().any(|c| c == '\'' || c == '\\' || c.is_control())
+}
+
+/// `arn:aws:iam::123456789012:role/name`.
+pub fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_word, partition, "iam", "", account, resource] = parts.as_slice() else {
+        return false;
+    };
+    *arn_word == "arn"
+        && partition.starts_with("aws")
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && resource.strip_prefix("role/").is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        })
+}
+
+/// `us-west-2`, `eu-central-1`, `us-gov-west-1`.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// The Redshift `COPY … FROM 's3://…' … FORMAT AS JSON` for a staging table.
+pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
+    if table.kind != TableKind::Staging {
+        return Err(CopyError::NotStaging(table.name));
+    }
+    check("S3 location", &copy.from, is_s3_uri(&copy.from), "expected s3://bucket/prefix")?;
+    check(
+        "IAM role",
+        &copy.iam_role,
+        is_role_arn(&copy.iam_role),
+        "expected arn:aws:iam::<12-digit account>:role/<name>",
+    )?;
+    check("region", &copy.region, is_region(&copy.region), "expected e.g. us-west-2")?;
+    let format = match &copy.jsonpaths {
+        Some(uri) => {
+            check("jsonpaths location", uri, is_s3_uri(uri), "expected s3://bucket/key")?;
+            quote_literal(uri, Dialect::Redshift)
+        }
+        None => {
+            if let Some(c) = table
+                .columns
+                .iter()
+                .find(|c| c.json.is_some_and(|j| j.key != c.name))
+            {
+                return Err(CopyError::NeedsJsonpaths {
+                    table: table.name,
+                    key: c.json.map(|j| j.key).unwrap_or(c.name),
+                    column: c.name,
+                });
+            }
+            "'auto'".to_owned()
+        }
+    };
+    let lit = |s: &str| quote_literal(s, Dialect::Redshift);
+    let mut sql = format!(
+        "COPY {} ({})\nFROM {}\nIAM_ROLE {}\nREGION {}\nFORMAT AS JSON {format}",
+        quote_ident(table.name),
+        column_names(table),
+        lit(&copy.from),
+        lit(&copy.iam_role),
+        lit(&copy.region),
+    );
+    if table.has_epoch_millis() {
+        sql.push_str("\nTIMEFORMAT 'epochmillisecs'");
+    }
+    if copy.manifest {
+        sql.push_str("\nMANIFEST");
+    }
+    if copy.gzip {
+        sql.push_str("\nGZIP");
+    }
+    // Staging columns are declared wide enough; truncating would hide bad data.
+    sql.push_str(&format!(
+        "\nMAXERROR {}\nCOMPUPDATE OFF\nSTATUPDATE OFF",
+        copy.max_errors
+    ));
+    Ok(sql)
+}

@@ -1,0 +1,175 @@
+//! Staging → star: the statements that fill a dimension or fact table.
+//!
+//! Every load selects the new rows once, de-duplicated to one row per
+//! natural key (the greatest `latest_by` wins), then
+//! - dimensions are upserted: PostgreSQL `MERGE … USING (subquery)`;
+//!   Redshift's MERGE only takes a table as its source, so the rows go
+//!   through a temporary table first;
+//! - facts are appended where their natural key is not yet present.
+//!
+//! So re-running a load on the same staging data changes nothing, and a
+//! load on new data adds only what is new.
+
+use super::ident::quote_ident;
+use super::Dialect;
+use crate::schema::{Fill, Load, Table, TableKind};
+
+/// The statements of one table's load, to run in order in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadStatements {
+    pub table: &'static str,
+    pub statements: Vec<String>,
+}
+
+/// The load of a dimension or fact table, or `None` for a staging table.
+pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements> {
+    let load = table.load.as_ref()?;
+    let new_rows = select_new_rows(table, load);
+    let statements = match (table.kind, dialect) {
+        (TableKind::Dimension, Dialect::Postgres) => {
+            vec![merge(table, &format!("(\n{new_rows}\n)"), true)]
+        }
+        (TableKind::Dimension, Dialect::Redshift) => {
+            let temp = quote_ident(&format!("__dwh_new_{}", table.name));
+            vec![
+                format!("DROP TABLE IF EXISTS {temp}"),
+                format!("CREATE TEMP TABLE {temp} AS\n{new_rows}"),
+                merge(table, &temp, false),
+                format!("DROP TABLE {temp}"),
+            ]
+        }
+        _ => vec![append_new(table, &new_rows)],
+    };
+    Some(LoadStatements {
+        table: table.name,
+        statements,
+    })
+}
+
+fn columns_of(table: &Table) -> Vec<&'static str> {
+    table.loaded_columns().map(|c| c.name).collect()
+}
+
+fn quoted(names: &[&str], prefix: &str) -> String {
+    names
+        .iter()
+        .map(|n| format!("{prefix}{}", quote_ident(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn key_match(table: &Table, left: &str, right: &str) -> String {
+    table
+        .natural_key
+        .iter()
+        .map(|k| format!("{left}.{k} = {right}.{k}", k = quote_ident(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The value a column gets, as an SQL expression over `src` and lookups.
+pub(super) fn fill_expr(fill: Fill) -> Option<String> {
+    match fill {
+        Fill::None => None,
+        Fill::Expr(expr) => Some(format!("({expr})")),
+        Fill::Column(path) => Some(match path.split_once('.') {
+            Some((alias, column)) => format!("{}.{}", quote_ident(alias), quote_ident(column)),
+            None => format!("src.{}", quote_ident(path)),
+        }),
+    }
+}
+
+/// One row per natural key from the load source, filtered and looked up.
+pub(super) fn select_new_rows(table: &Table, load: &Load) -> String {
+    let columns = columns_of(table);
+    let exprs: Vec<String> = table
+        .loaded_columns()
+        .map(|c| {
+            let expr = fill_expr(c.fill).unwrap_or_else(|| "NULL".to_owned());
+            format!("            {expr} AS {}", quote_ident(c.name))
+        })
+        .collect();
+    let mut inner = format!("        SELECT\n{}", exprs.join(",\n"));
+    if let Some(order) = load.latest_by {
+        inner.push_str(&format!(",\n            ({order}) AS __dwh_order"));
+    }
+    inner.push_str(&format!(
+        "\n        FROM {} AS src",
+        quote_ident(load.source.name)
+    ));
+    for lookup in load.lookups {
+        let alias = quote_ident(lookup.alias);
+        let on: Vec<String> = lookup
+            .on
+            .iter()
+            .map(|(column, expr)| format!("{alias}.{} = ({expr})", quote_ident(column)))
+            .collect();
+        inner.push_str(&format!(
+            "\n        LEFT JOIN {} AS {alias} ON {}",
+            quote_ident(lookup.table.name),
+            on.join(" AND ")
+        ));
+    }
+    if let Some(filter) = load.filter {
+        inner.push_str(&format!("\n        WHERE {filter}"));
+    }
+    let partition = quoted(table.natural_key, "");
+    let order = if load.latest_by.is_some() {
+        " ORDER BY __dwh_order DESC NULLS LAST"
+    } else {
+        ""
+    };
+    let key_present = table
+        .natural_key
+        .iter()
+        .map(|k| format!("{} IS NOT NULL", quote_ident(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "SELECT {cols}\nFROM (\n    SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {partition}{order}) AS __dwh_rank\n    FROM (\n{inner}\n    ) AS __dwh_rows\n    WHERE {key_present}\n) AS __dwh_ranked\nWHERE __dwh_rank = 1",
+        cols = quoted(&columns, ""),
+    )
+}
+
+/// MERGE the new rows into a dimension: update matched keys, insert others.
+fn merge(table: &Table, source: &str, target_alias: bool) -> String {
+    let target = quote_ident(table.name);
+    let columns = columns_of(table);
+    let (target_head, target_ref) = if target_alias {
+        (format!("{target} AS t"), "t".to_owned())
+    } else {
+        (target.clone(), target.clone())
+    };
+    let mut updated: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !table.natural_key.contains(c))
+        .collect();
+    if updated.is_empty() {
+        // Redshift's MERGE needs a WHEN MATCHED clause; a no-op update will do.
+        updated = table.natural_key.to_vec();
+    }
+    let set = updated
+        .iter()
+        .map(|c| format!("{c} = n.{c}", c = quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "MERGE INTO {target_head}\nUSING {source} AS n\nON {on}\nWHEN MATCHED THEN UPDATE SET {set}\nWHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})",
+        on = key_match(table, &target_ref, "n"),
+        cols = quoted(&columns, ""),
+        values = quoted(&columns, "n."),
+    )
+}
+
+/// Append the new rows of a fact whose natural key is not there yet.
+fn append_new(table: &Table, new_rows: &str) -> String {
+    let target = quote_ident(table.name);
+    let columns = columns_of(table);
+    format!(
+        "INSERT INTO {target} ({cols})\nSELECT {values}\nFROM (\n{new_rows}\n) AS n\nWHERE NOT EXISTS (\n    SELECT 1 FROM {target} AS t WHERE {on}\n)",
+        cols = quoted(&columns, ""),
+        values = quoted(&columns, "n."),
+        on = key_match(table, "t", "n"),
+    )
+}
