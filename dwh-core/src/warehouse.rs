@@ -141,6 +141,7 @@ impl Warehouse {
                 ..options.clone()
             };
             reports.push(copy_staging(&transaction, table, Arc::clone(source), &options, progress).await?);
+            analyze(&transaction, table).await?;
         }
         transaction
             .commit()
@@ -168,6 +169,9 @@ impl Warehouse {
                     .await
                     .map_err(WarehouseError::sql(format!("loading `{}`", table.name)))?;
             }
+            // Fresh statistics let the next loads plan hash joins, not
+            // nested loops over tables the planner thinks are empty.
+            analyze(&transaction, table).await?;
             let rows_after = count(&transaction, table).await?;
             reports.push(TransformReport {
                 table: table.name,
@@ -218,6 +222,13 @@ fn rejects_path(path: &std::path::Path, table: &str) -> std::path::PathBuf {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("rejects");
     let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("jsonl");
     path.with_file_name(format!("{stem}.{table}.{ext}"))
+}
+
+async fn analyze(client: &impl tokio_postgres::GenericClient, table: &Table) -> Result<(), WarehouseError> {
+    client
+        .batch_execute(&format!("ANALYZE {}", sql::quote_ident(table.name)))
+        .await
+        .map_err(WarehouseError::sql(format!("analyzing `{}`", table.name)))
 }
 
 async fn count(client: &impl tokio_postgres::GenericClient, table: &Table) -> Result<u64, WarehouseError> {

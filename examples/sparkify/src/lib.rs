@@ -20,6 +20,8 @@
 //!   range-restricted scans read more blocks); integers and timestamps are
 //!   AZ64; free text is ZSTD; low-cardinality strings are BYTEDICT.
 
+pub mod analysis;
+
 use chrono::NaiveDateTime;
 use dwh_core::{DimTable, FactTable, Schema, StagingTable};
 
@@ -87,12 +89,14 @@ pub struct StagingSong {
 
 /// App users, one row per user with their latest details: users move between
 /// the free and paid levels, so of all their events the latest one wins.
+/// Logged-out events carry no user (`userId` is `""`) and are left out.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(
     table = "users",
     diststyle = all,
     sortkey(user_id),
     source = StagingEvent,
+    filter = "src.user_id <> ''",
     latest_by = "src.ts"
 )]
 pub struct User {
@@ -221,4 +225,12 @@ pub fn schema() -> Schema {
         &<SongPlay as FactTable>::TABLE,
     ])
     .expect("the Sparkify schema is consistent")
+}
+
+/// Where each staging table's files live below a Sparkify data directory.
+pub fn staging_dirs() -> [(&'static dwh_core::schema::Table, &'static str); 2] {
+    [
+        (&<StagingEvent as StagingTable>::TABLE, "log_data"),
+        (&<StagingSong as StagingTable>::TABLE, "song_data"),
+    ]
 }

@@ -1,0 +1,71 @@
+//! `dwh local start|stop|url|status`, and finding the engine for other commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use dwh_core::local::LocalEngine;
+
+use crate::cli::{LocalArgs, LocalCommand, WarehouseArgs};
+use crate::ui;
+
+/// The engine directory: `--local-dir`, else `target/dwh-local` of the
+/// checkout the binary was built in, else a per-user data directory.
+pub fn engine_dir(args: &LocalArgs) -> PathBuf {
+    if let Some(dir) = &args.local_dir {
+        return dir.clone();
+    }
+    LocalEngine::default_dir(&target_dir())
+}
+
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // target/<profile>/dwh → target
+    let exe = std::env::current_exe().ok();
+    if let Some(target) = exe.as_deref().and_then(|e| e.parent()?.parent()) {
+        if target.file_name().is_some_and(|n| n == "target") {
+            return target.to_owned();
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".local/share/dwh")
+}
+
+/// The connection string for a command: `--database-url`, else the local
+/// engine (started if needed).
+pub async fn database_url(args: &WarehouseArgs) -> anyhow::Result<String> {
+    if let Some(url) = &args.database_url {
+        return Ok(url.clone());
+    }
+    let dir = engine_dir(&args.local);
+    let bar = ui::spinner("starting the local PostgreSQL engine");
+    let engine = LocalEngine::ensure(&dir)
+        .await
+        .with_context(|| format!("starting the local engine in {}", dir.display()))?;
+    bar.finish_and_clear();
+    Ok(engine.url())
+}
+
+pub async fn run(command: LocalCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        LocalCommand::Start(args) | LocalCommand::Url(args) => {
+            let dir = engine_dir(&args);
+            let engine = LocalEngine::ensure(&dir).await?;
+            println!("{}", engine.url());
+        }
+        LocalCommand::Stop(args) => {
+            let outcome = LocalEngine::stop(&engine_dir(&args)).await?;
+            println!("{outcome}");
+        }
+        LocalCommand::Status(args) => {
+            let status = LocalEngine::status(&engine_dir(&args))?;
+            println!("{status}");
+            if !status.is_running() {
+                return Ok(ExitCode::from(3));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

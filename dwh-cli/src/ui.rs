@@ -1,0 +1,104 @@
+//! Terminal output: step spinners, summary tables, errors.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::report::{StepRecord, StepStatus};
+
+/// A spinner for a running step; plain lines when output is not a terminal.
+pub fn spinner(message: impl Into<String>) -> ProgressBar {
+    let message = message.into();
+    if !std::io::stderr().is_terminal() {
+        eprintln!("· {message}");
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed:.dim}")
+            .expect("valid template"),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+pub fn finish(bar: &ProgressBar, record: &StepRecord) {
+    let mark = match record.status {
+        StepStatus::Ok => "✔",
+        StepStatus::Failed => "✘",
+    };
+    let rows = record
+        .rows
+        .map(|r| format!(" · {} rows", thousands(r)))
+        .unwrap_or_default();
+    let line = format!(
+        "{mark} {}{rows} · {}",
+        record.step,
+        human_duration(record.duration)
+    );
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.finish_and_clear();
+        eprintln!("{line}");
+    }
+}
+
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn human_duration(d: Duration) -> String {
+    if d.as_secs_f64() < 1.0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+pub fn bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MB", n as f64 / (1 << 20) as f64)
+    } else {
+        format!("{:.1} kB", n as f64 / 1024.0)
+    }
+}
+
+/// A table with a header row; numeric-looking cells are right-aligned.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(|h| Cell::new(h)));
+    for row in rows {
+        table.add_row(row.into_iter().map(|value| {
+            let numeric = value.replace(',', "").parse::<f64>().is_ok();
+            let cell = Cell::new(value);
+            if numeric {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
+    }
+    table
+}
+
+pub fn print_error(error: &anyhow::Error) {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}

@@ -1,0 +1,225 @@
+//! The whole local pipeline against the real PostgreSQL engine, on the real
+//! Sparkify sample and on generated data. Expected values are computed here
+//! from the raw JSON files, independently of dwh.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+
+use dwh_core::load::LoadOptions;
+use dwh_core::{checks, Warehouse};
+use dwh_tests::{fresh_warehouse, sample_data, scratch, sparkify_sources};
+use serde_json::Value;
+
+/// Every JSON object below `dir` (one per file, or JSON lines).
+fn objects(dir: &Path) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                    out.push(value.unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the star schema must hold, computed from the raw files.
+#[derive(Debug, PartialEq)]
+struct Expected {
+    events: u64,
+    songs_rows: u64,
+    songplays: u64,
+    matched_plays: u64,
+    users: BTreeMap<i32, String>,
+    songs: u64,
+    artists: u64,
+    times: u64,
+}
+
+fn expected(dir: &Path) -> Expected {
+    let events = objects(&dir.join("log_data"));
+    let songs = objects(&dir.join("song_data"));
+    let plays: Vec<&Value> = events.iter().filter(|e| e["page"] == "NextSong").collect();
+    let song_keys: HashSet<(String, String, u64)> = songs
+        .iter()
+        .map(|s| {
+            (
+                s["title"].as_str().unwrap().to_owned(),
+                s["artist_name"].as_str().unwrap().to_owned(),
+                s["duration"].as_f64().unwrap().to_bits(),
+            )
+        })
+        .collect();
+    let matched = plays
+        .iter()
+        .filter(|p| {
+            let key = (
+                p["song"].as_str().unwrap_or_default().to_owned(),
+                p["artist"].as_str().unwrap_or_default().to_owned(),
+                p["length"].as_f64().unwrap_or(f64::NAN).to_bits(),
+            );
+            song_keys.contains(&key)
+        })
+        .count();
+    // The latest level of each user, by ts, over all of their events.
+    let mut latest: BTreeMap<i32, (i64, String)> = BTreeMap::new();
+    for e in &events {
+        let Ok(user) = e["userId"].as_str().unwrap_or_default().parse::<i32>() else {
+            continue;
+        };
+        let ts = e["ts"].as_i64().unwrap();
+        let level = e["level"].as_str().unwrap().to_owned();
+        let entry = latest.entry(user).or_insert((i64::MIN, String::new()));
+        if ts > entry.0 {
+            *entry = (ts, level);
+        }
+    }
+    Expected {
+        events: events.len() as u64,
+        songs_rows: songs.len() as u64,
+        songplays: plays.len() as u64,
+        matched_plays: matched as u64,
+        users: latest.into_iter().map(|(u, (_, level))| (u, level)).collect(),
+        songs: songs.iter().map(|s| s["song_id"].as_str().unwrap()).collect::<BTreeSet<_>>().len() as u64,
+        artists: songs.iter().map(|s| s["artist_id"].as_str().unwrap()).collect::<BTreeSet<_>>().len() as u64,
+        times: plays.iter().map(|p| p["ts"].as_i64().unwrap()).collect::<BTreeSet<_>>().len() as u64,
+    }
+}
+
+async fn count(warehouse: &Warehouse, sql: &str) -> u64 {
+    let row = warehouse.client().query_one(sql, &[]).await.unwrap();
+    row.get::<_, i64>(0) as u64
+}
+
+/// What the warehouse holds, in the same shape as [`Expected`].
+async fn actual(warehouse: &Warehouse) -> Expected {
+    let users = warehouse
+        .client()
+        .query("SELECT user_id, level FROM users", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, i32>(0), r.get::<_, String>(1)))
+        .collect::<BTreeMap<_, _>>();
+    Expected {
+        events: count(warehouse, "SELECT COUNT(*) FROM staging_events").await,
+        songs_rows: count(warehouse, "SELECT COUNT(*) FROM staging_songs").await,
+        songplays: count(warehouse, "SELECT COUNT(*) FROM songplays").await,
+        matched_plays: count(
+            warehouse,
+            "SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL AND artist_id IS NOT NULL",
+        )
+        .await,
+        users,
+        songs: count(warehouse, "SELECT COUNT(*) FROM songs").await,
+        artists: count(warehouse, "SELECT COUNT(*) FROM artists").await,
+        times: count(warehouse, "SELECT COUNT(*) FROM \"time\"").await,
+    }
+}
+
+async fn run_pipeline(warehouse: &mut Warehouse, dir: &Path) {
+    let schema = sparkify::schema();
+    warehouse.create_tables(&schema).await.unwrap();
+    warehouse
+        .load_staging(&sparkify_sources(dir), &LoadOptions::default(), &[])
+        .await
+        .unwrap();
+    warehouse.transform(&schema).await.unwrap();
+}
+
+async fn assert_checks_pass(warehouse: &Warehouse) {
+    let results = checks::run(warehouse.client(), &sparkify::schema()).await.unwrap();
+    let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}");
+    assert!(results.len() >= 20, "too few checks ran: {}", results.len());
+}
+
+#[tokio::test]
+async fn sample_data_builds_the_documented_star_schema() {
+    let dir = sample_data();
+    let want = expected(&dir);
+    // The facts PROVENANCE.md documents for this sample.
+    assert_eq!(
+        (want.events, want.songs_rows, want.songplays, want.matched_plays, want.songs, want.artists, want.times),
+        (8056, 71, 6820, 1, 71, 69, 6813)
+    );
+
+    let (mut warehouse, _) = fresh_warehouse("pipeline_sample").await;
+    run_pipeline(&mut warehouse, &dir).await;
+    assert_eq!(actual(&warehouse).await, want);
+    assert_checks_pass(&warehouse).await;
+
+    let matched = warehouse
+        .client()
+        .query_one(
+            "SELECT song_id, artist_id, user_id FROM songplays WHERE song_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(matched.get::<_, String>(0), "SOZCTXZ12AB0182364");
+    assert_eq!(matched.get::<_, String>(1), "AR5KOSW1187FB35FF4");
+    assert_eq!(matched.get::<_, i32>(2), 15);
+
+    // A second run on the same data changes nothing.
+    run_pipeline(&mut warehouse, &dir).await;
+    assert_eq!(actual(&warehouse).await, want);
+}
+
+#[tokio::test]
+async fn new_data_adds_only_what_is_new() {
+    // First the first half of November, then the whole month.
+    let sample = sample_data();
+    let half = scratch("pipeline_half");
+    let logs = half.join("log_data/2018/11");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 1..=15 {
+        let name = format!("2018-11-{day:02}-events.json");
+        std::fs::copy(sample.join("log_data/2018/11").join(&name), logs.join(&name)).unwrap();
+    }
+    std::os::unix::fs::symlink(sample.join("song_data"), half.join("song_data")).unwrap();
+
+    let (mut warehouse, _) = fresh_warehouse("pipeline_incremental").await;
+    run_pipeline(&mut warehouse, &half).await;
+    let first = actual(&warehouse).await;
+    assert_eq!(first.songplays, expected(&half).songplays);
+    assert!(first.songplays < 6820);
+
+    run_pipeline(&mut warehouse, &sample).await;
+    assert_eq!(actual(&warehouse).await, expected(&sample));
+    assert_checks_pass(&warehouse).await;
+}
+
+#[tokio::test]
+async fn generated_data_builds_a_consistent_star_schema() {
+    let dir = scratch("pipeline_generated");
+    let summary = dwh_core::gen::generate(
+        &dwh_core::gen::GenConfig {
+            events: 30_000,
+            songs: 800,
+            seed: 7,
+            ..Default::default()
+        },
+        &dir,
+    )
+    .unwrap();
+    let want = expected(&dir);
+    assert_eq!(want.events, summary.events);
+    assert_eq!(want.songplays, summary.next_song_events);
+    assert_eq!(want.matched_plays, summary.matched_plays);
+    assert!(want.matched_plays > 0);
+
+    let (mut warehouse, _) = fresh_warehouse("pipeline_generated").await;
+    run_pipeline(&mut warehouse, &dir).await;
+    assert_eq!(actual(&warehouse).await, want);
+    assert_checks_pass(&warehouse).await;
+    run_pipeline(&mut warehouse, &dir).await;
+    assert_eq!(actual(&warehouse).await, want);
+}
