@@ -223,3 +223,35 @@ async fn generated_data_builds_a_consistent_star_schema() {
     run_pipeline(&mut warehouse, &dir).await;
     assert_eq!(actual(&warehouse).await, want);
 }
+
+#[tokio::test]
+async fn a_user_defined_dimension_loads_beside_sparkify() {
+    let dir = sample_data();
+    let locations: BTreeSet<String> = objects(&dir.join("log_data"))
+        .iter()
+        .filter(|e| e["page"] == "NextSong")
+        .filter_map(|e| e["location"].as_str().map(str::to_owned))
+        .collect();
+
+    let schema = dwh_example_custom_dimension::schema();
+    let (mut warehouse, _) = fresh_warehouse("pipeline_custom_dimension").await;
+    warehouse.create_tables(&schema).await.unwrap();
+    warehouse
+        .load_staging(&sparkify_sources(&dir), &LoadOptions::default(), &[])
+        .await
+        .unwrap();
+    warehouse.transform(&schema).await.unwrap();
+    let rows = warehouse
+        .client()
+        .query("SELECT location, metro_area, states FROM locations ORDER BY location", &[])
+        .await
+        .unwrap();
+    let loaded: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(loaded, locations);
+    let chicago = rows
+        .iter()
+        .find(|r| r.get::<_, String>(0) == "Chicago-Naperville-Elgin, IL-IN-WI")
+        .expect("Chicago is in the sample");
+    assert_eq!(chicago.get::<_, String>(1), "Chicago-Naperville-Elgin");
+    assert_eq!(chicago.get::<_, Option<String>>(2).as_deref(), Some("IL-IN-WI"));
+}
