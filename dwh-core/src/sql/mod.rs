@@ -47,3 +47,6 @@ impl std::str::FromStr for Dialect {
 }
 
 pub use copy::{is_region, is_role_arn, is_s3_uri, CopyError};
+
+#[cfg(test)]
+mod tests;
