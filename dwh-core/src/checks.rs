@@ -19,7 +19,7 @@ pub struct CheckResult {
     /// What was checked, e.g. `natural key (user_id) is unique`.
     pub check: String,
     pub passed: bool,
-    /// Offending rows (or keys).
+    /// Offending rows, or for key checks the offending keys.
     pub failures: u64,
     /// Up to [`EXAMPLES`] offending keys with their counts.
     pub examples: Vec<String>,
@@ -77,14 +77,24 @@ async fn count_check(
     })
 }
 
-/// A check whose query lists `(key, count)` of offenders.
+/// A check whose query lists `(key, n)` of offenders: all are counted, the
+/// first [`EXAMPLES`] shown.
 async fn listing_check(
     client: &impl GenericClient,
     table: &'static Table,
     check: String,
-    sql: &str,
+    query: &str,
 ) -> Result<CheckResult, WarehouseError> {
-    let rows = client.query(sql, &[]).await.map_err(failed_sql(table, &check))?;
+    let (count_sql, examples_sql) = q::listing(query, EXAMPLES);
+    let failures = client
+        .query_one(&count_sql, &[])
+        .await
+        .map_err(failed_sql(table, &check))?
+        .get::<_, i64>(0) as u64;
+    let rows = client
+        .query(&examples_sql, &[])
+        .await
+        .map_err(failed_sql(table, &check))?;
     let examples: Vec<String> = rows
         .iter()
         .map(|r| {
@@ -92,11 +102,10 @@ async fn listing_check(
             format!("{} ({}×)", key.as_deref().unwrap_or("NULL"), r.get::<_, i64>(1))
         })
         .collect();
-    let failures = rows.iter().map(|r| r.get::<_, i64>(1) as u64).sum();
     Ok(CheckResult {
         table: table.name,
         check,
-        passed: rows.is_empty(),
+        passed: failures == 0,
         failures,
         examples,
     })
@@ -104,7 +113,7 @@ async fn listing_check(
 
 async fn unique_key(client: &impl GenericClient, table: &'static Table) -> Result<CheckResult, WarehouseError> {
     let check = format!("natural key ({}) is unique", table.natural_key.join(", "));
-    listing_check(client, table, check, &q::duplicate_keys(table, EXAMPLES)).await
+    listing_check(client, table, check, &q::duplicate_keys(table)).await
 }
 
 async fn references(
@@ -116,5 +125,5 @@ async fn references(
     let key = dimension.primary_key.first().copied().unwrap_or(column);
     let check = format!("every `{column}` is in `{}`", dimension.name);
     debug_assert!(dimension.kind == TableKind::Dimension);
-    listing_check(client, table, check, &q::orphans(table, column, dimension, key, EXAMPLES)).await
+    listing_check(client, table, check, &q::orphans(table, column, dimension, key)).await
 }

@@ -13,8 +13,8 @@ fn key_list(table: &Table) -> String {
         .join(", ")
 }
 
-/// Natural keys that occur more than once: `(key text, count)` rows.
-pub fn duplicate_keys(table: &Table, limit: u32) -> String {
+/// Natural keys that occur more than once: `(key, n)` rows.
+pub fn duplicate_keys(table: &Table) -> String {
     let keys = key_list(table);
     let key_text = table
         .natural_key
@@ -23,7 +23,7 @@ pub fn duplicate_keys(table: &Table, limit: u32) -> String {
         .collect::<Vec<_>>()
         .join(" || ', ' || ");
     format!(
-        "SELECT {key_text} AS key, COUNT(*) AS n FROM {t} GROUP BY {keys} HAVING COUNT(*) > 1 ORDER BY n DESC, key LIMIT {limit}",
+        "SELECT {key_text} AS key, COUNT(*) AS n FROM {t} GROUP BY {keys} HAVING COUNT(*) > 1",
         t = quote_ident(table.name)
     )
 }
@@ -37,16 +37,25 @@ pub fn nulls_in(table: &Table, column: &str) -> String {
     )
 }
 
-/// Fact values with no matching dimension row: `(value, count)` rows.
-pub fn orphans(fact: &Table, column: &str, dimension: &Table, key: &str, limit: u32) -> String {
+/// Fact values with no matching dimension row: `(key, n)` rows.
+pub fn orphans(fact: &Table, column: &str, dimension: &Table, key: &str) -> String {
     let (col, key) = (quote_ident(column), quote_ident(key));
     format!(
         "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f \
          LEFT JOIN {dim} AS d ON f.{col} = d.{key} \
          WHERE f.{col} IS NOT NULL AND d.{key} IS NULL \
-         GROUP BY f.{col} ORDER BY n DESC, key LIMIT {limit}",
+         GROUP BY f.{col}",
         fact = quote_ident(fact.name),
         dim = quote_ident(dimension.name),
+    )
+}
+
+/// How many `(key, n)` rows a listing query returns, and the first `limit`
+/// of them, most frequent first.
+pub fn listing(query: &str, limit: u32) -> (String, String) {
+    (
+        format!("SELECT COUNT(*) AS n FROM ({query}) AS offenders"),
+        format!("SELECT key, n FROM ({query}) AS offenders ORDER BY n DESC, key LIMIT {limit}"),
     )
 }
 

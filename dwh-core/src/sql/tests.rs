@@ -287,9 +287,9 @@ fn check_queries() {
         checks::nulls_in(&PLAYS, "player_id"),
         "SELECT COUNT(*) AS n FROM \"plays\" WHERE \"player_id\" IS NULL"
     );
-    let dup = checks::duplicate_keys(&PLAYS, 5);
+    let dup = checks::duplicate_keys(&PLAYS);
     assert!(dup.contains("GROUP BY \"played_at\", \"player_id\" HAVING COUNT(*) > 1"), "{dup}");
-    let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id", 5);
+    let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id");
     assert!(orphans.contains("LEFT JOIN \"players\" AS d ON f.\"player_id\" = d.\"player_id\""), "{orphans}");
     let keyless = checks::keyless_source_rows(&PLAYERS).unwrap();
     assert_eq!(
