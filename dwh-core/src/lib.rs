@@ -7,7 +7,9 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod gen;
 pub mod load;
+pub mod local;
 pub mod report;
 pub mod row;
 pub mod schema;

@@ -1,0 +1,364 @@
+//! The local engine: a PostgreSQL server that dwh initialises, starts and
+//! stops itself, so that warehouses can be built and tested without
+//! Redshift.
+//!
+//! [`LocalEngine::ensure`] returns a running server for an engine
+//! directory, creating the cluster on first use and reusing a server that
+//! is already running. The server listens only on 127.0.0.1 (and in a
+//! private socket directory) with trust authentication, as superuser
+//! `dwh`, and serves database `dwh`.
+//!
+//! When dwh runs as root (as CI containers do), the server runs as the
+//! unprivileged user `postgres` (or `DWH_PG_USER`), because PostgreSQL
+//! refuses to run as root, and the engine moves to
+//! `/var/tmp/dwh-USER-HASH`, because that user cannot reach a project
+//! under root's home. [`LocalEngine::dir`] and [`EngineStatus::dir`] tell
+//! where the files are.
+//!
+//! Environment: `DWH_PG_BINDIR` (server binaries), `DWH_LOCAL_DIR` (engine
+//! directory, through [`LocalEngine::default_dir`]), `DWH_PG_USER` (server
+//! user when root).
+
+mod binaries;
+mod db;
+mod error;
+mod layout;
+mod lock;
+mod process;
+mod server;
+mod user;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::Client;
+
+pub use binaries::{PgBinaries, BINDIR_ENV};
+pub use db::{create_database, validate_database_name};
+pub use error::LocalError;
+pub use layout::LOCAL_DIR_ENV;
+pub use user::SERVER_USER_ENV;
+
+use layout::{EngineRecord, Layout};
+use server::{PidFile, ServerState};
+use user::RunAs;
+
+/// The superuser initdb creates, and the user of [`LocalEngine::url`].
+pub const SUPERUSER: &str = "dwh";
+
+/// The database of [`LocalEngine::url`].
+pub const DATABASE: &str = "dwh";
+
+/// How long a started (or starting) server gets to accept connections.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running local server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalEngine {
+    dir: PathBuf,
+    port: u16,
+}
+
+impl LocalEngine {
+    /// The engine directory for a workspace: `DWH_LOCAL_DIR` if set, else
+    /// `TARGET/dwh-local`.
+    pub fn default_dir(workspace_target_dir: &Path) -> PathBuf {
+        layout::default_dir(workspace_target_dir)
+    }
+
+    /// Where the engine asked for at `requested` keeps its files: the same
+    /// directory, except when running as root (see the module docs).
+    pub fn engine_dir(requested: &Path) -> Result<PathBuf, LocalError> {
+        layout::engine_dir(requested, &RunAs::detect()?)
+    }
+
+    /// A running server for the engine at `dir`: the one already running,
+    /// or a new one (initialising the cluster on first use), with database
+    /// [`DATABASE`] created.
+    ///
+    /// Safe to call from several processes at once: they take turns.
+    pub async fn ensure(dir: &Path) -> Result<Self, LocalError> {
+        let run_as = RunAs::detect()?;
+        let layout = Layout::new(layout::engine_dir(dir, &run_as)?);
+        layout::prepare(&layout, &run_as)?;
+        let _lock = lock::acquire(&layout.lock()).await?;
+
+        let (engine, client) = match server::inspect(&layout)? {
+            ServerState::Running(pid_file) => Self::attach(&layout, pid_file).await?,
+            ServerState::Stale(pid_file) => {
+                tracing::info!(?pid_file, "clearing the pid file of a server that is gone");
+                server::clear_stale(&layout).await?;
+                Self::start(&layout, &run_as).await?
+            }
+            ServerState::Stopped => Self::start(&layout, &run_as).await?,
+        };
+        db::ensure_database(&client, DATABASE).await?;
+        Ok(engine)
+    }
+
+    /// Stops the server of the engine at `dir` (fast shutdown: sessions are
+    /// ended). Stopping a server that is not running is not an error.
+    pub async fn stop(dir: &Path) -> Result<StopOutcome, LocalError> {
+        let run_as = RunAs::detect()?;
+        let layout = Layout::new(layout::engine_dir(dir, &run_as)?);
+        let dir = layout.dir().to_owned();
+        if !dir.is_dir() {
+            return Ok(StopOutcome::NotRunning { dir });
+        }
+        let _lock = lock::acquire(&layout.lock()).await?;
+        match server::inspect(&layout)? {
+            ServerState::Running(_) => {
+                server::stop(&PgBinaries::discover()?, &layout, &run_as).await?;
+                Ok(StopOutcome::Stopped { dir })
+            }
+            ServerState::Stale(_) | ServerState::Stopped => Ok(StopOutcome::NotRunning { dir }),
+        }
+    }
+
+    /// Whether the server of the engine at `dir` runs, and its URL.
+    pub fn status(dir: &Path) -> Result<EngineStatus, LocalError> {
+        let run_as = RunAs::detect()?;
+        let layout = Layout::new(layout::engine_dir(dir, &run_as)?);
+        let (state, port) = if !layout.is_initialised() {
+            (EngineState::NotInitialised, None)
+        } else {
+            match server::inspect(&layout)? {
+                ServerState::Running(PidFile { pid, port }) => {
+                    (EngineState::Running { pid }, Some(port))
+                }
+                ServerState::Stale(_) | ServerState::Stopped => (
+                    EngineState::Stopped,
+                    layout::read_record(&layout).map(|r| r.port),
+                ),
+            }
+        };
+        Ok(EngineStatus {
+            dir: layout.dir().to_owned(),
+            state,
+            url: port.map(engine_url),
+        })
+    }
+
+    /// `postgresql://dwh@127.0.0.1:PORT/dwh`, for `tokio_postgres::connect`.
+    pub fn url(&self) -> String {
+        engine_url(self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The engine directory actually used (see [`LocalEngine::engine_dir`]).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// [`create_database`] on this server: a fresh, empty database `name`.
+    pub async fn create_database(&self, name: &str) -> Result<String, LocalError> {
+        create_database(&self.url(), name).await
+    }
+
+    /// Uses the server that is running, once it accepts connections (it
+    /// may still be starting or recovering).
+    async fn attach(layout: &Layout, pid_file: PidFile) -> Result<(Self, Client), LocalError> {
+        let engine = LocalEngine {
+            dir: layout.dir().to_owned(),
+            port: pid_file.port,
+        };
+        let client = engine.wait_ready(layout).await?;
+        if layout::read_record(layout).map(|r| r.port) != Some(pid_file.port) {
+            layout::write_record(
+                layout,
+                &EngineRecord {
+                    port: pid_file.port,
+                },
+            )?;
+        }
+        Ok((engine, client))
+    }
+
+    /// Starts the server, initialising the cluster first if needed. The
+    /// port of the last run is tried first, so URLs stay the same.
+    async fn start(layout: &Layout, run_as: &RunAs) -> Result<(Self, Client), LocalError> {
+        let binaries = PgBinaries::discover()?;
+        if layout.is_initialised() {
+            server::check_version(&binaries, layout).await?;
+        } else {
+            tracing::info!(dir = %layout.data().display(), "initialising a PostgreSQL cluster");
+            server::initdb(&binaries, layout, run_as).await?;
+        }
+        let last_port = layout::read_record(layout).map(|r| r.port);
+        let port = server::start(&binaries, layout, run_as, last_port).await?;
+        layout::write_record(layout, &EngineRecord { port })?;
+        let engine = LocalEngine {
+            dir: layout.dir().to_owned(),
+            port,
+        };
+        let client = engine.wait_ready(layout).await?;
+        Ok((engine, client))
+    }
+
+    /// A connection to database `postgres`, once the server accepts one.
+    async fn wait_ready(&self, layout: &Layout) -> Result<Client, LocalError> {
+        let config = db::local_config(self.port, SUPERUSER, "postgres");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            match db::connect(&config).await {
+                Ok(client) => return Ok(client),
+                Err(e) if Instant::now() >= deadline => {
+                    return Err(LocalError::NotReady {
+                        dir: self.dir.clone(),
+                        port: self.port,
+                        secs: READY_TIMEOUT.as_secs(),
+                        last_error: e.to_string(),
+                        log: layout.log(),
+                        log_tail: server::log_tail(&layout.log()),
+                    })
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+}
+
+fn engine_url(port: u16) -> String {
+    format!("postgresql://{SUPERUSER}@127.0.0.1:{port}/{DATABASE}")
+}
+
+/// What [`LocalEngine::stop`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopOutcome {
+    Stopped { dir: PathBuf },
+    NotRunning { dir: PathBuf },
+}
+
+impl fmt::Display for StopOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopOutcome::Stopped { dir } => {
+                write!(f, "stopped the local PostgreSQL in {}", dir.display())
+            }
+            StopOutcome::NotRunning { dir } => write!(
+                f,
+                "the local PostgreSQL in {} was not running; nothing to stop",
+                dir.display()
+            ),
+        }
+    }
+}
+
+/// What [`LocalEngine::status`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineStatus {
+    /// The engine directory actually used.
+    pub dir: PathBuf,
+    pub state: EngineState,
+    /// The URL of the running server, or of the last run when stopped.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineState {
+    Running {
+        pid: i32,
+    },
+    Stopped,
+    /// No cluster yet: the first [`LocalEngine::ensure`] creates it.
+    NotInitialised,
+}
+
+impl EngineStatus {
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, EngineState::Running { .. })
+    }
+}
+
+impl fmt::Display for EngineStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = self.dir.display();
+        match (&self.state, &self.url) {
+            (EngineState::Running { pid }, Some(url)) => {
+                write!(f, "running (pid {pid}) at {url}, in {dir}")
+            }
+            (EngineState::Running { pid }, None) => write!(f, "running (pid {pid}), in {dir}"),
+            (EngineState::Stopped, Some(url)) => write!(f, "stopped (last at {url}), in {dir}"),
+            (EngineState::Stopped, None) => write!(f, "stopped, in {dir}"),
+            (EngineState::NotInitialised, _) => write!(f, "not initialised yet, in {dir}"),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A directory removed on drop.
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new(label: &str) -> Self {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("dwh-unit-{label}-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+
+        pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
+            self.0.join(path)
+        }
+
+        pub fn to_path_buf(&self) -> PathBuf {
+            self.0.clone()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_user_host_port_and_database() {
+        let engine = LocalEngine {
+            dir: "/x".into(),
+            port: 54321,
+        };
+        assert_eq!(engine.url(), "postgresql://dwh@127.0.0.1:54321/dwh");
+        let config: tokio_postgres::Config = engine.url().parse().unwrap();
+        assert_eq!(config.get_ports(), [54321]);
+        assert_eq!(config.get_dbname(), Some("dwh"));
+    }
+
+    #[test]
+    fn outcomes_read_well() {
+        let stopped = StopOutcome::NotRunning { dir: "/e".into() };
+        assert_eq!(
+            stopped.to_string(),
+            "the local PostgreSQL in /e was not running; nothing to stop"
+        );
+        let status = EngineStatus {
+            dir: "/e".into(),
+            state: EngineState::Running { pid: 7 },
+            url: Some(engine_url(5)),
+        };
+        assert_eq!(
+            status.to_string(),
+            "running (pid 7) at postgresql://dwh@127.0.0.1:5/dwh, in /e"
+        );
+    }
+}
