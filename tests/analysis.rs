@@ -15,7 +15,11 @@ fn events(dir: &Path) -> Vec<Value> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir.join("log_data/2018/11")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        out.extend(serde_json::Deserializer::from_str(&text).into_iter::<Value>().map(Result::unwrap));
+        out.extend(
+            serde_json::Deserializer::from_str(&text)
+                .into_iter::<Value>()
+                .map(Result::unwrap),
+        );
     }
     out
 }
@@ -25,7 +29,11 @@ async fn built_sample(name: &str) -> dwh_core::Warehouse {
     let schema = sparkify::schema();
     warehouse.create_tables(&schema).await.unwrap();
     warehouse
-        .load_staging(&sparkify_sources(&sample_data()), &LoadOptions::default(), &[])
+        .load_staging(
+            &sparkify_sources(&sample_data()),
+            &LoadOptions::default(),
+            &[],
+        )
         .await
         .unwrap();
     warehouse.transform(&schema).await.unwrap();
@@ -39,8 +47,12 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
     let mut per_user: BTreeMap<i32, i64> = BTreeMap::new();
     let mut per_level: BTreeMap<String, i64> = BTreeMap::new();
     for p in &plays {
-        *per_user.entry(p["userId"].as_str().unwrap().parse().unwrap()).or_default() += 1;
-        *per_level.entry(p["level"].as_str().unwrap().to_owned()).or_default() += 1;
+        *per_user
+            .entry(p["userId"].as_str().unwrap().parse().unwrap())
+            .or_default() += 1;
+        *per_level
+            .entry(p["level"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     let (top_user, top_plays) = per_user
         .iter()
@@ -59,12 +71,30 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
         .map(|l| (l.level.clone(), l.plays))
         .collect();
     assert_eq!(levels, per_level);
-    assert_eq!(analysis.plays_by_hour.iter().map(|h| h.plays).sum::<i64>(), plays.len() as i64);
-    assert_eq!(analysis.plays_by_weekday.iter().map(|h| h.plays).sum::<i64>(), plays.len() as i64);
-    assert_eq!(analysis.top_songs.len(), 1, "one play matches a song in this sample");
+    assert_eq!(
+        analysis.plays_by_hour.iter().map(|h| h.plays).sum::<i64>(),
+        plays.len() as i64
+    );
+    assert_eq!(
+        analysis
+            .plays_by_weekday
+            .iter()
+            .map(|h| h.plays)
+            .sum::<i64>(),
+        plays.len() as i64
+    );
+    assert_eq!(
+        analysis.top_songs.len(),
+        1,
+        "one play matches a song in this sample"
+    );
     assert_eq!(analysis.top_songs[0].title, "Setanta matins");
     let users: i64 = analysis.users_by_gender_level.iter().map(|u| u.users).sum();
-    assert_eq!(users, 96 + 1, "97 distinct users log events, 96 of them play songs");
+    assert_eq!(
+        users,
+        96 + 1,
+        "97 distinct users log events, 96 of them play songs"
+    );
 }
 
 #[tokio::test]

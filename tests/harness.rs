@@ -36,7 +36,9 @@ pub fn scratch(name: &str) -> PathBuf {
 /// The test engine, shared by every test (started once, reused).
 pub async fn engine() -> LocalEngine {
     let dir = workspace().join("target/dwh-test-local");
-    LocalEngine::ensure(&dir).await.expect("local PostgreSQL engine starts")
+    LocalEngine::ensure(&dir)
+        .await
+        .expect("local PostgreSQL engine starts")
 }
 
 /// A fresh, empty database for one test, connected.
@@ -56,6 +58,11 @@ pub async fn fresh_warehouse(name: &str) -> (Warehouse, String) {
 pub fn sparkify_sources(dir: &Path) -> Vec<(&'static Table, Arc<dyn Source>)> {
     sparkify::staging_dirs()
         .into_iter()
-        .map(|(table, sub)| (table, Arc::new(LocalDir::new(dir.join(sub))) as Arc<dyn Source>))
+        .map(|(table, sub)| {
+            (
+                table,
+                Arc::new(LocalDir::new(dir.join(sub))) as Arc<dyn Source>,
+            )
+        })
         .collect()
 }

@@ -86,10 +86,25 @@ fn expected(dir: &Path) -> Expected {
         songs_rows: songs.len() as u64,
         songplays: plays.len() as u64,
         matched_plays: matched as u64,
-        users: latest.into_iter().map(|(u, (_, level))| (u, level)).collect(),
-        songs: songs.iter().map(|s| s["song_id"].as_str().unwrap()).collect::<BTreeSet<_>>().len() as u64,
-        artists: songs.iter().map(|s| s["artist_id"].as_str().unwrap()).collect::<BTreeSet<_>>().len() as u64,
-        times: plays.iter().map(|p| p["ts"].as_i64().unwrap()).collect::<BTreeSet<_>>().len() as u64,
+        users: latest
+            .into_iter()
+            .map(|(u, (_, level))| (u, level))
+            .collect(),
+        songs: songs
+            .iter()
+            .map(|s| s["song_id"].as_str().unwrap())
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        artists: songs
+            .iter()
+            .map(|s| s["artist_id"].as_str().unwrap())
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        times: plays
+            .iter()
+            .map(|p| p["ts"].as_i64().unwrap())
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
     }
 }
 
@@ -135,7 +150,9 @@ async fn run_pipeline(warehouse: &mut Warehouse, dir: &Path) {
 }
 
 async fn assert_checks_pass(warehouse: &Warehouse) {
-    let results = checks::run(warehouse.client(), &sparkify::schema()).await.unwrap();
+    let results = checks::run(warehouse.client(), &sparkify::schema())
+        .await
+        .unwrap();
     let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
     assert!(failed.is_empty(), "failed checks: {failed:#?}");
     assert!(results.len() >= 20, "too few checks ran: {}", results.len());
@@ -147,7 +164,15 @@ async fn sample_data_builds_the_documented_star_schema() {
     let want = expected(&dir);
     // The facts PROVENANCE.md documents for this sample.
     assert_eq!(
-        (want.events, want.songs_rows, want.songplays, want.matched_plays, want.songs, want.artists, want.times),
+        (
+            want.events,
+            want.songs_rows,
+            want.songplays,
+            want.matched_plays,
+            want.songs,
+            want.artists,
+            want.times
+        ),
         (8056, 71, 6820, 1, 71, 69, 6813)
     );
 
@@ -182,7 +207,11 @@ async fn new_data_adds_only_what_is_new() {
     std::fs::create_dir_all(&logs).unwrap();
     for day in 1..=15 {
         let name = format!("2018-11-{day:02}-events.json");
-        std::fs::copy(sample.join("log_data/2018/11").join(&name), logs.join(&name)).unwrap();
+        std::fs::copy(
+            sample.join("log_data/2018/11").join(&name),
+            logs.join(&name),
+        )
+        .unwrap();
     }
     std::os::unix::fs::symlink(sample.join("song_data"), half.join("song_data")).unwrap();
 
@@ -243,7 +272,10 @@ async fn a_user_defined_dimension_loads_beside_sparkify() {
     warehouse.transform(&schema).await.unwrap();
     let rows = warehouse
         .client()
-        .query("SELECT location, metro_area, states FROM locations ORDER BY location", &[])
+        .query(
+            "SELECT location, metro_area, states FROM locations ORDER BY location",
+            &[],
+        )
         .await
         .unwrap();
     let loaded: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
@@ -253,5 +285,8 @@ async fn a_user_defined_dimension_loads_beside_sparkify() {
         .find(|r| r.get::<_, String>(0) == "Chicago-Naperville-Elgin, IL-IN-WI")
         .expect("Chicago is in the sample");
     assert_eq!(chicago.get::<_, String>(1), "Chicago-Naperville-Elgin");
-    assert_eq!(chicago.get::<_, Option<String>>(2).as_deref(), Some("IL-IN-WI"));
+    assert_eq!(
+        chicago.get::<_, Option<String>>(2).as_deref(),
+        Some("IL-IN-WI")
+    );
 }

@@ -13,7 +13,10 @@ fn statements(dialect: Dialect) -> Vec<(String, String)> {
     let schema = sparkify::schema();
     let mut out = Vec::new();
     for table in schema.tables() {
-        out.push((format!("create {}", table.name), sql::create_table(table, dialect, IfNotExists::Yes)));
+        out.push((
+            format!("create {}", table.name),
+            sql::create_table(table, dialect, IfNotExists::Yes),
+        ));
     }
     for table in schema.transform_order() {
         let load = sql::load_statements(table, dialect).expect("loaded tables have loads");
@@ -32,7 +35,10 @@ fn statements(dialect: Dialect) -> Vec<(String, String)> {
                 gzip: true,
                 max_errors: 0,
             };
-            out.push((format!("copy {}", table.name), sql::copy_from_s3(table, &copy).unwrap()));
+            out.push((
+                format!("copy {}", table.name),
+                sql::copy_from_s3(table, &copy).unwrap(),
+            ));
         }
     }
     for table in schema.tables().iter().rev() {
@@ -104,7 +110,7 @@ fn strip_clauses(statement: &str, markers: &[&str]) -> String {
         while let Some(start) = out.find(marker) {
             let rest = &out[start + marker.len()..];
             let end = if marker.ends_with(' ') {
-                let word = rest.find(|c: char| c == ',' || c == '\n').unwrap_or(rest.len());
+                let word = rest.find([',', '\n']).unwrap_or(rest.len());
                 start + marker.len() + word
             } else if marker.ends_with('/') {
                 start + marker.len() + rest.find('\'').map_or(rest.len(), |i| i + 1)
@@ -122,7 +128,10 @@ fn redshift_statements_parse() {
     let mut failures = Vec::new();
     for (label, statement) in statements(Dialect::Redshift) {
         let parse = |sql: &str| Parser::parse_sql(&RedshiftSqlDialect {}, sql);
-        match PARSER_GAPS.iter().find(|(prefix, _, _)| label.starts_with(prefix)) {
+        match PARSER_GAPS
+            .iter()
+            .find(|(prefix, _, _)| label.starts_with(prefix))
+        {
             None => {
                 if let Err(e) = parse(&statement) {
                     failures.push(format!("{label}: {e}\n{statement}"));
@@ -130,11 +139,15 @@ fn redshift_statements_parse() {
             }
             Some((prefix, _why, clauses)) => {
                 if parse(&statement).is_ok() {
-                    failures.push(format!("{label}: now parses whole; drop `{prefix}` from PARSER_GAPS"));
+                    failures.push(format!(
+                        "{label}: now parses whole; drop `{prefix}` from PARSER_GAPS"
+                    ));
                 }
                 let stripped = strip_clauses(&statement, clauses);
                 if let Err(e) = parse(&stripped) {
-                    failures.push(format!("{label} without Redshift-only clauses: {e}\n{stripped}"));
+                    failures.push(format!(
+                        "{label} without Redshift-only clauses: {e}\n{stripped}"
+                    ));
                 }
             }
         }

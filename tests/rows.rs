@@ -26,28 +26,45 @@ async fn rows_decode_by_name_and_mismatches_are_explained() {
         .unwrap();
     assert_eq!(
         rows,
-        vec![UserPlays { user_id: 15, level: "paid".into(), plays: 7, note: None }]
+        vec![UserPlays {
+            user_id: 15,
+            level: "paid".into(),
+            plays: 7,
+            note: None
+        }]
     );
 
     let wrong_type = warehouse
-        .query_as::<UserPlays>("SELECT 15 AS user_id, 'paid' AS level, 7 AS play_count, NULL::text AS note", &[])
+        .query_as::<UserPlays>(
+            "SELECT 15 AS user_id, 'paid' AS level, 7 AS play_count, NULL::text AS note",
+            &[],
+        )
         .await
         .unwrap_err();
     let message = wrong_type.to_string();
     assert!(matches!(wrong_type, WarehouseError::Row { .. }));
-    assert!(message.contains("`play_count`") && message.contains("int4") && message.contains("i64"), "{message}");
+    assert!(
+        message.contains("`play_count`") && message.contains("int4") && message.contains("i64"),
+        "{message}"
+    );
 
     let missing = warehouse
         .query_as::<UserPlays>("SELECT 15 AS user_id, 'paid' AS level", &[])
         .await
         .unwrap_err()
         .to_string();
-    assert!(missing.contains("no column `play_count`") && missing.contains("`level`"), "{missing}");
+    assert!(
+        missing.contains("no column `play_count`") && missing.contains("`level`"),
+        "{missing}"
+    );
 
     let null = warehouse
         .query_as::<UserPlays>("SELECT NULL::int AS user_id, 'paid' AS level, CAST(7 AS BIGINT) AS play_count, NULL::text AS note", &[])
         .await
         .unwrap_err()
         .to_string();
-    assert!(null.contains("`user_id`") && null.contains("NULL"), "{null}");
+    assert!(
+        null.contains("`user_id`") && null.contains("NULL"),
+        "{null}"
+    );
 }

@@ -86,7 +86,12 @@ pub struct LocalArgs {
 #[derive(Debug, Clone, Args)]
 pub struct WarehouseArgs {
     /// Use an existing PostgreSQL server instead of the local engine
-    #[arg(long, env = "DWH_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DWH_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     #[command(flatten)]
     pub local: LocalArgs,

@@ -26,13 +26,17 @@ pub struct CheckResult {
 }
 
 /// Runs every check of every dimension and fact table.
-pub async fn run(client: &impl GenericClient, schema: &Schema) -> Result<Vec<CheckResult>, WarehouseError> {
+pub async fn run(
+    client: &impl GenericClient,
+    schema: &Schema,
+) -> Result<Vec<CheckResult>, WarehouseError> {
     let mut results = Vec::new();
     for table in schema.transform_order() {
         results.push(unique_key(client, table).await?);
         for column in table.columns.iter().filter(|c| !c.nullable) {
             let check = format!("`{}` has no NULLs", column.name);
-            results.push(count_check(client, table, check, &q::nulls_in(table, column.name)).await?);
+            results
+                .push(count_check(client, table, check, &q::nulls_in(table, column.name)).await?);
         }
         for column in table.columns {
             if let Some(dimension) = column.references {
@@ -66,7 +70,10 @@ async fn count_check(
     check: String,
     sql: &str,
 ) -> Result<CheckResult, WarehouseError> {
-    let row = client.query_one(sql, &[]).await.map_err(failed_sql(table, &check))?;
+    let row = client
+        .query_one(sql, &[])
+        .await
+        .map_err(failed_sql(table, &check))?;
     let failures = row.get::<_, i64>(0) as u64;
     Ok(CheckResult {
         table: table.name,
@@ -99,7 +106,11 @@ async fn listing_check(
         .iter()
         .map(|r| {
             let key: Option<String> = r.get(0);
-            format!("{} ({}×)", key.as_deref().unwrap_or("NULL"), r.get::<_, i64>(1))
+            format!(
+                "{} ({}×)",
+                key.as_deref().unwrap_or("NULL"),
+                r.get::<_, i64>(1)
+            )
         })
         .collect();
     Ok(CheckResult {
@@ -111,7 +122,10 @@ async fn listing_check(
     })
 }
 
-async fn unique_key(client: &impl GenericClient, table: &'static Table) -> Result<CheckResult, WarehouseError> {
+async fn unique_key(
+    client: &impl GenericClient,
+    table: &'static Table,
+) -> Result<CheckResult, WarehouseError> {
     let check = format!("natural key ({}) is unique", table.natural_key.join(", "));
     listing_check(client, table, check, &q::duplicate_keys(table)).await
 }
@@ -125,5 +139,11 @@ async fn references(
     let key = dimension.primary_key.first().copied().unwrap_or(column);
     let check = format!("every `{column}` is in `{}`", dimension.name);
     debug_assert!(dimension.kind == TableKind::Dimension);
-    listing_check(client, table, check, &q::orphans(table, column, dimension, key)).await
+    listing_check(
+        client,
+        table,
+        check,
+        &q::orphans(table, column, dimension, key),
+    )
+    .await
 }

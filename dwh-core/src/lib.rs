@@ -21,8 +21,8 @@ pub mod warehouse;
 pub mod __private;
 
 pub use catalog::Schema;
-pub use warehouse::{Warehouse, WarehouseError};
 pub use row::{FromRow, RowError};
 pub use schema::{AnyTable, DimTable, FactTable, StagingTable};
+pub use warehouse::{Warehouse, WarehouseError};
 
 pub use dwh_derive::{DimTable, FactTable, Row, StagingTable};

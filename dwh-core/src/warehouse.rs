@@ -74,13 +74,12 @@ pub struct Warehouse {
 impl Warehouse {
     /// Connects to `url` (a `postgresql://` connection string).
     pub async fn connect(url: &str, dialect: Dialect) -> Result<Warehouse, WarehouseError> {
-        let (client, connection) =
-            tokio_postgres::connect(url, NoTls)
-                .await
-                .map_err(|source| WarehouseError::Connect {
-                    url: redact_url(url),
-                    source,
-                })?;
+        let (client, connection) = tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(|source| WarehouseError::Connect {
+                url: redact_url(url),
+                source,
+            })?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!("warehouse connection closed: {e}");
@@ -104,7 +103,10 @@ impl Warehouse {
             self.client
                 .batch_execute(&ddl)
                 .await
-                .map_err(WarehouseError::sql(format!("creating table `{}`", table.name)))?;
+                .map_err(WarehouseError::sql(format!(
+                    "creating table `{}`",
+                    table.name
+                )))?;
         }
         Ok(())
     }
@@ -115,7 +117,10 @@ impl Warehouse {
             self.client
                 .batch_execute(&sql::drop_table(table))
                 .await
-                .map_err(WarehouseError::sql(format!("dropping table `{}`", table.name)))?;
+                .map_err(WarehouseError::sql(format!(
+                    "dropping table `{}`",
+                    table.name
+                )))?;
         }
         Ok(())
     }
@@ -137,10 +142,15 @@ impl Warehouse {
         for (i, (table, source)) in loads.iter().enumerate() {
             let progress = progress.get(i).cloned().unwrap_or_default();
             let options = LoadOptions {
-                rejects: options.rejects.as_ref().map(|p| rejects_path(p, table.name)),
+                rejects: options
+                    .rejects
+                    .as_ref()
+                    .map(|p| rejects_path(p, table.name)),
                 ..options.clone()
             };
-            reports.push(copy_staging(&transaction, table, Arc::clone(source), &options, progress).await?);
+            reports.push(
+                copy_staging(&transaction, table, Arc::clone(source), &options, progress).await?,
+            );
             analyze(&transaction, table).await?;
         }
         transaction
@@ -151,7 +161,10 @@ impl Warehouse {
     }
 
     /// Loads dimensions, then facts, from staging in one transaction.
-    pub async fn transform(&mut self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
+    pub async fn transform(
+        &mut self,
+        schema: &Schema,
+    ) -> Result<Vec<TransformReport>, WarehouseError> {
         let dialect = self.dialect;
         let transaction = self
             .client
@@ -160,7 +173,9 @@ impl Warehouse {
             .map_err(WarehouseError::sql("starting the transform"))?;
         let mut reports = Vec::new();
         for table in schema.transform_order() {
-            let Some(load) = sql::load_statements(table, dialect) else { continue };
+            let Some(load) = sql::load_statements(table, dialect) else {
+                continue;
+            };
             let started = Instant::now();
             let rows_before = count(&transaction, table).await?;
             for statement in &load.statements {
@@ -219,19 +234,28 @@ impl Warehouse {
 
 /// `rejects.jsonl` → `rejects.staging_events.jsonl`: one file per table.
 fn rejects_path(path: &std::path::Path, table: &str) -> std::path::PathBuf {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("rejects");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("rejects");
     let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("jsonl");
     path.with_file_name(format!("{stem}.{table}.{ext}"))
 }
 
-async fn analyze(client: &impl tokio_postgres::GenericClient, table: &Table) -> Result<(), WarehouseError> {
+async fn analyze(
+    client: &impl tokio_postgres::GenericClient,
+    table: &Table,
+) -> Result<(), WarehouseError> {
     client
         .batch_execute(&format!("ANALYZE {}", sql::quote_ident(table.name)))
         .await
         .map_err(WarehouseError::sql(format!("analyzing `{}`", table.name)))
 }
 
-async fn count(client: &impl tokio_postgres::GenericClient, table: &Table) -> Result<u64, WarehouseError> {
+async fn count(
+    client: &impl tokio_postgres::GenericClient,
+    table: &Table,
+) -> Result<u64, WarehouseError> {
     let sql = format!("SELECT COUNT(*) FROM {}", sql::quote_ident(table.name));
     let row = client
         .query_one(&sql, &[])

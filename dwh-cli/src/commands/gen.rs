@@ -20,7 +20,11 @@ pub fn config(events: u64, songs: u64, seed: u64) -> GenConfig {
 
 pub fn run(args: &GenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let bar = ui::spinner(format!("generating {} events into {}", ui::thousands(args.events), args.out.display()));
+    let bar = ui::spinner(format!(
+        "generating {} events into {}",
+        ui::thousands(args.events),
+        args.out.display()
+    ));
     let summary = generate(&config(args.events, args.songs, args.seed), &args.out)
         .with_context(|| format!("writing generated data to {}", args.out.display()))?;
     bar.finish_and_clear();

@@ -29,7 +29,9 @@ fn target_dir() -> PathBuf {
             return target.to_owned();
         }
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".local/share/dwh")
 }
 

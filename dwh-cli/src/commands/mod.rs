@@ -1,9 +1,13 @@
 //! One module per group of subcommands; each maps onto library calls.
 
+mod analysis_view;
+mod data;
 mod ddl;
 mod gen;
 mod local;
 mod pipeline;
+mod run;
+mod steps;
 
 use std::process::ExitCode;
 

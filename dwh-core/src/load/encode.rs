@@ -73,8 +73,14 @@ fn describe(cell: Cell, record: &RecordBuf) -> String {
     }
 }
 
-fn encode_cell(codec: ColumnCodec, cell: Cell, record: &RecordBuf, out: &mut BytesMut) -> Result<(), String> {
-    let mismatch = |expected: &str| format!("expected {expected}, found {}", describe(cell, record));
+fn encode_cell(
+    codec: ColumnCodec,
+    cell: Cell,
+    record: &RecordBuf,
+    out: &mut BytesMut,
+) -> Result<(), String> {
+    let mismatch =
+        |expected: &str| format!("expected {expected}, found {}", describe(cell, record));
     if matches!(cell, Cell::Missing | Cell::Null) {
         if !codec.nullable {
             return Err(format!("{} in a NOT NULL column", describe(cell, record)));
@@ -115,7 +121,8 @@ fn encode_cell(codec: ColumnCodec, cell: Cell, record: &RecordBuf, out: &mut Byt
             out.put_i32(1);
             out.put_u8(u8::from(v));
         }
-        SqlType::Varchar(max) => put_text(cell, record, max, out).map_err(|e| e.unwrap_or_else(|| mismatch("a string")))?,
+        SqlType::Varchar(max) => put_text(cell, record, max, out)
+            .map_err(|e| e.unwrap_or_else(|| mismatch("a string")))?,
         SqlType::Date => {
             let days = date(cell, record).ok_or_else(|| mismatch("a date (YYYY-MM-DD)"))?;
             out.put_i32(4);
@@ -169,7 +176,12 @@ fn boolean(cell: Cell, record: &RecordBuf) -> Option<bool> {
 }
 
 /// Writes text; `Err(None)` means the cell is not text-like at all.
-fn put_text(cell: Cell, record: &RecordBuf, max: u32, out: &mut BytesMut) -> Result<(), Option<String>> {
+fn put_text(
+    cell: Cell,
+    record: &RecordBuf,
+    max: u32,
+    out: &mut BytesMut,
+) -> Result<(), Option<String>> {
     let number;
     let text: &str = match cell {
         Cell::Str(s, e) => record.str(s, e),
@@ -186,7 +198,13 @@ fn put_text(cell: Cell, record: &RecordBuf, max: u32, out: &mut BytesMut) -> Res
             number = f.to_string();
             &number
         }
-        Cell::Bool(b) => if b { "true" } else { "false" },
+        Cell::Bool(b) => {
+            if b {
+                "true"
+            } else {
+                "false"
+            }
+        }
         _ => return Err(None),
     };
     if text.len() > max as usize {
@@ -196,7 +214,9 @@ fn put_text(cell: Cell, record: &RecordBuf, max: u32, out: &mut BytesMut) -> Res
         )));
     }
     if text.contains('\0') {
-        return Err(Some("value contains a NUL character, which PostgreSQL and Redshift reject".into()));
+        return Err(Some(
+            "value contains a NUL character, which PostgreSQL and Redshift reject".into(),
+        ));
     }
     out.put_i32(text.len() as i32);
     out.put_slice(text.as_bytes());
@@ -218,14 +238,20 @@ fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
     let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
         .ok()
-        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|d| d.naive_utc()))?;
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|d| d.naive_utc())
+        })?;
     Some(parsed.and_utc().timestamp_micros() - PG_EPOCH_MICROS)
 }
 
 fn date(cell: Cell, record: &RecordBuf) -> Option<i32> {
     let Cell::Str(s, e) = cell else { return None };
     let day = NaiveDate::parse_from_str(record.str(s, e).trim(), "%Y-%m-%d").ok()?;
-    let days = day.signed_duration_since(DateTime::UNIX_EPOCH.date_naive()).num_days();
+    let days = day
+        .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
     i32::try_from(days - PG_EPOCH_DAYS).ok()
 }
 
@@ -253,9 +279,16 @@ mod tests {
 
     #[test]
     fn integers_accept_numeric_strings() {
-        assert_eq!(encode(codec(SqlType::Integer), Cell::Str(0, 2), "39").unwrap(), [0, 0, 0, 4, 0, 0, 0, 39]);
-        assert!(encode(codec(SqlType::Integer), Cell::Str(0, 1), "x").unwrap_err().contains("expected an integer"));
-        assert!(encode(codec(SqlType::SmallInt), Cell::Int(70000), "").unwrap_err().contains("out of range"));
+        assert_eq!(
+            encode(codec(SqlType::Integer), Cell::Str(0, 2), "39").unwrap(),
+            [0, 0, 0, 4, 0, 0, 0, 39]
+        );
+        assert!(encode(codec(SqlType::Integer), Cell::Str(0, 1), "x")
+            .unwrap_err()
+            .contains("expected an integer"));
+        assert!(encode(codec(SqlType::SmallInt), Cell::Int(70000), "")
+            .unwrap_err()
+            .contains("out of range"));
     }
 
     #[test]
@@ -274,14 +307,25 @@ mod tests {
 
     #[test]
     fn nulls_respect_not_null() {
-        assert_eq!(encode(codec(SqlType::Integer), Cell::Missing, "").unwrap(), [255, 255, 255, 255]);
-        let strict = ColumnCodec { nullable: false, ..codec(SqlType::Integer) };
-        assert!(encode(strict, Cell::Null, "").unwrap_err().contains("NOT NULL"));
+        assert_eq!(
+            encode(codec(SqlType::Integer), Cell::Missing, "").unwrap(),
+            [255, 255, 255, 255]
+        );
+        let strict = ColumnCodec {
+            nullable: false,
+            ..codec(SqlType::Integer)
+        };
+        assert!(encode(strict, Cell::Null, "")
+            .unwrap_err()
+            .contains("NOT NULL"));
     }
 
     #[test]
     fn epoch_millis_become_timestamps() {
-        let ts = ColumnCodec { epoch_millis: true, ..codec(SqlType::Timestamp) };
+        let ts = ColumnCodec {
+            epoch_millis: true,
+            ..codec(SqlType::Timestamp)
+        };
         // 2000-01-01T00:00:00.001 is 1 ms after PostgreSQL's epoch.
         let bytes = encode(ts, Cell::Int(946_684_800_001), "").unwrap();
         assert_eq!(i64::from_be_bytes(bytes[4..].try_into().unwrap()), 1000);
@@ -290,8 +334,16 @@ mod tests {
 
     #[test]
     fn timestamps_parse_from_text() {
-        let bytes = encode(codec(SqlType::Timestamp), Cell::Str(0, 19), "2000-01-01 00:00:01").unwrap();
-        assert_eq!(i64::from_be_bytes(bytes[4..].try_into().unwrap()), 1_000_000);
+        let bytes = encode(
+            codec(SqlType::Timestamp),
+            Cell::Str(0, 19),
+            "2000-01-01 00:00:01",
+        )
+        .unwrap();
+        assert_eq!(
+            i64::from_be_bytes(bytes[4..].try_into().unwrap()),
+            1_000_000
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! buffers while the connection streams the previous buffer.
 
 mod encode;
-mod record;
 mod reader;
+mod record;
 mod source;
 mod staging;
 

@@ -156,7 +156,10 @@ impl<R: Read> RecordReader<R> {
 
     /// Resynchronises after bad text: drops the rest of the current line.
     fn skip_line(&mut self) {
-        match self.buf[self.pos..self.filled].iter().position(|b| *b == b'\n') {
+        match self.buf[self.pos..self.filled]
+            .iter()
+            .position(|b| *b == b'\n')
+        {
             Some(i) => {
                 self.pos += i + 1;
                 self.line += 1;
@@ -192,7 +195,10 @@ mod tests {
     #[test]
     fn reads_json_lines_with_crlf() {
         let got = records(b"{\"a\":1}\r\n{\"a\":2}\r\n");
-        assert_eq!(got, vec![Ok((1, "{\"a\":1}".into())), Ok((2, "{\"a\":2}".into()))]);
+        assert_eq!(
+            got,
+            vec![Ok((1, "{\"a\":1}".into())), Ok((2, "{\"a\":2}".into()))]
+        );
     }
 
     #[test]
@@ -204,7 +210,10 @@ mod tests {
 
     #[test]
     fn skips_a_bom_and_accepts_empty_input() {
-        assert_eq!(records(b"\xEF\xBB\xBF{\"a\":1}"), vec![Ok((1, "{\"a\":1}".into()))]);
+        assert_eq!(
+            records(b"\xEF\xBB\xBF{\"a\":1}"),
+            vec![Ok((1, "{\"a\":1}".into()))]
+        );
         assert!(records(b"").is_empty());
         assert!(records(b"  \n ").is_empty());
     }

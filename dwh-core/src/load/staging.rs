@@ -74,8 +74,13 @@ pub enum LoadError {
     #[error("cannot read {file}: {source}")]
     Io { file: String, source: io::Error },
     #[error("bad record in `{table}` at {rejected}\n  nothing was loaded; fix the record, or pass --max-errors N to skip up to N bad records into a rejects file")]
-    BadRecord { table: &'static str, rejected: Box<Rejected> },
-    #[error("more than {max} bad records in `{table}`; the last at {rejected}\n  nothing was loaded")]
+    BadRecord {
+        table: &'static str,
+        rejected: Box<Rejected>,
+    },
+    #[error(
+        "more than {max} bad records in `{table}`; the last at {rejected}\n  nothing was loaded"
+    )]
     TooManyBadRecords {
         table: &'static str,
         max: u64,
@@ -221,7 +226,11 @@ impl Producer {
         }
     }
 
-    fn run(mut self, source: &dyn Source, files: &[SourceFile]) -> Result<StagingReport, LoadError> {
+    fn run(
+        mut self,
+        source: &dyn Source,
+        files: &[SourceFile],
+    ) -> Result<StagingReport, LoadError> {
         self.out.extend_from_slice(HEADER);
         let result = files
             .iter()
@@ -277,7 +286,9 @@ impl Producer {
                 Err((column, reason)) => self.reject(file, line, index, column, reason)?,
             }
             let read = reader.bytes_read();
-            self.progress.bytes.fetch_add(read - counted, Ordering::Relaxed);
+            self.progress
+                .bytes
+                .fetch_add(read - counted, Ordering::Relaxed);
             counted = read;
             if self.out.len() >= CHUNK_BYTES {
                 self.flush()?;
@@ -291,7 +302,9 @@ impl Producer {
 
     fn flush(&mut self) -> Result<(), Stop> {
         let chunk = self.out.split().freeze();
-        self.sender.blocking_send(chunk).map_err(|_| Stop::Cancelled)
+        self.sender
+            .blocking_send(chunk)
+            .map_err(|_| Stop::Cancelled)
     }
 
     fn reject(

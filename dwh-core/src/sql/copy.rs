@@ -16,7 +16,10 @@ pub fn jsonpaths(table: &Table) -> String {
             format!("        {}", serde_json::Value::String(path))
         })
         .collect();
-    format!("{{\n    \"jsonpaths\": [\n{}\n    ]\n}}\n", paths.join(",\n"))
+    format!(
+        "{{\n    \"jsonpaths\": [\n{}\n    ]\n}}\n",
+        paths.join(",\n")
+    )
 }
 
 fn column_names(table: &Table) -> String {
@@ -72,7 +75,12 @@ pub enum CopyError {
     },
 }
 
-fn check(what: &'static str, value: &str, ok: bool, expected: &'static str) -> Result<(), CopyError> {
+fn check(
+    what: &'static str,
+    value: &str,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), CopyError> {
     if ok {
         Ok(())
     } else {
@@ -94,7 +102,10 @@ pub fn is_s3_uri(uri: &str) -> bool {
         && bucket
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-    bucket_ok && !rest.chars().any(|c| c == '\'' || c == '\\' || c.is_control())
+    bucket_ok
+        && !rest
+            .chars()
+            .any(|c| c == '\'' || c == '\\' || c.is_control())
 }
 
 /// `arn:aws:iam::123456789012:role/name`.
@@ -131,17 +142,32 @@ pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
     if table.kind != TableKind::Staging {
         return Err(CopyError::NotStaging(table.name));
     }
-    check("S3 location", &copy.from, is_s3_uri(&copy.from), "expected s3://bucket/prefix")?;
+    check(
+        "S3 location",
+        &copy.from,
+        is_s3_uri(&copy.from),
+        "expected s3://bucket/prefix",
+    )?;
     check(
         "IAM role",
         &copy.iam_role,
         is_role_arn(&copy.iam_role),
         "expected arn:aws:iam::<12-digit account>:role/<name>",
     )?;
-    check("region", &copy.region, is_region(&copy.region), "expected e.g. us-west-2")?;
+    check(
+        "region",
+        &copy.region,
+        is_region(&copy.region),
+        "expected e.g. us-west-2",
+    )?;
     let format = match &copy.jsonpaths {
         Some(uri) => {
-            check("jsonpaths location", uri, is_s3_uri(uri), "expected s3://bucket/key")?;
+            check(
+                "jsonpaths location",
+                uri,
+                is_s3_uri(uri),
+                "expected s3://bucket/key",
+            )?;
             quote_literal(uri, Dialect::Redshift)
         }
         None => {

@@ -32,7 +32,11 @@ pub fn create_table(table: &Table, dialect: Dialect, if_not_exists: IfNotExists)
     }
     sql.push_str(&quote_ident(table.name));
     sql.push_str(" (\n");
-    let mut lines: Vec<String> = table.columns.iter().map(|c| column_def(c, dialect)).collect();
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| column_def(c, dialect))
+        .collect();
     if dialect == Dialect::Redshift {
         lines.extend(constraints(table));
     }
@@ -77,7 +81,10 @@ fn column_list(columns: &[&str]) -> String {
 fn constraints(table: &Table) -> Vec<String> {
     let mut out = Vec::new();
     if !table.primary_key.is_empty() {
-        out.push(format!("    PRIMARY KEY ({})", column_list(table.primary_key)));
+        out.push(format!(
+            "    PRIMARY KEY ({})",
+            column_list(table.primary_key)
+        ));
     }
     if !table.natural_key.is_empty() && table.natural_key != table.primary_key {
         out.push(format!("    UNIQUE ({})", column_list(table.natural_key)));
@@ -113,7 +120,10 @@ fn table_attributes(table: &Table) -> String {
             SortStyle::Compound => "COMPOUND",
             SortStyle::Interleaved => "INTERLEAVED",
         };
-        sql.push_str(&format!("\n{style} SORTKEY ({})", column_list(sort.columns)));
+        sql.push_str(&format!(
+            "\n{style} SORTKEY ({})",
+            column_list(sort.columns)
+        ));
     }
     sql
 }

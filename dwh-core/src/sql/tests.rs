@@ -9,15 +9,24 @@ const STAGING: Table = Table {
     kind: TableKind::Staging,
     columns: &[
         Column {
-            json: Some(JsonField { key: "userId", epoch_millis: false }),
+            json: Some(JsonField {
+                key: "userId",
+                epoch_millis: false,
+            }),
             ..Column::new("user_id", SqlType::Varchar(16))
         },
         Column {
-            json: Some(JsonField { key: "ts", epoch_millis: true }),
+            json: Some(JsonField {
+                key: "ts",
+                epoch_millis: true,
+            }),
             ..Column::new("ts", SqlType::Timestamp)
         },
         Column {
-            json: Some(JsonField { key: "it's", epoch_millis: false }),
+            json: Some(JsonField {
+                key: "it's",
+                epoch_millis: false,
+            }),
             ..Column::new("quoted", SqlType::Integer)
         },
     ],
@@ -48,7 +57,10 @@ const PLAYERS: Table = Table {
     ],
     dist_style: DistStyle::All,
     dist_key: None,
-    sort_key: Some(SortKey { style: SortStyle::Compound, columns: &["player_id"] }),
+    sort_key: Some(SortKey {
+        style: SortStyle::Compound,
+        columns: &["player_id"],
+    }),
     natural_key: &["player_id"],
     primary_key: &["player_id"],
     load: Some(Load {
@@ -84,7 +96,10 @@ const PLAYS: Table = Table {
     ],
     dist_style: DistStyle::Key,
     dist_key: Some("played_at"),
-    sort_key: Some(SortKey { style: SortStyle::Interleaved, columns: &["played_at", "player_id"] }),
+    sort_key: Some(SortKey {
+        style: SortStyle::Interleaved,
+        columns: &["played_at", "player_id"],
+    }),
     natural_key: &["played_at", "player_id"],
     primary_key: &["play_id"],
     load: Some(Load {
@@ -130,7 +145,10 @@ fn postgres_ddl_keeps_the_logical_schema_only() {
 #[test]
 fn staging_tables_are_transient() {
     let redshift = create_table(&STAGING, Dialect::Redshift, IfNotExists::Yes);
-    assert!(redshift.contains("\nBACKUP NO\nDISTSTYLE EVEN"), "{redshift}");
+    assert!(
+        redshift.contains("\nBACKUP NO\nDISTSTYLE EVEN"),
+        "{redshift}"
+    );
     let postgres = create_table(&STAGING, Dialect::Postgres, IfNotExists::Yes);
     assert!(postgres.starts_with("CREATE UNLOGGED TABLE IF NOT EXISTS \"staging_plays\""));
 }
@@ -189,25 +207,48 @@ fn copy_from_s3_uses_jsonpaths_and_epoch_millis() {
 fn copy_from_s3_refuses_hostile_or_unusable_values() {
     let hostile = "x'; DROP TABLE users; --";
     for copy in [
-        S3Copy { from: format!("s3://my-bucket/{hostile}"), ..s3_copy() },
-        S3Copy { iam_role: hostile.into(), ..s3_copy() },
-        S3Copy { region: hostile.into(), ..s3_copy() },
-        S3Copy { jsonpaths: Some(hostile.into()), ..s3_copy() },
+        S3Copy {
+            from: format!("s3://my-bucket/{hostile}"),
+            ..s3_copy()
+        },
+        S3Copy {
+            iam_role: hostile.into(),
+            ..s3_copy()
+        },
+        S3Copy {
+            region: hostile.into(),
+            ..s3_copy()
+        },
+        S3Copy {
+            jsonpaths: Some(hostile.into()),
+            ..s3_copy()
+        },
     ] {
         let err = copy_from_s3(&STAGING, &copy).unwrap_err();
         assert!(matches!(err, CopyError::Invalid { .. }), "{err}");
     }
     // 'auto' cannot map userId to user_id.
-    let auto = S3Copy { jsonpaths: None, ..s3_copy() };
-    assert!(matches!(copy_from_s3(&STAGING, &auto), Err(CopyError::NeedsJsonpaths { .. })));
-    assert!(matches!(copy_from_s3(&PLAYS, &s3_copy()), Err(CopyError::NotStaging("plays"))));
+    let auto = S3Copy {
+        jsonpaths: None,
+        ..s3_copy()
+    };
+    assert!(matches!(
+        copy_from_s3(&STAGING, &auto),
+        Err(CopyError::NeedsJsonpaths { .. })
+    ));
+    assert!(matches!(
+        copy_from_s3(&PLAYS, &s3_copy()),
+        Err(CopyError::NotStaging("plays"))
+    ));
 }
 
 #[test]
 fn validators() {
     assert!(is_region("us-west-2") && is_region("us-gov-west-1"));
     assert!(!is_region("us-west") && !is_region("US-WEST-2") && !is_region("us-west-2'"));
-    assert!(is_role_arn("arn:aws:iam::123456789012:role/path/dwh-Role_1"));
+    assert!(is_role_arn(
+        "arn:aws:iam::123456789012:role/path/dwh-Role_1"
+    ));
     assert!(!is_role_arn("arn:aws:iam::12345:role/x") && !is_role_arn("arn:aws:s3:::bucket"));
     assert!(is_s3_uri("s3://my.bucket-1/a/b.json"));
     assert!(!is_s3_uri("s3://UPPER/x") && !is_s3_uri("https://x/y") && !is_s3_uri("s3://ab/x"));
@@ -247,7 +288,9 @@ fn dimension_load_goes_through_a_temp_table_on_redshift() {
     let s = &load.statements;
     assert_eq!(s.len(), 4);
     assert_eq!(s[0], "DROP TABLE IF EXISTS \"__dwh_new_players\"");
-    assert!(s[1].starts_with("CREATE TEMP TABLE \"__dwh_new_players\" AS\nSELECT \"player_id\", \"label\""));
+    assert!(s[1].starts_with(
+        "CREATE TEMP TABLE \"__dwh_new_players\" AS\nSELECT \"player_id\", \"label\""
+    ));
     assert!(s[2].starts_with("MERGE INTO \"players\"\nUSING \"__dwh_new_players\" AS n\nON \"players\".\"player_id\" = n.\"player_id\""));
     assert_eq!(s[3], "DROP TABLE \"__dwh_new_players\"");
 }
@@ -255,7 +298,12 @@ fn dimension_load_goes_through_a_temp_table_on_redshift() {
 #[test]
 fn fact_load_appends_new_keys_with_lookups() {
     let load = load_statements(&PLAYS, Dialect::Redshift).unwrap();
-    assert_eq!(load.statements, load_statements(&PLAYS, Dialect::Postgres).unwrap().statements);
+    assert_eq!(
+        load.statements,
+        load_statements(&PLAYS, Dialect::Postgres)
+            .unwrap()
+            .statements
+    );
     insta::assert_snapshot!(load.statements[0], @r#"
     INSERT INTO "plays" ("played_at", "player_id")
     SELECT n."played_at", n."player_id"
@@ -288,9 +336,15 @@ fn check_queries() {
         "SELECT COUNT(*) AS n FROM \"plays\" WHERE \"player_id\" IS NULL"
     );
     let dup = checks::duplicate_keys(&PLAYS);
-    assert!(dup.contains("GROUP BY \"played_at\", \"player_id\" HAVING COUNT(*) > 1"), "{dup}");
+    assert!(
+        dup.contains("GROUP BY \"played_at\", \"player_id\" HAVING COUNT(*) > 1"),
+        "{dup}"
+    );
     let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id");
-    assert!(orphans.contains("LEFT JOIN \"players\" AS d ON f.\"player_id\" = d.\"player_id\""), "{orphans}");
+    assert!(
+        orphans.contains("LEFT JOIN \"players\" AS d ON f.\"player_id\" = d.\"player_id\""),
+        "{orphans}"
+    );
     let keyless = checks::keyless_source_rows(&PLAYERS).unwrap();
     assert_eq!(
         keyless,

@@ -33,8 +33,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
     for row in &rows {
-        println!("user {:>4} {:<4} {:>5} plays", row.user_id, row.level, row.plays);
+        println!(
+            "user {:>4} {:<4} {:>5} plays",
+            row.user_id, row.level, row.plays
+        );
     }
-    println!("{} user/level pairs with at least {min_plays} plays", rows.len());
+    println!(
+        "{} user/level pairs with at least {min_plays} plays",
+        rows.len()
+    );
     Ok(())
 }

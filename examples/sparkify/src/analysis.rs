@@ -66,7 +66,8 @@ pub const TOP_ARTISTS: &str = "SELECT a.name AS artist, COUNT(*) AS plays \
      FROM songplays sp JOIN artists a ON a.artist_id = sp.artist_id \
      GROUP BY a.name ORDER BY plays DESC, artist LIMIT $1";
 
-pub const ACTIVE_USERS: &str = "SELECT u.user_id, u.first_name, u.last_name, u.level, COUNT(*) AS plays \
+pub const ACTIVE_USERS: &str =
+    "SELECT u.user_id, u.first_name, u.last_name, u.level, COUNT(*) AS plays \
      FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
      GROUP BY u.user_id, u.first_name, u.last_name, u.level \
      ORDER BY plays DESC, u.user_id LIMIT $1";

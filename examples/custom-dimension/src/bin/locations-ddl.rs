@@ -6,7 +6,10 @@ use dwh_example_custom_dimension::Location;
 
 fn main() {
     let table = &<Location as DimTable>::TABLE;
-    println!("{};\n", sql::create_table(table, Dialect::Redshift, IfNotExists::Yes));
+    println!(
+        "{};\n",
+        sql::create_table(table, Dialect::Redshift, IfNotExists::Yes)
+    );
     for statement in sql::load_statements(table, Dialect::Redshift)
         .expect("a dimension has a load")
         .statements

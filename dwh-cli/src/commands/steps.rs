@@ -1,0 +1,167 @@
+//! The pipeline steps shared by `dwh all` and the single-step subcommands.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dwh_core::checks::{self, CheckResult};
+use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
+use dwh_core::sql::Dialect;
+use dwh_core::warehouse::TransformReport;
+use dwh_core::{Schema, Warehouse};
+use indicatif::ProgressBar;
+
+use super::data::sources;
+use super::local::database_url;
+use super::run::Run;
+use crate::cli::{DataArgs, WarehouseArgs};
+use crate::report::RunReport;
+use crate::ui;
+
+pub async fn connect(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
+    let url = database_url(args).await?;
+    Ok(Warehouse::connect(&url, Dialect::Postgres).await?)
+}
+
+/// The data directory: `--data`, or a small generated data set (made once
+pub async fn load_step(
+    run: &mut Run,
+    warehouse: &mut Warehouse,
+    dir: &Path,
+    data: &DataArgs,
+) -> anyhow::Result<Vec<StagingReport>> {
+    let loads = sources(dir)?;
+    let progress: Vec<Arc<LoadProgress>> = loads.iter().map(|_| Arc::default()).collect();
+    let options = LoadOptions {
+        max_errors: data.max_errors,
+        rejects: Some(data.rejects.clone()),
+    };
+    let bar = ui::spinner(format!("load staging from {}", dir.display()));
+    let ticker = spawn_ticker(bar.clone(), progress.clone());
+    let result = run
+        .step_with(
+            "load staging",
+            &bar,
+            |r: &Vec<StagingReport>| Some(r.iter().map(|s| s.rows).sum()),
+            async { Ok(warehouse.load_staging(&loads, &options, &progress).await?) },
+        )
+        .await;
+    ticker.abort();
+    let reports = result?;
+    for r in &reports {
+        eprintln!(
+            "    {}: {} rows from {} files ({}){}",
+            r.table,
+            ui::thousands(r.rows),
+            r.files,
+            ui::bytes(r.bytes),
+            match (&r.rejects_file, r.rejected) {
+                (Some(path), n) if n > 0 =>
+                    format!(", {n} bad records skipped into {}", path.display()),
+                _ => String::new(),
+            }
+        );
+    }
+    Ok(reports)
+}
+
+/// Updates the load spinner with records and bytes read so far.
+fn spawn_ticker(bar: ProgressBar, progress: Vec<Arc<LoadProgress>>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let records: u64 = progress
+                .iter()
+                .map(|p| p.records.load(Ordering::Relaxed))
+                .sum();
+            let bytes: u64 = progress
+                .iter()
+                .map(|p| p.bytes.load(Ordering::Relaxed))
+                .sum();
+            let rate = records as f64 / started.elapsed().as_secs_f64();
+            bar.set_message(format!(
+                "load staging: {} records, {} ({:.0} records/s)",
+                ui::thousands(records),
+                ui::bytes(bytes),
+                rate
+            ));
+        }
+    })
+}
+
+pub async fn transform_step(
+    run: &mut Run,
+    warehouse: &mut Warehouse,
+    schema: &Schema,
+) -> anyhow::Result<Vec<TransformReport>> {
+    let reports = run
+        .step(
+            "build star schema",
+            |r: &Vec<TransformReport>| Some(r.iter().map(|t| t.rows_after - t.rows_before).sum()),
+            async { Ok(warehouse.transform(schema).await?) },
+        )
+        .await?;
+    for r in &reports {
+        eprintln!(
+            "    {}: {} rows (+{})",
+            r.table,
+            ui::thousands(r.rows_after),
+            ui::thousands(r.rows_after - r.rows_before)
+        );
+    }
+    Ok(reports)
+}
+
+pub async fn check_step(
+    run: &mut Run,
+    warehouse: &Warehouse,
+    schema: &Schema,
+) -> anyhow::Result<Vec<CheckResult>> {
+    let results = run
+        .step(
+            "data-quality checks",
+            |r: &Vec<CheckResult>| Some(r.len() as u64),
+            async { Ok(checks::run(warehouse.client(), schema).await?) },
+        )
+        .await?;
+    print_checks(&results);
+    Ok(results)
+}
+
+fn print_checks(results: &[CheckResult]) {
+    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        eprintln!("    all {} checks passed", results.len());
+        return;
+    }
+    let rows = failed
+        .iter()
+        .map(|c| {
+            vec![
+                c.table.to_owned(),
+                c.check.clone(),
+                ui::thousands(c.failures),
+                c.examples.join("; "),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        ui::table(&["table", "failed check", "rows", "examples"], rows)
+    );
+}
+
+pub async fn table_counts(
+    warehouse: &Warehouse,
+    schema: &Schema,
+    report: &mut RunReport,
+) -> anyhow::Result<()> {
+    for table in schema.tables() {
+        report
+            .tables
+            .insert(table.name.to_owned(), warehouse.row_count(table).await?);
+    }
+    Ok(())
+}
