@@ -14,7 +14,10 @@ pub struct SourceFile {
     pub size: u64,
 }
 
-/// A set of JSON files, listed in a stable order.
+/// A set of JSON files, listed in a stable order. The loader calls
+/// `files` and `open` on a blocking thread, so both may block (e.g. a
+/// remote source may use `Handle::block_on`), and reads the returned
+/// readers there too.
 pub trait Source: Send + Sync + fmt::Debug {
     /// Where the files come from, for messages.
     fn location(&self) -> String;

@@ -119,10 +119,19 @@ pub async fn copy_staging(
     options: &LoadOptions,
     progress: Arc<LoadProgress>,
 ) -> Result<StagingReport, LoadError> {
-    let files = source.files().map_err(|e| LoadError::Io {
-        file: source.location(),
-        source: e,
-    })?;
+    // Listing may block (a remote source lists over the network), so it
+    // runs off the async threads, like reading does.
+    let listing = {
+        let source = Arc::clone(&source);
+        tokio::task::spawn_blocking(move || source.files())
+    };
+    let files = listing
+        .await
+        .map_err(|_| LoadError::Interrupted(table.name))?
+        .map_err(|e| LoadError::Io {
+            file: source.location(),
+            source: e,
+        })?;
     if files.is_empty() {
         return Err(LoadError::NoFiles(source.location()));
     }
