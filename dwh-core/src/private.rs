@@ -12,7 +12,7 @@ use crate::schema::{SqlType, Table};
     label = "this field's type cannot be stored in a warehouse column",
     note = "use i16, i32, i64, f32, f64, bool, String, chrono::NaiveDate, chrono::NaiveDateTime or chrono::DateTime<Utc>, optionally in an Option"
 )]
-pub trait SqlColumn {
+pub trait SqlColumn: for<'a> tokio_postgres::types::FromSql<'a> {
     /// The SQL type; `Varchar(0)` means "length given by the attribute".
     const SQL: SqlType;
 }
@@ -62,17 +62,16 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// Compile-time check that `table` has `column`; panics (a compile error in
-/// a const) with `message` otherwise.
-pub const fn require_column(table: &Table, column: &str, message: &'static str) {
+/// Whether `table` has `column`, for the derives' compile-time checks.
+pub const fn has_column(table: &Table, column: &str) -> bool {
     let mut i = 0;
     while i < table.columns.len() {
         if str_eq(table.columns[i].name, column) {
-            return;
+            return true;
         }
         i += 1;
     }
-    panic!("{}", message)
+    false
 }
 
 /// Reads column `name` of a row as `T`, for `#[derive(Row)]`.

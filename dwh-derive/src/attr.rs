@@ -1,9 +1,12 @@
 //! Parsing of `#[dwh(...)]` attributes into plain values with their spans.
-//! Unknown or misplaced keys are recorded in the context and skipped, so
-//! parsing goes on and every mistake is reported.
+//! A bad key or value is recorded in the context and skipped, so parsing goes
+//! on and every mistake is reported.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitInt, LitStr, Path, Token};
 
@@ -29,6 +32,9 @@ impl<T> WithSpan<T> {
 pub enum VarcharLen {
     Bytes(u64),
     Max,
+    /// A value that did not parse (and was reported): the length is still
+    /// given, so no error says it is missing.
+    Invalid,
 }
 
 pub struct LookupAttr {
@@ -65,6 +71,13 @@ pub struct FieldAttrs {
     pub references: Option<Path>,
 }
 
+/// Where an attribute is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Struct,
+    Field,
+}
+
 const CONTAINER_KEYS: &[&str] = &[
     "table",
     "diststyle",
@@ -91,6 +104,29 @@ const FIELD_KEYS: &[&str] = &[
     "expr",
     "references",
 ];
+
+impl Place {
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Place::Struct => CONTAINER_KEYS,
+            Place::Field => FIELD_KEYS,
+        }
+    }
+
+    fn other(self) -> Place {
+        match self {
+            Place::Struct => Place::Field,
+            Place::Field => Place::Struct,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Place::Struct => "the struct",
+            Place::Field => "a field",
+        }
+    }
+}
 
 /// Which derives accept a key, and how to say so when one does not.
 fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
@@ -128,108 +164,118 @@ struct Seen(Vec<String>);
 
 impl Seen {
     fn first_use(&mut self, cx: &Ctxt, key: &str, path: &Path) -> bool {
-        if self.0.iter().any(|k| k == key) {
+        if self.contains(key) {
             cx.error_spanned_by(path, format!("duplicate dwh attribute `{key}`"));
             return false;
         }
         self.0.push(key.to_owned());
         true
     }
+
+    fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|k| k == key)
+    }
 }
 
-fn dwh_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attrs.iter().filter(|a| a.path().is_ident("dwh"))
+/// Calls `f` for every `key ...` inside every `#[dwh(...)]`. An error from
+/// `f` is recorded and the rest of that key is skipped, so the keys after it
+/// are still parsed.
+fn for_each_key(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(&ParseNestedMeta, &str) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("dwh")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let result = f(&meta, &key_name(&meta));
+            recover(cx, meta.input, result)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
 }
 
 fn key_name(meta: &ParseNestedMeta) -> String {
     let path = &meta.path;
-    path.get_ident()
-        .map(Ident::to_string)
-        .unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""))
-}
-
-/// Consumes whatever follows a key we do not understand: `= value` or `(...)`.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.input.parse::<proc_macro2::Group>()?;
+    match path.get_ident() {
+        Some(ident) => ident.unraw().to_string(),
+        None => quote::quote!(#path).to_string().replace(' ', ""),
     }
-    Ok(())
 }
 
-/// Reports an unknown or misplaced key; true when the key may be parsed.
+/// The tokens up to the next `,` of this level, or to the end.
+fn until_comma(input: ParseStream) -> syn::Result<TokenStream> {
+    let mut tokens = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        tokens.extend([input.parse::<TokenTree>()?]);
+    }
+    Ok(tokens)
+}
+
+fn skip_to_comma(input: ParseStream) -> syn::Result<()> {
+    until_comma(input).map(drop)
+}
+
+/// Consumes whatever follows a key: `= value` or `(...)`; returns its tokens.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<TokenStream> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        return until_comma(meta.input);
+    }
+    if meta.input.peek(syn::token::Paren) {
+        return Ok(meta.input.parse::<TokenTree>()?.into());
+    }
+    Ok(TokenStream::new())
+}
+
+/// Reports an unknown, misplaced or repeated key; true when it may be parsed.
 fn accept_key(
     cx: &Ctxt,
     meta: &ParseNestedMeta,
     key: &str,
-    known: &[&str],
+    place: Place,
     derive: Derive,
     seen: &mut Seen,
 ) -> bool {
-    if !known.contains(&key) {
-        cx.error_spanned_by(
-            &meta.path,
+    if !place.keys().contains(&key) {
+        let message = if place.other().keys().contains(&key) {
+            format!(
+                "dwh attribute `{key}` belongs on {}, not on {}",
+                place.other().describe(),
+                place.describe()
+            )
+        } else {
             format!(
                 "unknown dwh attribute `{key}`{}",
-                suggestion(key, known.iter().copied())
-            ),
-        );
+                suggestion(key, place.keys().iter().copied())
+            )
+        };
+        cx.error_spanned_by(&meta.path, message);
         return false;
     }
     if let Err(why) = key_scope(key, derive) {
         cx.error_spanned_by(&meta.path, format!("dwh attribute `{key}` {why}"));
         return false;
     }
-    seen.first_use(cx, key, &meta.path)
+    // `lookup` may repeat: one per joined table.
+    key == "lookup" || seen.first_use(cx, key, &meta.path)
 }
 
 pub fn parse_container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     let mut seen = Seen::default();
-    for attr in dwh_attrs(attrs) {
-        let result = attr.parse_nested_meta(|meta| {
-            let key = key_name(&meta);
-            // `lookup` may repeat: one per joined table.
-            let repeatable = key == "lookup";
-            let mut scratch = Seen::default();
-            let seen = if repeatable { &mut scratch } else { &mut seen };
-            if !accept_key(cx, &meta, &key, CONTAINER_KEYS, derive, seen) {
-                return skip_value(&meta);
-            }
-            match key.as_str() {
-                "table" => out.table = Some(meta.value()?.parse()?),
-                "diststyle" => {
-                    let ident: Ident = meta.value()?.parse()?;
-                    out.diststyle = parse_keyword(cx, &ident, DistStyle::parse, DistStyle::NAMES)
-                        .map(|d| WithSpan::new(d, ident.span()));
-                }
-                "distkey" => out.distkey = Some(meta.value()?.parse()?),
-                "sortkey" | "interleaved_sortkey" => {
-                    let style = if key == "sortkey" {
-                        SortStyle::Compound
-                    } else {
-                        SortStyle::Interleaved
-                    };
-                    let columns = parse_ident_list(&meta)?;
-                    out.sortkey = Some(WithSpan::new((style, columns), meta.path.span()));
-                }
-                "source" => out.source = Some(meta.value()?.parse()?),
-                "filter" => out.filter = Some(meta.value()?.parse()?),
-                "latest_by" => out.latest_by = Some(meta.value()?.parse()?),
-                "lookup" => out.lookups.push(parse_lookup(cx, &meta)?),
-                _ => unreachable!("key list and match agree"),
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
+    for_each_key(cx, attrs, |meta, key| {
+        if accept_key(cx, meta, key, Place::Struct, derive, &mut seen) {
+            container_key(cx, meta, key, &mut out)
+        } else {
+            skip_value(meta).map(drop)
         }
-    }
-    if seen.0.iter().any(|k| k == "sortkey") && seen.0.iter().any(|k| k == "interleaved_sortkey") {
-        if let Some(sk) = &out.sortkey {
+    });
+    if seen.contains("sortkey") && seen.contains("interleaved_sortkey") {
+        if let Some(sortkey) = &out.sortkey {
             cx.syn_error(syn::Error::new(
-                sk.span,
+                sortkey.span,
                 "a table has one sort key: use either `sortkey(...)` or `interleaved_sortkey(...)`",
             ));
         }
@@ -237,143 +283,267 @@ pub fn parse_container(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> Contai
     out
 }
 
-fn parse_ident_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
-    let mut idents = Vec::new();
-    meta.parse_nested_meta(|inner| {
-        match inner.path.get_ident() {
-            Some(ident) => idents.push(ident.clone()),
-            None => return Err(inner.error("expected a field name")),
+fn container_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    out: &mut ContainerAttrs,
+) -> syn::Result<()> {
+    match key {
+        "table" => out.table = Some(meta.value()?.parse()?),
+        "diststyle" => {
+            out.diststyle = keyword(cx, meta, "diststyle", DistStyle::parse, DistStyle::names)?;
         }
-        Ok(())
-    })?;
-    Ok(idents)
-}
-
-fn parse_lookup(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<LookupAttr> {
-    let mut table = None;
-    let mut alias = None;
-    let mut on = Vec::new();
-    let span = meta.path.span();
-    meta.parse_nested_meta(|inner| {
-        let key = key_name(&inner);
-        match key.as_str() {
-            "table" => table = Some(inner.value()?.parse::<Path>()?),
-            "alias" => alias = Some(inner.value()?.parse::<LitStr>()?),
-            "on" => inner.parse_nested_meta(|pair| {
-                let column = pair
-                    .path
-                    .get_ident()
-                    .cloned()
-                    .ok_or_else(|| pair.error("expected a column name"))?;
-                on.push((column, pair.value()?.parse::<LitStr>()?));
-                Ok(())
-            })?,
-            _ => {
-                cx.error_spanned_by(
-                    &inner.path,
-                    format!(
-                        "unknown lookup key `{key}`{}",
-                        suggestion(&key, ["table", "alias", "on"])
-                    ),
-                );
-                skip_value(&inner)?;
+        "distkey" => out.distkey = Some(field_name(meta.value()?)?),
+        "sortkey" | "interleaved_sortkey" => {
+            let style = match key {
+                "sortkey" => SortStyle::Compound,
+                _ => SortStyle::Interleaved,
+            };
+            let columns = parse_field_list(meta, key)?;
+            out.sortkey = Some(WithSpan::new((style, columns), meta.path.span()));
+        }
+        "source" => out.source = Some(meta.value()?.parse()?),
+        "filter" => out.filter = Some(meta.value()?.parse()?),
+        "latest_by" => out.latest_by = Some(meta.value()?.parse()?),
+        "lookup" => {
+            if let Some(lookup) = parse_lookup(cx, meta)? {
+                out.lookups.push(lookup);
             }
         }
-        Ok(())
-    })?;
-    let (Some(table), Some(alias)) = (table, alias) else {
-        return Err(syn::Error::new(
-            span,
-            "a lookup needs `table = Type`, `alias = \"a\"` and `on(column = \"expr\", ...)`",
-        ));
-    };
-    if on.is_empty() {
-        cx.syn_error(syn::Error::new(
-            span,
-            "a lookup needs at least one `on(column = \"expr\")` condition",
-        ));
+        _ => return Err(unhandled(meta, key)),
     }
-    Ok(LookupAttr { table, alias, on })
+    Ok(())
+}
+
+/// `accept_key` admits only listed keys, and every listed key has an arm;
+/// this reports rather than panics should the two ever disagree.
+fn unhandled(meta: &ParseNestedMeta, key: &str) -> syn::Error {
+    meta.error(format!("dwh attribute `{key}` is not supported here"))
+}
+
+/// A field name as written in `distkey = x` or `sortkey(x, y)`.
+fn field_name(input: ParseStream) -> syn::Result<Ident> {
+    input
+        .call(Ident::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), "expected a field name"))
+}
+
+/// `sortkey(a, b)`: at least the parentheses; emptiness is checked later.
+fn parse_field_list(meta: &ParseNestedMeta, key: &str) -> syn::Result<Vec<Ident>> {
+    if !meta.input.peek(syn::token::Paren) {
+        let message = format!("`{key}` takes a list of fields: `{key}(a, b)`");
+        skip_value(meta)?;
+        return Err(syn::Error::new_spanned(&meta.path, message));
+    }
+    comma_list(meta.input, field_name)
+}
+
+/// The comma-separated items of the parenthesized group at the front of
+/// `input`. On an error the rest of the group is consumed, so that syn adds
+/// no "unexpected token" error of its own.
+fn comma_list<T>(
+    input: ParseStream,
+    item: fn(ParseStream) -> syn::Result<T>,
+) -> syn::Result<Vec<T>> {
+    let content;
+    syn::parenthesized!(content in input);
+    match Punctuated::<T, Token![,]>::parse_terminated_with(&content, item) {
+        Ok(items) => Ok(items.into_iter().collect()),
+        Err(e) => {
+            content.parse::<TokenStream>()?;
+            Err(e)
+        }
+    }
+}
+
+/// Records an error from parsing one key and skips the rest of that key.
+fn recover(cx: &Ctxt, input: ParseStream, result: syn::Result<()>) -> syn::Result<()> {
+    if let Err(e) = result {
+        cx.syn_error(e);
+        skip_to_comma(input)?;
+    }
+    Ok(())
+}
+
+const LOOKUP_KEYS: &[&str] = &["table", "alias", "on"];
+
+/// `lookup(table = Type, alias = "a", on(column = "expr", ...))`; `None`
+/// (reported) when the table or alias is missing.
+fn parse_lookup(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LookupAttr>> {
+    let mut table = None;
+    let mut alias = None;
+    let mut on: Option<Vec<(Ident, LitStr)>> = None;
+    let mut seen = Seen::default();
+    meta.parse_nested_meta(|inner| {
+        let key = key_name(&inner);
+        if !LOOKUP_KEYS.contains(&key.as_str()) {
+            let hint = suggestion(&key, LOOKUP_KEYS.iter().copied());
+            cx.error_spanned_by(&inner.path, format!("unknown lookup key `{key}`{hint}"));
+            return skip_value(&inner).map(drop);
+        }
+        if !seen.first_use(cx, &key, &inner.path) {
+            return skip_value(&inner).map(drop);
+        }
+        let result = match key.as_str() {
+            "table" => inner
+                .value()
+                .and_then(|v| v.parse())
+                .map(|t| table = Some(t)),
+            "alias" => inner
+                .value()
+                .and_then(|v| v.parse())
+                .map(|a| alias = Some(a)),
+            _ => comma_list(inner.input, on_pair).map(|pairs| on = Some(pairs)),
+        };
+        recover(cx, inner.input, result)
+    })?;
+    let missing: Vec<&str> = [
+        ("table", "`table = Type`"),
+        ("alias", "`alias = \"a\"`"),
+        ("on", "`on(column = \"expr\", ...)`"),
+    ]
+    .into_iter()
+    .filter_map(|(key, part)| (!seen.contains(key)).then_some(part))
+    .collect();
+    if !missing.is_empty() {
+        let message = format!("this lookup is missing {}", missing.join(" and "));
+        cx.error_spanned_by(&meta.path, message);
+    } else if on.as_ref().is_some_and(Vec::is_empty) {
+        cx.error_spanned_by(
+            &meta.path,
+            "a lookup needs at least one `on(column = \"expr\")`",
+        );
+    }
+    Ok(table.zip(alias).map(|(table, alias)| LookupAttr {
+        table,
+        alias,
+        on: on.unwrap_or_default(),
+    }))
+}
+
+/// `column = "expr"` inside a lookup's `on(...)`.
+fn on_pair(input: ParseStream) -> syn::Result<(Ident, LitStr)> {
+    let column = input
+        .call(Ident::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), "expected a column of the looked-up table"))?;
+    input.parse::<Token![=]>()?;
+    Ok((column.unraw(), input.parse()?))
 }
 
 pub fn parse_field(cx: &Ctxt, attrs: &[Attribute], derive: Derive) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     let mut seen = Seen::default();
-    for attr in dwh_attrs(attrs) {
-        let result = attr.parse_nested_meta(|meta| {
-            let key = key_name(&meta);
-            if !accept_key(cx, &meta, &key, FIELD_KEYS, derive, &mut seen) {
-                return skip_value(&meta);
-            }
-            let flag = || Some(meta.path.span());
-            match key.as_str() {
-                "column" => out.column = Some(meta.value()?.parse()?),
-                "varchar" => out.varchar = Some(parse_varchar(&meta)?),
-                "encode" => {
-                    let ident: Ident = meta.value()?.parse()?;
-                    out.encode = parse_keyword(cx, &ident, EncodeName::parse, EncodeName::NAMES)
-                        .map(|e| WithSpan::new(e, ident.span()));
-                }
-                "identity" => out.identity = flag(),
-                "natural_key" => out.natural_key = flag(),
-                "primary_key" => out.primary_key = flag(),
-                "distkey" => out.distkey = flag(),
-                "json" => out.json = Some(meta.value()?.parse()?),
-                "epoch_millis" => out.epoch_millis = flag(),
-                "from" => out.from = Some(meta.value()?.parse()?),
-                "expr" => out.expr = Some(meta.value()?.parse()?),
-                "references" => out.references = Some(meta.value()?.parse()?),
-                _ => unreachable!("key list and match agree"),
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
+    for_each_key(cx, attrs, |meta, key| {
+        if accept_key(cx, meta, key, Place::Field, derive, &mut seen) {
+            field_key(cx, meta, key, &mut out)
+        } else {
+            skip_value(meta).map(drop)
         }
-    }
+    });
     out
 }
 
-fn parse_varchar(meta: &ParseNestedMeta) -> syn::Result<WithSpan<VarcharLen>> {
-    let input = meta.value()?;
+fn field_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    out: &mut FieldAttrs,
+) -> syn::Result<()> {
+    match key {
+        "column" => out.column = Some(meta.value()?.parse()?),
+        "varchar" => {
+            let input = meta.value()?;
+            let span = input.span();
+            let len = parse_varchar(input).unwrap_or_else(|e| {
+                cx.syn_error(e);
+                WithSpan::new(VarcharLen::Invalid, span)
+            });
+            out.varchar = Some(len);
+        }
+        "encode" => {
+            out.encode = keyword(cx, meta, "encoding", EncodeName::parse, EncodeName::names)?
+        }
+        "identity" => out.identity = Some(flag(cx, meta, key)?),
+        "natural_key" => out.natural_key = Some(flag(cx, meta, key)?),
+        "primary_key" => out.primary_key = Some(flag(cx, meta, key)?),
+        "distkey" => out.distkey = Some(flag(cx, meta, key)?),
+        "json" => out.json = Some(meta.value()?.parse()?),
+        "epoch_millis" => out.epoch_millis = Some(flag(cx, meta, key)?),
+        "from" => out.from = Some(meta.value()?.parse()?),
+        "expr" => out.expr = Some(meta.value()?.parse()?),
+        "references" => out.references = Some(meta.value()?.parse()?),
+        _ => return Err(unhandled(meta, key)),
+    }
+    Ok(())
+}
+
+/// A key written alone, such as `natural_key`. A value after it is reported
+/// but the flag still counts, so no follow-on error says it is missing.
+fn flag(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<Span> {
+    let value = skip_value(meta)?;
+    if !value.is_empty() {
+        cx.error_spanned_by(
+            value,
+            format!("`{key}` takes no value: write `#[dwh({key})]`"),
+        );
+    }
+    Ok(meta.path.span())
+}
+
+fn parse_varchar(input: ParseStream) -> syn::Result<WithSpan<VarcharLen>> {
+    let expected = "expected a byte length such as `varchar = 256`, or `varchar = max`";
     if input.peek(Ident) {
         let ident: Ident = input.parse()?;
         if ident == "max" || ident == "MAX" {
             return Ok(WithSpan::new(VarcharLen::Max, ident.span()));
         }
-        return Err(syn::Error::new(
-            ident.span(),
-            "expected a byte length such as `varchar = 256`, or `varchar = max`",
-        ));
+        return Err(syn::Error::new(ident.span(), expected));
     }
-    let lit: LitInt = input.parse()?;
-    Ok(WithSpan::new(
-        VarcharLen::Bytes(lit.base10_parse()?),
-        lit.span(),
-    ))
+    if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        let bytes = lit
+            .base10_parse()
+            .map_err(|_| syn::Error::new(lit.span(), expected))?;
+        return Ok(WithSpan::new(VarcharLen::Bytes(bytes), lit.span()));
+    }
+    Err(syn::Error::new_spanned(until_comma(input)?, expected))
 }
 
-/// Parses a lowercase keyword value such as `even` or `zstd`.
-fn parse_keyword<T>(
+/// Parses a keyword value such as `even` or `zstd`, in either case as SQL
+/// allows. An unknown word is recorded, with a did-you-mean or the choices.
+fn keyword<T, N: Iterator<Item = &'static str>>(
     cx: &Ctxt,
-    ident: &Ident,
+    meta: &ParseNestedMeta,
+    what: &str,
     parse: fn(&str) -> Option<T>,
-    names: &[&str],
-) -> Option<T> {
+    names: fn() -> N,
+) -> syn::Result<Option<WithSpan<T>>> {
+    let choices = || {
+        let quoted: Vec<String> = names().map(|n| format!("`{n}`")).collect();
+        format!("expected one of {}", quoted.join(", "))
+    };
+    let input = meta.value()?;
+    if let Ok(lit) = input.fork().parse::<LitStr>() {
+        input.parse::<LitStr>()?;
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("write the {what} without quotes: `{}`", lit.value()),
+        ));
+    }
+    let ident = input
+        .call(Ident::parse_any)
+        .map_err(|e| syn::Error::new(e.span(), choices()))?;
     let text = ident.to_string().to_ascii_lowercase();
     let parsed = parse(&text);
     if parsed.is_none() {
-        let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-        cx.error_spanned_by(
-            ident,
-            format!(
-                "unknown value `{ident}`; expected one of {}{}",
-                expected.join(", "),
-                suggestion(&text, names.iter().copied())
-            ),
-        );
+        let hint = match suggestion(&text, names()) {
+            s if s.is_empty() => format!("; {}", choices()),
+            s => s,
+        };
+        cx.error_spanned_by(&ident, format!("unknown {what} `{ident}`{hint}"));
     }
-    parsed
+    Ok(parsed.map(|value| WithSpan::new(value, ident.span())))
 }
 
 /// Tokens of a path, for error spans that cover the whole path.

@@ -3,10 +3,10 @@
 //! its errors in the context; none stops the others.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
+use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr};
 
-use crate::attr::{self, ContainerAttrs, FieldAttrs, VarcharLen};
+use crate::attr::{self, ContainerAttrs, FieldAttrs, LookupAttr, VarcharLen};
 use crate::ctxt::Ctxt;
 use crate::model::{
     ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, LoadModel,
@@ -36,7 +36,11 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
     let fields = named_fields(cx, input, derive)?;
     check_no_generics(cx, input, derive);
     let container = attr::parse_container(cx, &input.attrs, derive);
-    let fields: Vec<FieldAst> = fields.iter().map(|f| field_ast(cx, f, derive)).collect();
+    let fields: Vec<FieldAst> = fields
+        .into_iter()
+        .map(|(ident, f)| field_ast(cx, ident, f, derive))
+        .collect();
+    check_has_columns(cx, input, derive, &fields);
 
     let name = table_name(cx, input, &container);
     for f in &fields {
@@ -64,15 +68,14 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         .map(|f| f.name.clone())
         .collect();
     check_natural_key_present(cx, input, derive, &natural_key);
-    check_latest_by(cx, &container, &natural_key);
     let primary_key = primary_key(&fields, &natural_key);
     let mut requirements = Vec::new();
     let columns = fields
         .iter()
         .map(|f| column_model(cx, f, derive, load.as_ref(), &mut requirements))
         .collect();
-    if let Some(load) = &load {
-        lookup_requirements(load, &mut requirements);
+    if load.is_some() {
+        lookup_requirements(&container.lookups, &mut requirements);
     }
 
     Some(TableModel {
@@ -90,10 +93,22 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
     })
 }
 
-fn named_fields<'a>(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Vec<&'a Field>> {
+/// The struct's fields with their names, or `None` (reported) for any other
+/// shape of input.
+fn named_fields<'a>(
+    cx: &Ctxt,
+    input: &'a DeriveInput,
+    derive: Derive,
+) -> Option<Vec<(&'a Ident, &'a Field)>> {
     match &input.data {
         Data::Struct(s) => match &s.fields {
-            Fields::Named(named) => Some(named.named.iter().collect()),
+            Fields::Named(named) => Some(
+                named
+                    .named
+                    .iter()
+                    .filter_map(|f| Some((f.ident.as_ref()?, f)))
+                    .collect(),
+            ),
             _ => {
                 cx.error_spanned_by(
                     &input.ident,
@@ -124,8 +139,13 @@ fn check_no_generics(cx: &Ctxt, input: &DeriveInput, derive: Derive) {
     }
 }
 
-fn field_ast<'a>(cx: &Ctxt, field: &'a Field, derive: Derive) -> FieldAst<'a> {
-    let ident = field.ident.as_ref().expect("named fields have idents");
+fn check_has_columns(cx: &Ctxt, input: &DeriveInput, derive: Derive, fields: &[FieldAst]) {
+    if derive.is_table() && fields.is_empty() {
+        cx.error_spanned_by(&input.ident, "a table needs at least one column (field)");
+    }
+}
+
+fn field_ast<'a>(cx: &Ctxt, ident: &'a Ident, field: &'a Field, derive: Derive) -> FieldAst<'a> {
     let attrs = attr::parse_field(cx, &field.attrs, derive);
     let (inner_ty, nullable) = match option_inner(&field.ty) {
         Some(inner) => (inner, true),
@@ -135,7 +155,7 @@ fn field_ast<'a>(cx: &Ctxt, field: &'a Field, derive: Derive) -> FieldAst<'a> {
         .column
         .as_ref()
         .map(LitStr::value)
-        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_owned());
+        .unwrap_or_else(|| ident.unraw().to_string());
     FieldAst {
         field,
         ident,
@@ -158,7 +178,7 @@ fn table_name(cx: &Ctxt, input: &DeriveInput, container: &ContainerAttrs) -> Str
         .table
         .as_ref()
         .map(LitStr::value)
-        .unwrap_or_else(|| snake_case(&input.ident.to_string()));
+        .unwrap_or_else(|| snake_case(&input.ident.unraw().to_string()));
     check_name(
         cx,
         &name,
@@ -197,7 +217,7 @@ fn check_varchar(cx: &Ctxt, f: &FieldAst, derive: Derive) {
                     cx.syn_error(syn::Error::new(
                         len.span,
                         format!(
-                            "VARCHAR length must be 1 to {VARCHAR_MAX} bytes; use `varchar = max` for the largest"
+                            "a VARCHAR length is 1 to {VARCHAR_MAX} bytes; use `varchar = max` for the longest"
                         ),
                     ));
                 }
@@ -221,8 +241,8 @@ fn check_encode(cx: &Ctxt, f: &FieldAst) {
     cx.syn_error(syn::Error::new(
         encode.span,
         format!(
-            "ENCODE {} does not suit {} column `{}`; use one of {}",
-            encode.value.sql(),
+            "encoding `{}` does not suit {} column `{}`; use one of {}",
+            encode.value.name(),
             class.sql(),
             f.ident,
             fitting.join(", ")
@@ -257,17 +277,20 @@ fn check_identity(cx: &Ctxt, f: &FieldAst) {
         cx.syn_error(syn::Error::new(
             span,
             format!(
-                "IDENTITY needs an integer column (i16, i32 or i64); `{}` is {}",
+                "an IDENTITY column must be an integer (i16, i32 or i64); `{}` is {}",
                 f.ident,
                 f.class.map(TypeClass::sql).unwrap_or("not an integer")
             ),
         ));
     }
-    if f.attrs.from.is_some() || f.attrs.expr.is_some() {
-        cx.syn_error(syn::Error::new(
-            span,
-            "an IDENTITY column is generated by the database; remove `from`/`expr`",
-        ));
+    let fills = [("from", &f.attrs.from), ("expr", &f.attrs.expr)];
+    for (key, lit) in fills {
+        if let Some(lit) = lit {
+            cx.error_spanned_by(
+                lit,
+                format!("an IDENTITY column is filled by the database; remove `{key}`"),
+            );
+        }
     }
 }
 
@@ -303,7 +326,7 @@ fn check_natural_key_field(cx: &Ctxt, f: &FieldAst) {
 
 fn check_duplicate_columns(cx: &Ctxt, fields: &[FieldAst]) {
     for (i, f) in fields.iter().enumerate() {
-        if fields[..i].iter().any(|g| g.name == f.name) {
+        if fields.iter().take(i).any(|g| g.name == f.name) {
             cx.error_spanned_by(f.ident, format!("column `{}` is declared twice", f.name));
         }
     }
@@ -316,10 +339,10 @@ fn field_named<'f, 'a>(
     ident: &Ident,
     what: &str,
 ) -> Option<&'f FieldAst<'a>> {
-    let wanted = ident.to_string();
+    let wanted = ident.unraw().to_string();
     let found = fields
         .iter()
-        .find(|f| f.name == wanted || *f.ident == wanted);
+        .find(|f| f.name == wanted || f.ident.unraw() == wanted);
     if found.is_none() {
         cx.error_spanned_by(
             ident,
@@ -363,7 +386,8 @@ fn dist_style(
         (Some(DistStyle::Key), None) => {
             cx.syn_error(syn::Error::new(
                 declared.map(|d| d.span).unwrap_or_else(Span::call_site),
-                "DISTSTYLE KEY needs a DISTKEY: add `distkey = <field>` or `#[dwh(distkey)]` on one field",
+                "`diststyle = key` needs a DISTKEY: add `distkey = <field>` to the struct \
+                 or `#[dwh(distkey)]` to one field",
             ));
             DistStyle::Key
         }
@@ -371,8 +395,13 @@ fn dist_style(
             cx.syn_error(syn::Error::new(
                 *span,
                 format!(
-                    "DISTKEY cannot be used with DISTSTYLE {}; use `diststyle = key` or remove the DISTKEY",
-                    style.sql()
+                    "a DISTKEY contradicts `diststyle = {}`, {}; use `diststyle = key` or remove the `distkey`",
+                    style.name(),
+                    match style {
+                        DistStyle::Even => "which spreads rows round-robin",
+                        DistStyle::All => "which copies the table to every node",
+                        _ => "which leaves the choice to Redshift",
+                    }
                 ),
             ));
             style
@@ -405,11 +434,20 @@ fn sort_key(
             ),
         ));
     }
-    let columns = idents
-        .iter()
-        .filter_map(|ident| field_named(cx, fields, ident, "sortkey column"))
-        .map(|f| f.name.clone())
-        .collect();
+    let mut columns: Vec<String> = Vec::new();
+    for ident in idents {
+        let Some(f) = field_named(cx, fields, ident, "sortkey column") else {
+            continue;
+        };
+        if columns.contains(&f.name) {
+            cx.error_spanned_by(
+                ident,
+                format!("column `{}` is already in the sort key", f.name),
+            );
+        } else {
+            columns.push(f.name.clone());
+        }
+    }
     Some((*style, columns))
 }
 
@@ -437,10 +475,15 @@ fn load(
         let alias = lookup.alias.value();
         if let Some(problem) = identifier_problem(&alias) {
             cx.error_spanned_by(&lookup.alias, problem);
-        } else if alias == SOURCE_ALIAS || lookups.iter().any(|l| l.alias == alias) {
+        } else if alias == SOURCE_ALIAS {
             cx.error_spanned_by(
                 &lookup.alias,
-                format!("lookup alias `{alias}` is already taken (`{SOURCE_ALIAS}` is the source)"),
+                format!("lookup alias `{SOURCE_ALIAS}` is taken by the source table"),
+            );
+        } else if lookups.iter().any(|l| l.alias == alias) {
+            cx.error_spanned_by(
+                &lookup.alias,
+                format!("lookup alias `{alias}` is used twice"),
             );
         }
         for (column, _) in &lookup.on {
@@ -475,15 +518,6 @@ fn check_natural_key_present(
             &input.ident,
             "a table loaded from staging needs a natural key, so that re-runs do not duplicate rows: \
              mark its key field(s) with `#[dwh(natural_key)]`",
-        );
-    }
-}
-
-fn check_latest_by(cx: &Ctxt, container: &ContainerAttrs, natural_key: &[String]) {
-    if let (Some(latest), true) = (&container.latest_by, natural_key.is_empty()) {
-        cx.error_spanned_by(
-            latest,
-            "`latest_by` picks one row per natural key; mark a `natural_key` field",
         );
     }
 }
@@ -532,6 +566,7 @@ fn column_model(
         varchar_len: f.attrs.varchar.as_ref().map(|v| match v.value {
             VarcharLen::Bytes(n) => u32::try_from(n).unwrap_or(u32::MAX),
             VarcharLen::Max => VARCHAR_MAX as u32,
+            VarcharLen::Invalid => 0,
         }),
         encode: f.attrs.encode.as_ref().map(|e| e.value),
         identity: f.attrs.identity.is_some(),
@@ -560,29 +595,31 @@ fn fill(
         Some((alias, column)) => (Some(alias.to_owned()), column.to_owned()),
         None => (None, text.clone()),
     };
-    if let Some(problem) = identifier_problem(&column) {
-        cx.syn_error(syn::Error::new(span, problem));
+    let problem = alias
+        .iter()
+        .chain([&column])
+        .find_map(|name| identifier_problem(name));
+    if let Some(problem) = problem {
+        // Without `from` this is the column's own name, already reported.
+        if f.attrs.from.is_some() {
+            cx.syn_error(syn::Error::new(span, problem));
+        }
         return FillModel::None;
     }
-    let table = match &alias {
-        None => &load.source,
-        Some(alias) => match load.lookups.iter().find(|l| &l.alias == alias) {
+    let table = match alias.as_deref() {
+        None | Some(SOURCE_ALIAS) => &load.source,
+        Some(alias) => match load.lookups.iter().find(|l| l.alias == alias) {
             Some(lookup) => &lookup.table,
             None => {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    format!(
-                        "`{alias}` is not a lookup alias of this table{}",
-                        suggestion(alias, load.lookups.iter().map(|l| l.alias.as_str()))
-                    ),
-                ));
+                cx.syn_error(syn::Error::new(span, unknown_alias(alias, load)));
                 return FillModel::None;
             }
         },
     };
     let table_name = attr::path_tokens(table).to_string().replace(' ', "");
     let hint = if f.attrs.from.is_none() {
-        format!("; name its source with `#[dwh(from = \"...\")]` or compute it with `#[dwh(expr = \"...\")]`")
+        "; name its source with `#[dwh(from = \"...\")]` or compute it with `#[dwh(expr = \"...\")]`"
+            .to_owned()
     } else {
         String::new()
     };
@@ -598,20 +635,37 @@ fn fill(
     FillModel::Column(alias, column)
 }
 
-fn lookup_requirements(load: &LoadModel, requirements: &mut Vec<ColumnRequirement>) {
-    for lookup in &load.lookups {
+fn unknown_alias(alias: &str, load: &LoadModel) -> String {
+    let known = || {
+        [SOURCE_ALIAS]
+            .into_iter()
+            .chain(load.lookups.iter().map(|l| l.alias.as_str()))
+    };
+    let hint = match suggestion(alias, known()) {
+        s if !s.is_empty() => s,
+        _ => {
+            let quoted: Vec<String> = known().map(|a| format!("`{a}`")).collect();
+            format!("; known aliases: {}", quoted.join(", "))
+        }
+    };
+    format!("`{alias}` is neither the source `{SOURCE_ALIAS}` nor a lookup alias{hint}")
+}
+
+/// Every `on(column = ...)` of a lookup names a column of the looked-up table.
+fn lookup_requirements(lookups: &[LookupAttr], requirements: &mut Vec<ColumnRequirement>) {
+    for lookup in lookups {
         let table_name = attr::path_tokens(&lookup.table)
             .to_string()
             .replace(' ', "");
         for (column, _) in &lookup.on {
             requirements.push(ColumnRequirement {
                 table: lookup.table.clone(),
-                column: column.clone(),
+                column: column.to_string(),
                 message: format!(
                     "lookup `{}` joins on `{column}`, which is not a column of `{table_name}`",
-                    lookup.alias
+                    lookup.alias.value()
                 ),
-                span: lookup.table.span(),
+                span: column.span(),
             });
         }
     }

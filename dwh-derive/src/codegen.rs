@@ -1,10 +1,10 @@
 //! Code generation: the checked model becomes a `const TABLE` of plain data
 //! plus trait impls. Generated code names only `::dwh_core` paths.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Path};
+use syn::{DeriveInput, Path, Type};
 
 use crate::check;
 use crate::ctxt::Ctxt;
@@ -14,9 +14,11 @@ pub fn expand(input: &DeriveInput, derive: Derive) -> syn::Result<TokenStream> {
     let cx = Ctxt::default();
     let model = check::build(&cx, input, derive);
     cx.check()?;
-    let model = model.expect("no errors means a model was built");
-    let from_row = from_row_impl(input, &model);
-    let table = derive.is_table().then(|| table_impls(&model));
+    // `build` returns no model only after recording why.
+    let model = model.ok_or_else(|| syn::Error::new_spanned(&input.ident, "not a dwh table"))?;
+    let bounds = column_bounds(&model);
+    let from_row = from_row_impl(input, &model, &bounds);
+    let table = table_trait(derive).map(|t| table_impls(&model, &t, &bounds));
     Ok(quote! {
         #[doc(hidden)]
         const _: () = {
@@ -26,18 +28,68 @@ pub fn expand(input: &DeriveInput, derive: Derive) -> syn::Result<TokenStream> {
     })
 }
 
-fn from_row_impl(input: &DeriveInput, model: &TableModel) -> TokenStream {
+fn table_trait(derive: Derive) -> Option<TokenStream> {
+    match derive {
+        Derive::Staging => Some(quote!(::dwh_core::StagingTable)),
+        Derive::Dimension => Some(quote!(::dwh_core::DimTable)),
+        Derive::Fact => Some(quote!(::dwh_core::FactTable)),
+        Derive::Row => None,
+    }
+}
+
+/// One `Type: SqlColumn` bound per column of a table (none for `Row`, which
+/// reads any type the driver decodes). Every impl carries the same bounds, so
+/// an unsupported type is reported once, at the field, and not again where
+/// the impls use each other.
+fn column_bounds(model: &TableModel) -> Vec<TokenStream> {
+    if !model.derive.is_table() {
+        return Vec::new();
+    }
+    model
+        .columns
+        .iter()
+        .map(|c| sql_column_bound(&c.ty))
+        .collect()
+}
+
+/// `Type: SqlColumn`, its span running from the type's first token to its
+/// last so that the whole type is underlined.
+fn sql_column_bound(ty: &Type) -> TokenStream {
+    let (_, last) = span_ends(ty);
+    quote_spanned!(last=> #ty: ::dwh_core::__private::SqlColumn)
+}
+
+/// The spans of a type's first and last tokens. Generated tokens spanned from
+/// one to the other make rustc underline the whole type, which a single span
+/// cannot do on stable.
+fn span_ends(ty: &Type) -> (Span, Span) {
+    let mut tokens = ty.to_token_stream().into_iter().map(|t| t.span());
+    let first = tokens.next().unwrap_or_else(|| ty.span());
+    (first, tokens.last().unwrap_or(first))
+}
+
+fn from_row_impl(input: &DeriveInput, model: &TableModel, bounds: &[TokenStream]) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let predicates = where_clause.into_iter().flat_map(|w| &w.predicates);
     let names = model.columns.iter().map(|c| &c.name);
     let inits = model.columns.iter().map(|c| {
         let field = &c.field;
         let name = &c.name;
-        quote! { #field: ::dwh_core::__private::get(__row, #name)? }
+        // The call spans the field's type: a type the driver cannot decode
+        // is underlined there.
+        let (first, last) = span_ends(&c.ty);
+        let get = quote_spanned!(first=> ::dwh_core::__private::get);
+        let args = quote_spanned!(last=> (__row, #name));
+        quote! { #field: #get #args? }
     });
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::dwh_core::FromRow for #ident #ty_generics #where_clause {
+        impl #impl_generics ::dwh_core::FromRow for #ident #ty_generics
+        where
+            #(#predicates,)*
+            #(#bounds,)*
+        {
             const COLUMNS: &'static [&'static str] = &[#(#names),*];
 
             fn from_row(
@@ -49,27 +101,23 @@ fn from_row_impl(input: &DeriveInput, model: &TableModel) -> TokenStream {
     }
 }
 
-fn table_impls(model: &TableModel) -> TokenStream {
+fn table_impls(
+    model: &TableModel,
+    trait_path: &TokenStream,
+    bounds: &[TokenStream],
+) -> TokenStream {
     let ident = &model.ident;
-    let trait_path = match model.derive {
-        Derive::Staging => quote!(::dwh_core::StagingTable),
-        Derive::Dimension => quote!(::dwh_core::DimTable),
-        Derive::Fact => quote!(::dwh_core::FactTable),
-        Derive::Row => unreachable!("Row has no table"),
-    };
-    let bounds = model.columns.iter().map(|c| {
-        let ty = &c.ty;
-        quote_spanned!(ty.span()=> #ty: ::dwh_core::__private::SqlColumn)
-    });
     let table = table_expr(model);
     let requirements = model.requirements.iter().map(|r| {
         let table = &r.table;
         let column = &r.column;
         let message = &r.message;
         quote_spanned! {r.span=>
-            const _: () = ::dwh_core::__private::require_column(
-                &<#table as ::dwh_core::AnyTable>::TABLE, #column, #message,
-            );
+            const _: () = if !::dwh_core::__private::has_column(
+                &<#table as ::dwh_core::AnyTable>::TABLE, #column,
+            ) {
+                ::core::panic!("{}", #message)
+            };
         }
     });
     quote! {
@@ -79,7 +127,7 @@ fn table_impls(model: &TableModel) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl ::dwh_core::AnyTable for #ident {
+        impl ::dwh_core::AnyTable for #ident where #(#bounds,)* {
             const TABLE: ::dwh_core::schema::Table = <#ident as #trait_path>::TABLE;
         }
 

@@ -38,27 +38,27 @@ pub enum DistStyle {
 }
 
 impl DistStyle {
-    pub const NAMES: &'static [&'static str] = &["auto", "even", "key", "all"];
+    const ALL: [DistStyle; 4] = [Self::Auto, Self::Even, Self::Key, Self::All];
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "auto" => Self::Auto,
-            "even" => Self::Even,
-            "all" => Self::All,
-            "key" => Self::Key,
-            _ => return None,
-        })
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::ALL.into_iter().map(Self::name)
     }
 
-    pub fn sql(self) -> &'static str {
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == s)
+    }
+
+    /// The attribute spelling, e.g. `even`.
+    pub fn name(self) -> &'static str {
         match self {
-            Self::Auto => "AUTO",
-            Self::Even => "EVEN",
-            Self::All => "ALL",
-            Self::Key => "KEY",
+            Self::Auto => "auto",
+            Self::Even => "even",
+            Self::All => "all",
+            Self::Key => "key",
         }
     }
 
+    /// The `dwh_core::schema::DistStyle` variant name.
     pub fn variant(self) -> &'static str {
         match self {
             Self::Auto => "Auto",
@@ -94,21 +94,6 @@ pub enum EncodeName {
 }
 
 impl EncodeName {
-    pub const NAMES: &'static [&'static str] = &[
-        "raw",
-        "az64",
-        "bytedict",
-        "delta",
-        "delta32k",
-        "lzo",
-        "mostly8",
-        "mostly16",
-        "mostly32",
-        "runlength",
-        "text255",
-        "text32k",
-        "zstd",
-    ];
     const ALL: [EncodeName; 13] = [
         Self::Raw,
         Self::Az64,
@@ -125,44 +110,54 @@ impl EncodeName {
         Self::Zstd,
     ];
 
+    pub fn all() -> impl Iterator<Item = EncodeName> {
+        Self::ALL.into_iter()
+    }
+
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::all().map(Self::name)
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
-        let index = Self::NAMES.iter().position(|n| *n == s)?;
-        Some(Self::ALL[index])
+        Self::all().find(|e| e.name() == s)
     }
 
-    fn index(self) -> usize {
-        Self::ALL.iter().position(|e| *e == self).expect("listed")
-    }
-
+    /// The attribute spelling, e.g. `az64`.
     pub fn name(self) -> &'static str {
-        Self::NAMES[self.index()]
-    }
-
-    pub fn sql(self) -> String {
-        Self::NAMES[self.index()].to_ascii_uppercase()
+        match self {
+            Self::Raw => "raw",
+            Self::Az64 => "az64",
+            Self::Bytedict => "bytedict",
+            Self::Delta => "delta",
+            Self::Delta32k => "delta32k",
+            Self::Lzo => "lzo",
+            Self::Mostly8 => "mostly8",
+            Self::Mostly16 => "mostly16",
+            Self::Mostly32 => "mostly32",
+            Self::Runlength => "runlength",
+            Self::Text255 => "text255",
+            Self::Text32k => "text32k",
+            Self::Zstd => "zstd",
+        }
     }
 
     /// The `dwh_core::schema::Encode` variant name.
     pub fn variant(self) -> &'static str {
-        [
-            "Raw",
-            "Az64",
-            "Bytedict",
-            "Delta",
-            "Delta32k",
-            "Lzo",
-            "Mostly8",
-            "Mostly16",
-            "Mostly32",
-            "Runlength",
-            "Text255",
-            "Text32k",
-            "Zstd",
-        ][self.index()]
-    }
-
-    pub fn all() -> impl Iterator<Item = EncodeName> {
-        Self::ALL.into_iter()
+        match self {
+            Self::Raw => "Raw",
+            Self::Az64 => "Az64",
+            Self::Bytedict => "Bytedict",
+            Self::Delta => "Delta",
+            Self::Delta32k => "Delta32k",
+            Self::Lzo => "Lzo",
+            Self::Mostly8 => "Mostly8",
+            Self::Mostly16 => "Mostly16",
+            Self::Mostly32 => "Mostly32",
+            Self::Runlength => "Runlength",
+            Self::Text255 => "Text255",
+            Self::Text32k => "Text32k",
+            Self::Zstd => "Zstd",
+        }
     }
 }
 

@@ -12,7 +12,8 @@ pub fn identifier_problem(name: &str) -> Option<String> {
     };
     if name.len() > MAX_IDENT_BYTES {
         return Some(format!(
-            "`{name}` is longer than Redshift's {MAX_IDENT_BYTES}-byte limit for names"
+            "this name is {} bytes long; Redshift allows at most {MAX_IDENT_BYTES}",
+            name.len()
         ));
     }
     let ok_first = first.is_ascii_alphabetic() || first == '_';
@@ -53,17 +54,24 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars, counting a swap of neighbours as one edit
+/// (optimal string alignment), so `tabel` is one edit from `table`.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Rows i-2, i-1 and i of the distance matrix.
+    let mut before: Vec<usize> = Vec::new();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let cost = usize::from(ca != cb);
+            let mut d = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i - 1] == *cb && b[j - 1] == *ca {
+                d = d.min(before[j - 1] + 1);
+            }
+            cur[j + 1] = d;
         }
-        prev = cur;
+        before = std::mem::replace(&mut prev, cur);
     }
     prev[b.len()]
 }
@@ -73,4 +81,42 @@ pub fn suggestion<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>
     did_you_mean(input, candidates)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let keys = ["table", "sortkey", "distkey", "encode"];
+        assert_eq!(did_you_mean("tabel", keys), Some("table"));
+        assert_eq!(did_you_mean("sortky", keys), Some("sortkey"));
+        assert_eq!(did_you_mean("encdoe", keys), Some("encode"));
+        assert_eq!(did_you_mean("nope", keys), None);
+        assert_eq!(did_you_mean("", keys), None);
+    }
+
+    #[test]
+    fn distance_counts_a_swap_as_one_edit() {
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn snake_cases_type_names() {
+        assert_eq!(snake_case("SongPlay"), "song_play");
+        assert_eq!(snake_case("Time"), "time");
+    }
+
+    #[test]
+    fn accepts_plain_identifiers_only() {
+        assert!(identifier_problem("staging_events").is_none());
+        assert!(identifier_problem("_x1").is_none());
+        for bad in ["", "1x", "a b", "x'; DROP TABLE users; --", "é"] {
+            assert!(identifier_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(identifier_problem(&"a".repeat(128)).is_some());
+    }
 }

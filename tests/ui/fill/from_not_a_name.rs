@@ -1,0 +1,16 @@
+// `from` takes a column name (or `alias.column`), not an expression.
+use dwh_core::{DimTable, StagingTable};
+
+#[derive(StagingTable)]
+pub struct StagingUser {
+    pub user_id: i32,
+}
+
+#[derive(DimTable)]
+#[dwh(source = StagingUser)]
+pub struct User {
+    #[dwh(natural_key, from = "user_id + 1")]
+    pub user_id: i32,
+}
+
+fn main() {}

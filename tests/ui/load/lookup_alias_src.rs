@@ -1,0 +1,19 @@
+// `src` is the alias of the load source; a lookup cannot take it.
+use dwh_core::{FactTable, StagingTable};
+
+#[derive(StagingTable)]
+pub struct StagingEvent {
+    pub user_id: i32,
+}
+
+#[derive(FactTable)]
+#[dwh(
+    source = StagingEvent,
+    lookup(table = StagingEvent, alias = "src", on(user_id = "src.user_id"))
+)]
+pub struct Play {
+    #[dwh(natural_key)]
+    pub user_id: i32,
+}
+
+fn main() {}
