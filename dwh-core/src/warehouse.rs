@@ -1,17 +1,31 @@
 //! A connection to a warehouse (Redshift or the local PostgreSQL) and the
 //! operations a pipeline runs on it.
+//!
+//! Writes happen in transactions: [`Warehouse::begin`] opens a
+//! [`WriteBatch`] whose steps (create tables, load staging, transform) all
+//! take effect at [`WriteBatch::commit`], or not at all when it is dropped,
+//! fails, or the process dies (the server rolls back the transaction of a
+//! connection that ends). [`Warehouse::lock`] keeps a second writer out.
+
+mod lock;
+mod redact;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, Config, NoTls, Transaction};
+
+pub use lock::LockHolder;
+pub use redact::redact_url;
 
 use crate::catalog::Schema;
+use crate::load::testpoint;
 use crate::load::{copy_staging, LoadError, LoadOptions, LoadProgress, Source, StagingReport};
 use crate::row::{FromRow, RowError};
-use crate::schema::Table;
+use crate::schema::{Table, TableKind};
 use crate::sql::{self, Dialect, IfNotExists};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +40,30 @@ pub enum WarehouseError {
         context: String,
         source: tokio_postgres::Error,
     },
+    #[error(
+        "lost the connection to the warehouse while {context}: {source}\n  \
+         the server rolls back the open transaction, so the warehouse keeps what earlier steps committed; \
+         run the command again once the server is back (a local engine is restarted by the next dwh command; \
+         `dwh local status` shows it)"
+    )]
+    ConnectionLost {
+        context: String,
+        source: tokio_postgres::Error,
+    },
+    #[error(
+        "another dwh run is writing to database `{database}`{}; \
+         wait for it to finish, or leave out --no-wait to wait for it",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    Busy {
+        database: String,
+        holder: Option<LockHolder>,
+    },
+    #[error(
+        "Redshift has no advisory locks, so dwh cannot keep a second run out yet; \
+         run one dwh command at a time against a Redshift warehouse"
+    )]
+    LockUnsupported,
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("query result does not fit `{rust_type}`: {source}")]
@@ -38,22 +76,45 @@ pub enum WarehouseError {
 impl WarehouseError {
     fn sql(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> WarehouseError {
         let context = context.into();
-        move |source| WarehouseError::Sql { context, source }
+        move |source| {
+            if connection_lost(&source) {
+                WarehouseError::ConnectionLost { context, source }
+            } else {
+                WarehouseError::Sql { context, source }
+            }
+        }
+    }
+
+    /// A load error, or the lost connection that caused it.
+    fn load(table: &Table) -> impl FnOnce(LoadError) -> WarehouseError + '_ {
+        move |e| match e {
+            LoadError::Copy { source, .. } if connection_lost(&source) => {
+                WarehouseError::ConnectionLost {
+                    context: format!("loading `{}`", table.name),
+                    source,
+                }
+            }
+            e => WarehouseError::Load(e),
+        }
     }
 }
 
-/// A connection string with any password replaced, safe to print.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+/// Whether an error means the server or the connection to it went away,
+/// as opposed to a statement failing.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
     }
+    if let Some(code) = e.code() {
+        return [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code);
+    }
+    // An I/O error on the socket (e.g. connection reset).
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// How one table's transform went.
@@ -72,20 +133,40 @@ pub struct Warehouse {
 }
 
 impl Warehouse {
-    /// Connects to `url` (a `postgresql://` connection string).
+    /// Connects to `url` (a `postgresql://` connection string). Errors name
+    /// the URL with its password redacted.
     pub async fn connect(url: &str, dialect: Dialect) -> Result<Warehouse, WarehouseError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(|source| WarehouseError::Connect {
-                url: redact_url(url),
-                source,
-            })?;
+        let connect_error = |source| WarehouseError::Connect {
+            url: redact_url(url),
+            source,
+        };
+        let mut config: Config = url.parse().map_err(connect_error)?;
+        if config.get_application_name().is_none() {
+            // Names dwh's sessions in pg_stat_activity and lock messages.
+            config.application_name("dwh");
+        }
+        let (client, connection) = config.connect(NoTls).await.map_err(connect_error)?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!("warehouse connection closed: {e}");
             }
         });
+        if dialect == Dialect::Postgres {
+            // PostgreSQL 14+: a session whose client died (killed dwh)
+            // stops its statement within a second instead of running it to
+            // the end holding locks. Older servers lack the setting: fine.
+            let _ = client
+                .batch_execute("SET client_connection_check_interval = 1000")
+                .await;
+        }
         Ok(Warehouse { client, dialect })
+    }
+
+    /// Wraps a connection made elsewhere, e.g. the CLI's TLS connection to
+    /// Redshift, so dwh-core needs no TLS or AWS crates. The caller drives
+    /// the connection future.
+    pub fn from_client(client: Client, dialect: Dialect) -> Warehouse {
+        Warehouse { client, dialect }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -96,19 +177,77 @@ impl Warehouse {
         &self.client
     }
 
+    /// Takes the run lock of this warehouse (see the `lock` module docs),
+    /// held until [`Warehouse::unlock`] or the connection ends. When
+    /// another run holds it: waits if `wait`, else fails with
+    /// [`WarehouseError::Busy`] naming the holder. Use
+    /// [`Warehouse::try_lock`] first to tell a user that you wait.
+    pub async fn lock(&self, wait: bool) -> Result<(), WarehouseError> {
+        if self.try_lock().await? {
+            return Ok(());
+        }
+        if !wait {
+            return Err(self.busy().await);
+        }
+        lock::lock(&self.client)
+            .await
+            .map_err(WarehouseError::sql("waiting for the run lock"))
+    }
+
+    /// Takes the run lock if it is free; false if another run holds it.
+    pub async fn try_lock(&self) -> Result<bool, WarehouseError> {
+        if self.dialect == Dialect::Redshift {
+            return Err(WarehouseError::LockUnsupported);
+        }
+        lock::try_lock(&self.client)
+            .await
+            .map_err(WarehouseError::sql("taking the run lock"))
+    }
+
+    /// Releases the run lock (ending the connection does too).
+    pub async fn unlock(&self) -> Result<(), WarehouseError> {
+        lock::unlock(&self.client)
+            .await
+            .map_err(WarehouseError::sql("releasing the run lock"))
+    }
+
+    /// The session holding the run lock, if any.
+    pub async fn lock_holder(&self) -> Result<Option<LockHolder>, WarehouseError> {
+        lock::holder(&self.client)
+            .await
+            .map_err(WarehouseError::sql("looking up the holder of the run lock"))
+    }
+
+    async fn busy(&self) -> WarehouseError {
+        let database = self
+            .client
+            .query_one("SELECT current_database()::text", &[])
+            .await
+            .map(|row| row.get(0))
+            .unwrap_or_else(|_| "?".to_owned());
+        WarehouseError::Busy {
+            database,
+            holder: self.lock_holder().await.ok().flatten(),
+        }
+    }
+
+    /// Opens a write transaction.
+    pub async fn begin(&mut self) -> Result<WriteBatch<'_>, WarehouseError> {
+        let dialect = self.dialect;
+        let transaction = self
+            .client
+            .transaction()
+            .await
+            .map_err(WarehouseError::sql("starting a transaction"))?;
+        Ok(WriteBatch {
+            transaction,
+            dialect,
+        })
+    }
+
     /// Creates every table of `schema` that does not exist yet.
     pub async fn create_tables(&self, schema: &Schema) -> Result<(), WarehouseError> {
-        for table in schema.tables() {
-            let ddl = sql::create_table(table, self.dialect, IfNotExists::Yes);
-            self.client
-                .batch_execute(&ddl)
-                .await
-                .map_err(WarehouseError::sql(format!(
-                    "creating table `{}`",
-                    table.name
-                )))?;
-        }
-        Ok(())
+        create_tables(&self.client, schema, self.dialect).await
     }
 
     /// Drops every table of `schema`, facts first.
@@ -133,30 +272,9 @@ impl Warehouse {
         options: &LoadOptions,
         progress: &[Arc<LoadProgress>],
     ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let transaction = self
-            .client
-            .transaction()
-            .await
-            .map_err(WarehouseError::sql("starting the staging load"))?;
-        let mut reports = Vec::with_capacity(loads.len());
-        for (i, (table, source)) in loads.iter().enumerate() {
-            let progress = progress.get(i).cloned().unwrap_or_default();
-            let options = LoadOptions {
-                rejects: options
-                    .rejects
-                    .as_ref()
-                    .map(|p| rejects_path(p, table.name)),
-                ..options.clone()
-            };
-            reports.push(
-                copy_staging(&transaction, table, Arc::clone(source), &options, progress).await?,
-            );
-            analyze(&transaction, table).await?;
-        }
-        transaction
-            .commit()
-            .await
-            .map_err(WarehouseError::sql("committing the staging load"))?;
+        let batch = self.begin().await?;
+        let reports = batch.load_staging(loads, options, progress).await?;
+        batch.commit().await?;
         Ok(reports)
     }
 
@@ -165,40 +283,9 @@ impl Warehouse {
         &mut self,
         schema: &Schema,
     ) -> Result<Vec<TransformReport>, WarehouseError> {
-        let dialect = self.dialect;
-        let transaction = self
-            .client
-            .transaction()
-            .await
-            .map_err(WarehouseError::sql("starting the transform"))?;
-        let mut reports = Vec::new();
-        for table in schema.transform_order() {
-            let Some(load) = sql::load_statements(table, dialect) else {
-                continue;
-            };
-            let started = Instant::now();
-            let rows_before = count(&transaction, table).await?;
-            for statement in &load.statements {
-                transaction
-                    .batch_execute(statement)
-                    .await
-                    .map_err(WarehouseError::sql(format!("loading `{}`", table.name)))?;
-            }
-            // Fresh statistics let the next loads plan hash joins, not
-            // nested loops over tables the planner thinks are empty.
-            analyze(&transaction, table).await?;
-            let rows_after = count(&transaction, table).await?;
-            reports.push(TransformReport {
-                table: table.name,
-                rows_before,
-                rows_after,
-                duration: started.elapsed(),
-            });
-        }
-        transaction
-            .commit()
-            .await
-            .map_err(WarehouseError::sql("committing the transform"))?;
+        let batch = self.begin().await?;
+        let reports = batch.transform(schema).await?;
+        batch.commit().await?;
         Ok(reports)
     }
 
@@ -230,6 +317,144 @@ impl Warehouse {
             })
             .collect()
     }
+}
+
+/// Writing steps in one transaction: they all take effect at
+/// [`WriteBatch::commit`], or none does. Dropping the batch (an error, or
+/// Ctrl-C) rolls it back, and so does the server when the connection ends
+/// (dwh killed, network gone).
+///
+/// On Redshift, `TRUNCATE` commits the open transaction; a Redshift load
+/// path must empty staging with `DELETE` to keep this guarantee.
+pub struct WriteBatch<'a> {
+    transaction: Transaction<'a>,
+    dialect: Dialect,
+}
+
+impl WriteBatch<'_> {
+    /// Creates every table of `schema` that does not exist yet.
+    pub async fn create_tables(&self, schema: &Schema) -> Result<(), WarehouseError> {
+        create_tables(&self.transaction, schema, self.dialect).await
+    }
+
+    /// Replaces the contents of staging tables with their sources.
+    pub async fn load_staging(
+        &self,
+        loads: &[(&'static Table, Arc<dyn Source>)],
+        options: &LoadOptions,
+        progress: &[Arc<LoadProgress>],
+    ) -> Result<Vec<StagingReport>, WarehouseError> {
+        let mut reports = Vec::with_capacity(loads.len());
+        for (i, (table, source)) in loads.iter().enumerate() {
+            let progress = progress.get(i).cloned().unwrap_or_default();
+            let options = LoadOptions {
+                rejects: options
+                    .rejects
+                    .as_ref()
+                    .map(|p| rejects_path(p, table.name)),
+                ..options.clone()
+            };
+            let report = copy_staging(
+                &self.transaction,
+                table,
+                Arc::clone(source),
+                &options,
+                progress,
+            )
+            .await
+            .map_err(WarehouseError::load(table))?;
+            reports.push(report);
+            analyze(&self.transaction, table).await?;
+            testpoint::pause("load", Some(table.name)).await;
+        }
+        Ok(reports)
+    }
+
+    /// Loads dimensions, then facts, from staging.
+    pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
+        let mut reports = Vec::new();
+        for table in schema.transform_order() {
+            let Some(load) = sql::load_statements(table, self.dialect) else {
+                continue;
+            };
+            let started = Instant::now();
+            let rows_before = count(&self.transaction, table).await?;
+            for statement in &load.statements {
+                self.transaction
+                    .batch_execute(statement)
+                    .await
+                    .map_err(WarehouseError::sql(format!("loading `{}`", table.name)))?;
+            }
+            // Fresh statistics let the next loads plan hash joins, not
+            // nested loops over tables the planner thinks are empty.
+            analyze(&self.transaction, table).await?;
+            let rows_after = count(&self.transaction, table).await?;
+            reports.push(TransformReport {
+                table: table.name,
+                rows_before,
+                rows_after,
+                duration: started.elapsed(),
+            });
+            testpoint::pause("transform", Some(table.name)).await;
+        }
+        Ok(reports)
+    }
+
+    /// Makes every step of the batch take effect.
+    pub async fn commit(self) -> Result<(), WarehouseError> {
+        testpoint::pause("commit", None).await;
+        self.transaction
+            .commit()
+            .await
+            .map_err(WarehouseError::sql("committing"))
+    }
+}
+
+async fn create_tables(
+    client: &impl tokio_postgres::GenericClient,
+    schema: &Schema,
+    dialect: Dialect,
+) -> Result<(), WarehouseError> {
+    for table in schema.tables() {
+        let ddl = sql::create_table(table, dialect, IfNotExists::Yes);
+        client
+            .batch_execute(&ddl)
+            .await
+            .map_err(WarehouseError::sql(format!(
+                "creating table `{}`",
+                table.name
+            )))?;
+        if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
+            make_logged(client, table).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Staging tables made by earlier versions of dwh are UNLOGGED, which a
+/// server crash mid-load can leave unrecoverable (see
+/// [`sql::create_table`]); they become ordinary tables.
+async fn make_logged(
+    client: &impl tokio_postgres::GenericClient,
+    table: &Table,
+) -> Result<(), WarehouseError> {
+    let context = || format!("making table `{}` crash-safe (logged)", table.name);
+    let unlogged = client
+        .query_opt(
+            "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relpersistence = 'u'",
+            &[&table.name],
+        )
+        .await
+        .map_err(WarehouseError::sql(context()))?
+        .is_some();
+    if unlogged {
+        let sql = format!("ALTER TABLE {} SET LOGGED", sql::quote_ident(table.name));
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(WarehouseError::sql(context()))?;
+    }
+    Ok(())
 }
 
 /// `rejects.jsonl` → `rejects.staging_events.jsonl`: one file per table.
@@ -269,11 +494,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redacts_passwords() {
+    fn rejects_files_are_per_table() {
         assert_eq!(
-            redact_url("postgresql://u:s3cret@h:5439/db"),
-            "postgresql://u:***@h:5439/db"
+            rejects_path(std::path::Path::new("out/rejects.jsonl"), "staging_events"),
+            std::path::Path::new("out/rejects.staging_events.jsonl")
         );
-        assert_eq!(redact_url("postgresql://u@h/db"), "postgresql://u@h/db");
+        assert_eq!(
+            rejects_path(std::path::Path::new("bad"), "t"),
+            std::path::Path::new("bad.t.jsonl")
+        );
     }
 }

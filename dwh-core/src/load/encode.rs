@@ -130,7 +130,7 @@ fn encode_cell(
         }
         SqlType::Timestamp | SqlType::TimestampTz => {
             let micros = if codec.epoch_millis {
-                epoch_millis(cell).ok_or_else(|| mismatch("epoch milliseconds"))?
+                epoch_millis(cell, record).ok_or_else(|| mismatch("epoch milliseconds"))?
             } else {
                 timestamp(cell, record).ok_or_else(|| mismatch("a timestamp"))?
             };
@@ -182,22 +182,14 @@ fn put_text(
     max: u32,
     out: &mut BytesMut,
 ) -> Result<(), Option<String>> {
-    let number;
+    // Numbers are formatted on the stack: no allocation per record.
+    let mut number = NumberText::default();
     let text: &str = match cell {
         Cell::Str(s, e) => record.str(s, e),
         // Redshift COPY loads a JSON number or boolean into VARCHAR as text.
-        Cell::Int(i) => {
-            number = i.to_string();
-            &number
-        }
-        Cell::BigUint(u) => {
-            number = u.to_string();
-            &number
-        }
-        Cell::Float(f) => {
-            number = f.to_string();
-            &number
-        }
+        Cell::Int(i) => number.format(i),
+        Cell::BigUint(u) => number.format(u),
+        Cell::Float(f) => number.format(f),
         Cell::Bool(b) => {
             if b {
                 "true"
@@ -209,7 +201,7 @@ fn put_text(
     };
     if text.len() > max as usize {
         return Err(Some(format!(
-            "value is {} bytes, longer than the column's VARCHAR({max})",
+            "value is {} bytes, longer than the column's VARCHAR({max}) (lengths are in bytes, as in Redshift)",
             text.len()
         )));
     }
@@ -223,10 +215,47 @@ fn put_text(
     Ok(())
 }
 
-fn epoch_millis(cell: Cell) -> Option<i64> {
+/// A number's text in a stack buffer. 400 bytes hold any `f64` as `Display`
+/// writes it (no exponent: up to 309 integer digits or 324 decimals).
+struct NumberText {
+    buf: [u8; 400],
+    len: usize,
+}
+
+impl Default for NumberText {
+    fn default() -> Self {
+        NumberText {
+            buf: [0; 400],
+            len: 0,
+        }
+    }
+}
+
+impl NumberText {
+    fn format(&mut self, value: impl std::fmt::Display) -> &str {
+        use std::fmt::Write;
+        self.len = 0;
+        write!(self, "{value}").expect("a number fits the buffer");
+        std::str::from_utf8(&self.buf[..self.len]).expect("numbers format as ASCII")
+    }
+}
+
+impl std::fmt::Write for NumberText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+fn epoch_millis(cell: Cell, record: &RecordBuf) -> Option<i64> {
     let millis = match cell {
         Cell::Int(i) => i,
         Cell::Float(f) if f.is_finite() && f.abs() < 9.2e15 => f.round() as i64,
+        // As for other number columns, a numeric string is read as a number.
+        Cell::Str(s, e) => record.str(s, e).trim().parse().ok()?,
         _ => return None,
     };
     millis.checked_mul(1000)?.checked_sub(PG_EPOCH_MICROS)
@@ -330,6 +359,28 @@ mod tests {
         let bytes = encode(ts, Cell::Int(946_684_800_001), "").unwrap();
         assert_eq!(i64::from_be_bytes(bytes[4..].try_into().unwrap()), 1000);
         assert!(encode(ts, Cell::Str(0, 1), "x").is_err());
+        let from_text = encode(ts, Cell::Str(0, 12), "946684800001").unwrap();
+        assert_eq!(from_text, bytes);
+    }
+
+    #[test]
+    fn extreme_numbers_load_into_varchar_as_text() {
+        let wide = codec(SqlType::Varchar(400));
+        for (cell, text) in [
+            (Cell::Int(i64::MIN), i64::MIN.to_string()),
+            (Cell::BigUint(u64::MAX), u64::MAX.to_string()),
+            (Cell::Float(f64::MAX), f64::MAX.to_string()),
+            (
+                Cell::Float(-f64::MIN_POSITIVE),
+                (-f64::MIN_POSITIVE).to_string(),
+            ),
+            (Cell::Float(1.5), "1.5".to_owned()),
+        ] {
+            let bytes = encode(wide, cell, "").unwrap();
+            assert_eq!(std::str::from_utf8(&bytes[4..]).unwrap(), text);
+        }
+        let err = encode(codec(SqlType::Varchar(4)), Cell::Int(123_456), "").unwrap_err();
+        assert!(err.contains("6 bytes"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod reader;
 mod record;
 mod source;
 mod staging;
+pub(crate) mod testpoint;
 
 pub use source::{LocalDir, Source, SourceFile};
 pub use staging::{copy_staging, LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

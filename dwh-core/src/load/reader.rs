@@ -127,22 +127,39 @@ impl<R: Read> RecordReader<R> {
                     let line = self.line;
                     self.pos += stream.byte_offset();
                     self.line += count_newlines(&self.buf[start..self.pos]);
-                    let json = std::str::from_utf8(&self.buf[start..start + len])
-                        .map_err(|e| self.syntax_error(line, e.to_string()))?;
-                    return Ok(Some(RawRecord { json, line }));
+                    let bytes = &self.buf[start..start + len];
+                    // serde skips over string contents without checking
+                    // their UTF-8; the record is checked here, once.
+                    return match std::str::from_utf8(bytes) {
+                        Ok(json) => Ok(Some(RawRecord { json, line })),
+                        Err(e) => Err(ReadError::Syntax(utf8_error(bytes, line, &e))),
+                    };
                 }
                 Some(Err(e)) if e.is_eof() && !self.eof => self.refill().map_err(ReadError::Io)?,
                 Some(Err(e)) => {
                     // Report the line the bad record starts on: that is
                     // the line a user will look at.
                     let line = self.line;
-                    // serde's position is relative to the buffer: drop it.
-                    let text = e.to_string();
-                    let message = match text.rsplit_once(" at line ") {
-                        Some((head, _)) => head.to_owned(),
-                        None => text,
+                    // serde reports some invalid UTF-8 as a bad code point;
+                    // name it for what it is.
+                    let upto = end_of_line(window, e.line());
+                    let mut message = match std::str::from_utf8(&window[..upto]) {
+                        Ok(_) => strip_position(&e.to_string()).to_owned(),
+                        Err(u) => utf8_error(&window[..upto], line, &u).message,
                     };
-                    self.skip_line();
+                    if e.is_eof() {
+                        // The input ends inside the record: all of it is bad.
+                        self.pos = self.filled;
+                        message.push_str(" (the file ends inside this record)");
+                    } else {
+                        self.skip_to_next_record_line().map_err(ReadError::Io)?;
+                        if self.line > line + 1 {
+                            message.push_str(&format!(
+                                "; lines {line} to {} were skipped, up to the next line starting with `{{`",
+                                self.line - 1
+                            ));
+                        }
+                    }
                     return Err(ReadError::Syntax(SyntaxError { line, message }));
                 }
                 None => return Ok(None),
@@ -150,23 +167,69 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    fn syntax_error(&self, line: u64, message: String) -> ReadError {
-        ReadError::Syntax(SyntaxError { line, message })
-    }
-
-    /// Resynchronises after bad text: drops the rest of the current line.
-    fn skip_line(&mut self) {
-        match self.buf[self.pos..self.filled]
-            .iter()
-            .position(|b| *b == b'\n')
-        {
-            Some(i) => {
-                self.pos += i + 1;
-                self.line += 1;
+    /// Resynchronises after bad text: skips to the next line that starts
+    /// with `{` in its first column, where the next record of a JSON-lines
+    /// file, or of back-to-back pretty-printed objects, begins. Nested
+    /// objects are indented, so they do not count; lines beyond the buffer
+    /// are read, so a long bad line does not turn into many bad records.
+    fn skip_to_next_record_line(&mut self) -> io::Result<()> {
+        // The bad record's own first byte is not a record start to stop at.
+        self.pos += 1;
+        let mut after_newline = false;
+        loop {
+            while self.pos < self.filled {
+                let byte = self.buf[self.pos];
+                if after_newline && byte == b'{' {
+                    return Ok(());
+                }
+                after_newline = byte == b'\n';
+                if after_newline {
+                    self.line += 1;
+                }
+                self.pos += 1;
             }
-            None => self.pos = self.filled,
+            if self.eof {
+                return Ok(());
+            }
+            self.refill()?;
         }
     }
+}
+
+/// A serde message without its position, which is relative to the buffer
+/// or the record, not the file: the caller knows the line.
+pub(super) fn strip_position(message: &str) -> &str {
+    match message.rsplit_once(" at line ") {
+        Some((head, tail)) if tail.contains(" column ") => head,
+        _ => message,
+    }
+}
+
+fn utf8_error(bytes: &[u8], line: u64, e: &std::str::Utf8Error) -> SyntaxError {
+    let at = e.valid_up_to();
+    let bad = bytes[at..]
+        .iter()
+        .take(e.error_len().unwrap_or(1))
+        .map(|b| format!("0x{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let line_of_byte = line + count_newlines(&bytes[..at]);
+    SyntaxError {
+        line,
+        message: format!(
+            "invalid UTF-8 (byte {bad} on line {line_of_byte}); source files must be UTF-8, as for Redshift's COPY"
+        ),
+    }
+}
+
+/// The offset just past the `line`-th (1-based) line of `bytes`.
+fn end_of_line(bytes: &[u8], line: usize) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line.saturating_sub(1))
+        .map_or(bytes.len(), |(i, _)| i + 1)
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
@@ -237,5 +300,64 @@ mod tests {
         let got = records(b"{\"a\":\"\xff\"}\n{\"a\":2}");
         assert_eq!(got[0], Err(1));
         assert_eq!(got[1], Ok((2, "{\"a\":2}".into())));
+    }
+
+    fn messages(input: &[u8]) -> Vec<String> {
+        let mut reader = RecordReader::new(input);
+        reader.buf = vec![0; 8];
+        let mut out = Vec::new();
+        loop {
+            match reader.next_record() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(ReadError::Syntax(e)) => out.push(e.message),
+                Err(ReadError::Io(e)) => panic!("{e}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_byte_and_its_line() {
+        let got = messages(b"{\n\"a\": 1,\n\"b\": \"caf\xe9\"\n}\n");
+        assert_eq!(got.len(), 1);
+        assert!(got[0].contains("byte 0xE9 on line 3"), "{}", got[0]);
+    }
+
+    #[test]
+    fn a_truncated_pretty_printed_object_is_one_bad_record() {
+        // The rest of the file is inside the truncated record: no cascade of
+        // errors for its inner lines.
+        let got = records(b"{\n  \"a\": 1,\n  \"b\": [\n    2,\n");
+        assert_eq!(got, vec![Err(1)]);
+        let text = messages(b"{\n  \"a\": 1,\n  \"b\": [\n    2,\n");
+        assert!(text[0].contains("file ends inside this record"), "{text:?}");
+    }
+
+    #[test]
+    fn a_broken_pretty_printed_object_resyncs_at_the_next_object() {
+        let input = b"{\n  \"a\": 1\n  \"b\": {\n    \"c\": 2\n  }\n}\n{\n  \"a\": 3\n}\n";
+        let got = records(input);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], Err(1));
+        assert_eq!(got[1].as_ref().map(|r| r.0), Ok(7));
+        let text = messages(input);
+        assert!(text[0].contains("lines 1 to 6 were skipped"), "{text:?}");
+    }
+
+    #[test]
+    fn a_long_bad_line_is_one_bad_record() {
+        // Longer than the 8-byte test buffer: the skip crosses refills.
+        let got = records(b"this is not json, and it goes on for a while\n{\"a\":1}\n");
+        assert_eq!(got, vec![Err(1), Ok((2, "{\"a\":1}".into()))]);
+    }
+
+    #[test]
+    fn positions_are_stripped_from_serde_messages() {
+        assert_eq!(
+            strip_position("expected `:` at line 1 column 9"),
+            "expected `:`"
+        );
+        assert_eq!(strip_position("no position here"), "no position here");
     }
 }

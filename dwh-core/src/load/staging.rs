@@ -14,9 +14,10 @@ use tokio::sync::mpsc;
 use tokio_postgres::Transaction;
 
 use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
-use super::reader::{ReadError, RecordReader};
+use super::reader::{strip_position, ReadError, RecordReader};
 use super::record::{KeyMap, RecordBuf, RecordSeed};
 use super::source::{Source, SourceFile};
+use super::testpoint;
 use crate::schema::Table;
 use crate::sql;
 
@@ -32,6 +33,9 @@ pub struct LoadOptions {
     /// Zero, the default, fails on the first one and loads nothing.
     pub max_errors: u64,
     /// Where skipped records are written, one JSON object per line.
+    /// Required when `max_errors` is above zero: a bad record is never
+    /// skipped silently. A rejects file of an earlier run is removed first,
+    /// so the file only ever describes this load.
     pub rejects: Option<PathBuf>,
 }
 
@@ -71,6 +75,8 @@ impl fmt::Display for Rejected {
 pub enum LoadError {
     #[error("no *.json files under {0}; point --data at a directory of JSON sources")]
     NoFiles(String),
+    #[error("cannot list the JSON files of {location}: {source}")]
+    List { location: String, source: io::Error },
     #[error("cannot read {file}: {source}")]
     Io { file: String, source: io::Error },
     #[error("bad record in `{table}` at {rejected}\n  nothing was loaded; fix the record, or pass --max-errors N to skip up to N bad records into a rejects file")]
@@ -79,13 +85,17 @@ pub enum LoadError {
         rejected: Box<Rejected>,
     },
     #[error(
-        "more than {max} bad records in `{table}`; the last at {rejected}\n  nothing was loaded"
+        "more than {max} bad records in `{table}`; the one over the limit is at {rejected}\n  nothing was loaded; the first {max} are listed in {}",
+        rejects.display()
     )]
     TooManyBadRecords {
         table: &'static str,
         max: u64,
         rejected: Box<Rejected>,
+        rejects: PathBuf,
     },
+    #[error("--max-errors {0} needs a rejects file to write skipped records to; bad records are never skipped silently")]
+    NoRejectsFile(u64),
     #[error("cannot write rejects file {path}: {source}")]
     Rejects { path: PathBuf, source: io::Error },
     #[error("COPY into `{table}` failed: {source}")]
@@ -121,6 +131,11 @@ pub async fn copy_staging(
 ) -> Result<StagingReport, LoadError> {
     // Listing may block (a remote source lists over the network), so it
     // runs off the async threads, like reading does.
+    let rejects = match (&options.rejects, options.max_errors) {
+        (None, 0) => None,
+        (None, max) => return Err(LoadError::NoRejectsFile(max)),
+        (Some(path), _) => Some(path),
+    };
     let listing = {
         let source = Arc::clone(&source);
         tokio::task::spawn_blocking(move || source.files())
@@ -128,12 +143,15 @@ pub async fn copy_staging(
     let files = listing
         .await
         .map_err(|_| LoadError::Interrupted(table.name))?
-        .map_err(|e| LoadError::Io {
-            file: source.location(),
+        .map_err(|e| LoadError::List {
+            location: source.location(),
             source: e,
         })?;
     if files.is_empty() {
         return Err(LoadError::NoFiles(source.location()));
+    }
+    if let Some(path) = rejects {
+        remove_stale(path)?;
     }
     let copy_error = |source| LoadError::Copy {
         table: table.name,
@@ -157,11 +175,16 @@ pub async fn copy_staging(
             Producer::new(table, &options, sender, progress).run(source.as_ref(), &files)
         })
     };
+    let mut sent = 0u64;
     while let Some(chunk) = receiver.recv().await {
         if let Err(e) = sink.send(chunk).await {
             drop(receiver); // stops the producer
             let _ = producer.await;
             return Err(copy_error(e));
+        }
+        sent += 1;
+        if sent == 1 {
+            testpoint::pause("copy", Some(table.name)).await;
         }
     }
     let mut report = producer
@@ -170,6 +193,18 @@ pub async fn copy_staging(
     report.rows = sink.as_mut().finish().await.map_err(copy_error)?;
     report.location = source.location();
     Ok(report)
+}
+
+/// Removes the rejects file of an earlier load, which would otherwise be
+/// mistaken for this one's.
+fn remove_stale(path: &std::path::Path) -> Result<(), LoadError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(LoadError::Rejects {
+            path: path.to_owned(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Parses and encodes records on a blocking thread.
@@ -344,6 +379,7 @@ impl Producer {
                 table,
                 max: self.options.max_errors,
                 rejected,
+                rejects: self.options.rejects.clone().unwrap_or_default(),
             }
             .into());
         }
@@ -396,6 +432,16 @@ fn parse_and_encode(
     let mut de = serde_json::Deserializer::from_str(json);
     RecordSeed { keys, buf: record }
         .deserialize(&mut de)
-        .map_err(|e| (None, format!("{e}")))?;
+        .map_err(|e| (None, record_error(json, &e)))?;
     encode_record(codecs, record, out).map_err(|(i, reason)| (Some(i), reason))
+}
+
+fn record_error(json: &str, e: &serde_json::Error) -> String {
+    let message = strip_position(&e.to_string()).to_owned();
+    if json.starts_with('[') {
+        // A JSON array of records is a common export format; say what to do.
+        format!("{message}; found an array: write one JSON object per record (JSON lines, or objects back to back)")
+    } else {
+        message
+    }
 }

@@ -1,0 +1,130 @@
+//! Crash safety: `dwh all` killed with SIGKILL, or stopped with Ctrl-C, in
+//! the middle of its load or transform leaves the warehouse exactly as it
+//! was before that run, and the next run completes with exact counts.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use dwh_core::gen::{generate, GenConfig};
+
+/// Where the kills land, in run order; all inside the run's transaction.
+const KILL_POINTS: [&str; 7] = [
+    "copy:staging_events", // a COPY half sent
+    "load:staging_events", // one staging table loaded, the next not
+    "copy:staging_songs",  // the second COPY half sent
+    "transform:users",     // the first dimension built
+    "transform:time",      // all dimensions built
+    "transform:songplays", // the fact built
+    "commit",              // everything done but the COMMIT
+];
+
+#[tokio::test]
+async fn a_run_killed_anywhere_in_load_or_transform_changes_nothing() {
+    let url = fresh_db("cli_crash_points").await;
+    let half = half_sample("cli_crash_half");
+    dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
+    let before = counts(&url).await;
+    assert!(
+        before["staging_events"] < Some(8056),
+        "the killed runs must have more to load: {before:?}"
+    );
+
+    let full = sample();
+    for point in KILL_POINTS {
+        let mut run = Running::spawn(dwh().args(all_args(&url, &full, &[])).env(PAUSE_AT, point));
+        run.wait_for(&format!("test pause at {point}"));
+        run.kill9();
+        assert_eq!(counts(&url).await, before, "after a kill at {point}");
+    }
+
+    let rerun = dwh_run(all_args(&url, &full, &[]));
+    rerun.assert_success("the run after the kills");
+    assert_eq!(counts(&url).await, sample_counts());
+}
+
+/// No hook: a big load killed a second into its COPY, wherever that is.
+#[tokio::test]
+async fn a_big_load_killed_at_an_arbitrary_moment_changes_nothing() {
+    let dir = dwh_tests::scratch("cli_crash_big");
+    let full = dir.join("full");
+    let summary = generate(
+        &GenConfig {
+            events: 100_000,
+            songs: 3_000,
+            seed: 11,
+            ..GenConfig::default()
+        },
+        &full,
+    )
+    .unwrap();
+    // A first run on five days of it.
+    let part = dir.join("part");
+    let logs = part.join("log_data/2018/11");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 1..=5 {
+        let file = format!("2018-11-{day:02}-events.json");
+        std::os::unix::fs::symlink(full.join("log_data/2018/11").join(&file), logs.join(&file))
+            .unwrap();
+    }
+    std::os::unix::fs::symlink(full.join("song_data"), part.join("song_data")).unwrap();
+
+    let url = fresh_db("cli_crash_big").await;
+    dwh_run(all_args(&url, &part, &[])).assert_success("the first run");
+    let before = counts(&url).await;
+
+    let mut run = Running::spawn(dwh().args(all_args(&url, &full, &[])));
+    run.wait_for("load staging from");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        run.is_running() && !run.stderr().contains("✔ load staging"),
+        "the load ended within a second; kill it sooner or load more:\n{}",
+        run.stderr()
+    );
+    run.kill9();
+    assert_eq!(counts(&url).await, before, "after a kill mid-load");
+
+    dwh_run(all_args(&url, &full, &[])).assert_success("the run after the kill");
+    let after = counts(&url).await;
+    // The generator's own counts of what it wrote.
+    let want = [
+        ("staging_events", summary.events),
+        ("staging_songs", summary.songs),
+        ("users", summary.users),
+        ("songs", summary.songs),
+        ("artists", summary.artists),
+        ("songplays", summary.next_song_events),
+    ];
+    for (table, rows) in want {
+        assert_eq!(after[table], Some(rows as i64), "{table}");
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_cleanly_with_exit_code_130() {
+    let url = fresh_db("cli_ctrl_c").await;
+    let half = half_sample("cli_ctrl_c_half");
+    dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
+    let before = counts(&url).await;
+
+    for point in ["copy:staging_events", "transform:songplays"] {
+        let mut run = Running::spawn(
+            dwh()
+                .args(all_args(&url, &sample(), &[]))
+                .env(PAUSE_AT, point),
+        );
+        run.wait_for(&format!("test pause at {point}"));
+        run.interrupt();
+        let output = run.finish();
+        assert_eq!(
+            output.code,
+            Some(130),
+            "Ctrl-C at {point}:\n{}",
+            output.all()
+        );
+        output.assert_stderr_has("interrupted");
+        output.assert_stderr_has("open transaction rolled back");
+        assert_eq!(counts(&url).await, before, "after Ctrl-C at {point}");
+    }
+}
