@@ -1,6 +1,8 @@
 //! Built-in analyses of the Sparkify star schema: typed result rows and the
 //! portable SQL (PostgreSQL and Redshift) that produces them.
 
+pub mod charts;
+
 use dwh_core::{Row, Warehouse, WarehouseError};
 use serde::Serialize;
 
