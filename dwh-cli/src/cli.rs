@@ -24,6 +24,8 @@ pub enum Command {
     All(AllArgs),
     /// Print the DDL of the Sparkify schema (no network)
     Ddl(DdlArgs),
+    /// Draw the star schema as Mermaid, Graphviz DOT and SVG (no network)
+    Diagram(DiagramArgs),
     /// Create the tables that do not exist yet
     CreateTables(WarehouseArgs),
     /// Drop every table of the schema
@@ -42,6 +44,21 @@ pub enum Command {
     Local {
         #[command(subcommand)]
         command: LocalCommand,
+    },
+    /// Create or adopt the AWS resources: IAM role, security group, Redshift cluster
+    Provision(ProvisionArgs),
+    /// Show each AWS resource dwh manages (exit 3 when the cluster is not available)
+    Status(AwsArgs),
+    /// Let one network reach the cluster port (never the whole internet unless --allow-public)
+    OpenPort(OpenPortArgs),
+    /// Upload the data to S3 as compressed parts with COPY manifests and jsonpaths
+    Upload(UploadArgs),
+    /// Delete the cluster, its security group and the IAM role (asks first unless --yes)
+    Teardown(TeardownArgs),
+    /// Write dwh.toml from a classic dwh.cfg, or show the effective configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
 }
 
@@ -76,6 +93,28 @@ pub struct DdlArgs {
     pub loads: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid erDiagram (star-schema.mmd)
+    Mermaid,
+    /// Graphviz DOT (star-schema.dot)
+    Dot,
+    /// SVG drawn by Graphviz `dot`, when installed (star-schema.svg)
+    Svg,
+    /// Every format above
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagramArgs {
+    /// What to draw (default: mermaid on stdout, all with --out)
+    #[arg(long, value_enum)]
+    pub format: Option<DiagramFormat>,
+    /// Write star-schema.{mmd,dot,svg} into this directory instead of printing
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct LocalArgs {
     /// Directory of the local engine (default: target/dwh-local of this checkout)
@@ -93,14 +132,18 @@ pub struct WarehouseArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Fail at once, instead of waiting, when another dwh run is writing to the warehouse
+    #[arg(long)]
+    pub no_wait: bool,
     #[command(flatten)]
     pub local: LocalArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Sparkify data directory (with log_data/ and song_data/); default: generate a small data set
-    #[arg(long, value_name = "DIR")]
+    /// Sparkify data directory (with log_data/ and song_data/), or s3://bucket/prefix holding
+    /// them; default: generate a small data set
+    #[arg(long, value_name = "DIR|S3_URI")]
     pub data: Option<PathBuf>,
     /// Bad records to skip (into a rejects file) before a load fails
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -125,6 +168,9 @@ pub struct AnalyzeArgs {
     /// Rows in each ranked list
     #[arg(long, default_value_t = 5)]
     pub top: i64,
+    /// Also draw the analyses as SVG charts into this directory
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +188,28 @@ pub struct AllArgs {
     /// Rows in each ranked list of the analysis
     #[arg(long, default_value_t = 5)]
     pub top: i64,
+    /// Also draw the analyses as SVG charts into this directory
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Where the pipeline runs: the local engine, or the cluster of dwh.toml (COPY from S3)
+    #[arg(long, value_enum, default_value = "local")]
+    pub target: Target,
+    /// The AWS configuration file, for --target redshift
+    #[arg(
+        long,
+        env = "DWH_CONFIG",
+        value_name = "FILE",
+        default_value = "dwh.toml"
+    )]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// The local PostgreSQL engine (or --database-url)
+    Local,
+    /// The Redshift cluster of dwh.toml: data from `dwh upload`, SQL over TLS
+    Redshift,
 }
 
 #[derive(Debug, Args)]
@@ -158,4 +226,91 @@ pub struct GenArgs {
     /// Output directory (log_data/ and song_data/ are written below it)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// The AWS commands' configuration. AWS credentials never come from here:
+/// the SDK's default chain (AWS_PROFILE with `aws sso login`, environment).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// dwh.toml: cluster, IAM role, bucket, allowed network (DWH_* variables override it)
+    #[arg(
+        long,
+        env = "DWH_CONFIG",
+        value_name = "FILE",
+        default_value = "dwh.toml"
+    )]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Prints the plan (create / adopt / update) before acting. Re-running adopts \
+    what exists and resumes after a failure or a timeout. The cluster is private and encrypted; its \
+    admin password is kept by AWS Secrets Manager unless DWH_DB_PASSWORD is set."
+)]
+pub struct ProvisionArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub plan: bool,
+    /// Minutes to wait for the cluster to become available
+    #[arg(long, value_name = "MINUTES", default_value_t = 40)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenPortArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The network to let in, e.g. 203.0.113.0/24 (default: network.allowed_cidr)
+    #[arg(long, value_name = "CIDR")]
+    pub cidr: Option<String>,
+    /// Allow 0.0.0.0/0 or ::/0, the whole internet (flagged critical by AWS Security Hub)
+    #[arg(long)]
+    pub allow_public: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Sparkify data directory (with log_data/ and song_data/)
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The data bucket is kept. Re-running finishes a teardown that stopped half-way."
+)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// Delete the cluster without a final snapshot (its data is lost)
+    #[arg(long)]
+    pub skip_final_snapshot: bool,
+    /// Minutes to wait for the cluster to be deleted
+    #[arg(long, value_name = "MINUTES", default_value_t = 40)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Convert a classic dwh.cfg (CLUSTER, IAM_ROLE, S3, DWH, AWS sections) to dwh.toml, dropping secrets
+    Import {
+        /// The INI file
+        file: PathBuf,
+        /// Where to write
+        #[arg(long, default_value = "dwh.toml")]
+        out: PathBuf,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the effective configuration (file, defaults and DWH_* overrides)
+    Show(AwsArgs),
 }

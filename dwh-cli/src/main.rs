@@ -1,8 +1,10 @@
 //! `dwh`: build a typed star-schema warehouse on Redshift or on a local
 //! PostgreSQL that dwh starts itself.
 
+mod aws;
 mod cli;
 mod commands;
+mod config;
 mod report;
 mod ui;
 
@@ -10,14 +12,35 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Exit code after Ctrl-C, as shells report a process ended by SIGINT.
+const INTERRUPTED: u8 = 130;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli).await {
-        Ok(code) => code,
-        Err(error) => {
-            ui::print_error(&error);
-            ExitCode::FAILURE
+    // Ctrl-C drops the running command: its open transaction is rolled
+    // back (and the server rolls back any the connection still holds).
+    tokio::select! {
+        outcome = commands::run(cli) => match outcome {
+            Ok(code) => code,
+            Err(error) => {
+                ui::print_error(&error);
+                ExitCode::FAILURE
+            }
+        },
+        () = ctrl_c() => {
+            eprintln!(
+                "\n✘ interrupted: stopped, and any open transaction rolled back; \
+                 the warehouse keeps only what finished steps committed. Run the command again to finish."
+            );
+            ExitCode::from(INTERRUPTED)
         }
+    }
+}
+
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler: never interrupt.
+        std::future::pending::<()>().await;
     }
 }

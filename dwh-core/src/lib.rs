@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod diagram;
 pub mod gen;
 pub mod load;
 pub mod local;

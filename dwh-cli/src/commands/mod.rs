@@ -1,13 +1,22 @@
 //! One module per group of subcommands; each maps onto library calls.
 
 mod analysis_view;
+mod charts;
+mod config;
 mod data;
 mod ddl;
+mod diagram;
 mod gen;
 mod local;
+mod open_port;
 mod pipeline;
+mod provision;
+mod redshift;
 mod run;
+mod status;
 mod steps;
+mod teardown;
+mod upload;
 
 use std::process::ExitCode;
 
@@ -16,6 +25,7 @@ use crate::cli::{Cli, Command};
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ddl(args) => ddl::run(&args),
+        Command::Diagram(args) => diagram::run(&args),
         Command::Gen(args) => gen::run(&args),
         Command::Local { command } => local::run(command).await,
         Command::All(args) => pipeline::all(&args).await,
@@ -25,5 +35,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Transform(args) => pipeline::transform(&args).await,
         Command::Check(args) => pipeline::check(&args).await,
         Command::Analyze(args) => pipeline::analyze(&args).await,
+        Command::Provision(args) => provision::run(&args).await,
+        Command::Status(args) => status::run(&args).await,
+        Command::OpenPort(args) => open_port::run(&args).await,
+        Command::Upload(args) => upload::run(&args).await,
+        Command::Teardown(args) => teardown::run(&args).await,
+        Command::Config { command } => config::run(command),
     }
 }

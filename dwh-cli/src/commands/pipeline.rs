@@ -7,11 +7,14 @@ use dwh_core::{Schema, Warehouse};
 use sparkify::analysis::Analysis;
 
 use super::analysis_view::{analysis_json, print_analysis};
+use super::charts;
 use super::data::data_dir;
 use super::local::database_url;
 use super::run::Run;
-use super::steps::{check_step, connect, load_step, table_counts, transform_step};
-use crate::cli::{AllArgs, AnalyzeArgs, LoadArgs, WarehouseArgs};
+use super::steps::{
+    check_step, connect, connect_writer, load_step, lock, table_counts, transform_step,
+};
+use crate::cli::{AllArgs, AnalyzeArgs, LoadArgs, Target, WarehouseArgs};
 
 /// Exit code when the pipeline ran but a data-quality check failed.
 const CHECKS_FAILED: u8 = 2;
@@ -19,7 +22,10 @@ const CHECKS_FAILED: u8 = 2;
 pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
     let mut run = Run::default();
-    let outcome = all_steps(&mut run, args, &schema).await;
+    let outcome = match args.target {
+        Target::Local => all_steps(&mut run, args, &schema).await,
+        Target::Redshift => super::redshift::all_steps(&mut run, args, &schema).await,
+    };
     run.print_summary();
     if let Some(path) = &args.report {
         run.report.write(path)?;
@@ -40,14 +46,19 @@ async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Re
         .step("start warehouse", |_| None, database_url(&args.warehouse))
         .await?;
     let mut warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
+    lock(&warehouse, args.warehouse.no_wait).await?;
+    // Tables, staging and star schema change in one transaction: a failure,
+    // Ctrl-C or a killed dwh before the commit leaves the warehouse as it was.
+    let batch = warehouse.begin().await?;
     run.step(
         "create tables",
         |_| Some(schema.tables().len() as u64),
-        async { Ok(warehouse.create_tables(schema).await?) },
+        async { Ok(batch.create_tables(schema).await?) },
     )
     .await?;
-    run.report.staging = load_step(run, &mut warehouse, &dir, &args.data).await?;
-    run.report.transform = transform_step(run, &mut warehouse, schema).await?;
+    run.report.staging = load_step(run, &batch, &dir, &args.data).await?;
+    run.report.transform = transform_step(run, &batch, schema).await?;
+    batch.commit().await?;
     run.report.checks = check_step(run, &warehouse, schema).await?;
     let top = args.top;
     let analysis = run
@@ -56,6 +67,7 @@ async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Re
         })
         .await?;
     print_analysis(&analysis);
+    charts::step(run, &analysis, args.charts.as_deref()).await?;
     run.report.analysis = analysis_json(&analysis);
     table_counts(&warehouse, schema, &mut run.report).await?;
     Ok(run.report.checks.iter().filter(|c| !c.passed).count())
@@ -63,15 +75,17 @@ async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Re
 
 pub async fn create_tables(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
-    let warehouse = connect(args).await?;
-    warehouse.create_tables(&schema).await?;
+    let mut warehouse = connect_writer(args).await?;
+    let batch = warehouse.begin().await?;
+    batch.create_tables(&schema).await?;
+    batch.commit().await?;
     eprintln!("✔ {} tables ready", schema.tables().len());
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn drop_tables(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
-    let warehouse = connect(args).await?;
+    let warehouse = connect_writer(args).await?;
     warehouse.drop_tables(&schema).await?;
     eprintln!("✔ dropped {} tables", schema.tables().len());
     Ok(ExitCode::SUCCESS)
@@ -80,15 +94,19 @@ pub async fn drop_tables(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
 pub async fn load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let mut run = Run::default();
     let dir = data_dir(&mut run, &args.data, 20_000, &args.warehouse.local).await?;
-    let mut warehouse = connect(&args.warehouse).await?;
-    load_step(&mut run, &mut warehouse, &dir, &args.data).await?;
+    let mut warehouse = connect_writer(&args.warehouse).await?;
+    let batch = warehouse.begin().await?;
+    load_step(&mut run, &batch, &dir, &args.data).await?;
+    batch.commit().await?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn transform(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
-    let mut warehouse = connect(args).await?;
-    transform_step(&mut Run::default(), &mut warehouse, &schema).await?;
+    let mut warehouse = connect_writer(args).await?;
+    let batch = warehouse.begin().await?;
+    transform_step(&mut Run::default(), &batch, &schema).await?;
+    batch.commit().await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -106,5 +124,8 @@ pub async fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let warehouse = connect(&args.warehouse).await?;
     let analysis = Analysis::run(&warehouse, args.top).await?;
     print_analysis(&analysis);
+    if let Some(dir) = &args.charts {
+        charts::list(&charts::write(&analysis, dir)?);
+    }
     Ok(ExitCode::SUCCESS)
 }

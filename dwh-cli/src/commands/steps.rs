@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use dwh_core::checks::{self, CheckResult};
 use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
 use dwh_core::sql::Dialect;
-use dwh_core::warehouse::TransformReport;
+use dwh_core::warehouse::{TransformReport, WriteBatch};
 use dwh_core::{Schema, Warehouse};
 use indicatif::ProgressBar;
 
@@ -24,10 +24,44 @@ pub async fn connect(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
     Ok(Warehouse::connect(&url, Dialect::Postgres).await?)
 }
 
-/// The data directory: `--data`, or a small generated data set (made once
+/// Connects for writing: with the warehouse's run lock (see [`lock`]).
+pub async fn connect_writer(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
+    let warehouse = connect(args).await?;
+    lock(&warehouse, args.no_wait).await?;
+    Ok(warehouse)
+}
+
+/// Takes the run lock, so that two runs never write at once: while another
+/// run holds it, waits and says so, or with `--no-wait` fails at once.
+pub async fn lock(warehouse: &Warehouse, no_wait: bool) -> anyhow::Result<()> {
+    if no_wait {
+        return Ok(warehouse.lock(false).await?);
+    }
+    if warehouse.try_lock().await? {
+        return Ok(());
+    }
+    let holder = warehouse
+        .lock_holder()
+        .await?
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default();
+    let bar = ui::spinner(format!(
+        "waiting for another dwh run to finish writing to this warehouse{holder}; Ctrl-C to stop, or use --no-wait to fail instead"
+    ));
+    let started = Instant::now();
+    warehouse.lock(true).await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "✔ the other run finished after {}; going on",
+        ui::human_duration(started.elapsed())
+    );
+    Ok(())
+}
+
+/// Loads staging inside `batch`, with a live count of records and bytes.
 pub async fn load_step(
     run: &mut Run,
-    warehouse: &mut Warehouse,
+    batch: &WriteBatch<'_>,
     dir: &Path,
     data: &DataArgs,
 ) -> anyhow::Result<Vec<StagingReport>> {
@@ -44,7 +78,7 @@ pub async fn load_step(
             "load staging",
             &bar,
             |r: &Vec<StagingReport>| Some(r.iter().map(|s| s.rows).sum()),
-            async { Ok(warehouse.load_staging(&loads, &options, &progress).await?) },
+            async { Ok(batch.load_staging(&loads, &options, &progress).await?) },
         )
         .await;
     ticker.abort();
@@ -93,14 +127,14 @@ fn spawn_ticker(bar: ProgressBar, progress: Vec<Arc<LoadProgress>>) -> tokio::ta
 
 pub async fn transform_step(
     run: &mut Run,
-    warehouse: &mut Warehouse,
+    batch: &WriteBatch<'_>,
     schema: &Schema,
 ) -> anyhow::Result<Vec<TransformReport>> {
     let reports = run
         .step(
             "build star schema",
             |r: &Vec<TransformReport>| Some(r.iter().map(|t| t.rows_after - t.rows_before).sum()),
-            async { Ok(warehouse.transform(schema).await?) },
+            async { Ok(batch.transform(schema).await?) },
         )
         .await?;
     for r in &reports {

@@ -1,0 +1,192 @@
+//! Redshift staging loads: `COPY … FROM` the uploaded manifests, with the
+//! generated jsonpaths, in one transaction; a failed COPY is explained row
+//! by row from `SYS_LOAD_ERROR_DETAIL`.
+
+use std::fmt;
+
+use dwh_core::schema::Table;
+use dwh_core::sql::{copy_from_s3, quote_ident, S3Copy};
+use tokio_postgres::Client;
+
+use super::layout::Layout;
+use super::load_errors::{self, LoadErrorRow};
+
+/// One staging table's COPY.
+#[derive(Debug, Clone)]
+pub struct StagingCopy {
+    pub table: &'static Table,
+    pub sql: String,
+}
+
+/// The COPY of each `(table, dir)` data set uploaded under `layout`: from
+/// its manifest (gzip parts), with its jsonpaths document.
+pub fn statements(
+    sets: &[(&'static Table, &'static str)],
+    layout: &Layout,
+    role_arn: &str,
+    region: &str,
+    max_errors: u32,
+) -> anyhow::Result<Vec<StagingCopy>> {
+    sets.iter()
+        .map(|&(table, dir)| {
+            let copy = S3Copy {
+                from: layout.uri(&layout.manifest_key(dir)),
+                iam_role: role_arn.to_owned(),
+                region: region.to_owned(),
+                jsonpaths: Some(layout.uri(&layout.jsonpaths_key(table.name))),
+                manifest: true,
+                gzip: true,
+                max_errors,
+            };
+            Ok(StagingCopy {
+                table,
+                sql: copy_from_s3(table, &copy)?,
+            })
+        })
+        .collect()
+}
+
+/// A COPY that failed, with its load errors mapped to the schema.
+#[derive(Debug)]
+pub struct CopyFailed {
+    pub table: &'static str,
+    pub error: String,
+    /// Rendered [`load_errors::MappedError`]s.
+    pub details: Vec<String>,
+}
+
+impl fmt::Display for CopyFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "COPY into `{}` failed: {}", self.table, self.error)?;
+        if self.details.is_empty() {
+            f.write_str("\n  (no rows in SYS_LOAD_ERROR_DETAIL: the failure is not in the data; check the role's access to the bucket and the region)")?;
+        }
+        for detail in &self.details {
+            write!(f, "\n  {detail}")?;
+        }
+        if self.details.len() == load_errors::MAX_ROWS {
+            write!(f, "\n  (first {} errors shown)", load_errors::MAX_ROWS)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CopyFailed {}
+
+fn db_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+/// Empties each staging table and COPYs into it, all in one transaction
+/// (`DELETE`, not `TRUNCATE`, which would commit). Rows loaded per table.
+pub async fn load(
+    client: &Client,
+    copies: &[StagingCopy],
+) -> anyhow::Result<Vec<(&'static str, u64)>> {
+    let since: String = client
+        .query_one("SELECT TO_CHAR(GETDATE(), 'YYYY-MM-DD HH24:MI:SS')", &[])
+        .await?
+        .get(0);
+    client.batch_execute("BEGIN").await?;
+    let mut loaded = Vec::new();
+    for copy in copies {
+        let result = async {
+            client
+                .batch_execute(&format!("DELETE FROM {}", quote_ident(copy.table.name)))
+                .await?;
+            client.batch_execute(&copy.sql).await?;
+            let row = client.query_one("SELECT pg_last_copy_count()", &[]).await?;
+            Ok::<i64, tokio_postgres::Error>(row.get(0))
+        }
+        .await;
+        match result {
+            Ok(rows) => loaded.push((copy.table.name, rows.max(0) as u64)),
+            Err(e) => {
+                let _ = client.batch_execute("ROLLBACK").await;
+                let details = explain(client, copy.table, &since).await;
+                return Err(CopyFailed {
+                    table: copy.table.name,
+                    error: db_error(&e),
+                    details,
+                }
+                .into());
+            }
+        }
+    }
+    client.batch_execute("COMMIT").await?;
+    Ok(loaded)
+}
+
+/// The failed COPY's rows of `SYS_LOAD_ERROR_DETAIL`, mapped and rendered;
+/// an error reading them becomes one line saying so.
+async fn explain(client: &Client, table: &'static Table, since: &str) -> Vec<String> {
+    let rows = match client.query(&load_errors::query(since), &[]).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            return vec![format!(
+                "(could not read SYS_LOAD_ERROR_DETAIL: {})",
+                db_error(&e)
+            )]
+        }
+    };
+    let rows: Vec<LoadErrorRow> = rows
+        .iter()
+        .map(|r| LoadErrorRow {
+            file_name: r.try_get("file_name").unwrap_or_default(),
+            line_number: r.try_get("line_number").unwrap_or_default(),
+            column_name: r.try_get("column_name").unwrap_or_default(),
+            column_type: r.try_get("column_type").unwrap_or_default(),
+            column_length: r.try_get("column_length").unwrap_or_default(),
+            position: r.try_get("position").unwrap_or_default(),
+            error_code: r.try_get("error_code").unwrap_or_default(),
+            error_message: r.try_get("error_message").unwrap_or_default(),
+        })
+        .collect();
+    load_errors::map_errors(table, rows)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_read_manifests_with_jsonpaths_and_gzip() {
+        let layout = Layout::new("my-data", "sparkify");
+        let copies = statements(
+            &sparkify::staging_dirs(),
+            &layout,
+            "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read",
+            "us-west-2",
+            0,
+        )
+        .unwrap();
+        assert_eq!(copies.len(), 2);
+        let events = &copies[0].sql;
+        assert!(events.starts_with("COPY \"staging_events\" ("), "{events}");
+        assert!(events.contains("FROM 's3://my-data/sparkify/manifests/log_data.manifest'"));
+        assert!(events
+            .contains("FORMAT AS JSON 's3://my-data/sparkify/jsonpaths/staging_events.jsonpaths'"));
+        assert!(events.contains("TIMEFORMAT 'epochmillisecs'"));
+        assert!(events.contains("\nMANIFEST\nGZIP\n"));
+        assert!(events.contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwh-sparkify-s3-read'"));
+        assert!(copies[1].sql.contains("song_data.manifest"));
+    }
+
+    #[test]
+    fn a_failure_without_rows_points_away_from_the_data() {
+        let failed = CopyFailed {
+            table: "staging_events",
+            error: "S3ServiceException: Access Denied".into(),
+            details: vec![],
+        };
+        let text = failed.to_string();
+        assert!(text.contains("COPY into `staging_events` failed: S3ServiceException"));
+        assert!(text.contains("not in the data"));
+    }
+}

@@ -1,0 +1,101 @@
+//! Where things live in the data bucket, in one place so upload, COPY,
+//! status and the S3 source agree:
+//!
+//! ```text
+//! s3://bucket/prefix/log_data/part-00000.json.gz …   data parts (gzip, JSON)
+//! s3://bucket/prefix/song_data/part-00000.json.gz …
+//! s3://bucket/prefix/manifests/log_data.manifest      COPY manifests
+//! s3://bucket/prefix/jsonpaths/staging_events.jsonpaths
+//! ```
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub bucket: String,
+    pub prefix: String,
+}
+
+impl Layout {
+    pub fn new(bucket: &str, prefix: &str) -> Layout {
+        Layout {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+        }
+    }
+
+    fn key(&self, rest: &str) -> String {
+        if self.prefix.is_empty() {
+            rest.to_owned()
+        } else {
+            format!("{}/{rest}", self.prefix)
+        }
+    }
+
+    /// The key prefix of a data set's parts, with a trailing slash.
+    pub fn data_prefix(&self, dir: &str) -> String {
+        self.key(&format!("{dir}/"))
+    }
+
+    pub fn part_key(&self, dir: &str, index: usize) -> String {
+        self.key(&format!("{dir}/part-{index:05}.json.gz"))
+    }
+
+    /// Whether `key` is a part dwh wrote (stale ones are removed on upload).
+    pub fn is_part_key(&self, dir: &str, key: &str) -> bool {
+        key.strip_prefix(&self.data_prefix(dir))
+            .is_some_and(|name| {
+                name.strip_prefix("part-")
+                    .and_then(|n| n.strip_suffix(".json.gz"))
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            })
+    }
+
+    pub fn manifest_key(&self, dir: &str) -> String {
+        self.key(&format!("manifests/{dir}.manifest"))
+    }
+
+    pub fn jsonpaths_key(&self, table: &str) -> String {
+        self.key(&format!("jsonpaths/{table}.jsonpaths"))
+    }
+
+    pub fn uri(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+
+    /// `s3://bucket/prefix`, what `dwh all --data` takes to read it back.
+    pub fn root_uri(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        let l = Layout::new("b-1", "/sparkify/");
+        assert_eq!(
+            l.part_key("log_data", 3),
+            "sparkify/log_data/part-00003.json.gz"
+        );
+        assert_eq!(
+            l.manifest_key("song_data"),
+            "sparkify/manifests/song_data.manifest"
+        );
+        assert_eq!(
+            l.uri(&l.jsonpaths_key("staging_events")),
+            "s3://b-1/sparkify/jsonpaths/staging_events.jsonpaths"
+        );
+        assert_eq!(l.root_uri(), "s3://b-1/sparkify");
+        assert!(l.is_part_key("log_data", "sparkify/log_data/part-00012.json.gz"));
+        assert!(!l.is_part_key("log_data", "sparkify/log_data/2018/11/events.json"));
+        assert!(!l.is_part_key("log_data", "sparkify/song_data/part-00001.json.gz"));
+        let bare = Layout::new("b-1", "");
+        assert_eq!(bare.data_prefix("log_data"), "log_data/");
+        assert_eq!(bare.root_uri(), "s3://b-1");
+    }
+}

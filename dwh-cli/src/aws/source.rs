@@ -1,0 +1,138 @@
+//! An S3 prefix as a [`Source`] for the local loader: `dwh all --data
+//! s3://bucket/prefix` reads the same objects a Redshift COPY would, so the
+//! cloud data path runs end to end without a cluster.
+
+use std::io::{self, Read};
+use std::sync::OnceLock;
+
+use dwh_core::load::{Source, SourceFile};
+use flate2::read::MultiGzDecoder;
+use tokio::runtime::Handle;
+use tokio_util::io::SyncIoBridge;
+
+use super::{clients, s3};
+
+/// Every `*.json` and `*.json.gz` object below a prefix, sorted by key.
+/// The loader calls it on a blocking thread, where it waits on the runtime
+/// for each S3 call and streams bodies through [`SyncIoBridge`].
+#[derive(Debug)]
+pub struct S3Source {
+    bucket: String,
+    prefix: String,
+    handle: Handle,
+    client: OnceLock<aws_sdk_s3::Client>,
+}
+
+impl S3Source {
+    /// `prefix` is a "directory": listing stops at its slash, so
+    /// `log_data` never matches `log_data_old/`. Must be called inside the
+    /// runtime; the AWS client is made on first use.
+    pub fn new(bucket: &str, prefix: &str, handle: Handle) -> S3Source {
+        let prefix = prefix.trim_matches('/');
+        S3Source {
+            bucket: bucket.to_owned(),
+            prefix: if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            },
+            handle,
+            client: OnceLock::new(),
+        }
+    }
+
+    fn client(&self) -> io::Result<&aws_sdk_s3::Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = self
+            .handle
+            .block_on(clients::s3_only())
+            .map_err(io::Error::other)?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    fn key<'a>(&self, file: &'a SourceFile) -> io::Result<&'a str> {
+        file.name
+            .strip_prefix("s3://")
+            .and_then(|rest| rest.strip_prefix(self.bucket.as_str()))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(|| {
+                io::Error::other(format!("{} is not in bucket {}", file.name, self.bucket))
+            })
+    }
+}
+
+/// Keys a source reads: JSON, plain or gzipped (what `dwh upload` writes).
+pub fn is_data_key(key: &str) -> bool {
+    key.ends_with(".json") || key.ends_with(".json.gz")
+}
+
+impl Source for S3Source {
+    fn location(&self) -> String {
+        s3::uri(&self.bucket, &self.prefix)
+    }
+
+    fn files(&self) -> io::Result<Vec<SourceFile>> {
+        let client = self.client()?;
+        let objects = self
+            .handle
+            .block_on(s3::list(client, &self.bucket, &self.prefix))
+            .map_err(|e| io::Error::other(format!("{e:#}")))?;
+        Ok(objects
+            .into_iter()
+            .filter(|o| is_data_key(&o.key))
+            .map(|o| SourceFile {
+                name: s3::uri(&self.bucket, &o.key),
+                size: o.size,
+            })
+            .collect())
+    }
+
+    fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {
+        let key = self.key(file)?;
+        let body = self
+            .handle
+            .block_on(s3::get(self.client()?, &self.bucket, key))
+            .map_err(|e| io::Error::other(format!("{e:#}")))?;
+        let reader =
+            SyncIoBridge::new_with_handle(Box::pin(body.into_async_read()), self.handle.clone());
+        Ok(if key.ends_with(".gz") {
+            Box::new(MultiGzDecoder::new(reader))
+        } else {
+            Box::new(reader)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_json_and_gzipped_json_only() {
+        assert!(is_data_key("p/log_data/part-00000.json.gz"));
+        assert!(is_data_key("p/song_data/A/B/TRABC.json"));
+        assert!(!is_data_key("p/manifests/log_data.manifest"));
+        assert!(!is_data_key("p/log_data/_SUCCESS"));
+    }
+
+    #[tokio::test]
+    async fn names_and_locations() {
+        let source = S3Source::new("b-1", "/sparkify/log_data/", Handle::current());
+        assert_eq!(source.location(), "s3://b-1/sparkify/log_data/");
+        let file = SourceFile {
+            name: "s3://b-1/sparkify/log_data/part-00000.json.gz".into(),
+            size: 1,
+        };
+        assert_eq!(
+            source.key(&file).unwrap(),
+            "sparkify/log_data/part-00000.json.gz"
+        );
+        let other = SourceFile {
+            name: "s3://b-2/x.json".into(),
+            size: 1,
+        };
+        assert!(source.key(&other).is_err());
+    }
+}

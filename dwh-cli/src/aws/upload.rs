@@ -1,0 +1,384 @@
+//! `dwh upload`: source files become gzip parts, a multiple of the
+//! cluster's slices, listed in a manifest, as AWS recommends for a fast
+//! COPY (every slice loads one part at a time in parallel). The schema's
+//! jsonpaths documents go along.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_sdk_s3::primitives::ByteStream;
+use dwh_core::load::{LocalDir, Source};
+use dwh_core::schema::Table;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::value::RawValue;
+
+use super::layout::Layout;
+use super::s3;
+use crate::ui;
+
+/// Uncompressed bytes aimed at per part: ~10–20 MB gzipped JSON, within
+/// AWS's 1 MB–1 GB advice, and small enough to upload in one request.
+pub const TARGET_PART_BYTES: u64 = 128 << 20;
+/// Parts uploaded at once.
+const UPLOADS_IN_FLIGHT: usize = 4;
+
+/// Parts for `total_bytes` of input on `slices` slices: the smallest
+/// multiple of `slices` that keeps parts near [`TARGET_PART_BYTES`].
+pub fn part_count(total_bytes: u64, slices: u32) -> usize {
+    let slices = u64::from(slices.max(1));
+    let rounds = total_bytes.div_ceil(slices * TARGET_PART_BYTES).max(1);
+    (slices * rounds) as usize
+}
+
+/// One written part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub path: PathBuf,
+    pub records: u64,
+    /// JSON bytes before compression.
+    pub raw_bytes: u64,
+}
+
+/// Streams every JSON record of `source` into up to `parts` gzip files in
+/// `dir`, in order, each holding about the same number of bytes; one record
+/// per line. Records are copied as they are (no re-encoding of numbers).
+/// Parts that would be empty are not written.
+pub fn split(source: &dyn Source, parts: usize, dir: &Path) -> anyhow::Result<Vec<Part>> {
+    let parts = parts.max(1);
+    let files = source
+        .files()
+        .with_context(|| format!("listing {}", source.location()))?;
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    let mut written: Vec<Part> = Vec::new();
+    // Bytes in the parts already written.
+    let mut done = 0u64;
+    let mut current: Option<(GzEncoder<BufWriter<File>>, Part)> = None;
+    for file in &files {
+        let reader = BufReader::new(
+            source
+                .open(file)
+                .with_context(|| format!("opening {}", file.name))?,
+        );
+        let records = serde_json::Deserializer::from_reader(reader).into_iter::<Box<RawValue>>();
+        for record in records {
+            let record = record
+                .map_err(|e| anyhow::anyhow!("{} line {}: not JSON: {e}", file.name, e.line()))?;
+            // One record per line, so a COPY error's line number is the
+            // record's. JSON strings cannot hold raw line breaks, so every
+            // break is whitespace between tokens.
+            let raw = record.get();
+            let text: Cow<str> = if raw.contains(['\n', '\r']) {
+                Cow::Owned(raw.replace(['\n', '\r'], " "))
+            } else {
+                Cow::Borrowed(raw)
+            };
+            let size = text.len() as u64 + 1;
+            // The target is what is left over the parts left, so parts stay
+            // even and the last one is not starved (or empty) on small data.
+            let left = (parts - written.len()) as u64;
+            let target = total.saturating_sub(done).div_ceil(left).max(1);
+            let full = current.as_ref().is_some_and(|(_, p)| {
+                p.records > 0 && p.raw_bytes + size > target && written.len() + 1 < parts
+            });
+            if full {
+                if let Some((encoder, part)) = current.take() {
+                    encoder.finish()?.flush()?;
+                    done += part.raw_bytes;
+                    written.push(part);
+                }
+            }
+            let (encoder, part) = match &mut current {
+                Some(open) => open,
+                None => {
+                    let path = dir.join(format!("part-{:05}.json.gz", written.len()));
+                    let out = File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    current.insert((
+                        GzEncoder::new(BufWriter::new(out), Compression::default()),
+                        Part {
+                            path,
+                            records: 0,
+                            raw_bytes: 0,
+                        },
+                    ))
+                }
+            };
+            encoder.write_all(text.as_bytes())?;
+            encoder.write_all(b"\n")?;
+            part.records += 1;
+            part.raw_bytes += size;
+        }
+    }
+    if let Some((encoder, part)) = current.take() {
+        encoder.finish()?.flush()?;
+        written.push(part);
+    }
+    Ok(written)
+}
+
+/// A Redshift COPY manifest listing `urls` with their sizes; every entry is
+/// mandatory, so a missing part fails the COPY instead of loading less.
+pub fn manifest(entries: &[(String, u64)]) -> String {
+    let entries: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(url, size)| {
+            serde_json::json!({ "url": url, "mandatory": true, "meta": { "content_length": size } })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "entries": entries })).unwrap_or_default()
+}
+
+/// What one data set's upload did.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub table: &'static str,
+    pub files: usize,
+    pub records: u64,
+    pub raw_bytes: u64,
+    pub parts: Vec<(String, u64)>,
+    pub manifest: String,
+    /// Parts of an earlier upload that this one no longer lists.
+    pub removed: usize,
+}
+
+/// A temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Uploads each `(table, dir)` data set below `data` into `layout`.
+pub async fn upload(
+    client: &aws_sdk_s3::Client,
+    layout: &Layout,
+    data: &Path,
+    sets: &[(&'static Table, &'static str)],
+    slices: u32,
+) -> anyhow::Result<Vec<Uploaded>> {
+    let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
+    let mut reports = Vec::new();
+    for &(table, dir) in sets {
+        let local = data.join(dir);
+        if !local.is_dir() {
+            anyhow::bail!(
+                "{} has no {dir}/ directory; a Sparkify data directory holds log_data/ and song_data/",
+                data.display()
+            );
+        }
+        let out = scratch.0.join(dir);
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        let bar = ui::spinner(format!("splitting and compressing {}", local.display()));
+        let source: Arc<dyn Source> = Arc::new(LocalDir::new(&local));
+        let (files, total, parts) = {
+            let source = Arc::clone(&source);
+            let out = out.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let files = source.files()?;
+                let total: u64 = files.iter().map(|f| f.size).sum();
+                let parts = split(source.as_ref(), part_count(total, slices), &out)?;
+                Ok((files.len(), total, parts))
+            })
+            .await??
+        };
+        bar.finish_and_clear();
+        let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
+        let bar = ui::spinner(format!(
+            "uploading {} parts of {dir} ({}) to {}",
+            parts.len(),
+            ui::bytes(total),
+            layout.uri(&layout.data_prefix(dir))
+        ));
+        let sizes: Vec<(String, u64)> = futures_util::stream::iter(parts.iter().zip(&keys))
+            .map(|(part, key)| async move {
+                let size = std::fs::metadata(&part.path)?.len();
+                let body = ByteStream::from_path(&part.path)
+                    .await
+                    .with_context(|| format!("reading {}", part.path.display()))?;
+                s3::put(client, &layout.bucket, key, body, "application/gzip").await?;
+                Ok::<_, anyhow::Error>((layout.uri(key), size))
+            })
+            .buffered(UPLOADS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        bar.finish_and_clear();
+        let manifest_key = layout.manifest_key(dir);
+        s3::put(
+            client,
+            &layout.bucket,
+            &manifest_key,
+            ByteStream::from(manifest(&sizes).into_bytes()),
+            "application/json",
+        )
+        .await?;
+        // Parts of a larger earlier upload would be read twice by a source
+        // that lists the prefix.
+        let mut removed = 0;
+        for object in s3::list(client, &layout.bucket, &layout.data_prefix(dir)).await? {
+            if layout.is_part_key(dir, &object.key) && !keys.contains(&object.key) {
+                s3::delete(client, &layout.bucket, &object.key).await?;
+                removed += 1;
+            }
+        }
+        reports.push(Uploaded {
+            table: table.name,
+            files,
+            records: parts.iter().map(|p| p.records).sum(),
+            raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
+            parts: sizes,
+            manifest: layout.uri(&manifest_key),
+            removed,
+        });
+    }
+    for &(table, _) in sets {
+        s3::put(
+            client,
+            &layout.bucket,
+            &layout.jsonpaths_key(table.name),
+            ByteStream::from(dwh_core::sql::jsonpaths(table).into_bytes()),
+            "application/json",
+        )
+        .await?;
+    }
+    Ok(reports)
+}
+
+/// Reads back a part: its lines.
+#[cfg(test)]
+fn read_part(bytes: &[u8]) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text)?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_counts_are_multiples_of_slices() {
+        assert_eq!(part_count(0, 4), 4);
+        assert_eq!(part_count(10 << 20, 4), 4);
+        assert_eq!(part_count(4 * TARGET_PART_BYTES, 4), 4);
+        assert_eq!(part_count(4 * TARGET_PART_BYTES + 1, 4), 8);
+        assert_eq!(part_count(100 * TARGET_PART_BYTES, 16), 112);
+        assert_eq!(part_count(1, 0), 1);
+        for (bytes, slices) in [(1u64 << 33, 6u32), (12345, 2), (1 << 40, 32)] {
+            assert_eq!(part_count(bytes, slices) % slices as usize, 0);
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("dwh-split-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn splits_records_evenly_and_keeps_them_intact() {
+        let input = scratch("in");
+        // JSON lines in one file, one pretty-printed object in another.
+        let mut lines = String::new();
+        for i in 0..100 {
+            lines.push_str(&format!(
+                "{{\"ts\": 1541105830796.0, \"i\": {i}, \"s\": \"a\\nb\"}}\n"
+            ));
+        }
+        std::fs::write(input.join("a.json"), &lines).unwrap();
+        std::fs::write(
+            input.join("b.json"),
+            "{\n  \"song\": \"x\",\n  \"n\": [1, 2]\n}\n",
+        )
+        .unwrap();
+        let out = scratch("out");
+        let parts = split(&LocalDir::new(&input), 4, &out).unwrap();
+        assert_eq!(parts.len(), 4);
+        assert_eq!(parts.iter().map(|p| p.records).sum::<u64>(), 101);
+        let mut all = String::new();
+        for part in &parts {
+            assert!(part.records >= 20, "{parts:?}");
+            all.push_str(&read_part(&std::fs::read(&part.path).unwrap()).unwrap());
+        }
+        let records: Vec<&str> = all.lines().collect();
+        assert_eq!(records.len(), 101, "one record per line");
+        assert_eq!(
+            records[0],
+            "{\"ts\": 1541105830796.0, \"i\": 0, \"s\": \"a\\nb\"}"
+        );
+        assert_eq!(records[100], "{   \"song\": \"x\",   \"n\": [1, 2] }");
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn small_records_fill_every_part() {
+        let input = scratch("songs");
+        for i in 0..71 {
+            std::fs::write(
+                input.join(format!("s{i:02}.json")),
+                format!("{{\"song\": \"{i:03}\"}}\n"),
+            )
+            .unwrap();
+        }
+        let out = scratch("songs-out");
+        let parts = split(&LocalDir::new(&input), 16, &out).unwrap();
+        assert_eq!(parts.len(), 16, "{parts:?}");
+        assert_eq!(parts.iter().map(|p| p.records).sum::<u64>(), 71);
+        assert!(
+            parts.iter().all(|p| (4..=5).contains(&p.records)),
+            "{parts:?}"
+        );
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn few_records_make_fewer_parts_never_empty_ones() {
+        let input = scratch("few");
+        std::fs::write(input.join("a.json"), "{\"a\":1}\n{\"a\":2}\n").unwrap();
+        let out = scratch("few-out");
+        let parts = split(&LocalDir::new(&input), 8, &out).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.records == 1));
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn bad_json_names_the_file_and_line() {
+        let input = scratch("bad");
+        std::fs::write(input.join("a.json"), "{\"a\":1}\n{\"a\":\n").unwrap();
+        let out = scratch("bad-out");
+        let e = split(&LocalDir::new(&input), 2, &out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.json line 3"), "{e}");
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn manifests_list_every_part_as_mandatory() {
+        let text = manifest(&[
+            ("s3://b/p/part-00000.json.gz".into(), 10),
+            ("s3://b/p/part-00001.json.gz".into(), 20),
+        ]);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let entries = value["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1]["url"], "s3://b/p/part-00001.json.gz");
+        assert_eq!(entries[1]["mandatory"], true);
+        assert_eq!(entries[1]["meta"]["content_length"], 20);
+    }
+}

@@ -1,0 +1,73 @@
+//! `dwh config import|show`: dwh.toml from a classic dwh.cfg, and the
+//! effective configuration.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use crate::cli::{AwsArgs, ConfigCommand};
+use crate::config::{self, DwhConfig};
+
+pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ConfigCommand::Import { file, out, force } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let imported = config::import_ini(&text)
+                .with_context(|| format!("converting {}", file.display()))?;
+            if out.exists() && !force {
+                bail!(
+                    "{} exists; pass --force to overwrite it, or --out to write elsewhere",
+                    out.display()
+                );
+            }
+            for name in &imported.dropped_secrets {
+                eprintln!(
+                    "warning: {name} is a secret and was not copied. AWS credentials come from the \
+                     AWS SDK chain (AWS_PROFILE, `aws sso login`, environment); the database \
+                     password from {} or temporary IAM credentials. Consider rotating a secret \
+                     that sat in a config file.",
+                    config::PASSWORD_ENV
+                );
+            }
+            for note in &imported.notes {
+                eprintln!("note: {note}");
+            }
+            let text = format!(
+                "# dwh configuration, imported from {} by `dwh config import`.\n\
+                 # Holds no secrets; see dwh.example.toml for every setting.\n\n{}",
+                file.display(),
+                imported.config.to_toml()
+            );
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("✔ wrote {}", out.display());
+            if imported.config.s3.bucket.is_empty() {
+                eprintln!("note: set `bucket` in the [s3] section before `dwh provision`");
+            }
+        }
+        ConfigCommand::Show(AwsArgs { config }) => {
+            let effective = DwhConfig::load(&config)?;
+            let source = if config.exists() {
+                config.display().to_string()
+            } else {
+                format!("defaults ({} not found)", config.display())
+            };
+            println!("# effective configuration: {source}");
+            for (var, setting) in config::ENV_OVERRIDES {
+                if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+                    println!("# {setting} from {var}");
+                }
+            }
+            println!();
+            print!("{}", effective.to_toml());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The configuration of `args` and AWS clients for it, for every AWS command.
+pub async fn load(args: &AwsArgs) -> anyhow::Result<(DwhConfig, crate::aws::Aws)> {
+    let config = DwhConfig::load(&args.config)?;
+    let aws = crate::aws::Aws::connect(&config).await?;
+    Ok((config, aws))
+}

@@ -1,0 +1,104 @@
+//! `dwh open-port --cidr X`: lets one network reach the cluster port,
+//! through the cluster's VPC security group. The whole internet only with
+//! `--allow-public`, and with a warning.
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail};
+
+use crate::aws::ec2::{self, Cidr};
+use crate::aws::redshift;
+use crate::cli::OpenPortArgs;
+
+/// Refuses `0.0.0.0/0` and `::/0` unless explicitly allowed.
+pub fn check_public(cidr: &Cidr, allow_public: bool) -> anyhow::Result<()> {
+    if cidr.is_everyone() && !allow_public {
+        bail!(
+            "{cidr} is the whole internet: anyone could try passwords on the cluster, and AWS \
+             Security Hub flags it as critical. Give your own network (e.g. your office's \
+             203.0.113.0/24, or your address with /32), reach the cluster through a tunnel, or \
+             pass --allow-public if you really mean it"
+        );
+    }
+    Ok(())
+}
+
+pub async fn run(args: &OpenPortArgs) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws).await?;
+    let text = args
+        .cidr
+        .clone()
+        .or_else(|| config.network.allowed_cidr.clone())
+        .ok_or_else(|| {
+            anyhow!("which network? pass --cidr (e.g. 203.0.113.0/24) or set network.allowed_cidr")
+        })?;
+    let cidr: Cidr = text.parse()?;
+    check_public(&cidr, args.allow_public)?;
+    let id = &config.cluster.identifier;
+    let cluster = redshift::describe(&aws, id).await?.ok_or_else(|| {
+        anyhow!(
+            "there is no cluster `{id}` in {}; run `dwh provision` first",
+            aws.region
+        )
+    })?;
+    let port = cluster
+        .endpoint
+        .as_ref()
+        .map(|(_, port)| *port)
+        .unwrap_or(config.cluster.port);
+    // dwh's own group when the cluster has it, else the cluster's first.
+    let mut group = None;
+    for gid in &cluster.security_groups {
+        if let Some(g) = ec2::describe(&aws, gid, port).await? {
+            let ours = g.name == ec2::group_name(id);
+            if ours || group.is_none() {
+                group = Some(g);
+            }
+            if ours {
+                break;
+            }
+        }
+    }
+    let group = group.ok_or_else(|| {
+        anyhow!("cluster `{id}` has no VPC security group; only a security group can open its port")
+    })?;
+    if cidr.is_everyone() {
+        eprintln!(
+            "warning: opening tcp/{port} of cluster `{id}` to the whole internet ({cidr}) because of \
+             --allow-public; close it again with `dwh teardown` or in the EC2 console"
+        );
+        if !cluster.publicly_accessible {
+            eprintln!(
+                "note: the cluster is not publicly accessible, so the rule only matters inside its VPC"
+            );
+        }
+    }
+    if ec2::authorize(&aws, &group.id, port, &cidr).await? {
+        println!(
+            "✔ tcp/{port} of cluster `{id}` is open to {cidr} (security group {})",
+            group.id
+        );
+    } else {
+        println!(
+            "✔ tcp/{port} of cluster `{id}` was already open to {cidr} (security group {}); \
+             nothing changed",
+            group.id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_internet_needs_the_flag() {
+        let everyone: Cidr = "0.0.0.0/0".parse().unwrap();
+        let e = check_public(&everyone, false).unwrap_err().to_string();
+        assert!(e.contains("--allow-public"), "{e}");
+        check_public(&everyone, true).unwrap();
+        check_public(&"::/0".parse().unwrap(), false).unwrap_err();
+        check_public(&"203.0.113.0/24".parse().unwrap(), false).unwrap();
+    }
+}

@@ -1,0 +1,790 @@
+//! The AWS commands end to end against moto (see `aws_support`): every
+//! outcome is checked through the emulator's own describe/list APIs. No
+//! test makes a real AWS call.
+
+mod aws_support;
+
+use std::path::{Path, PathBuf};
+
+use aws_support::{scratch, Moto};
+
+const CONFIG: &str = r#"
+[aws]
+region = "us-west-2"
+
+[cluster]
+identifier = "dwh-it"
+node_type = "ra3.large"
+nodes = 2
+
+[s3]
+bucket = "dwh-it-data"
+prefix = "sparkify"
+"#;
+
+/// The course sample data (../shared/data/sparkify).
+fn sample() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/sparkify");
+    assert!(
+        dir.join("log_data").is_dir(),
+        "the sample data is expected at {}",
+        dir.display()
+    );
+    dir
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Stops a local engine started by a test, even when the test fails.
+struct LocalEngine<'a> {
+    moto: &'a Moto,
+    dir: &'a Path,
+    engine: PathBuf,
+}
+
+impl Drop for LocalEngine<'_> {
+    fn drop(&mut self) {
+        let engine = self.engine.to_string_lossy().into_owned();
+        let _ = self
+            .moto
+            .dwh(self.dir, &["local", "stop", "--local-dir", &engine]);
+    }
+}
+
+#[test]
+fn provision_adopt_open_port_upload_load_from_s3_and_teardown() {
+    let moto = Moto::start();
+    let dir = scratch("lifecycle");
+    std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
+    let rt = runtime();
+    let (iam, redshift, ec2, s3) = (moto.iam(), moto.redshift(), moto.ec2(), moto.s3());
+
+    // First run: everything is created.
+    let first = moto.dwh(&dir, &["provision"]).ok();
+    assert!(
+        first
+            .stdout
+            .contains("4 to create, 0 to update, 0 to delete, 0 adopted"),
+        "{}",
+        first.text()
+    );
+    assert!(first.stdout.contains("is available"), "{}", first.text());
+    let (role_arn, cluster, group_id) = rt.block_on(async {
+        let role = iam
+            .get_role()
+            .role_name("dwh-sparkify-s3-read")
+            .send()
+            .await
+            .unwrap();
+        let role = role.role().unwrap();
+        let trust = aws_support_decode(role.assume_role_policy_document().unwrap());
+        assert!(trust.contains("redshift.amazonaws.com"), "{trust}");
+        let policy = iam
+            .get_role_policy()
+            .role_name("dwh-sparkify-s3-read")
+            .policy_name("dwh-s3-read")
+            .send()
+            .await
+            .unwrap();
+        let policy = aws_support_decode(policy.policy_document());
+        assert!(
+            policy.contains("arn:aws:s3:::dwh-it-data/sparkify/*"),
+            "{policy}"
+        );
+        assert!(!policy.contains("s3:*"), "{policy}");
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name("dwh-sparkify-s3-read")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            attached.attached_policies().is_empty(),
+            "no AmazonS3ReadOnlyAccess"
+        );
+        let clusters = redshift.describe_clusters().send().await.unwrap();
+        assert_eq!(clusters.clusters().len(), 1);
+        let cluster = clusters.clusters()[0].clone();
+        assert_eq!(cluster.cluster_identifier(), Some("dwh-it"));
+        assert_eq!(cluster.encrypted(), Some(true));
+        assert_eq!(cluster.publicly_accessible(), Some(false));
+        assert_eq!(cluster.number_of_nodes(), Some(2));
+        assert_eq!(cluster.iam_roles()[0].iam_role_arn(), Some(role.arn()));
+        let group_id = cluster.vpc_security_groups()[0]
+            .vpc_security_group_id()
+            .unwrap()
+            .to_owned();
+        let groups = ec2
+            .describe_security_groups()
+            .group_ids(&group_id)
+            .send()
+            .await
+            .unwrap();
+        let group = &groups.security_groups()[0];
+        assert_eq!(group.group_name(), Some("dwh-dwh-it"));
+        assert!(
+            group.ip_permissions().is_empty(),
+            "a new group lets nobody in"
+        );
+        (role.arn().to_owned(), cluster, group_id)
+    });
+
+    // Second run: adopts everything and creates nothing.
+    let second = moto.dwh(&dir, &["provision"]).ok();
+    assert!(
+        second
+            .stdout
+            .contains("0 to create, 0 to update, 0 to delete, 3 adopted"),
+        "{}",
+        second.text()
+    );
+    assert!(
+        second.stdout.contains("nothing to create"),
+        "{}",
+        second.text()
+    );
+    rt.block_on(async {
+        let roles = iam.list_roles().send().await.unwrap();
+        let ours: Vec<_> = roles
+            .roles()
+            .iter()
+            .filter(|r| r.role_name() == "dwh-sparkify-s3-read")
+            .collect();
+        assert_eq!(ours.len(), 1);
+        let clusters = redshift.describe_clusters().send().await.unwrap();
+        assert_eq!(clusters.clusters().len(), 1);
+        assert_eq!(
+            clusters.clusters()[0].cluster_create_time(),
+            cluster.cluster_create_time()
+        );
+        let groups = ec2
+            .describe_security_groups()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-name")
+                    .values("dwh-dwh-it")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(groups.security_groups().len(), 1);
+    });
+
+    let status = moto.dwh(&dir, &["status"]).ok();
+    for expected in ["available", &role_arn, &group_id, "no ingress", "4 slices"] {
+        assert!(
+            status.stdout.contains(expected),
+            "status lacks {expected}:\n{}",
+            status.text()
+        );
+    }
+
+    // The whole internet is refused without the flag; a CIDR opens once.
+    let public = moto
+        .dwh(&dir, &["open-port", "--cidr", "0.0.0.0/0"])
+        .code(1);
+    assert!(
+        public.stderr.contains("--allow-public"),
+        "{}",
+        public.text()
+    );
+    moto.dwh(&dir, &["open-port", "--cidr", "203.0.113.0/24"])
+        .ok();
+    let again = moto
+        .dwh(&dir, &["open-port", "--cidr", "203.0.113.0/24"])
+        .ok();
+    assert!(again.stdout.contains("already open"), "{}", again.text());
+    let ranges = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(async {
+            let groups = ec2
+                .describe_security_groups()
+                .group_ids(&group_id)
+                .send()
+                .await
+                .unwrap();
+            groups.security_groups()[0]
+                .ip_permissions()
+                .iter()
+                .filter(|p| p.from_port() == Some(5439) && p.to_port() == Some(5439))
+                .flat_map(|p| {
+                    p.ip_ranges()
+                        .iter()
+                        .filter_map(|r| r.cidr_ip().map(str::to_owned))
+                })
+                .collect::<Vec<String>>()
+        })
+    };
+    assert_eq!(ranges(&rt), ["203.0.113.0/24"]);
+
+    // Upload: parts (a multiple of the 4 slices), manifests, jsonpaths.
+    let upload = moto
+        .dwh(&dir, &["upload", "--data", sample().to_str().unwrap()])
+        .ok();
+    assert!(
+        upload.stderr.contains("created bucket s3://dwh-it-data"),
+        "{}",
+        upload.text()
+    );
+    let keys: Vec<String> = rt.block_on(async {
+        let objects = s3
+            .list_objects_v2()
+            .bucket("dwh-it-data")
+            .send()
+            .await
+            .unwrap();
+        objects
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect()
+    });
+    let count = |prefix: &str| keys.iter().filter(|k| k.starts_with(prefix)).count();
+    assert_eq!(count("sparkify/log_data/part-"), 4, "{keys:?}");
+    assert_eq!(count("sparkify/song_data/part-"), 4, "{keys:?}");
+    for key in [
+        "sparkify/manifests/log_data.manifest",
+        "sparkify/manifests/song_data.manifest",
+        "sparkify/jsonpaths/staging_events.jsonpaths",
+        "sparkify/jsonpaths/staging_songs.jsonpaths",
+    ] {
+        assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
+    }
+    let manifest: serde_json::Value = rt.block_on(async {
+        let body = s3
+            .get_object()
+            .bucket("dwh-it-data")
+            .key("sparkify/manifests/log_data.manifest")
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        serde_json::from_slice(&body).unwrap()
+    });
+    let urls: Vec<&str> = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls[0],
+        "s3://dwh-it-data/sparkify/log_data/part-00000.json.gz"
+    );
+    assert_eq!(urls.len(), 4);
+    let public_access = rt.block_on(async {
+        s3.get_public_access_block()
+            .bucket("dwh-it-data")
+            .send()
+            .await
+            .unwrap()
+    });
+    let block = public_access.public_access_block_configuration().unwrap();
+    assert_eq!(block.block_public_acls(), Some(true));
+    assert_eq!(block.restrict_public_buckets(), Some(true));
+
+    // The local engine loads the same objects from S3, end to end.
+    let engine = dir.join("engine");
+    let guard = LocalEngine {
+        moto: &moto,
+        dir: &dir,
+        engine: engine.clone(),
+    };
+    let report = dir.join("run.json");
+    moto.dwh(
+        &dir,
+        &[
+            "all",
+            "--data",
+            "s3://dwh-it-data/sparkify",
+            "--local-dir",
+            engine.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let rows = |table: &str| {
+        report["staging"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["table"] == table)
+            .map(|s| s["rows"].as_u64().unwrap())
+    };
+    assert_eq!(
+        rows("staging_events"),
+        Some(8056),
+        "every event of the sample, read back from S3"
+    );
+    assert_eq!(rows("staging_songs"), Some(71));
+    assert_eq!(
+        report["tables"]["songplays"].as_u64().map(|n| n > 0),
+        Some(true)
+    );
+    drop(guard);
+
+    // The Redshift target finds the cluster, its role and the uploaded
+    // manifests, gets temporary credentials, and then needs a SQL endpoint:
+    // no emulator speaks Redshift SQL, so a closed port shows where it stops.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let endpoint = format!("127.0.0.1:{closed_port}");
+    let redshift_run = moto
+        .dwh_env(
+            &dir,
+            &["all", "--target", "redshift"],
+            &[("DWH_SQL_ENDPOINT", &endpoint)],
+        )
+        .code(1);
+    assert!(
+        redshift_run.stdout.contains("find cluster"),
+        "{}",
+        redshift_run.text()
+    );
+    assert!(
+        redshift_run
+            .stderr
+            .contains("cannot connect to database `sparkify` as `IAM:dwh_admin`"),
+        "{}",
+        redshift_run.text()
+    );
+
+    // Teardown asks first: without a terminal and --yes it deletes nothing.
+    let refused = moto.dwh(&dir, &["teardown"]).code(1);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.text());
+    rt.block_on(async {
+        redshift
+            .describe_clusters()
+            .cluster_identifier("dwh-it")
+            .send()
+            .await
+            .unwrap()
+    });
+
+    let teardown = moto.dwh(&dir, &["teardown", "--yes"]).ok();
+    assert!(
+        teardown.stdout.contains("teardown complete"),
+        "{}",
+        teardown.text()
+    );
+    rt.block_on(async {
+        let gone = redshift
+            .describe_clusters()
+            .cluster_identifier("dwh-it")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            aws_sdk_redshift::error::ProvideErrorMetadata::code(&gone),
+            Some("ClusterNotFound")
+        );
+        let snapshots = redshift.describe_cluster_snapshots().send().await.unwrap();
+        assert!(
+            snapshots.snapshots().iter().any(|s| s
+                .snapshot_identifier()
+                .is_some_and(|id| id.starts_with("dwh-it-final-"))),
+            "a final snapshot is taken by default"
+        );
+        let group = ec2
+            .describe_security_groups()
+            .group_ids(&group_id)
+            .send()
+            .await;
+        assert!(group.is_err(), "the security group (and its rule) is gone");
+        let role = iam
+            .get_role()
+            .role_name("dwh-sparkify-s3-read")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            aws_sdk_iam::error::ProvideErrorMetadata::code(&role),
+            Some("NoSuchEntity")
+        );
+        s3.head_bucket()
+            .bucket("dwh-it-data")
+            .send()
+            .await
+            .expect("the data bucket is kept");
+    });
+    // Running it again is a no-op, not an error.
+    let again = moto.dwh(&dir, &["teardown", "--yes"]).ok();
+    assert!(
+        again.stdout.contains("nothing to tear down"),
+        "{}",
+        again.text()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const CLASSIC_CFG: &str = "
+[AWS]
+KEY=AKIAIOSFODNN7EXAMPLE
+SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+[DWH]
+DWH_CLUSTER_TYPE=multi-node
+DWH_NUM_NODES=4
+DWH_NODE_TYPE=dc2.large
+DWH_IAM_ROLE_NAME=dwhRole
+DWH_CLUSTER_IDENTIFIER=dwhCluster
+DWH_DB=dwh
+DWH_DB_USER=dwhuser
+DWH_DB_PASSWORD=Passw0rd
+DWH_PORT=5439
+
+[S3]
+LOG_DATA='s3://udacity-dend/log_data'
+LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
+SONG_DATA='s3://udacity-dend/song_data'
+";
+
+/// What the classic scripts left behind: a role with AmazonS3ReadOnlyAccess,
+/// a cluster in some security group, both made outside dwh.
+#[test]
+fn adopts_what_the_classic_scripts_made_and_tears_it_down() {
+    let moto = Moto::start();
+    let dir = scratch("classic");
+    let rt = runtime();
+    let (iam, redshift, ec2) = (moto.iam(), moto.redshift(), moto.ec2());
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"redshift.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let group_id = rt.block_on(async {
+        let role = iam
+            .create_role()
+            .role_name("dwhRole")
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap();
+        let role_arn = role.role().unwrap().arn().to_owned();
+        iam.attach_role_policy()
+            .role_name("dwhRole")
+            .policy_arn("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+            .send()
+            .await
+            .unwrap();
+        let vpc = ec2
+            .describe_vpcs()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("is-default")
+                    .values("true")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let vpc = vpc.vpcs()[0].vpc_id().unwrap().to_owned();
+        let group = ec2
+            .create_security_group()
+            .group_name("launch-wizard-1")
+            .description("made by hand")
+            .vpc_id(vpc)
+            .send()
+            .await
+            .unwrap();
+        let group_id = group.group_id().unwrap().to_owned();
+        redshift
+            .create_cluster()
+            .cluster_identifier("dwhcluster")
+            .node_type("dc2.large")
+            .cluster_type("multi-node")
+            .number_of_nodes(4)
+            .master_username("dwhuser")
+            .master_user_password("Passw0rd")
+            .db_name("dwh")
+            .iam_roles(role_arn)
+            .vpc_security_group_ids(&group_id)
+            .send()
+            .await
+            .unwrap();
+        group_id
+    });
+
+    // Import the classic config: no secret survives.
+    std::fs::write(dir.join("dwh.cfg"), CLASSIC_CFG).unwrap();
+    let import = moto.dwh(&dir, &["config", "import", "dwh.cfg"]).ok();
+    assert!(
+        import
+            .stderr
+            .contains("AWS.SECRET is a secret and was not copied"),
+        "{}",
+        import.text()
+    );
+    let toml = std::fs::read_to_string(dir.join("dwh.toml")).unwrap();
+    for secret in ["AKIA", "wJalr", "Passw0rd"] {
+        assert!(!toml.contains(secret), "{toml}");
+        assert!(!import.text().contains(secret), "{}", import.text());
+    }
+    assert!(toml.contains("identifier = \"dwhcluster\""), "{toml}");
+    let refuse_overwrite = moto.dwh(&dir, &["config", "import", "dwh.cfg"]).code(1);
+    assert!(
+        refuse_overwrite.stderr.contains("--force"),
+        "{}",
+        refuse_overwrite.text()
+    );
+
+    // --plan changes nothing.
+    let plan = moto.dwh(&dir, &["provision", "--plan"]).ok();
+    assert!(
+        plan.stdout
+            .contains("0 to create, 1 to update, 0 to delete, 3 adopted"),
+        "{}",
+        plan.text()
+    );
+    assert!(
+        plan.stdout.contains("AmazonS3ReadOnlyAccess"),
+        "the broad policy is pointed out:\n{}",
+        plan.text()
+    );
+    rt.block_on(async {
+        let policies = iam
+            .list_role_policies()
+            .role_name("dwhRole")
+            .send()
+            .await
+            .unwrap();
+        assert!(policies.policy_names().is_empty(), "--plan wrote nothing");
+    });
+
+    // Provision adopts: the role gets the scoped policy. (Attaching a role
+    // to an adopted cluster uses ModifyClusterIamRoles, which moto lacks;
+    // the classic scripts attached it at creation anyway.)
+    moto.dwh(&dir, &["provision"]).ok();
+    rt.block_on(async {
+        let cluster = redshift
+            .describe_clusters()
+            .cluster_identifier("dwhcluster")
+            .send()
+            .await
+            .unwrap();
+        let roles = cluster.clusters()[0].iam_roles();
+        assert_eq!(roles.len(), 1);
+        assert!(roles[0].iam_role_arn().unwrap().ends_with(":role/dwhRole"));
+        iam.get_role_policy()
+            .role_name("dwhRole")
+            .policy_name("dwh-s3-read")
+            .send()
+            .await
+            .unwrap();
+        let groups = ec2
+            .describe_security_groups()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-name")
+                    .values("dwh-dwhcluster")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            groups.security_groups().is_empty(),
+            "an adopted cluster keeps its own group"
+        );
+    });
+    moto.dwh(&dir, &["open-port", "--cidr", "198.51.100.7/32"])
+        .ok();
+
+    // Teardown detaches the managed policy (DeleteConflict otherwise),
+    // closes only its own rule and keeps the group it did not create.
+    moto.dwh(&dir, &["teardown", "--yes", "--skip-final-snapshot"])
+        .ok();
+    rt.block_on(async {
+        assert!(iam.get_role().role_name("dwhRole").send().await.is_err());
+        assert!(redshift
+            .describe_clusters()
+            .cluster_identifier("dwhcluster")
+            .send()
+            .await
+            .is_err());
+        let snapshots = redshift.describe_cluster_snapshots().send().await.unwrap();
+        assert!(snapshots
+            .snapshots()
+            .iter()
+            .all(|s| s.snapshot_type() != Some("manual")));
+        let groups = ec2
+            .describe_security_groups()
+            .group_ids(&group_id)
+            .send()
+            .await
+            .unwrap();
+        let group = &groups.security_groups()[0];
+        assert!(
+            group.ip_permissions().is_empty(),
+            "the rule dwh opened is closed"
+        );
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// dwh's role as a run that failed right after creating it leaves it:
+/// assumable by `service`, without its policy.
+async fn create_role(iam: &aws_sdk_iam::Client, service: &str) {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sts:AssumeRole"
+        }]
+    });
+    iam.create_role()
+        .role_name("dwh-sparkify-s3-read")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A role left by a run that failed half-way is adopted and completed.
+#[test]
+fn resumes_after_a_partial_run() {
+    let moto = Moto::start();
+    let dir = scratch("resume");
+    std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
+    let rt = runtime();
+    let iam = moto.iam();
+    rt.block_on(create_role(&iam, "redshift.amazonaws.com"));
+    let run = moto.dwh(&dir, &["provision"]).ok();
+    assert!(
+        run.stdout
+            .contains("2 to create, 1 to update, 0 to delete, 1 adopted"),
+        "{}",
+        run.text()
+    );
+    let status = moto.dwh(&dir, &["status"]).ok();
+    assert!(
+        status.stdout.contains("policy `dwh-s3-read` current"),
+        "{}",
+        status.text()
+    );
+
+    // A role Redshift cannot assume is someone else's: refused, not changed.
+    moto.reset();
+    rt.block_on(create_role(&iam, "ec2.amazonaws.com"));
+    let refused = moto.dwh(&dir, &["provision"]).code(1);
+    assert!(
+        refused.stderr.contains("trust policy"),
+        "{}",
+        refused.text()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn configuration_mistakes_are_named_before_any_aws_call() {
+    let dir = scratch("config");
+    // No emulator: none of these may reach AWS; a dead endpoint proves it.
+    let dwh = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_dwh"))
+            .current_dir(&dir)
+            .args(args)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-west-2")
+            .env_remove("DWH_BUCKET")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    std::fs::write(dir.join("dwh.toml"), "[cluster]\npassword = \"hunter2\"\n").unwrap();
+    let (code, err) = dwh(&["status"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("must not hold secrets") && !err.contains("hunter2"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("dwh.toml"),
+        "[cluster]\nidentifier = \"Bad_Name\"\n",
+    )
+    .unwrap();
+    let (_, err) = dwh(&["status"]);
+    assert!(err.contains("cluster.identifier `Bad_Name`"), "{err}");
+    std::fs::write(dir.join("dwh.toml"), "[cluster]\nnodes = 2\n").unwrap();
+    let (_, err) = dwh(&["provision"]);
+    assert!(err.contains("no data bucket configured"), "{err}");
+    std::fs::write(
+        dir.join("dwh.toml"),
+        "[s3]\nbucket = \"b-1\"\n[network]\nallowed_cidr = \"0.0.0.0/0\"\n",
+    )
+    .unwrap();
+    let (_, err) = dwh(&["provision"]);
+    assert!(err.contains("the whole internet"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// IAM returns policy documents URL-encoded; moto may not. Either reads.
+fn aws_support_decode(text: &str) -> String {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Before a cluster exists, parts follow dwh.toml's slices; a smaller
+/// re-upload removes the parts it no longer lists, so a source reading the
+/// prefix never sees a record twice.
+#[test]
+fn a_reupload_replaces_its_parts() {
+    let moto = Moto::start();
+    let dir = scratch("reupload");
+    std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
+    let data = sample();
+    let data = data.to_str().unwrap();
+    let parts = |moto: &Moto| {
+        let s3 = moto.s3();
+        runtime().block_on(async {
+            let out = s3
+                .list_objects_v2()
+                .bucket("dwh-it-data")
+                .prefix("sparkify/log_data/")
+                .send()
+                .await
+                .unwrap();
+            out.contents().len()
+        })
+    };
+    // 4 × ra3.4xlarge = 16 slices; 1 × ra3.large = 2.
+    let big = [("DWH_NODES", "4"), ("DWH_NODE_TYPE", "ra3.4xlarge")];
+    moto.dwh_env(&dir, &["upload", "--data", data], &big).ok();
+    assert_eq!(parts(&moto), 16);
+    let small = [("DWH_NODES", "1")];
+    let again = moto.dwh_env(&dir, &["upload", "--data", data], &small).ok();
+    assert!(
+        again.stderr.contains("removed 28 parts"),
+        "{}",
+        again.text()
+    );
+    assert_eq!(parts(&moto), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,295 @@
+//! A real AWS API emulator for the AWS tests: moto's server mode, installed
+//! once into `target/moto-venv` (a lock file keeps parallel test processes
+//! from installing it twice) and started per test on a free 127.0.0.1 port.
+//! The `dwh` binary runs with `AWS_ENDPOINT_URL` pointing at it, fake
+//! credentials, and every other AWS setting of the environment removed, so
+//! no test can reach real AWS.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const MOTO_VERSION: &str = "5.2.5";
+pub const REGION: &str = "us-west-2";
+
+/// `target/` of this build (the `dwh` binary is `target/<profile>/dwh`).
+pub fn target_dir() -> PathBuf {
+    let exe = Path::new(env!("CARGO_BIN_EXE_dwh"));
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("the dwh binary lives in target/<profile>/")
+        .to_owned()
+}
+
+/// A fresh directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = target_dir()
+        .join("dwh-test-scratch")
+        .join(format!("aws-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_checked(command: &mut Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Installs moto into `target/moto-venv` unless a previous run did.
+fn ensure_installed() -> PathBuf {
+    let target = target_dir();
+    let venv = target.join("moto-venv");
+    let marker = venv.join(format!(".dwh-moto-{MOTO_VERSION}"));
+    if marker.exists() {
+        return venv;
+    }
+    std::fs::create_dir_all(&target).unwrap();
+    let lock = File::create(target.join("moto-venv.lock")).unwrap();
+    lock.lock().expect("locking target/moto-venv.lock");
+    if !marker.exists() {
+        eprintln!(
+            "installing moto[server]=={MOTO_VERSION} into {} (once, ~1 min)",
+            venv.display()
+        );
+        if !venv.join("bin/python").exists() {
+            run_checked(
+                Command::new("python3").args(["-m", "venv"]).arg(&venv),
+                "creating the moto venv (needs python3 with the venv module)",
+            );
+        }
+        run_checked(
+            Command::new(venv.join("bin/pip")).args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                &format!("moto[server]=={MOTO_VERSION}"),
+            ]),
+            "installing moto from PyPI",
+        );
+        std::fs::write(&marker, b"").unwrap();
+    }
+    drop(lock);
+    venv
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A plain HTTP/1.0 request to the emulator; the status code and body.
+pub fn http(port: u16, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// A running emulator, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+    /// The emulator's log, kept when a test fails.
+    log: PathBuf,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let venv = ensure_installed();
+        let port = free_port();
+        let log_path = target_dir()
+            .join("dwh-test-scratch")
+            .join(format!("moto-{port}.log"));
+        std::fs::create_dir_all(log_path.parent().unwrap()).unwrap();
+        let log = File::create(&log_path).unwrap();
+        let child = Command::new(venv.join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // Without it, attaching AWS-managed policies fails with NoSuchEntity.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("starting moto_server");
+        let mut moto = Moto {
+            child,
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            log: log_path,
+        };
+        let started = Instant::now();
+        while !matches!(http(port, "GET", "/moto-api/"), Ok((200, _))) {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!("moto_server exited ({status}); see {}", moto.log.display());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto_server did not start in 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Clears all emulated state.
+    pub fn reset(&self) {
+        let (status, _) = http(self.port, "POST", "/moto-api/reset").unwrap();
+        assert_eq!(status, 200);
+    }
+
+    /// Runs `dwh` in `dir` against the emulator only.
+    pub fn dwh(&self, dir: &Path, args: &[&str]) -> Run {
+        self.dwh_env(dir, args, &[])
+    }
+
+    pub fn dwh_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        assert!(
+            self.url.starts_with("http://127.0.0.1:"),
+            "refusing to run: the AWS tests talk only to the emulator on 127.0.0.1, not {}",
+            self.url
+        );
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dwh"));
+        command.current_dir(dir).args(args).stdin(Stdio::null());
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("AWS_") || name.starts_with("DWH_") {
+                command.env_remove(name.as_ref());
+            }
+        }
+        command
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(env.iter().copied());
+        let output = command.output().expect("running dwh");
+        Run::from(output, args)
+    }
+
+    fn sdk<C>(&self, build: impl FnOnce(aws_config::SdkConfig) -> C) -> C {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(
+                aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"),
+            ))
+            .build();
+        build(config)
+    }
+
+    /// SDK clients on the emulator, to check what dwh did through the
+    /// emulator's own describe/list APIs.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        self.sdk(|c| aws_sdk_iam::Client::new(&c))
+    }
+
+    pub fn redshift(&self) -> aws_sdk_redshift::Client {
+        self.sdk(|c| aws_sdk_redshift::Client::new(&c))
+    }
+
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        self.sdk(|c| aws_sdk_ec2::Client::new(&c))
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        self.sdk(|c| {
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&c)
+                    .force_path_style(true)
+                    .build(),
+            )
+        })
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+        }
+    }
+}
+
+/// One `dwh` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    args: String,
+}
+
+impl Run {
+    fn from(output: Output, args: &[&str]) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            args: args.join(" "),
+        }
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "dwh {} failed:\n{}\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "dwh {}:\n{}\n{}",
+            self.args, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// stdout and stderr together.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
