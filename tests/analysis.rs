@@ -6,43 +6,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use dwh_core::checks;
-use dwh_core::load::LoadOptions;
-use dwh_tests::{fresh_warehouse, sample_data, sparkify_sources};
+use dwh_tests::{json_objects, sample_data, sample_warehouse};
 use serde_json::Value;
 use sparkify::analysis::Analysis;
 
-fn events(dir: &Path) -> Vec<Value> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir.join("log_data/2018/11")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        out.extend(
-            serde_json::Deserializer::from_str(&text)
-                .into_iter::<Value>()
-                .map(Result::unwrap),
-        );
-    }
-    out
-}
-
-async fn built_sample(name: &str) -> dwh_core::Warehouse {
-    let (mut warehouse, _) = fresh_warehouse(name).await;
-    let schema = sparkify::schema();
-    warehouse.create_tables(&schema).await.unwrap();
-    warehouse
-        .load_staging(
-            &sparkify_sources(&sample_data()),
-            &LoadOptions::default(),
-            &[],
-        )
-        .await
-        .unwrap();
-    warehouse.transform(&schema).await.unwrap();
-    warehouse
-}
-
 #[tokio::test]
 async fn analyses_match_answers_computed_from_the_raw_files() {
-    let events = events(&sample_data());
+    let events = json_objects(&sample_data().join("log_data"));
     let plays: Vec<&Value> = events.iter().filter(|e| e["page"] == "NextSong").collect();
     let mut per_user: BTreeMap<i32, i64> = BTreeMap::new();
     let mut per_level: BTreeMap<String, i64> = BTreeMap::new();
@@ -60,7 +30,7 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
         .map(|(u, p)| (*u, *p))
         .unwrap();
 
-    let warehouse = built_sample("analysis_answers").await;
+    let warehouse = sample_warehouse("analysis_answers").await;
     let analysis = Analysis::run(&warehouse, 5).await.unwrap();
 
     let first = &analysis.active_users[0];
@@ -99,7 +69,7 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
 
 #[tokio::test]
 async fn a_duplicated_dimension_key_fails_its_check_with_the_key() {
-    let warehouse = built_sample("analysis_failing_check").await;
+    let warehouse = sample_warehouse("analysis_failing_check").await;
     let schema = sparkify::schema();
     let before = checks::run(warehouse.client(), &schema).await.unwrap();
     assert!(before.iter().all(|c| c.passed), "{before:#?}");

@@ -6,29 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Timelike};
-use dwh_core::load::LoadOptions;
-use dwh_tests::{fresh_warehouse, sample_data, scratch, sparkify_sources};
+use dwh_tests::{json_objects, sample_data, sample_warehouse, scratch};
 use serde_json::Value;
 use sparkify::analysis::{charts, Analysis};
-
-/// Every JSON object in the files below `dir` (one per file, or lines).
-fn objects(dir: &Path) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let values = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
-                out.extend(values.map(Result::unwrap));
-            }
-        }
-    }
-    out
-}
 
 /// What the charts must show, computed from the raw files.
 struct Expected {
@@ -40,12 +20,12 @@ struct Expected {
 }
 
 fn expected(dir: &Path) -> Expected {
-    let plays: Vec<Value> = objects(&dir.join("log_data"))
+    let plays: Vec<Value> = json_objects(&dir.join("log_data"))
         .into_iter()
         .filter(|e| e["page"] == "NextSong")
         .collect();
     // A play finds its song by title, artist name and duration.
-    let songs: HashSet<(String, String, u64)> = objects(&dir.join("song_data"))
+    let songs: HashSet<(String, String, u64)> = json_objects(&dir.join("song_data"))
         .iter()
         .map(|s| {
             (
@@ -192,18 +172,7 @@ fn thousands(n: i64) -> String {
 #[tokio::test]
 async fn charts_of_the_sample_show_its_counts() {
     let expected = expected(&sample_data());
-    let (mut warehouse, _) = fresh_warehouse("charts").await;
-    let schema = sparkify::schema();
-    warehouse.create_tables(&schema).await.unwrap();
-    warehouse
-        .load_staging(
-            &sparkify_sources(&sample_data()),
-            &LoadOptions::default(),
-            &[],
-        )
-        .await
-        .unwrap();
-    warehouse.transform(&schema).await.unwrap();
+    let warehouse = sample_warehouse("charts").await;
     let analysis = Analysis::run(&warehouse, 5).await.unwrap();
 
     let dir = scratch("charts");

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDateTime, Timelike};
-use dwh_core::load::LoadOptions;
-use dwh_core::{Row, Warehouse, WarehouseError};
+use dwh_core::{Row, WarehouseError};
 use dwh_example_analysis as analysis;
-use dwh_tests::{fresh_warehouse, sample_data, sparkify_sources};
+use dwh_tests::{sample_data, sample_warehouse};
 use serde_json::Value;
 
 /// One `NextSong` event of the raw logs.
@@ -57,22 +56,6 @@ fn plays(dir: &Path) -> Vec<Play> {
     out
 }
 
-async fn built_sample(name: &str) -> Warehouse {
-    let (mut warehouse, _) = fresh_warehouse(name).await;
-    let schema = sparkify::schema();
-    warehouse.create_tables(&schema).await.unwrap();
-    warehouse
-        .load_staging(
-            &sparkify_sources(&sample_data()),
-            &LoadOptions::default(),
-            &[],
-        )
-        .await
-        .unwrap();
-    warehouse.transform(&schema).await.unwrap();
-    warehouse
-}
-
 /// Counts of `key` over `plays`.
 fn count_by<K: Ord>(plays: &[&Play], key: impl Fn(&Play) -> K) -> BTreeMap<K, i64> {
     let mut out = BTreeMap::new();
@@ -94,7 +77,7 @@ fn ranked<K: Ord + Copy>(counts: &BTreeMap<K, i64>, limit: usize) -> Vec<(K, i64
 async fn typed_queries_match_answers_from_the_raw_files() {
     let raw = plays(&sample_data());
     let all: Vec<&Play> = raw.iter().collect();
-    let warehouse = built_sample("example_analysis").await;
+    let warehouse = sample_warehouse("example_analysis").await;
 
     // Plays by level, for a user who played at both levels and for one
     // who never played.
@@ -199,7 +182,7 @@ struct NarrowCount {
 
 #[tokio::test]
 async fn a_struct_that_does_not_fit_the_query_names_column_and_rust_type() {
-    let warehouse = built_sample("example_analysis_mismatch").await;
+    let warehouse = sample_warehouse("example_analysis_mismatch").await;
     let user: i32 = 15;
 
     let missing = warehouse

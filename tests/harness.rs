@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dwh_core::load::{LocalDir, Source};
+use dwh_core::load::{LoadOptions, LocalDir, Source};
 use dwh_core::local::LocalEngine;
 use dwh_core::schema::Table;
 use dwh_core::sql::Dialect;
@@ -65,4 +65,45 @@ pub fn sparkify_sources(dir: &Path) -> Vec<(&'static Table, Arc<dyn Source>)> {
             )
         })
         .collect()
+}
+
+/// Every JSON value in the files below `dir` (one object per file, several,
+/// or JSON lines), read with serde_json, independently of dwh's loader.
+pub fn json_objects(dir: &Path) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read data dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).expect("read data file");
+                let values = serde_json::Deserializer::from_str(&text).into_iter();
+                out.extend(values.map(|v| v.expect("sample data is valid JSON")));
+            }
+        }
+    }
+    out
+}
+
+/// Creates the Sparkify tables, loads staging from `dir` and builds the star.
+pub async fn build_sparkify(warehouse: &mut Warehouse, dir: &Path) {
+    let schema = sparkify::schema();
+    warehouse
+        .create_tables(&schema)
+        .await
+        .expect("create tables");
+    warehouse
+        .load_staging(&sparkify_sources(dir), &LoadOptions::default(), &[])
+        .await
+        .expect("load staging");
+    warehouse.transform(&schema).await.expect("transform");
+}
+
+/// A fresh database holding the star schema built from the real sample.
+pub async fn sample_warehouse(name: &str) -> Warehouse {
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    build_sparkify(&mut warehouse, &sample_data()).await;
+    warehouse
 }

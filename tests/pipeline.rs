@@ -7,28 +7,10 @@ use std::path::Path;
 
 use dwh_core::load::LoadOptions;
 use dwh_core::{checks, Warehouse};
-use dwh_tests::{fresh_warehouse, sample_data, scratch, sparkify_sources};
+use dwh_tests::{
+    build_sparkify, fresh_warehouse, json_objects, sample_data, scratch, sparkify_sources,
+};
 use serde_json::Value;
-
-/// Every JSON object below `dir` (one per file, or JSON lines).
-fn objects(dir: &Path) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-                    out.push(value.unwrap());
-                }
-            }
-        }
-    }
-    out
-}
 
 /// What the star schema must hold, computed from the raw files.
 #[derive(Debug, PartialEq)]
@@ -44,8 +26,8 @@ struct Expected {
 }
 
 fn expected(dir: &Path) -> Expected {
-    let events = objects(&dir.join("log_data"));
-    let songs = objects(&dir.join("song_data"));
+    let events = json_objects(&dir.join("log_data"));
+    let songs = json_objects(&dir.join("song_data"));
     let plays: Vec<&Value> = events.iter().filter(|e| e["page"] == "NextSong").collect();
     let song_keys: HashSet<(String, String, u64)> = songs
         .iter()
@@ -139,16 +121,6 @@ async fn actual(warehouse: &Warehouse) -> Expected {
     }
 }
 
-async fn run_pipeline(warehouse: &mut Warehouse, dir: &Path) {
-    let schema = sparkify::schema();
-    warehouse.create_tables(&schema).await.unwrap();
-    warehouse
-        .load_staging(&sparkify_sources(dir), &LoadOptions::default(), &[])
-        .await
-        .unwrap();
-    warehouse.transform(&schema).await.unwrap();
-}
-
 async fn assert_checks_pass(warehouse: &Warehouse) {
     let results = checks::run(warehouse.client(), &sparkify::schema())
         .await
@@ -177,7 +149,7 @@ async fn sample_data_builds_the_documented_star_schema() {
     );
 
     let (mut warehouse, _) = fresh_warehouse("pipeline_sample").await;
-    run_pipeline(&mut warehouse, &dir).await;
+    build_sparkify(&mut warehouse, &dir).await;
     assert_eq!(actual(&warehouse).await, want);
     assert_checks_pass(&warehouse).await;
 
@@ -194,7 +166,7 @@ async fn sample_data_builds_the_documented_star_schema() {
     assert_eq!(matched.get::<_, i32>(2), 15);
 
     // A second run on the same data changes nothing.
-    run_pipeline(&mut warehouse, &dir).await;
+    build_sparkify(&mut warehouse, &dir).await;
     assert_eq!(actual(&warehouse).await, want);
 }
 
@@ -216,12 +188,12 @@ async fn new_data_adds_only_what_is_new() {
     std::os::unix::fs::symlink(sample.join("song_data"), half.join("song_data")).unwrap();
 
     let (mut warehouse, _) = fresh_warehouse("pipeline_incremental").await;
-    run_pipeline(&mut warehouse, &half).await;
+    build_sparkify(&mut warehouse, &half).await;
     let first = actual(&warehouse).await;
     assert_eq!(first.songplays, expected(&half).songplays);
     assert!(first.songplays < 6820);
 
-    run_pipeline(&mut warehouse, &sample).await;
+    build_sparkify(&mut warehouse, &sample).await;
     assert_eq!(actual(&warehouse).await, expected(&sample));
     assert_checks_pass(&warehouse).await;
 }
@@ -246,17 +218,17 @@ async fn generated_data_builds_a_consistent_star_schema() {
     assert!(want.matched_plays > 0);
 
     let (mut warehouse, _) = fresh_warehouse("pipeline_generated").await;
-    run_pipeline(&mut warehouse, &dir).await;
+    build_sparkify(&mut warehouse, &dir).await;
     assert_eq!(actual(&warehouse).await, want);
     assert_checks_pass(&warehouse).await;
-    run_pipeline(&mut warehouse, &dir).await;
+    build_sparkify(&mut warehouse, &dir).await;
     assert_eq!(actual(&warehouse).await, want);
 }
 
 #[tokio::test]
 async fn a_user_defined_dimension_loads_beside_sparkify() {
     let dir = sample_data();
-    let locations: BTreeSet<String> = objects(&dir.join("log_data"))
+    let locations: BTreeSet<String> = json_objects(&dir.join("log_data"))
         .iter()
         .filter(|e| e["page"] == "NextSong")
         .filter_map(|e| e["location"].as_str().map(str::to_owned))
