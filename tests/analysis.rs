@@ -3,7 +3,6 @@
 //! to fail on purpose.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use dwh_core::checks;
 use dwh_tests::{json_objects, sample_data, sample_warehouse};
