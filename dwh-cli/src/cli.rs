@@ -14,6 +14,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   create tables, load staging, build the star schema, check it and analyse it."
 )]
 pub struct Cli {
+    /// Print debug logs to stderr: connections, SQL statements, engine
+    /// commands (secrets are redacted). `RUST_LOG` picks other levels.
+    #[arg(long, global = true)]
+    pub debug: bool,
     #[command(subcommand)]
     pub command: Command,
 }

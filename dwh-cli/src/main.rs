@@ -18,6 +18,7 @@ const INTERRUPTED: u8 = 130;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    init_logging(cli.debug);
     // Ctrl-C drops the running command: its open transaction is rolled
     // back (and the server rolls back any the connection still holds).
     tokio::select! {
@@ -36,6 +37,23 @@ async fn main() -> ExitCode {
             ExitCode::from(INTERRUPTED)
         }
     }
+}
+
+/// Logs go to stderr: warnings by default, everything of dwh's at debug with
+/// `--debug`, or what `RUST_LOG` says. tokio-postgres logs through `log`,
+/// which the subscriber picks up too.
+fn init_logging(debug: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = if debug {
+        EnvFilter::new("warn,dwh=debug,dwh_core=debug,tokio_postgres=debug")
+    } else {
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"))
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .init();
 }
 
 async fn ctrl_c() {

@@ -1,6 +1,6 @@
 //! A password planted in the connection string never shows up in anything
 //! dwh writes: stdout, stderr, the run report, rejects files, error
-//! messages, `--help`.
+//! messages, `--debug` logs, `--help`.
 
 mod common;
 
@@ -47,6 +47,7 @@ async fn a_successful_run_never_prints_or_writes_the_password() {
         &url,
         &data,
         &[
+            "--debug",
             "--max-errors",
             "1",
             "--rejects",
@@ -56,6 +57,8 @@ async fn a_successful_run_never_prints_or_writes_the_password() {
         ],
     ));
     output.assert_success("the run");
+    // --debug logs connections and every statement: the grep sees them.
+    assert!(output.stderr.contains("DEBUG"), "no debug output:\n{}", output.stderr);
     assert_clean("stdout", &output.stdout);
     assert_clean("stderr", &output.stderr);
     // The files were written (so the grep saw something) and are clean.

@@ -145,6 +145,7 @@ impl Warehouse {
             // Names dwh's sessions in pg_stat_activity and lock messages.
             config.application_name("dwh");
         }
+        tracing::debug!(url = %redact_url(url), ?dialect, "connecting");
         let (client, connection) = config.connect(NoTls).await.map_err(connect_error)?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -300,6 +301,7 @@ impl Warehouse {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<T>, WarehouseError> {
+        tracing::debug!(rust_type = std::any::type_name::<T>(), "typed query");
         let rows = self
             .client
             .query(sql, params)
@@ -379,6 +381,7 @@ impl WriteBatch<'_> {
             };
             let started = Instant::now();
             let rows_before = count(&self.transaction, table).await?;
+            tracing::debug!(table = table.name, "loading from staging");
             for statement in &load.statements {
                 self.transaction
                     .batch_execute(statement)
@@ -417,6 +420,7 @@ async fn create_tables(
 ) -> Result<(), WarehouseError> {
     for table in schema.tables() {
         let ddl = sql::create_table(table, dialect, IfNotExists::Yes);
+        tracing::debug!(table = table.name, "creating table if missing");
         client
             .batch_execute(&ddl)
             .await
