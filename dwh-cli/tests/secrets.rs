@@ -58,7 +58,11 @@ async fn a_successful_run_never_prints_or_writes_the_password() {
     ));
     output.assert_success("the run");
     // --debug logs connections and every statement: the grep sees them.
-    assert!(output.stderr.contains("DEBUG"), "no debug output:\n{}", output.stderr);
+    assert!(
+        output.stderr.contains("DEBUG"),
+        "no debug output:\n{}",
+        output.stderr
+    );
     assert_clean("stdout", &output.stdout);
     assert_clean("stderr", &output.stderr);
     // The files were written (so the grep saw something) and are clean.

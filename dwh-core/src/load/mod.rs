@@ -5,6 +5,8 @@
 //! records are parsed on a blocking thread and encoded straight into COPY
 //! buffers while the connection streams the previous buffer.
 
+#[doc(hidden)]
+pub mod bench;
 mod encode;
 mod reader;
 mod record;

@@ -51,8 +51,14 @@ impl KeyMap {
         self.keys.len()
     }
 
-    fn position(&self, key: &str) -> Option<usize> {
-        // Tables have tens of columns: a linear scan beats hashing here.
+    /// The column of `key`, trying `hint` first: records usually list
+    /// their keys in the same order, so the column after the last one found
+    /// is nearly always the next. Tables have tens of columns: a linear
+    /// scan beats hashing for the rest.
+    fn position(&self, key: &str, hint: usize) -> Option<usize> {
+        if self.keys.get(hint) == Some(&key) {
+            return Some(hint);
+        }
         self.keys.iter().position(|k| *k == key)
     }
 }
@@ -85,11 +91,13 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(column) = map.next_key_seed(KeySeed(self.keys))? {
+        let mut hint = 0;
+        while let Some(column) = map.next_key_seed(KeySeed(self.keys, hint))? {
             match column {
                 Some(i) => {
                     let cell = map.next_value_seed(CellSeed(&mut self.buf.text))?;
                     self.buf.cells[i] = cell;
+                    hint = i + 1;
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -100,8 +108,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 }
 
-/// Resolves a key to its column without allocating.
-struct KeySeed<'a>(&'a KeyMap);
+/// Resolves a key to its column without allocating; the column to try
+/// first.
+struct KeySeed<'a>(&'a KeyMap, usize);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Option<usize>;
@@ -119,7 +128,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.position(key))
+        Ok(self.0.position(key, self.1))
     }
 }
 

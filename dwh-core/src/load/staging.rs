@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::Transaction;
 
 use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
-use super::reader::{strip_position, ReadError, RecordReader};
+use super::reader::{strip_position, Parsed, ReadError, RecordReader};
 use super::record::{KeyMap, RecordBuf, RecordSeed};
 use super::source::{Source, SourceFile};
 use super::testpoint;
@@ -23,6 +23,9 @@ use crate::sql;
 
 /// Size at which an encoded buffer is handed to the connection.
 const CHUNK_BYTES: usize = 256 * 1024;
+/// Room past [`CHUNK_BYTES`] for the record that crosses it: each buffer is
+/// allocated once at this size, not grown by doubling.
+const CHUNK_CAPACITY: usize = CHUNK_BYTES + 64 * 1024;
 /// Buffers in flight between parser and connection: bounds memory.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
@@ -207,16 +210,35 @@ fn remove_stale(path: &std::path::Path) -> Result<(), LoadError> {
     }
 }
 
+/// Where a [`Producer`] hands its encoded buffers.
+pub(super) trait ChunkSink {
+    /// Takes one buffer; an error means the consumer went away.
+    fn send(&mut self, chunk: Bytes) -> Result<(), Cancelled>;
+}
+
+/// The consumer of a [`ChunkSink`] is gone.
+pub(super) struct Cancelled;
+
+impl ChunkSink for mpsc::Sender<Bytes> {
+    fn send(&mut self, chunk: Bytes) -> Result<(), Cancelled> {
+        self.blocking_send(chunk).map_err(|_| Cancelled)
+    }
+}
+
 /// Parses and encodes records on a blocking thread.
-struct Producer {
+pub(super) struct Producer<S> {
     table: &'static Table,
     keys: KeyMap,
     codecs: Vec<ColumnCodec>,
     options: LoadOptions,
-    sender: mpsc::Sender<Bytes>,
+    sink: S,
     progress: Arc<LoadProgress>,
     out: BytesMut,
     record: RecordBuf,
+    /// The reader's block, handed from file to file.
+    block: Vec<u8>,
+    /// Records encoded since the last progress update.
+    encoded: u64,
     rejects: Option<io::BufWriter<std::fs::File>>,
     report: StagingReport,
 }
@@ -234,13 +256,13 @@ impl From<LoadError> for Stop {
     }
 }
 
-impl Producer {
-    fn new(
+impl<S: ChunkSink> Producer<S> {
+    pub(super) fn new(
         table: &'static Table,
         options: &LoadOptions,
-        sender: mpsc::Sender<Bytes>,
+        sink: S,
         progress: Arc<LoadProgress>,
-    ) -> Producer {
+    ) -> Producer<S> {
         let keys = KeyMap::new(
             table
                 .columns
@@ -253,10 +275,12 @@ impl Producer {
             keys,
             codecs: table.columns.iter().map(ColumnCodec::of).collect(),
             options: options.clone(),
-            sender,
+            sink,
             progress,
-            out: BytesMut::with_capacity(CHUNK_BYTES * 2),
+            out: BytesMut::with_capacity(CHUNK_CAPACITY),
             record: RecordBuf::default(),
+            block: Vec::new(),
+            encoded: 0,
             rejects: None,
             report: StagingReport {
                 table: table.name,
@@ -270,7 +294,7 @@ impl Producer {
         }
     }
 
-    fn run(
+    pub(super) fn run(
         mut self,
         source: &dyn Source,
         files: &[SourceFile],
@@ -300,55 +324,60 @@ impl Producer {
             file: file.name.clone(),
             source: e,
         };
-        let mut reader = RecordReader::new(source.open(file).map_err(io_error)?);
+        let input = source.open(file).map_err(io_error)?;
+        let mut reader = RecordReader::with_buffer(input, std::mem::take(&mut self.block));
         let mut index = 0u64;
         let mut counted = 0u64;
         loop {
-            let (line, outcome) = match reader.next_record() {
-                Ok(None) => break,
-                Ok(Some(raw)) => {
-                    index += 1;
-                    let outcome = parse_and_encode(
-                        &self.keys,
-                        &self.codecs,
-                        &mut self.record,
-                        raw.json,
-                        &mut self.out,
-                    );
-                    (raw.line, outcome)
-                }
-                Err(ReadError::Io(e)) => return Err(io_error(e).into()),
-                Err(ReadError::Syntax(e)) => {
-                    index += 1;
-                    (e.line, Err((None, format!("invalid JSON: {}", e.message))))
-                }
-            };
+            let (keys, record) = (&self.keys, &mut self.record);
+            let (line, outcome) =
+                match reader.next_record_with(|json| read_record(keys, record, json)) {
+                    Ok(None) => break,
+                    Ok(Some(Parsed { line, result })) => {
+                        index += 1;
+                        let outcome = result.map_err(|reason| (None, reason)).and_then(|()| {
+                            encode_record(&self.codecs, &self.record, &mut self.out)
+                                .map_err(|(i, reason)| (Some(i), reason))
+                        });
+                        (line, outcome)
+                    }
+                    Err(ReadError::Io(e)) => return Err(io_error(e).into()),
+                    Err(ReadError::Syntax(e)) => {
+                        index += 1;
+                        (e.line, Err((None, format!("invalid JSON: {}", e.message))))
+                    }
+                };
             match outcome {
-                Ok(()) => {
-                    self.progress.records.fetch_add(1, Ordering::Relaxed);
-                }
+                Ok(()) => self.encoded += 1,
                 Err((column, reason)) => self.reject(file, line, index, column, reason)?,
             }
-            let read = reader.bytes_read();
-            self.progress
-                .bytes
-                .fetch_add(read - counted, Ordering::Relaxed);
-            counted = read;
             if self.out.len() >= CHUNK_BYTES {
+                let read = reader.bytes_read();
+                self.progress
+                    .bytes
+                    .fetch_add(read - counted, Ordering::Relaxed);
+                counted = read;
                 self.flush()?;
             }
         }
+        let read = reader.bytes_read();
+        self.progress
+            .bytes
+            .fetch_add(read - counted, Ordering::Relaxed);
+        self.block = reader.into_buffer();
         self.report.files += 1;
-        self.report.bytes += reader.bytes_read();
+        self.report.bytes += read;
         self.progress.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     fn flush(&mut self) -> Result<(), Stop> {
+        self.progress
+            .records
+            .fetch_add(std::mem::take(&mut self.encoded), Ordering::Relaxed);
         let chunk = self.out.split().freeze();
-        self.sender
-            .blocking_send(chunk)
-            .map_err(|_| Stop::Cancelled)
+        self.out.reserve(CHUNK_CAPACITY);
+        self.sink.send(chunk).map_err(|Cancelled| Stop::Cancelled)
     }
 
     fn reject(
@@ -420,20 +449,13 @@ struct RejectLine<'a> {
     rejected: &'a Rejected,
 }
 
-/// Parses one record and appends its COPY tuple; on failure, the column
-/// (if one is to blame) and the reason.
-fn parse_and_encode(
-    keys: &KeyMap,
-    codecs: &[ColumnCodec],
-    record: &mut RecordBuf,
-    json: &str,
-    out: &mut BytesMut,
-) -> Result<(), (Option<usize>, String)> {
+/// Reads one record's cells into `record`; on failure, the reason.
+fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_str(json);
     RecordSeed { keys, buf: record }
         .deserialize(&mut de)
-        .map_err(|e| (None, record_error(json, &e)))?;
-    encode_record(codecs, record, out).map_err(|(i, reason)| (Some(i), reason))
+        .and_then(|()| de.end())
+        .map_err(|e| record_error(json, &e))
 }
 
 fn record_error(json: &str, e: &serde_json::Error) -> String {

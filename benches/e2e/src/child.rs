@@ -1,0 +1,168 @@
+//! The whole `dwh all` path, run in a child process of the benchmark so
+//! that its peak RSS (`VmHWM`) is that of one run and nothing else.
+//!
+//! The steps are the library calls `dwh all` makes (dwh-cli's
+//! `commands::pipeline::all_steps`): start or reuse the engine, connect,
+//! take the run lock, then create tables, load staging and build the star
+//! schema in one transaction, commit, run the checks and the analyses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::local::LocalEngine;
+use dwh_core::sql::Dialect;
+use dwh_core::Warehouse;
+use serde::{Deserialize, Serialize};
+use sparkify::analysis::Analysis;
+
+/// The argument that makes the benchmark binary run as this child.
+pub const CHILD_ARG: &str = "__all";
+
+/// What one `all` run took, step by step, in seconds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AllRun {
+    pub engine_s: f64,
+    pub create_tables_s: f64,
+    pub load_s: f64,
+    pub transform_s: f64,
+    pub commit_s: f64,
+    pub checks_s: f64,
+    pub analysis_s: f64,
+    pub total_s: f64,
+    /// Events and songs loaded into staging.
+    pub staging_rows: Vec<(String, u64)>,
+    /// JSON bytes read by the staging load.
+    pub staging_bytes: u64,
+    /// Rows each dimension and fact gained.
+    pub transform_rows: Vec<(String, u64)>,
+    pub checks_failed: usize,
+    /// Peak resident set size of the process, KiB (`VmHWM`).
+    pub peak_rss_kib: u64,
+}
+
+/// Runs `all` on `data` into the database at `url` in a child process.
+pub fn spawn(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own binary: {e}"))?;
+    let output = Command::new(exe)
+        .arg(CHILD_ARG)
+        .arg(engine_dir)
+        .arg(data)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start the `all` child: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("the `all` run failed ({})", output.status));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read the `all` child's result: {e}"))
+}
+
+/// The child's `main`: `__all ENGINE_DIR DATA_DIR URL`; prints an [`AllRun`]
+/// as JSON on stdout.
+pub fn main(mut args: impl Iterator<Item = String>) -> Result<(), String> {
+    let mut next = |what: &str| args.next().ok_or(format!("{CHILD_ARG}: missing {what}"));
+    let engine_dir = PathBuf::from(next("engine dir")?);
+    let data = PathBuf::from(next("data dir")?);
+    let url = next("database URL")?;
+    // The runtime `#[tokio::main]` gives dwh: multi-threaded, a worker per core.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let run = runtime.block_on(run_all(&engine_dir, &data, &url))?;
+    println!("{}", serde_json::to_string(&run).expect("serializes"));
+    Ok(())
+}
+
+async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    let schema = sparkify::schema();
+    let loads: Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)> = sparkify::staging_dirs()
+        .into_iter()
+        .map(|(table, sub)| {
+            (
+                table,
+                Arc::new(LocalDir::new(data.join(sub))) as Arc<dyn Source>,
+            )
+        })
+        .collect();
+
+    let started = Instant::now();
+    let mut clock = Instant::now();
+    let mut lap = || {
+        let now = Instant::now();
+        let secs = (now - clock).as_secs_f64();
+        clock = now;
+        secs
+    };
+
+    LocalEngine::ensure(engine_dir)
+        .await
+        .map_err(|e| text(&e))?;
+    let mut warehouse = Warehouse::connect(url, Dialect::Postgres)
+        .await
+        .map_err(|e| text(&e))?;
+    warehouse.lock(true).await.map_err(|e| text(&e))?;
+    let engine_s = lap();
+
+    let batch = warehouse.begin().await.map_err(|e| text(&e))?;
+    batch.create_tables(&schema).await.map_err(|e| text(&e))?;
+    let create_tables_s = lap();
+    let staging = batch
+        .load_staging(&loads, &LoadOptions::default(), &[])
+        .await
+        .map_err(|e| text(&e))?;
+    let load_s = lap();
+    let transform = batch.transform(&schema).await.map_err(|e| text(&e))?;
+    let transform_s = lap();
+    batch.commit().await.map_err(|e| text(&e))?;
+    let commit_s = lap();
+
+    let checks = dwh_core::checks::run(warehouse.client(), &schema)
+        .await
+        .map_err(|e| text(&e))?;
+    let checks_s = lap();
+    Analysis::run(&warehouse, 5).await.map_err(|e| text(&e))?;
+    let analysis_s = lap();
+    let total_s = started.elapsed().as_secs_f64();
+
+    Ok(AllRun {
+        engine_s,
+        create_tables_s,
+        load_s,
+        transform_s,
+        commit_s,
+        checks_s,
+        analysis_s,
+        total_s,
+        staging_rows: staging
+            .iter()
+            .map(|r| (r.table.to_owned(), r.rows))
+            .collect(),
+        staging_bytes: staging.iter().map(|r| r.bytes).sum(),
+        transform_rows: transform
+            .iter()
+            .map(|r| (r.table.to_owned(), r.rows_after - r.rows_before))
+            .collect(),
+        checks_failed: checks.iter().filter(|c| !c.passed).count(),
+        peak_rss_kib: peak_rss_kib(),
+    })
+}
+
+/// `VmHWM` of this process, in KiB (0 where /proc is missing).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,322 @@
+//! `dwh-bench`: the end-to-end load benchmark.
+//!
+//! For each size: generates the data (once; reused after), runs the whole
+//! `dwh all` path in a child process (step times and peak RSS), exports the
+//! loaded events to CSV with PostgreSQL itself, then times dwh's staging
+//! load of the JSON against psql's `\copy` of that CSV into the same table,
+//! interleaved. Results go to `results.md` and `results.json`.
+//!
+//! ```sh
+//! cargo run --release -p dwh-bench -- --sizes sample,100k,1m
+//! ```
+
+mod args;
+mod child;
+mod machine;
+mod report;
+mod side_by_side;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dwh_core::gen::GenConfig;
+use dwh_core::local::{LocalEngine, PgBinaries};
+
+use args::{Args, Size, USAGE};
+use child::AllRun;
+use report::{GenRun, Report, SizeResult};
+use side_by_side::{dwh_load, events_table, Psql};
+
+/// Seed of generated data sets (the one `dwh all` uses).
+const SEED: u64 = 42;
+/// The database the benchmark loads into, replaced for every size.
+const DATABASE: &str = "dwh_bench";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some(child::CHILD_ARG) {
+        args.next();
+        return match child::main(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dwh-bench (all): {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let args = match Args::parse(args, workspace().join("target")) {
+        Ok(args) => args,
+        Err(e) if e.is_empty() => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("dwh-bench: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dwh-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace this binary was built from.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("benches/e2e lives in the workspace")
+        .to_owned()
+}
+
+async fn run(args: &Args) -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; measure with `cargo run --release -p dwh-bench`");
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let engine = LocalEngine::ensure(&args.engine_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("engine: {} in {}", engine.url(), engine.dir().display());
+    let psql_bin = PgBinaries::discover()
+        .map_err(|e| e.to_string())?
+        .bindir()
+        .join("psql");
+    let machine = machine::Machine::describe(&engine.url()).await?;
+
+    let mut sizes = Vec::new();
+    for size in &args.sizes {
+        eprintln!("== {}", size.label());
+        let result = measure(args, &engine, &psql_bin, size).await?;
+        eprintln!(
+            "   staging load {:.0} events/s ({:.0} MB/s JSON), \\copy {:.0} rows/s: {:.2}×; all {:.2} s (re-run {:.2} s); peak RSS {:.0} MB",
+            result.dwh_events_per_s(),
+            result.dwh_json_mb_per_s(),
+            result.psql_rows_per_s(),
+            result.ratio(),
+            result.all.total_s,
+            result.rerun.total_s,
+            result.all.peak_rss_kib.max(result.rerun.peak_rss_kib) as f64 / 1024.0
+        );
+        sizes.push(result);
+        // Written after every size, so a long run keeps what it measured.
+        let report = Report {
+            machine: machine.clone(),
+            runs: args.runs,
+            sizes: sizes.clone(),
+        };
+        write_report(args, &report)?;
+    }
+    let report = Report {
+        machine,
+        runs: args.runs,
+        sizes,
+    };
+    println!("{}", report.markdown());
+    eprintln!(
+        "written: {} and {}",
+        args.out.join("results.md").display(),
+        args.out.join("results.json").display()
+    );
+    if !args.keep_database {
+        drop_database(&engine).await?;
+    }
+    if args.stop_engine {
+        LocalEngine::stop(&args.engine_dir)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn write_report(args: &Args, report: &Report) -> Result<(), String> {
+    let write = |name: &str, text: String| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write("results.md", report.markdown())?;
+    write(
+        "results.json",
+        serde_json::to_string_pretty(report).expect("serializes"),
+    )
+}
+
+async fn measure(
+    args: &Args,
+    engine: &LocalEngine,
+    psql_bin: &Path,
+    size: &Size,
+) -> Result<SizeResult, String> {
+    let (data, generated) = data_set(args, size).await?;
+    let mut all: Option<AllRun> = None;
+    let mut rerun: Option<AllRun> = None;
+    let mut url = String::new();
+    for _ in 0..args.all_runs {
+        url = engine
+            .create_database(DATABASE)
+            .await
+            .map_err(|e| e.to_string())?;
+        let first = child::spawn(&args.engine_dir, &data, &url)?;
+        eprintln!("   dwh all, fresh database: {:.2} s", first.total_s);
+        let again = child::spawn(&args.engine_dir, &data, &url)?;
+        eprintln!("   dwh all, re-run:         {:.2} s", again.total_s);
+        all = Some(keep_best(all, first));
+        rerun = Some(keep_best(rerun, again));
+    }
+    let (all, rerun) = (all.expect("one run"), rerun.expect("one run"));
+    let events = all
+        .staging_rows
+        .iter()
+        .find(|(t, _)| t == events_table().name)
+        .map_or(0, |(_, n)| *n);
+    let songs = all.staging_rows.iter().map(|(_, n)| n).sum::<u64>() - events;
+
+    let psql = Psql {
+        bin: psql_bin.to_owned(),
+        url: url.clone(),
+    };
+    let csv = args.out.join("staging_events.csv");
+    psql.export_csv(events_table(), &csv)?;
+    let log_data = data.join("log_data");
+    let event_json_bytes = json_bytes(&log_data);
+
+    let mut dwh_load_s = Vec::new();
+    let mut analyze_s = Vec::new();
+    let mut psql_copy_s = Vec::new();
+    for run in 0..args.runs {
+        // Alternate which goes first, so neither always follows the other.
+        for dwh_first in [run % 2 == 0, run % 2 == 1] {
+            if dwh_first {
+                let (secs, rows) = dwh_load(&url, events_table(), &log_data).await?;
+                if rows != events {
+                    return Err(format!("dwh loaded {rows} events, `all` {events}"));
+                }
+                dwh_load_s.push(secs);
+                let analyze = psql.analyze(events_table())?;
+                analyze_s.push(analyze);
+                eprintln!("   dwh staging load: {secs:.3} s (ANALYZE alone {analyze:.3} s)");
+            } else {
+                let secs = psql.copy_csv(events_table(), &csv)?;
+                psql_copy_s.push(secs);
+                eprintln!("   psql \\copy csv:   {secs:.3} s");
+            }
+            psql.vacuum(events_table())?;
+        }
+    }
+    let _ = std::fs::remove_file(&csv);
+    Ok(SizeResult {
+        size: size.label(),
+        data_dir: data.display().to_string(),
+        events,
+        songs,
+        event_json_bytes,
+        generated,
+        dwh_load_s,
+        analyze_s,
+        psql_copy_s,
+        all,
+        rerun,
+    })
+}
+
+/// The faster run, with the higher peak RSS of the two.
+fn keep_best(best: Option<AllRun>, run: AllRun) -> AllRun {
+    match best {
+        None => run,
+        Some(best) => {
+            let peak_rss_kib = best.peak_rss_kib.max(run.peak_rss_kib);
+            let mut kept = if run.total_s < best.total_s {
+                run
+            } else {
+                best
+            };
+            kept.peak_rss_kib = peak_rss_kib;
+            kept
+        }
+    }
+}
+
+/// The data of `size`: the sample, or a generated data set (made once).
+async fn data_set(args: &Args, size: &Size) -> Result<(PathBuf, Option<GenRun>), String> {
+    let events = match size {
+        Size::Sample => {
+            let dir = workspace().join("../shared/data/sparkify");
+            return if dir.is_dir() {
+                Ok((dir, None))
+            } else {
+                Err(format!("no sample data at {}", dir.display()))
+            };
+        }
+        Size::Events(n) => *n,
+    };
+    let dir = args.data_dir.join(format!("sparkify-{events}-{SEED}"));
+    if dir.join(".complete").exists() {
+        return Ok((dir, None));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = GenConfig {
+        events,
+        // Proportional songs, as `dwh all` generates them.
+        songs: (events / 20).max(50),
+        seed: SEED,
+        ..GenConfig::default()
+    };
+    eprintln!("   generating {events} events into {}", dir.display());
+    let out = dir.clone();
+    let started = Instant::now();
+    let summary = tokio::task::spawn_blocking(move || dwh_core::gen::generate(&config, &out))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("generating into {}: {e}", dir.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    std::fs::write(dir.join(".complete"), b"").map_err(|e| e.to_string())?;
+    Ok((
+        dir,
+        Some(GenRun {
+            secs,
+            events: summary.events,
+            bytes: summary.bytes,
+        }),
+    ))
+}
+
+/// Bytes of the `*.json` files below `dir`.
+fn json_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                json_bytes(&path)
+            } else if path.extension().is_some_and(|x| x == "json") {
+                e.metadata().map_or(0, |m| m.len())
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
+/// Drops the benchmark's database: a 10M-event one takes gigabytes.
+async fn drop_database(engine: &LocalEngine) -> Result<(), String> {
+    let warehouse = dwh_core::Warehouse::connect(&engine.url(), dwh_core::sql::Dialect::Postgres)
+        .await
+        .map_err(|e| e.to_string())?;
+    warehouse
+        .client()
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        .await
+        .map_err(|e| e.to_string())
+}

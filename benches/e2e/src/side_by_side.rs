@@ -1,0 +1,138 @@
+//! dwh's staging load and the database's own bulk-load limit, side by side:
+//! the same rows into the same table, emptied the same way.
+//!
+//! - dwh: `WriteBatch::load_staging` of `staging_events` from the JSON
+//!   files, as `dwh all` runs it (TRUNCATE, binary COPY fed by the parser,
+//!   ANALYZE for the transform's planner), from BEGIN to COMMIT. The
+//!   ANALYZE alone is timed too, right after, to tell its share.
+//! - psql: `\copy staging_events (...) FROM 'file' (FORMAT csv)` of the same
+//!   rows, exported by PostgreSQL itself to CSV, after TRUNCATE in the same
+//!   transaction; the sum of psql's `\timing` of BEGIN, TRUNCATE, `\copy`
+//!   and COMMIT (process start and connection not counted).
+//!
+//! Each run vacuums the table afterwards, untimed, so that no autovacuum
+//! triggered by one run's inserts competes with the next run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::schema::Table;
+use dwh_core::sql::{quote_ident, quote_literal, Dialect};
+use dwh_core::Warehouse;
+
+/// The table both sides load.
+pub fn events_table() -> &'static Table {
+    sparkify::staging_dirs()[0].0
+}
+
+fn column_list(table: &Table) -> String {
+    table
+        .columns
+        .iter()
+        .map(|c| quote_ident(c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub struct Psql {
+    pub bin: PathBuf,
+    pub url: String,
+}
+
+impl Psql {
+    /// Runs psql with `-c` commands; its stdout.
+    fn run(&self, commands: &[String]) -> Result<String, String> {
+        let mut command = Command::new(&self.bin);
+        command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url]);
+        for c in commands {
+            command.arg("-c").arg(c);
+        }
+        let output = command
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "psql failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Writes the rows of `table` to `csv`, as PostgreSQL formats them.
+    pub fn export_csv(&self, table: &Table, csv: &Path) -> Result<(), String> {
+        self.run(&[format!(
+            "\\copy {} ({}) TO {} (FORMAT csv)",
+            quote_ident(table.name),
+            column_list(table),
+            quote_literal(&csv.display().to_string(), Dialect::Postgres)
+        )])
+        .map(drop)
+    }
+
+    /// Empties `table` and loads `csv` into it in one transaction; seconds.
+    pub fn copy_csv(&self, table: &Table, csv: &Path) -> Result<f64, String> {
+        let name = quote_ident(table.name);
+        let stdout = self.run(&[
+            "\\timing on".to_owned(),
+            "BEGIN".to_owned(),
+            format!("TRUNCATE {name}"),
+            format!(
+                "\\copy {name} ({}) FROM {} (FORMAT csv)",
+                column_list(table),
+                quote_literal(&csv.display().to_string(), Dialect::Postgres)
+            ),
+            "COMMIT".to_owned(),
+        ])?;
+        let millis: Vec<f64> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("Time: "))
+            .filter_map(|t| t.split_whitespace().next()?.parse().ok())
+            .collect();
+        if millis.len() != 4 {
+            return Err(format!("expected 4 timings from psql, got: {stdout}"));
+        }
+        Ok(millis.iter().sum::<f64>() / 1000.0)
+    }
+
+    /// `ANALYZE` of `table`, as dwh's load runs it after the COPY; seconds.
+    pub fn analyze(&self, table: &Table) -> Result<f64, String> {
+        let stdout = self.run(&[
+            "\\timing on".to_owned(),
+            format!("ANALYZE {}", quote_ident(table.name)),
+        ])?;
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("Time: "))
+            .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|ms| ms / 1000.0)
+            .ok_or_else(|| format!("no timing from psql: {stdout}"))
+    }
+
+    pub fn vacuum(&self, table: &Table) -> Result<(), String> {
+        self.run(&[format!("VACUUM {}", quote_ident(table.name))])
+            .map(drop)
+    }
+}
+
+/// dwh's staging load of `table` from `dir`, BEGIN to COMMIT; seconds and
+/// rows.
+pub async fn dwh_load(url: &str, table: &'static Table, dir: &Path) -> Result<(f64, u64), String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    let mut warehouse = Warehouse::connect(url, Dialect::Postgres)
+        .await
+        .map_err(|e| text(&e))?;
+    let source: Arc<dyn Source> = Arc::new(LocalDir::new(dir));
+    let started = Instant::now();
+    let batch = warehouse.begin().await.map_err(|e| text(&e))?;
+    let reports = batch
+        .load_staging(&[(table, source)], &LoadOptions::default(), &[])
+        .await
+        .map_err(|e| text(&e))?;
+    batch.commit().await.map_err(|e| text(&e))?;
+    Ok((started.elapsed().as_secs_f64(), reports[0].rows))
+}
