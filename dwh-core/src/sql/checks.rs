@@ -1,8 +1,8 @@
 //! Data-quality queries derived from the schema.
 
 use super::ident::quote_ident;
-use super::transform::{fill_expr, select_new_rows};
-use crate::schema::Table;
+use super::transform::fill_expr;
+use crate::schema::{Load, Table};
 
 fn key_list(table: &Table) -> String {
     table
@@ -28,15 +28,6 @@ pub fn duplicate_keys(table: &Table) -> String {
     )
 }
 
-/// NULLs in a NOT NULL column: one row, one count.
-pub fn nulls_in(table: &Table, column: &str) -> String {
-    format!(
-        "SELECT COUNT(*) AS n FROM {} WHERE {} IS NULL",
-        quote_ident(table.name),
-        quote_ident(column)
-    )
-}
-
 /// Fact values with no matching dimension row: `(key, n)` rows.
 pub fn orphans(fact: &Table, column: &str, dimension: &Table, key: &str) -> String {
     let (col, key) = (quote_ident(column), quote_ident(key));
@@ -59,20 +50,81 @@ pub fn listing(query: &str, limit: u32) -> (String, String) {
     )
 }
 
-/// Source rows (after the load's filter) whose key is not in the table:
-/// what the last load should have brought but did not. One count.
+/// The natural key's source expressions of a loaded table, in key order.
+fn key_exprs(table: &Table) -> Vec<String> {
+    table
+        .natural_key
+        .iter()
+        .filter_map(|k| table.column(k))
+        .filter_map(|c| fill_expr(c.fill))
+        .collect()
+}
+
+/// `FROM source AS src`, with the lookups `exprs` use joined, and `WHERE`
+/// the load's filter plus `conditions`: the source rows as the load sees
+/// them, without its de-duplication.
+fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> String {
+    let mut sql = format!("FROM {} AS src", quote_ident(load.source.name));
+    for lookup in load.lookups {
+        let alias = quote_ident(lookup.alias);
+        let prefix = format!("{alias}.");
+        if !exprs.iter().any(|e| e.contains(&prefix)) {
+            continue;
+        }
+        let on: Vec<String> = lookup
+            .on
+            .iter()
+            .map(|(column, expr)| format!("{alias}.{} = ({expr})", quote_ident(column)))
+            .collect();
+        sql.push_str(&format!(
+            " LEFT JOIN {} AS {alias} ON {}",
+            quote_ident(lookup.table.name),
+            on.join(" AND ")
+        ));
+    }
+    if let Some(filter) = load.filter {
+        conditions.insert(0, format!("({filter})"));
+    }
+    if !conditions.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
+    }
+    sql
+}
+
+/// Natural keys of the source rows (after the load's filter) that are not in
+/// the table: what the loads should have brought but did not. `(key, n)`
+/// rows, `n` source rows each.
+///
+/// An anti-join of the filtered source rows on the key expressions, not the
+/// loader's own row selection (its ROW_NUMBER de-duplication): a fault in
+/// that selection must not hide itself, and the anti-join is cheaper.
 pub fn missing_from_source(table: &Table) -> Option<String> {
     let load = table.load.as_ref()?;
+    let exprs = key_exprs(table);
+    if exprs.is_empty() || exprs.len() != table.natural_key.len() {
+        return None;
+    }
     let on = table
         .natural_key
         .iter()
-        .map(|k| format!("t.{k} = n.{k}", k = quote_ident(k)))
+        .zip(&exprs)
+        .map(|(k, e)| format!("t.{} = {e}", quote_ident(k)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    Some(format!(
-        "SELECT COUNT(*) AS n FROM (\n{}\n) AS n WHERE NOT EXISTS (SELECT 1 FROM {} AS t WHERE {on})",
-        select_new_rows(table, load),
+    let mut conditions: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
+    conditions.push(format!(
+        "NOT EXISTS (SELECT 1 FROM {} AS t WHERE {on})",
         quote_ident(table.name)
+    ));
+    let key_text = exprs
+        .iter()
+        .map(|e| format!("CAST({e} AS VARCHAR(512))"))
+        .collect::<Vec<_>>()
+        .join(" || ', ' || ");
+    Some(format!(
+        "SELECT {key_text} AS key, COUNT(*) AS n {} GROUP BY {}",
+        source_rows(load, &exprs, conditions),
+        exprs.join(", ")
     ))
 }
 
@@ -80,23 +132,17 @@ pub fn missing_from_source(table: &Table) -> Option<String> {
 /// be loaded. One count.
 pub fn keyless_source_rows(table: &Table) -> Option<String> {
     let load = table.load.as_ref()?;
-    let nulls = table
-        .natural_key
-        .iter()
-        .filter_map(|k| table.column(k))
-        .filter_map(|c| fill_expr(c.fill))
-        .map(|e| format!("{e} IS NULL"))
-        .collect::<Vec<_>>();
-    if nulls.is_empty() {
+    let exprs = key_exprs(table);
+    if exprs.is_empty() {
         return None;
     }
-    let mut sql = format!(
-        "SELECT COUNT(*) AS n FROM {} AS src WHERE ({})",
-        quote_ident(load.source.name),
-        nulls.join(" OR ")
-    );
-    if let Some(filter) = load.filter {
-        sql.push_str(&format!(" AND ({filter})"));
-    }
-    Some(sql)
+    let nulls = exprs
+        .iter()
+        .map(|e| format!("{e} IS NULL"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    Some(format!(
+        "SELECT COUNT(*) AS n {}",
+        source_rows(load, &exprs, vec![format!("({nulls})")])
+    ))
 }

@@ -14,11 +14,12 @@ pub enum IfNotExists {
 /// `CREATE TABLE` for `table`.
 ///
 /// Redshift gets the physical design (DISTSTYLE, DISTKEY, SORTKEY, ENCODE,
-/// IDENTITY) and informational PRIMARY KEY / UNIQUE / FOREIGN KEY
-/// constraints. PostgreSQL gets the same columns and types but no
-/// constraints: Redshift does not enforce them, and the local engine must
-/// behave the same so that dwh's de-duplication and checks are exercised
-/// rather than masked by errors Redshift would never raise. Staging tables
+/// IDENTITY) and, of the informational key constraints, only a PRIMARY KEY
+/// on an IDENTITY column (see [`constraints`]). PostgreSQL gets the same
+/// columns and types but no key constraints: Redshift does not enforce
+/// them, and the local engine must behave the same so that dwh's
+/// de-duplication and checks are exercised rather than masked by errors
+/// Redshift would never raise. NOT NULL is enforced by both. Staging tables
 /// are transient: `BACKUP NO` on Redshift. Not `UNLOGGED` on PostgreSQL:
 /// PostgreSQL 15 cannot recover from a crash of the server while a
 /// transaction was writing new unlogged tables ("could not create file …:
@@ -77,29 +78,29 @@ fn column_list(columns: &[&str]) -> String {
         .join(", ")
 }
 
-/// Informational constraints (Redshift uses them for planning only).
+/// Informational constraints: Redshift does not enforce them but its planner
+/// trusts them, and "some queries could return incorrect results" when they
+/// are violated; "do not define key constraints for your tables if you
+/// doubt their validity"
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html>).
+/// dwh's checks doubt exactly the natural keys (unique) and the references
+/// (found in their dimension), so neither is declared: no UNIQUE, no
+/// FOREIGN KEY, and a PRIMARY KEY only where Redshift itself generates it
+/// (an IDENTITY column), which no check doubts.
 fn constraints(table: &Table) -> Vec<String> {
-    let mut out = Vec::new();
-    if !table.primary_key.is_empty() {
-        out.push(format!(
+    let generated = !table.primary_key.is_empty()
+        && table
+            .primary_key
+            .iter()
+            .all(|k| table.column(k).is_some_and(|c| c.identity));
+    if generated {
+        vec![format!(
             "    PRIMARY KEY ({})",
             column_list(table.primary_key)
-        ));
+        )]
+    } else {
+        Vec::new()
     }
-    if !table.natural_key.is_empty() && table.natural_key != table.primary_key {
-        out.push(format!("    UNIQUE ({})", column_list(table.natural_key)));
-    }
-    for column in table.columns {
-        if let Some(target) = column.references {
-            out.push(format!(
-                "    FOREIGN KEY ({}) REFERENCES {} ({})",
-                quote_ident(column.name),
-                quote_ident(target.name),
-                column_list(target.primary_key)
-            ));
-        }
-    }
-    out
 }
 
 fn table_attributes(table: &Table) -> String {
