@@ -275,7 +275,9 @@ fn check_identity(cx: &Ctxt, f: &FieldAst) {
     let Some(span) = f.attrs.identity else { return };
     // Redshift: "The data type for an IDENTITY column must be either INT or
     // BIGINT" (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html).
-    if f.class.is_some_and(|c| !matches!(c, TypeClass::Integer | TypeClass::BigInt)) {
+    if f.class
+        .is_some_and(|c| !matches!(c, TypeClass::Integer | TypeClass::BigInt))
+    {
         cx.syn_error(syn::Error::new(
             span,
             format!(
@@ -505,6 +507,7 @@ fn load(
         source,
         filter: container.filter.as_ref().map(LitStr::value),
         latest_by: container.latest_by.as_ref().map(LitStr::value),
+        tie_break: container.tie_break.as_ref().map(LitStr::value),
         lookups,
     })
 }
