@@ -305,15 +305,30 @@ const CASES: &[Case] = &[
             good: 1,
         },
     ),
+    // An object or array loads into a VARCHAR as its JSON text (compact,
+    // keys in source order; Redshift documents the text, not its spacing):
+    // https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-json.html
     case(
         Events,
         "nested_value",
+        Loads {
+            rows: 2,
+            probes: &[(
+                "SELECT string_agg(artist, ',' ORDER BY user_id) FROM staging_events",
+                "{\"name\":\"Elena\"},Elena",
+            )],
+        },
+    ),
+    // ...and into any other column is a bad record.
+    case(
+        Events,
+        "nested_for_number",
         Bad {
             file: "events.json",
-            line: 1,
-            record: 1,
-            column: Some("artist"),
-            reason: "expected a string, found a nested object or array",
+            line: 2,
+            record: 2,
+            column: Some("session_id"),
+            reason: "expected an integer, found a nested object or array",
             bad: 1,
             good: 1,
         },

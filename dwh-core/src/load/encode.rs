@@ -74,7 +74,7 @@ fn describe(cell: Cell, record: &RecordBuf) -> String {
             let more = if shown.len() < text.len() { "…" } else { "" };
             format!("string {:?}{more}", format!("{shown}"))
         }
-        Cell::Nested => "a nested object or array".into(),
+        Cell::Nested(..) => "a nested object or array".into(),
     }
 }
 
@@ -256,6 +256,10 @@ fn put_text(
     let mut number = NumberText::default();
     let text: &str = match cell {
         Cell::Str(s, e) => record.str(s, e),
+        // "If the value … is an object or an array, the entire object or
+        // array is loaded as a string, including the braces or brackets"
+        // (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-json.html).
+        Cell::Nested(s, e) => record.str(s, e),
         // Redshift COPY loads a JSON number or boolean into VARCHAR as text.
         Cell::Int(i) => number.format(i),
         Cell::BigUint(u) => number.format(u),
@@ -512,8 +516,8 @@ mod tests {
     fn bad_records_leave_no_partial_tuple() {
         let codecs = [codec(SqlType::Integer), codec(SqlType::Integer)];
         let record = RecordBuf {
-            cells: vec![Cell::Int(1), Cell::Nested],
-            text: String::new(),
+            cells: vec![Cell::Int(1), Cell::Nested(0, 2)],
+            text: "[]".to_owned(),
         };
         let mut out = BytesMut::from(&b"keep"[..]);
         let (column, reason) = encode_record(&codecs, &record, &mut out).unwrap_err();
