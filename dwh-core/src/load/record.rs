@@ -9,7 +9,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 /// One JSON value as read for a column.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
-    /// The key was absent (Redshift COPY loads NULL).
+    /// The key was absent: "COPY attempts to load a NULL value"
+    /// (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html).
     Missing,
     Null,
     Bool(bool),
