@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use dwh_core::load::{LoadError, LoadOptions, LocalDir, Rejected, Source, StagingReport};
 use dwh_core::schema::Table;
-use dwh_core::{StagingTable, Warehouse, WarehouseError};
+use dwh_core::{Schema, StagingTable, Warehouse, WarehouseError};
 use dwh_tests::{fresh_warehouse, scratch, workspace};
 use sparkify::{StagingEvent, StagingSong};
 
@@ -19,6 +19,18 @@ use sparkify::{StagingEvent, StagingSong};
 enum Target {
     Events,
     Songs,
+    /// Types Sparkify's staging tables lack: BOOLEAN, BIGINT, DATE.
+    Probe,
+}
+
+/// A staging table of its own for the types Sparkify does not stage.
+#[derive(Debug, StagingTable)]
+#[dwh(table = "staging_probe", diststyle = even)]
+pub struct StagingProbe {
+    pub id: Option<i32>,
+    pub flag: Option<bool>,
+    pub big: Option<i64>,
+    pub day: Option<chrono::NaiveDate>,
 }
 
 impl Target {
@@ -26,6 +38,7 @@ impl Target {
         match self {
             Target::Events => &<StagingEvent as StagingTable>::TABLE,
             Target::Songs => &<StagingSong as StagingTable>::TABLE,
+            Target::Probe => &<StagingProbe as StagingTable>::TABLE,
         }
     }
 
@@ -33,6 +46,7 @@ impl Target {
         match self {
             Target::Events => "events",
             Target::Songs => "songs",
+            Target::Probe => "probe",
         }
     }
 
@@ -41,6 +55,7 @@ impl Target {
         match self {
             Target::Events => "INSERT INTO staging_events (artist) VALUES ('sentinel')",
             Target::Songs => "INSERT INTO staging_songs (song_id) VALUES ('sentinel')",
+            Target::Probe => "INSERT INTO staging_probe (id) VALUES (-1)",
         }
     }
 }
@@ -84,7 +99,7 @@ const fn case(target: Target, name: &'static str, expect: Expect) -> Case {
 }
 
 use Expect::{Bad, Loads, NoFiles};
-use Target::{Events, Songs};
+use Target::{Events, Probe, Songs};
 
 const USER_IDS: &str = "SELECT string_agg(user_id, ',' ORDER BY ts, user_id) FROM staging_events";
 
@@ -290,15 +305,30 @@ const CASES: &[Case] = &[
             good: 1,
         },
     ),
+    // An object or array loads into a VARCHAR as its JSON text (compact,
+    // keys in source order; Redshift documents the text, not its spacing):
+    // https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-json.html
     case(
         Events,
         "nested_value",
+        Loads {
+            rows: 2,
+            probes: &[(
+                "SELECT string_agg(artist, ',' ORDER BY user_id) FROM staging_events",
+                "{\"name\":\"Elena\"},Elena",
+            )],
+        },
+    ),
+    // ...and into any other column is a bad record.
+    case(
+        Events,
+        "nested_for_number",
         Bad {
             file: "events.json",
-            line: 1,
-            record: 1,
-            column: Some("artist"),
-            reason: "expected a string, found a nested object or array",
+            line: 2,
+            record: 2,
+            column: Some("session_id"),
+            reason: "expected an integer, found a nested object or array",
             bad: 1,
             good: 1,
         },
@@ -430,6 +460,141 @@ const CASES: &[Case] = &[
             good: 1,
         },
     ),
+    // --- Redshift COPY parity: one case per row of README's table. ---
+    // "Empty fields for other data types, such as INT, are always loaded
+    // with NULL", and so are blank ones (BLANKSASNULL):
+    // https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html
+    case(
+        Events,
+        "empty_string_for_number",
+        Loads {
+            rows: 2,
+            probes: &[(
+                "SELECT string_agg(user_id || ':' || (item_in_session IS NULL)::text || (session_id IS NULL)::text || (length IS NULL)::text || (registration IS NULL)::text || (status IS NULL)::text || (ts IS NULL)::text, ',' ORDER BY user_id) FROM staging_events",
+                "10:truetruetruetruetruefalse,11:falsefalsefalsefalsefalsetrue",
+            )],
+        },
+    ),
+    // An integer column takes digits only (load error 1207, "a value
+    // outside of the expected range of 0-9"): `200.0` and `2e2` are bad.
+    case(
+        Events,
+        "decimal_for_integer",
+        Bad {
+            file: "events.json",
+            line: 1,
+            record: 1,
+            column: Some("status"),
+            reason: "200.0 is not an integer",
+            bad: 2,
+            good: 1,
+        },
+    ),
+    // Numeric strings are digits only too: no padding (docs silent: strict).
+    case(
+        Events,
+        "padded_number_string",
+        Bad {
+            file: "events.json",
+            line: 2,
+            record: 2,
+            column: Some("session_id"),
+            reason: "expected an integer, found string \" 38 \"",
+            bad: 1,
+            good: 1,
+        },
+    ),
+    // JSON escapes decode as JSON defines them (`\n`, `\t`, `\\` are
+    // documented; `\u` and `\/` are JSON's and in the real sample data).
+    case(
+        Events,
+        "json_escapes",
+        Loads {
+            rows: 1,
+            probes: &[
+                ("SELECT artist FROM staging_events", "Beyoncé 🎵"),
+                ("SELECT user_agent FROM staging_events", "Mozilla/5.0"),
+                ("SELECT song FROM staging_events", "a\\b\"c\td\ne"),
+            ],
+        },
+    ),
+    // Half a UTF-16 surrogate pair is no character (docs silent: strict).
+    case(
+        Events,
+        "lone_surrogate",
+        Bad {
+            file: "events.json",
+            line: 2,
+            record: 2,
+            column: None,
+            reason: "unexpected end of hex escape",
+            bad: 1,
+            good: 1,
+        },
+    ),
+    // Too long only by trailing blanks: truncated, not an error.
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html
+    case(
+        Events,
+        "varchar_trailing_blanks",
+        Loads {
+            rows: 2,
+            probes: &[(
+                "SELECT string_agg(gender || '|', ',' ORDER BY user_id) FROM staging_events",
+                "F       |,éééé|",
+            )],
+        },
+    ),
+    // BOOLEAN takes exactly the documented literals, and JSON 1 and 0.
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_Boolean_type.html
+    case(
+        Probe,
+        "booleans",
+        Loads {
+            rows: 15,
+            probes: &[(
+                "SELECT string_agg(coalesce(flag::text, 'null'), ',' ORDER BY id) FROM staging_probe",
+                "true,true,true,true,true,true,true,false,false,false,false,false,false,false,null",
+            )],
+        },
+    ),
+    case(
+        Probe,
+        "boolean_bad_strings",
+        Bad {
+            file: "probe.json",
+            line: 2,
+            record: 2,
+            column: Some("flag"),
+            reason: "expected a boolean, found string \"True\"",
+            bad: 3,
+            good: 1,
+        },
+    ),
+    case(
+        Probe,
+        "bigint_overflow",
+        Bad {
+            file: "probe.json",
+            line: 2,
+            record: 2,
+            column: Some("big"),
+            reason: "9223372036854775808 is out of range for BIGINT",
+            bad: 2,
+            good: 1,
+        },
+    ),
+    case(
+        Probe,
+        "blank_date",
+        Loads {
+            rows: 2,
+            probes: &[(
+                "SELECT string_agg(coalesce(day::text, 'null'), ',' ORDER BY id) FROM staging_probe",
+                "2018-11-01,null",
+            )],
+        },
+    ),
 ];
 
 fn corpus() -> PathBuf {
@@ -504,6 +669,8 @@ fn matches_first(rejected: &Rejected, expect: &Expect) -> bool {
 async fn every_corpus_case_has_its_expected_outcome() {
     let (mut warehouse, _) = fresh_warehouse("bad_input_corpus").await;
     warehouse.create_tables(&sparkify::schema()).await.unwrap();
+    let probe = Schema::new([Probe.table()]).unwrap();
+    warehouse.create_tables(&probe).await.unwrap();
     let rejects_dir = scratch("bad_input_rejects");
     let mut failures = Failures::default();
     for case in CASES {
@@ -656,7 +823,7 @@ fn check_rejects_file(failures: &mut Failures, case: &Case, report: &StagingRepo
 #[test]
 fn the_corpus_and_the_cases_match() {
     let mut on_disk = Vec::new();
-    for target in ["events", "songs"] {
+    for target in ["events", "songs", "probe"] {
         for entry in std::fs::read_dir(corpus().join(target)).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             on_disk.push(format!("{target}/{name}"));

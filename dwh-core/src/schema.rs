@@ -239,6 +239,11 @@ pub struct Load {
     /// The de-duplication order: of several source rows with the same
     /// natural key, the one with the greatest value of this expression wins.
     pub latest_by: Option<&'static str>,
+    /// Among rows with the same natural key and `latest_by`, the one with
+    /// the greatest value of this expression wins. Rows still tied are
+    /// ordered by every loaded column, ascending, so the pick is always
+    /// total (see [`crate::sql::transform`]).
+    pub tie_break: Option<&'static str>,
     pub lookups: &'static [Lookup],
 }
 

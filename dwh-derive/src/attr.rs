@@ -52,6 +52,7 @@ pub struct ContainerAttrs {
     pub source: Option<Path>,
     pub filter: Option<LitStr>,
     pub latest_by: Option<LitStr>,
+    pub tie_break: Option<LitStr>,
     pub lookups: Vec<LookupAttr>,
 }
 
@@ -87,6 +88,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "source",
     "filter",
     "latest_by",
+    "tie_break",
     "lookup",
 ];
 
@@ -141,7 +143,7 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
         | "varchar"
         | "encode" => derive != Row,
         "json" | "epoch_millis" => derive == Staging,
-        "source" | "filter" | "latest_by" | "lookup" | "identity" | "natural_key"
+        "source" | "filter" | "latest_by" | "tie_break" | "lookup" | "identity" | "natural_key"
         | "primary_key" | "from" | "expr" => matches!(derive, Dimension | Fact),
         "references" => derive == Fact,
         _ => true,
@@ -152,7 +154,7 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
     Err(match key {
         "json" | "epoch_millis" => "applies to staging tables only",
         "references" => "applies to fact tables only",
-        "source" | "filter" | "latest_by" | "lookup" | "identity" | "natural_key"
+        "source" | "filter" | "latest_by" | "tie_break" | "lookup" | "identity" | "natural_key"
         | "primary_key" | "from" | "expr" => "applies to dimension and fact tables only",
         _ => "does not apply to `Row`, which only reads query results",
     })
@@ -306,6 +308,7 @@ fn container_key(
         "source" => out.source = Some(meta.value()?.parse()?),
         "filter" => out.filter = Some(meta.value()?.parse()?),
         "latest_by" => out.latest_by = Some(meta.value()?.parse()?),
+        "tie_break" => out.tie_break = Some(meta.value()?.parse()?),
         "lookup" => {
             if let Some(lookup) = parse_lookup(cx, meta)? {
                 out.lookups.push(lookup);

@@ -273,11 +273,15 @@ fn encode_suits(encode: EncodeName, class: TypeClass) -> bool {
 
 fn check_identity(cx: &Ctxt, f: &FieldAst) {
     let Some(span) = f.attrs.identity else { return };
-    if f.class.is_some_and(|c| !c.is_integer()) {
+    // Redshift: "The data type for an IDENTITY column must be either INT or
+    // BIGINT" (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html).
+    if f.class
+        .is_some_and(|c| !matches!(c, TypeClass::Integer | TypeClass::BigInt))
+    {
         cx.syn_error(syn::Error::new(
             span,
             format!(
-                "an IDENTITY column must be an integer (i16, i32 or i64); `{}` is {}",
+                "an IDENTITY column must be INTEGER or BIGINT (i32 or i64), as Redshift requires; `{}` is {}",
                 f.ident,
                 f.class.map(TypeClass::sql).unwrap_or("not an integer")
             ),
@@ -503,6 +507,7 @@ fn load(
         source,
         filter: container.filter.as_ref().map(LitStr::value),
         latest_by: container.latest_by.as_ref().map(LitStr::value),
+        tie_break: container.tie_break.as_ref().map(LitStr::value),
         lookups,
     })
 }

@@ -256,6 +256,7 @@ fn load_expr(load: &LoadModel) -> TokenStream {
     let source = any_table(&load.source);
     let filter = option_str(load.filter.as_deref());
     let latest_by = option_str(load.latest_by.as_deref());
+    let tie_break = option_str(load.tie_break.as_deref());
     let lookups = load.lookups.iter().map(|l| {
         let table = any_table(&l.table);
         let alias = &l.alias;
@@ -269,6 +270,7 @@ fn load_expr(load: &LoadModel) -> TokenStream {
             source: #source,
             filter: #filter,
             latest_by: #latest_by,
+            tie_break: #tie_break,
             lookups: &[#(#lookups),*],
         }
     }

@@ -201,6 +201,7 @@ pub struct LoadModel {
     pub source: Path,
     pub filter: Option<String>,
     pub latest_by: Option<String>,
+    pub tie_break: Option<String>,
     pub lookups: Vec<LookupModel>,
 }
 

@@ -54,6 +54,9 @@ fn edge_line(edge: &Edge) -> String {
             if let Some(latest) = load.and_then(|l| l.latest_by) {
                 tip.push(format!("latest by {latest}"));
             }
+            if let Some(tie) = load.and_then(|l| l.tie_break) {
+                tip.push(format!("ties by {tie}"));
+            }
             format!(
                 "    {from} -> {to} [label=\"loaded from\", style=dashed, color=gray45, fontcolor=gray35, tooltip={}];\n",
                 quoted(&tip.join("; "))

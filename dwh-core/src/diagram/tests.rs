@@ -55,6 +55,7 @@ const PLAYERS: Table = Table {
         source: &STAGING,
         filter: Some("src.user_id <> ''"),
         latest_by: Some("src.ts"),
+        tie_break: None,
         lookups: &[],
     }),
 };
@@ -93,6 +94,7 @@ const PLAYS: Table = Table {
         source: &STAGING,
         filter: None,
         latest_by: None,
+        tie_break: None,
         lookups: &[Lookup {
             table: &PLAYERS,
             alias: "p",

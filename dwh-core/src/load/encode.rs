@@ -1,7 +1,9 @@
-//! PostgreSQL binary COPY encoding of JSON cells, with Redshift COPY's
-//! coercions: a JSON number loads into a VARCHAR as its text, a numeric
-//! string loads into a number column, a missing key is NULL. Anything else
-//! that does not fit is a bad record, with a reason.
+//! PostgreSQL binary COPY encoding of JSON cells, accepting and rejecting
+//! what Redshift's COPY does (README, "What the local load accepts", has
+//! the table with each rule's documentation page): a JSON number loads into
+//! a VARCHAR as its text, a numeric string into a number column, a missing
+//! key, or an empty or blank string in a non-text column, is NULL. Anything
+//! else that does not fit is a bad record, with a reason.
 
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -65,14 +67,14 @@ fn describe(cell: Cell, record: &RecordBuf) -> String {
         Cell::Bool(b) => format!("boolean {b}"),
         Cell::Int(i) => format!("number {i}"),
         Cell::BigUint(u) => format!("number {u}"),
-        Cell::Float(f) => format!("number {f}"),
+        Cell::Float(f) => format!("number {f:?}"),
         Cell::Str(s, e) => {
             let text = record.str(s, e);
             let shown: String = text.chars().take(40).collect();
             let more = if shown.len() < text.len() { "…" } else { "" };
             format!("string {:?}{more}", format!("{shown}"))
         }
-        Cell::Nested => "a nested object or array".into(),
+        Cell::Nested(..) => "a nested object or array".into(),
     }
 }
 
@@ -86,28 +88,29 @@ fn encode_cell(
 ) -> Result<(), String> {
     let mismatch =
         |expected: &str| format!("expected {expected}, found {}", describe(cell, record));
-    if matches!(cell, Cell::Missing | Cell::Null) {
+    if loads_null(codec, cell, record) {
         if !codec.nullable {
-            return Err(format!("{} in a NOT NULL column", describe(cell, record)));
+            return Err(format!(
+                "{} loads as NULL (as in Redshift's COPY) into a NOT NULL column",
+                describe(cell, record)
+            ));
         }
         out.put_i32(-1);
         return Ok(());
     }
     match codec.ty {
         SqlType::SmallInt => {
-            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
-            let v = i16::try_from(v).map_err(|_| format!("{v} is out of range for SMALLINT"))?;
+            let v = integer(cell, record, codec.ty)?;
             out.put_i32(2);
-            out.put_i16(v);
+            out.put_i16(v as i16);
         }
         SqlType::Integer => {
-            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
-            let v = i32::try_from(v).map_err(|_| format!("{v} is out of range for INTEGER"))?;
+            let v = integer(cell, record, codec.ty)?;
             out.put_i32(4);
-            out.put_i32(v);
+            out.put_i32(v as i32);
         }
         SqlType::BigInt => {
-            let v = integer(cell, record).ok_or_else(|| mismatch("an integer"))?;
+            let v = integer(cell, record, codec.ty)?;
             out.put_i32(8);
             out.put_i64(v);
         }
@@ -149,31 +152,92 @@ fn encode_cell(
     Ok(())
 }
 
-fn integer(cell: Cell, record: &RecordBuf) -> Option<i64> {
+/// Whether the cell loads as NULL: a missing key or `null`, or an empty or
+/// blank string in a column that is not VARCHAR. Redshift: "Empty fields
+/// for other data types, such as INT, are always loaded with NULL", and
+/// "Blank fields for other data types, such as INT, are always loaded with
+/// NULL" (EMPTYASNULL, BLANKSASNULL in
+/// https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html).
+fn loads_null(codec: ColumnCodec, cell: Cell, record: &RecordBuf) -> bool {
     match cell {
-        Cell::Int(i) => Some(i),
-        Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
-        Cell::Str(s, e) => record.str(s, e).trim().parse().ok(),
-        _ => None,
+        Cell::Missing | Cell::Null => true,
+        Cell::Str(s, e) => {
+            !codec.ty.is_varchar() && record.str(s, e).bytes().all(|b| b.is_ascii_whitespace())
+        }
+        _ => false,
     }
 }
 
+/// An integer of `ty`'s range. Redshift's COPY reads digits only, with a
+/// sign: load error 1207 is "Data contained a value outside of the expected
+/// range of 0-9" (https://docs.aws.amazon.com/redshift/latest/dg/r_Load_Error_Reference.html),
+/// so `200.0`, `2e2` and `" 38 "` are bad records, not 200, 200 and 38.
+fn integer(cell: Cell, record: &RecordBuf, ty: SqlType) -> Result<i64, String> {
+    let wide: i128 = match cell {
+        Cell::Int(i) => i.into(),
+        Cell::BigUint(u) => u.into(),
+        Cell::Float(f) => {
+            return Err(format!(
+                "{f:?} is not an integer: Redshift's COPY reads only digits into {ty}, \
+                 no decimal point or exponent"
+            ))
+        }
+        Cell::Str(s, e) => digits(record.str(s, e))
+            .ok_or_else(|| format!("expected an integer, found {}", describe(cell, record)))?,
+        _ => {
+            return Err(format!(
+                "expected an integer, found {}",
+                describe(cell, record)
+            ))
+        }
+    };
+    let (min, max) = match ty {
+        SqlType::SmallInt => (i16::MIN.into(), i16::MAX.into()),
+        SqlType::Integer => (i32::MIN.into(), i32::MAX.into()),
+        _ => (i64::MIN.into(), i64::MAX.into()),
+    };
+    if !(min..=max).contains(&wide) {
+        return Err(format!("{wide} is out of range for {ty}"));
+    }
+    Ok(wide as i64)
+}
+
+/// An optional sign and ASCII digits, nothing else.
+fn digits(text: &str) -> Option<i128> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let ok = !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.parse().ok()).flatten()
+}
+
+/// A number; a string must be a plain decimal (no padding, `inf` or `NaN`:
+/// the docs are silent, so the strict reading).
 fn float(cell: Cell, record: &RecordBuf) -> Option<f64> {
     match cell {
         Cell::Int(i) => Some(i as f64),
         Cell::BigUint(u) => Some(u as f64),
         Cell::Float(f) => Some(f),
-        Cell::Str(s, e) => record.str(s, e).trim().parse().ok(),
+        Cell::Str(s, e) => {
+            let text = record.str(s, e);
+            let plain = text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+            plain.then(|| text.parse().ok()).flatten()
+        }
         _ => None,
     }
 }
 
+/// Redshift's BOOLEAN literals, exactly as documented (lowercase; the docs
+/// list no other spellings), and the JSON numbers 1 and 0:
+/// https://docs.aws.amazon.com/redshift/latest/dg/r_Boolean_type.html
 fn boolean(cell: Cell, record: &RecordBuf) -> Option<bool> {
     match cell {
         Cell::Bool(b) => Some(b),
-        Cell::Str(s, e) => match record.str(s, e).trim().to_ascii_lowercase().as_str() {
-            "true" | "t" | "1" => Some(true),
-            "false" | "f" | "0" => Some(false),
+        Cell::Int(1) => Some(true),
+        Cell::Int(0) => Some(false),
+        Cell::Str(s, e) => match record.str(s, e) {
+            "t" | "true" | "y" | "yes" | "1" => Some(true),
+            "f" | "false" | "n" | "no" | "0" => Some(false),
             _ => None,
         },
         _ => None,
@@ -192,6 +256,10 @@ fn put_text(
     let mut number = NumberText::default();
     let text: &str = match cell {
         Cell::Str(s, e) => record.str(s, e),
+        // "If the value … is an object or an array, the entire object or
+        // array is loaded as a string, including the braces or brackets"
+        // (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-json.html).
+        Cell::Nested(s, e) => record.str(s, e),
         // Redshift COPY loads a JSON number or boolean into VARCHAR as text.
         Cell::Int(i) => number.format(i),
         Cell::BigUint(u) => number.format(u),
@@ -205,7 +273,15 @@ fn put_text(
         }
         _ => return Err(None),
     };
-    if text.len() > max as usize {
+    // "If the extra characters are all spaces (blanks), the string is
+    // truncated to the maximum length"; otherwise too long is an error:
+    // https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html
+    let max_len = max as usize;
+    let text = match text.as_bytes().get(max_len..) {
+        Some(extra) if extra.iter().all(|&b| b == b' ') => &text[..max_len],
+        _ => text,
+    };
+    if text.len() > max_len {
         return Err(Some(format!(
             "value is {} bytes, longer than the column's VARCHAR({max}) (lengths are in bytes, as in Redshift)",
             text.len()
@@ -261,7 +337,7 @@ fn epoch_millis(cell: Cell, record: &RecordBuf) -> Option<i64> {
         Cell::Int(i) => i,
         Cell::Float(f) if f.is_finite() && f.abs() < 9.2e15 => f.round() as i64,
         // As for other number columns, a numeric string is read as a number.
-        Cell::Str(s, e) => record.str(s, e).trim().parse().ok()?,
+        Cell::Str(s, e) => record.str(s, e).parse().ok()?,
         _ => return None,
     };
     millis.checked_mul(1000)?.checked_sub(PG_EPOCH_MICROS)
@@ -269,7 +345,7 @@ fn epoch_millis(cell: Cell, record: &RecordBuf) -> Option<i64> {
 
 fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
     let Cell::Str(s, e) = cell else { return None };
-    let text = record.str(s, e).trim();
+    let text = record.str(s, e);
     let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
         .ok()
@@ -283,7 +359,7 @@ fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
 
 fn date(cell: Cell, record: &RecordBuf) -> Option<i32> {
     let Cell::Str(s, e) = cell else { return None };
-    let day = NaiveDate::parse_from_str(record.str(s, e).trim(), "%Y-%m-%d").ok()?;
+    let day = NaiveDate::parse_from_str(record.str(s, e), "%Y-%m-%d").ok()?;
     let days = day
         .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
         .num_days();
@@ -324,6 +400,39 @@ mod tests {
         assert!(encode(codec(SqlType::SmallInt), Cell::Int(70000), "")
             .unwrap_err()
             .contains("out of range"));
+    }
+
+    #[test]
+    fn blank_strings_are_null_outside_varchar() {
+        let null = [255, 255, 255, 255];
+        assert_eq!(
+            encode(codec(SqlType::Integer), Cell::Str(0, 2), "  ").unwrap(),
+            null
+        );
+        assert_eq!(
+            encode(codec(SqlType::Boolean), Cell::Str(0, 0), "").unwrap(),
+            null
+        );
+        let text = encode(codec(SqlType::Varchar(4)), Cell::Str(0, 2), "  ").unwrap();
+        assert_eq!(&text[4..], b"  ");
+        let strict = ColumnCodec {
+            nullable: false,
+            ..codec(SqlType::Integer)
+        };
+        let err = encode(strict, Cell::Str(0, 0), "").unwrap_err();
+        assert!(err.contains("loads as NULL"), "{err}");
+    }
+
+    #[test]
+    fn number_strings_are_plain_decimals() {
+        let double = codec(SqlType::Double);
+        assert!(encode(double, Cell::Str(0, 5), "-1e-3").is_ok());
+        for bad in ["inf", "NaN", " 1.5", "1,5"] {
+            let cell = Cell::Str(0, bad.len());
+            assert!(encode(double, cell, bad).is_err(), "{bad}");
+        }
+        let err = encode(codec(SqlType::SmallInt), Cell::Float(200.0), "").unwrap_err();
+        assert!(err.starts_with("200.0 is not an integer"), "{err}");
     }
 
     #[test]
@@ -407,8 +516,8 @@ mod tests {
     fn bad_records_leave_no_partial_tuple() {
         let codecs = [codec(SqlType::Integer), codec(SqlType::Integer)];
         let record = RecordBuf {
-            cells: vec![Cell::Int(1), Cell::Nested],
-            text: String::new(),
+            cells: vec![Cell::Int(1), Cell::Nested(0, 2)],
+            text: "[]".to_owned(),
         };
         let mut out = BytesMut::from(&b"keep"[..]);
         let (column, reason) = encode_record(&codecs, &record, &mut out).unwrap_err();

@@ -9,7 +9,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 /// One JSON value as read for a column.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
-    /// The key was absent (Redshift COPY loads NULL).
+    /// The key was absent: "COPY attempts to load a NULL value"
+    /// (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html).
     Missing,
     Null,
     Bool(bool),
@@ -19,8 +20,9 @@ pub enum Cell {
     Float(f64),
     /// A range of [`RecordBuf::text`].
     Str(usize, usize),
-    /// An object or array.
-    Nested,
+    /// An object or array, as compact JSON text in [`RecordBuf::text`]:
+    /// Redshift's COPY loads one into a VARCHAR as its text.
+    Nested(usize, usize),
 }
 
 /// The values of one record, one cell per column, reused across records.
@@ -180,14 +182,107 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
         Ok(Cell::Str(start, self.0.len()))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cell, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Cell::Nested)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Cell, A::Error> {
+        let start = self.0.len();
+        JsonText(self.0).visit_map(map)?;
+        Ok(Cell::Nested(start, self.0.len()))
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Cell, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Cell::Nested)
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Cell, A::Error> {
+        let start = self.0.len();
+        JsonText(self.0).visit_seq(seq)?;
+        Ok(Cell::Nested(start, self.0.len()))
+    }
+}
+
+/// Writes a value back as compact JSON text, keys in source order.
+struct JsonText<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for JsonText<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonText<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.push_str("null");
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.push_str(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        // JSON text holds only finite numbers; `Number` writes them as JSON.
+        let number = serde_json::Number::from_f64(v).map(|n| n.to_string());
+        self.0.push_str(number.as_deref().unwrap_or("null"));
+        Ok(())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        let quoted = serde_json::Value::from(v).to_string();
+        self.0.push_str(&quoted);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.push('{');
+        let mut first = true;
+        loop {
+            // A comma goes before every key but the first; taken back at the end.
+            let mark = self.0.len();
+            if !first {
+                self.0.push(',');
+            }
+            if map.next_key_seed(JsonText(self.0))?.is_none() {
+                self.0.truncate(mark);
+                break;
+            }
+            first = false;
+            self.0.push(':');
+            map.next_value_seed(JsonText(self.0))?;
+        }
+        self.0.push('}');
+        Ok(())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.push('[');
+        let mut first = true;
+        loop {
+            let mark = self.0.len();
+            if !first {
+                self.0.push(',');
+            }
+            if seq.next_element_seed(JsonText(self.0))?.is_none() {
+                self.0.truncate(mark);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(']');
+        Ok(())
     }
 }
 
@@ -225,9 +320,21 @@ mod tests {
     }
 
     #[test]
-    fn nested_values_are_marked() {
-        let buf = read(r#"{"a": [1, 2], "b": {"c": 1}}"#, &["a", "b"]);
-        assert_eq!(buf.cells, vec![Cell::Nested, Cell::Nested]);
+    fn nested_values_keep_their_compact_text() {
+        let json = r#"{"a": [1, 2.5, "x\"y"], "b": {"z": null, "c": {"d": [true, []]}}}"#;
+        let buf = read(json, &["a", "b"]);
+        let texts: Vec<&str> = buf
+            .cells
+            .iter()
+            .map(|c| match *c {
+                Cell::Nested(s, e) => buf.str(s, e),
+                other => panic!("not nested: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [r#"[1,2.5,"x\"y"]"#, r#"{"z":null,"c":{"d":[true,[]]}}"#]
+        );
     }
 
     #[test]

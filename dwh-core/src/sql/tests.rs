@@ -67,6 +67,7 @@ const PLAYERS: Table = Table {
         source: &STAGING,
         filter: Some("src.user_id <> ''"),
         latest_by: Some("src.ts"),
+        tie_break: None,
         lookups: &[],
     }),
 };
@@ -106,6 +107,7 @@ const PLAYS: Table = Table {
         source: &STAGING,
         filter: None,
         latest_by: None,
+        tie_break: None,
         lookups: &[Lookup {
             table: &PLAYERS,
             alias: "p",
@@ -262,7 +264,7 @@ fn dimension_load_deduplicates_and_upserts_on_postgres() {
     USING (
     SELECT "player_id", "label"
     FROM (
-        SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY "player_id" ORDER BY __dwh_order DESC NULLS LAST) AS __dwh_rank
+        SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY "player_id" ORDER BY __dwh_order DESC NULLS LAST, "label" ASC NULLS LAST) AS __dwh_rank
         FROM (
             SELECT
                 (CAST(src.user_id AS INTEGER)) AS "player_id",
@@ -315,7 +317,7 @@ fn fact_load_appends_new_keys_with_lookups() {
                 src."ts" AS "played_at",
                 "p"."player_id" AS "player_id"
             FROM "staging_plays" AS src
-            LEFT JOIN "players" AS "p" ON "p"."label" = (src.user_id)
+            LEFT JOIN "players" AS "p" ON RTRIM("p"."label") = RTRIM(src.user_id)
         ) AS __dwh_rows
         WHERE "played_at" IS NOT NULL AND "player_id" IS NOT NULL
     ) AS __dwh_ranked
@@ -326,6 +328,42 @@ fn fact_load_appends_new_keys_with_lookups() {
     )
     "#);
     assert!(load_statements(&STAGING, Dialect::Redshift).is_none());
+}
+
+/// PLAYERS keyed by its VARCHAR label, with a stated tie-break.
+const LABELS: Table = Table {
+    name: "labels",
+    natural_key: &["label"],
+    primary_key: &["label"],
+    load: Some(Load {
+        source: &STAGING,
+        filter: None,
+        latest_by: Some("src.ts"),
+        tie_break: Some("src.quoted"),
+        lookups: &[],
+    }),
+    ..PLAYERS
+};
+
+#[test]
+fn deduplication_order_is_total_and_varchar_keys_drop_trailing_blanks() {
+    for dialect in [Dialect::Postgres, Dialect::Redshift] {
+        let sql = load_statements(&LABELS, dialect)
+            .unwrap()
+            .statements
+            .join("\n");
+        for part in [
+            "RTRIM(src.\"user_id\") AS \"label\"",
+            "(src.quoted) AS __dwh_tie",
+            "PARTITION BY \"label\" ORDER BY __dwh_order DESC NULLS LAST, \
+             __dwh_tie DESC NULLS LAST, \"player_id\" ASC NULLS LAST)",
+        ] {
+            assert!(
+                sql.contains(part),
+                "{dialect:?}: {part:?} missing from:\n{sql}"
+            );
+        }
+    }
 }
 
 #[test]

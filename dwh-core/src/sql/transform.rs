@@ -1,7 +1,9 @@
 //! Staging → star: the statements that fill a dimension or fact table.
 //!
 //! Every load selects the new rows once, de-duplicated to one row per
-//! natural key (the greatest `latest_by` wins), then
+//! natural key by a total order (the greatest `latest_by`, then the
+//! greatest `tie_break`, then every other loaded column ascending; see
+//! [`rank_order`]), then
 //! - dimensions are upserted: PostgreSQL `MERGE … USING (subquery)`;
 //!   Redshift's MERGE only takes a table as its source, so the rows go
 //!   through a temporary table first;
@@ -12,7 +14,7 @@
 
 use super::ident::quote_ident;
 use super::Dialect;
-use crate::schema::{Fill, Load, Table, TableKind};
+use crate::schema::{Column, Fill, Load, Lookup, Table, TableKind};
 
 /// The statements of one table's load, to run in order in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,43 +84,6 @@ pub(super) fn fill_expr(fill: Fill) -> Option<String> {
 /// One row per natural key from the load source, filtered and looked up.
 pub(super) fn select_new_rows(table: &Table, load: &Load) -> String {
     let columns = columns_of(table);
-    let exprs: Vec<String> = table
-        .loaded_columns()
-        .map(|c| {
-            let expr = fill_expr(c.fill).unwrap_or_else(|| "NULL".to_owned());
-            format!("            {expr} AS {}", quote_ident(c.name))
-        })
-        .collect();
-    let mut inner = format!("        SELECT\n{}", exprs.join(",\n"));
-    if let Some(order) = load.latest_by {
-        inner.push_str(&format!(",\n            ({order}) AS __dwh_order"));
-    }
-    inner.push_str(&format!(
-        "\n        FROM {} AS src",
-        quote_ident(load.source.name)
-    ));
-    for lookup in load.lookups {
-        let alias = quote_ident(lookup.alias);
-        let on: Vec<String> = lookup
-            .on
-            .iter()
-            .map(|(column, expr)| format!("{alias}.{} = ({expr})", quote_ident(column)))
-            .collect();
-        inner.push_str(&format!(
-            "\n        LEFT JOIN {} AS {alias} ON {}",
-            quote_ident(lookup.table.name),
-            on.join(" AND ")
-        ));
-    }
-    if let Some(filter) = load.filter {
-        inner.push_str(&format!("\n        WHERE {filter}"));
-    }
-    let partition = quoted(table.natural_key, "");
-    let order = if load.latest_by.is_some() {
-        " ORDER BY __dwh_order DESC NULLS LAST"
-    } else {
-        ""
-    };
     let key_present = table
         .natural_key
         .iter()
@@ -128,7 +93,112 @@ pub(super) fn select_new_rows(table: &Table, load: &Load) -> String {
     format!(
         "SELECT {cols}\nFROM (\n    SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {partition}{order}) AS __dwh_rank\n    FROM (\n{inner}\n    ) AS __dwh_rows\n    WHERE {key_present}\n) AS __dwh_ranked\nWHERE __dwh_rank = 1",
         cols = quoted(&columns, ""),
+        partition = quoted(table.natural_key, ""),
+        order = rank_order(table, load),
+        inner = source_rows(table, load),
     )
+}
+
+/// Whether a column is stored without trailing blanks: a VARCHAR natural
+/// key, or a VARCHAR reference to one (so it still matches its key).
+fn drops_trailing_blanks(table: &Table, column: &Column) -> bool {
+    column.ty.is_varchar()
+        && (table.natural_key.contains(&column.name) || column.references.is_some())
+}
+
+/// The source rows with every loaded column's value, the `latest_by` and
+/// `tie_break` values, the lookups joined and the filter applied.
+///
+/// Redshift ignores trailing blanks when it compares VARCHAR values
+/// (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html,
+/// "Significance of trailing blanks"); PostgreSQL does not. So VARCHAR
+/// natural keys (and references to them) are stored without them and
+/// VARCHAR lookups compare without them, in both dialects: `'X '` and `'X'`
+/// are one key on both. Other values keep their blanks.
+fn source_rows(table: &Table, load: &Load) -> String {
+    let mut exprs: Vec<String> = table
+        .loaded_columns()
+        .map(|c| {
+            let expr = fill_expr(c.fill).unwrap_or_else(|| "NULL".to_owned());
+            let expr = if drops_trailing_blanks(table, c) {
+                format!("RTRIM({expr})")
+            } else {
+                expr
+            };
+            format!("            {expr} AS {}", quote_ident(c.name))
+        })
+        .collect();
+    if let Some(order) = load.latest_by {
+        exprs.push(format!("            ({order}) AS __dwh_order"));
+    }
+    if let Some(tie) = load.tie_break {
+        exprs.push(format!("            ({tie}) AS __dwh_tie"));
+    }
+    let mut inner = format!("        SELECT\n{}", exprs.join(",\n"));
+    inner.push_str(&format!(
+        "\n        FROM {} AS src",
+        quote_ident(load.source.name)
+    ));
+    for lookup in load.lookups {
+        inner.push_str(&lookup_join(lookup));
+    }
+    if let Some(filter) = load.filter {
+        inner.push_str(&format!("\n        WHERE {filter}"));
+    }
+    inner
+}
+
+fn lookup_join(lookup: &Lookup) -> String {
+    let alias = quote_ident(lookup.alias);
+    let on: Vec<String> = lookup
+        .on
+        .iter()
+        .map(|(column, expr)| {
+            let left = format!("{alias}.{}", quote_ident(column));
+            let varchar = lookup
+                .table
+                .column(column)
+                .is_some_and(|c| c.ty.is_varchar());
+            if varchar {
+                format!("RTRIM({left}) = RTRIM({expr})")
+            } else {
+                format!("{left} = ({expr})")
+            }
+        })
+        .collect();
+    format!(
+        "\n        LEFT JOIN {} AS {alias} ON {}",
+        quote_ident(lookup.table.name),
+        on.join(" AND ")
+    )
+}
+
+/// The total order that picks one row per natural key: the greatest
+/// `latest_by`, then the greatest `tie_break`, then every other loaded
+/// column ascending. Redshift numbers rows that tie on the ORDER BY
+/// "nondeterministically" (https://docs.aws.amazon.com/redshift/latest/dg/r_WF_ROW_NUMBER.html):
+/// on its slices an unordered pick changes from run to run. Rows still tied
+/// after the last column are equal in every loaded column, so whichever is
+/// picked, the table is the same.
+fn rank_order(table: &Table, load: &Load) -> String {
+    let mut order = Vec::new();
+    if load.latest_by.is_some() {
+        order.push("__dwh_order DESC NULLS LAST".to_owned());
+    }
+    if load.tie_break.is_some() {
+        order.push("__dwh_tie DESC NULLS LAST".to_owned());
+    }
+    order.extend(
+        table
+            .loaded_columns()
+            .filter(|c| !table.natural_key.contains(&c.name))
+            .map(|c| format!("{} ASC NULLS LAST", quote_ident(c.name))),
+    );
+    if order.is_empty() {
+        // Only key columns: rows of one partition are identical.
+        return String::new();
+    }
+    format!(" ORDER BY {}", order.join(", "))
 }
 
 /// MERGE the new rows into a dimension: update matched keys, insert others.

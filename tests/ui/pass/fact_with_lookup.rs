@@ -23,7 +23,13 @@ pub struct StagingSong {
 }
 
 #[derive(DimTable)]
-#[dwh(table = "users", diststyle = all, source = StagingEvent, latest_by = "src.ts")]
+#[dwh(
+    table = "users",
+    diststyle = all,
+    source = StagingEvent,
+    latest_by = "src.ts",
+    tie_break = "src.user_id"
+)]
 pub struct User {
     #[dwh(natural_key)]
     pub user_id: i32,
