@@ -9,6 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use dwh_core::local::{create_database, DATABASE, DEMO_DATABASE, SUPERUSER};
 use dwh_core::sql::{self, registry, Dialect, IfNotExists};
 use dwh_core::Warehouse;
 
@@ -204,8 +205,11 @@ async fn the_demo_data_has_a_database_of_its_own() {
     let engine = dwh_tests::engine().await;
     let local_dir = dwh_tests::workspace().join("target/dwh-test-local");
     let local_dir = local_dir.display().to_string();
-    let real = engine.create_database("dwh").await.unwrap();
-    let demo = engine.create_database("dwh_demo").await.unwrap();
+    // Both databases of the test engine, fresh (one cannot drop the
+    // database one is connected to, so from `postgres`).
+    let admin = format!("postgresql://{SUPERUSER}@127.0.0.1:{}/postgres", engine.port());
+    let real = create_database(&admin, DATABASE).await.unwrap();
+    let demo = create_database(&admin, DEMO_DATABASE).await.unwrap();
     let reference = fresh_db("own_demo_reference").await;
     let half = half_sample("own_demo_half");
     dwh_run(all_args(&reference, &half, &[])).assert_success("the reference run");
