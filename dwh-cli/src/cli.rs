@@ -30,10 +30,10 @@ pub enum Command {
     Ddl(DdlArgs),
     /// Draw the star schema as Mermaid, Graphviz DOT and SVG (no network)
     Diagram(DiagramArgs),
-    /// Create the tables that do not exist yet
-    CreateTables(WarehouseArgs),
-    /// Drop every table of the schema
-    DropTables(WarehouseArgs),
+    /// Create the tables that do not exist yet (and register them as dwh's)
+    CreateTables(CreateTablesArgs),
+    /// Drop the tables dwh created (asks first unless --yes)
+    DropTables(DropTablesArgs),
     /// Load staging tables from JSON files
     Load(LoadArgs),
     /// Build dimensions and facts from staging, in one transaction
@@ -139,8 +139,30 @@ pub struct WarehouseArgs {
     /// Fail at once, instead of waiting, when another dwh run is writing to the warehouse
     #[arg(long)]
     pub no_wait: bool,
+    /// Use the local engine's demo database (dwh_demo), where `dwh all` without --data builds
+    #[arg(long, conflicts_with = "database_url")]
+    pub demo: bool,
     #[command(flatten)]
     pub local: LocalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTablesArgs {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// Take over the tables of a warehouse built by a dwh release from before dwh_registry
+    /// (only tables whose columns are exactly the declared ones)
+    #[arg(long)]
+    pub adopt: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DropTablesArgs {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -186,6 +208,10 @@ pub struct AllArgs {
     /// Events to generate when no --data is given
     #[arg(long, default_value_t = 20_000)]
     pub events: u64,
+    /// Start clean: drop and recreate dwh's own tables inside the run's transaction
+    /// (a failed run keeps the old warehouse)
+    #[arg(long)]
+    pub fresh: bool,
     /// Write a JSON run report (steps, rows, durations, table counts, checks)
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,

@@ -102,3 +102,14 @@ pub fn print_error(error: &anyhow::Error) {
         eprintln!("  caused by: {cause}");
     }
 }
+
+/// Asks for `yes` on the terminal; false for any other answer. Callers
+/// refuse before asking when stdin is not a terminal.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, Write};
+    eprint!("{question} Only 'yes' will be accepted: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}

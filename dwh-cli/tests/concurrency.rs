@@ -63,7 +63,7 @@ async fn with_no_wait_every_writing_command_fails_at_once_and_changes_nothing() 
         &["load", "--data", &sample],
         &["transform"],
         &["create-tables"],
-        &["drop-tables"],
+        &["drop-tables", "--yes"],
     ];
     for args in attempts {
         let started = Instant::now();

@@ -8,6 +8,7 @@
 //! connection that ends). [`Warehouse::lock`] keeps a second writer out.
 
 mod lock;
+mod ownership;
 mod redact;
 
 use std::sync::Arc;
@@ -26,7 +27,9 @@ use crate::load::testpoint;
 use crate::load::{copy_staging, LoadError, LoadOptions, LoadProgress, Source, StagingReport};
 use crate::row::{FromRow, RowError};
 use crate::schema::{Table, TableKind};
+use crate::sql::registry::{self, Origin};
 use crate::sql::{self, Dialect, IfNotExists};
+use ownership::Ownership;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
@@ -64,6 +67,30 @@ pub enum WarehouseError {
          run one dwh command at a time against a Redshift warehouse"
     )]
     LockUnsupported,
+    #[error(
+        "database `{database}` has {} that dwh did not create ({} not in dwh_registry), so dwh \
+         changed nothing: it never writes to, fills or drops a table it does not own.\n  \
+         Run dwh against a database of its own (--database-url), or rename {}. \
+         If this is a warehouse built by a dwh release from before dwh_registry, take it over with \
+         `dwh create-tables --adopt` (only when its columns are the declared ones).",
+        names(tables), if tables.len() == 1 { "it is" } else { "they are" },
+        if tables.len() == 1 { "that table" } else { "those tables" }
+    )]
+    NotOwned {
+        database: String,
+        tables: Vec<String>,
+    },
+    #[error(
+        "cannot adopt table `{table}` of database `{database}`: its columns are not the declared ones, \
+         so it is not a dwh table (nothing was changed).\n  declared: {declared}\n  found:    {live}\n  \
+         Run dwh against another database, or rename the table."
+    )]
+    AdoptMismatch {
+        database: String,
+        table: &'static str,
+        declared: String,
+        live: String,
+    },
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("query result does not fit `{rust_type}`: {source}")]
@@ -71,6 +98,13 @@ pub enum WarehouseError {
         rust_type: &'static str,
         source: RowError,
     },
+}
+
+/// "table `a`" or "tables `a`, `b`".
+fn names(tables: &[String]) -> String {
+    let list: Vec<String> = tables.iter().map(|t| format!("`{t}`")).collect();
+    let noun = if tables.len() == 1 { "table" } else { "tables" };
+    format!("{noun} {}", list.join(", "))
 }
 
 impl WarehouseError {
@@ -219,20 +253,26 @@ impl Warehouse {
             .map_err(WarehouseError::sql("looking up the holder of the run lock"))
     }
 
-    async fn busy(&self) -> WarehouseError {
-        let database = self
-            .client
-            .query_one("SELECT current_database()::text", &[])
+    /// The name of the database connected to.
+    pub async fn database(&self) -> Result<String, WarehouseError> {
+        self.client
+            .query_one("SELECT current_database()::varchar", &[])
             .await
             .map(|row| row.get(0))
-            .unwrap_or_else(|_| "?".to_owned());
+            .map_err(WarehouseError::sql("reading the database name"))
+    }
+
+    async fn busy(&self) -> WarehouseError {
+        let database = self.database().await.unwrap_or_else(|_| "?".to_owned());
         WarehouseError::Busy {
             database,
             holder: self.lock_holder().await.ok().flatten(),
         }
     }
 
-    /// Opens a write transaction.
+    /// Opens a write transaction. On Redshift, which has no advisory
+    /// locks, it begins with the run lock (see [`lock_run`]): a second run
+    /// waits there until this transaction ends.
     pub async fn begin(&mut self) -> Result<WriteBatch<'_>, WarehouseError> {
         let dialect = self.dialect;
         let transaction = self
@@ -240,29 +280,40 @@ impl Warehouse {
             .transaction()
             .await
             .map_err(WarehouseError::sql("starting a transaction"))?;
+        if dialect == Dialect::Redshift {
+            lock_run(&transaction).await?;
+        }
         Ok(WriteBatch {
             transaction,
             dialect,
         })
     }
 
-    /// Creates every table of `schema` that does not exist yet.
+    /// Creates every table of `schema` that does not exist yet and
+    /// registers it as dwh's; fails with [`WarehouseError::NotOwned`],
+    /// before any change, when a declared table exists but is not dwh's.
+    /// Statement by statement: [`WriteBatch::create_tables`] is atomic.
     pub async fn create_tables(&self, schema: &Schema) -> Result<(), WarehouseError> {
-        create_tables(&self.client, schema, self.dialect).await
+        create_tables(&self.client, schema, self.dialect, false)
+            .await
+            .map(drop)
     }
 
-    /// Drops every table of `schema`, facts first.
-    pub async fn drop_tables(&self, schema: &Schema) -> Result<(), WarehouseError> {
-        for table in schema.tables().iter().rev() {
-            self.client
-                .batch_execute(&sql::drop_table(table))
-                .await
-                .map_err(WarehouseError::sql(format!(
-                    "dropping table `{}`",
-                    table.name
-                )))?;
-        }
-        Ok(())
+    /// The tables dwh would drop: the declared tables that exist and are
+    /// registered, in the schema's order. Fails with
+    /// [`WarehouseError::NotOwned`] when a declared table is not dwh's.
+    pub async fn owned_tables(&self, schema: &Schema) -> Result<Vec<&'static str>, WarehouseError> {
+        let ownership = Ownership::read(&self.client, schema, self.dialect).await?;
+        ownership.check()?;
+        Ok(ownership.owned(schema))
+    }
+
+    /// Drops the tables of `schema` that are dwh's, facts first, and
+    /// unregisters them; the tables dropped. Refuses, before any change,
+    /// when a declared table exists but is not dwh's. Statement by
+    /// statement: [`WriteBatch::drop_own_tables`] is atomic.
+    pub async fn drop_tables(&self, schema: &Schema) -> Result<Vec<&'static str>, WarehouseError> {
+        drop_own_tables(&self.client, schema, self.dialect).await
     }
 
     /// Replaces the contents of staging tables with their sources, all in one
@@ -334,9 +385,38 @@ pub struct WriteBatch<'a> {
 }
 
 impl WriteBatch<'_> {
-    /// Creates every table of `schema` that does not exist yet.
+    /// Creates every table of `schema` that does not exist yet and
+    /// registers it as dwh's. Fails with [`WarehouseError::NotOwned`],
+    /// before any change, when a declared table exists but is not dwh's.
     pub async fn create_tables(&self, schema: &Schema) -> Result<(), WarehouseError> {
-        create_tables(&self.transaction, schema, self.dialect).await
+        create_tables(&self.transaction, schema, self.dialect, false)
+            .await
+            .map(drop)
+    }
+
+    /// As [`WriteBatch::create_tables`], but first takes over the declared
+    /// tables that exist unregistered (a warehouse of a dwh release from
+    /// before the registry) when their columns are the declared ones;
+    /// the tables adopted.
+    pub async fn adopt_tables(&self, schema: &Schema) -> Result<Vec<&'static str>, WarehouseError> {
+        create_tables(&self.transaction, schema, self.dialect, true).await
+    }
+
+    /// Fails with [`WarehouseError::NotOwned`] when a declared table exists
+    /// but is not dwh's: the check of a step that writes to existing tables.
+    pub async fn check_owned(&self, schema: &Schema) -> Result<(), WarehouseError> {
+        Ownership::read(&self.transaction, schema, self.dialect)
+            .await?
+            .check()
+    }
+
+    /// Drops dwh's own tables of `schema` and unregisters them (refusing,
+    /// before any change, when one is not dwh's); the tables dropped.
+    pub async fn drop_own_tables(
+        &self,
+        schema: &Schema,
+    ) -> Result<Vec<&'static str>, WarehouseError> {
+        drop_own_tables(&self.transaction, schema, self.dialect).await
     }
 
     /// Replaces the contents of staging tables with their sources.
@@ -413,26 +493,99 @@ impl WriteBatch<'_> {
     }
 }
 
+/// The run lock on Redshift: the registry, created if missing, then
+/// `LOCK dwh_registry` (see [`registry::lock_registry`]). Both inside the
+/// transaction, so that a refused run (a database that is not dwh's)
+/// leaves no registry behind; the price is that two very first runs
+/// started at once may see the second fail on creating the registry,
+/// changing nothing.
+async fn lock_run(client: &impl tokio_postgres::GenericClient) -> Result<(), WarehouseError> {
+    tracing::debug!("taking the run lock (LOCK dwh_registry)");
+    client
+        .batch_execute(&registry::create_registry())
+        .await
+        .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
+    client
+        .batch_execute(&registry::lock_registry())
+        .await
+        .map_err(WarehouseError::sql(
+            "waiting for the run lock (LOCK dwh_registry)",
+        ))
+}
+
+/// Checks ownership (or adopts, with `adopt`), then creates what is
+/// missing and registers it; the tables adopted.
 async fn create_tables(
     client: &impl tokio_postgres::GenericClient,
     schema: &Schema,
     dialect: Dialect,
-) -> Result<(), WarehouseError> {
+    adopt: bool,
+) -> Result<Vec<&'static str>, WarehouseError> {
+    let ownership = Ownership::read(client, schema, dialect).await?;
+    if !adopt {
+        ownership.check()?;
+    }
+    client
+        .batch_execute(&registry::create_registry())
+        .await
+        .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
+    let adopted = if adopt {
+        ownership::adopt(client, schema, dialect, &ownership).await?
+    } else {
+        Vec::new()
+    };
     for table in schema.tables() {
-        let ddl = sql::create_table(table, dialect, IfNotExists::Yes);
-        tracing::debug!(table = table.name, "creating table if missing");
-        client
-            .batch_execute(&ddl)
-            .await
-            .map_err(WarehouseError::sql(format!(
-                "creating table `{}`",
-                table.name
-            )))?;
+        let context = || format!("creating table `{}`", table.name);
+        if !ownership.exists(table.name) {
+            let ddl = sql::create_table(table, dialect, IfNotExists::No);
+            tracing::debug!(table = table.name, "creating table");
+            client
+                .batch_execute(&ddl)
+                .await
+                .map_err(WarehouseError::sql(context()))?;
+            if !ownership.is_registered(table.name) {
+                client
+                    .batch_execute(&registry::register(table.name, Origin::Created, dialect))
+                    .await
+                    .map_err(WarehouseError::sql(context()))?;
+            }
+        }
         if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
             make_logged(client, table).await?;
         }
     }
-    Ok(())
+    Ok(adopted)
+}
+
+/// Drops the registered tables of `schema`, facts first, and unregisters
+/// them, after checking that every declared table present is dwh's.
+async fn drop_own_tables(
+    client: &impl tokio_postgres::GenericClient,
+    schema: &Schema,
+    dialect: Dialect,
+) -> Result<Vec<&'static str>, WarehouseError> {
+    let ownership = Ownership::read(client, schema, dialect).await?;
+    ownership.check()?;
+    let mut dropped = Vec::new();
+    for table in schema.tables().iter().rev() {
+        if !ownership.is_registered(table.name) {
+            continue;
+        }
+        let context = || format!("dropping table `{}`", table.name);
+        if ownership.exists(table.name) {
+            client
+                .batch_execute(&sql::drop_table(table))
+                .await
+                .map_err(WarehouseError::sql(context()))?;
+            dropped.push(table.name);
+        }
+        client
+            .batch_execute(&registry::unregister(table.name, dialect))
+            .await
+            .map_err(WarehouseError::sql(context()))?;
+    }
+    dropped.reverse();
+    Ok(dropped)
 }
 
 /// Staging tables made by earlier versions of dwh are UNLOGGED, which a

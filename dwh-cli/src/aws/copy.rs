@@ -91,6 +91,10 @@ pub async fn load(
         .await?
         .get(0);
     client.batch_execute("BEGIN").await?;
+    // The run lock, as every write transaction on Redshift takes it.
+    client
+        .batch_execute(&dwh_core::sql::registry::lock_registry())
+        .await?;
     let mut loaded = Vec::new();
     for copy in copies {
         let result = async {

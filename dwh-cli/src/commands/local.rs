@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use dwh_core::local::LocalEngine;
+use dwh_core::local::{LocalEngine, DATABASE, DEMO_DATABASE};
 
-use crate::cli::{LocalArgs, LocalCommand, WarehouseArgs};
+use crate::cli::{DataArgs, LocalArgs, LocalCommand, WarehouseArgs};
 use crate::ui;
 
 /// The engine directory: `--local-dir`, else `target/dwh-local` of the
@@ -36,8 +36,9 @@ fn target_dir() -> PathBuf {
 }
 
 /// The connection string for a command: `--database-url`, else the local
-/// engine (started if needed).
-pub async fn database_url(args: &WarehouseArgs) -> anyhow::Result<String> {
+/// engine (started if needed): its demo database with `demo`, else its
+/// default one.
+pub async fn database_url(args: &WarehouseArgs, demo: bool) -> anyhow::Result<String> {
     if let Some(url) = &args.database_url {
         return Ok(url.clone());
     }
@@ -47,7 +48,23 @@ pub async fn database_url(args: &WarehouseArgs) -> anyhow::Result<String> {
         .await
         .with_context(|| format!("starting the local engine in {}", dir.display()))?;
     bar.finish_and_clear();
-    Ok(engine.url())
+    if !demo {
+        return Ok(engine.url());
+    }
+    let url = engine
+        .database_url(DEMO_DATABASE)
+        .await
+        .with_context(|| format!("creating the demo database `{DEMO_DATABASE}`"))?;
+    eprintln!(
+        "    demo database `{DEMO_DATABASE}` (generated data; runs with --data use database `{DATABASE}`)"
+    );
+    Ok(url)
+}
+
+/// Whether a command that loads data works on the demo database: asked
+/// for (`--demo`), or generated data (no `--data`) on the local engine.
+pub fn uses_demo(warehouse: &WarehouseArgs, data: &DataArgs) -> bool {
+    warehouse.demo || (data.data.is_none() && warehouse.database_url.is_none())
 }
 
 pub async fn run(command: LocalCommand) -> anyhow::Result<ExitCode> {

@@ -1,7 +1,9 @@
 //! `dwh all` and the single-step subcommands.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use anyhow::bail;
 use dwh_core::sql::Dialect;
 use dwh_core::{Schema, Warehouse};
 use sparkify::analysis::Analysis;
@@ -9,17 +11,27 @@ use sparkify::analysis::Analysis;
 use super::analysis_view::{analysis_json, print_analysis};
 use super::charts;
 use super::data::data_dir;
-use super::local::database_url;
+use super::local::{database_url, uses_demo};
 use super::run::Run;
 use super::steps::{
     check_step, connect, connect_writer, load_step, lock, table_counts, transform_step,
 };
-use crate::cli::{AllArgs, AnalyzeArgs, LoadArgs, Target, WarehouseArgs};
+use crate::cli::{
+    AllArgs, AnalyzeArgs, CreateTablesArgs, DropTablesArgs, LoadArgs, Target, WarehouseArgs,
+};
+use crate::ui;
 
 /// Exit code when the pipeline ran but a data-quality check failed.
 const CHECKS_FAILED: u8 = 2;
 
 pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
+    if args.fresh && args.target == Target::Redshift {
+        bail!(
+            "--fresh is not available with --target redshift yet: its COPY runs in a transaction \
+             of its own, so dropping the tables first could lose the warehouse on a failed load; \
+             run `dwh drop-tables` against the cluster instead"
+        );
+    }
     let schema = sparkify::schema();
     let mut run = Run::default();
     let outcome = match args.target {
@@ -42,14 +54,28 @@ pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
 /// Every step of `dwh all`; the number of failed checks.
 async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Result<usize> {
     let dir = data_dir(run, &args.data, args.events, &args.warehouse.local).await?;
+    let demo = uses_demo(&args.warehouse, &args.data);
     let url = run
-        .step("start warehouse", |_| None, database_url(&args.warehouse))
+        .step(
+            "start warehouse",
+            |_| None,
+            database_url(&args.warehouse, demo),
+        )
         .await?;
     let mut warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
     lock(&warehouse, args.warehouse.no_wait).await?;
     // Tables, staging and star schema change in one transaction: a failure,
-    // Ctrl-C or a killed dwh before the commit leaves the warehouse as it was.
+    // Ctrl-C or a killed dwh before the commit leaves the warehouse as it was
+    // (with --fresh: the old tables too).
     let batch = warehouse.begin().await?;
+    if args.fresh {
+        run.step(
+            "drop dwh's tables (--fresh)",
+            |dropped: &Vec<&str>| Some(dropped.len() as u64),
+            async { Ok(batch.drop_own_tables(schema).await?) },
+        )
+        .await?;
+    }
     run.step(
         "create tables",
         |_| Some(schema.tables().len() as u64),
@@ -73,29 +99,58 @@ async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Re
     Ok(run.report.checks.iter().filter(|c| !c.passed).count())
 }
 
-pub async fn create_tables(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
+pub async fn create_tables(args: &CreateTablesArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
-    let mut warehouse = connect_writer(args).await?;
+    let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
     let batch = warehouse.begin().await?;
-    batch.create_tables(&schema).await?;
+    if args.adopt {
+        let adopted = batch.adopt_tables(&schema).await?;
+        if !adopted.is_empty() {
+            eprintln!("✔ adopted {} tables: {}", adopted.len(), adopted.join(", "));
+        }
+    } else {
+        batch.create_tables(&schema).await?;
+    }
     batch.commit().await?;
     eprintln!("✔ {} tables ready", schema.tables().len());
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn drop_tables(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
+pub async fn drop_tables(args: &DropTablesArgs) -> anyhow::Result<ExitCode> {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        bail!("refusing to drop tables without confirmation: no terminal to ask on; pass --yes");
+    }
     let schema = sparkify::schema();
-    let warehouse = connect_writer(args).await?;
-    warehouse.drop_tables(&schema).await?;
-    eprintln!("✔ dropped {} tables", schema.tables().len());
+    let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
+    let database = warehouse.database().await?;
+    let tables = warehouse.owned_tables(&schema).await?;
+    if tables.is_empty() {
+        eprintln!("database `{database}` holds no tables of dwh's; nothing to drop");
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "dwh will drop these {} tables of database `{database}`, with their rows: {}",
+        tables.len(),
+        tables.join(", ")
+    );
+    if !args.yes && !ui::confirm("Drop them?")? {
+        eprintln!("nothing dropped");
+        return Ok(ExitCode::from(1));
+    }
+    let batch = warehouse.begin().await?;
+    let dropped = batch.drop_own_tables(&schema).await?;
+    batch.commit().await?;
+    eprintln!("✔ dropped {} tables", dropped.len());
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let mut run = Run::default();
     let dir = data_dir(&mut run, &args.data, 20_000, &args.warehouse.local).await?;
-    let mut warehouse = connect_writer(&args.warehouse).await?;
+    let demo = uses_demo(&args.warehouse, &args.data);
+    let mut warehouse = connect_writer(&args.warehouse, demo).await?;
     let batch = warehouse.begin().await?;
+    batch.check_owned(&sparkify::schema()).await?;
     load_step(&mut run, &batch, &dir, &args.data).await?;
     batch.commit().await?;
     Ok(ExitCode::SUCCESS)
@@ -103,8 +158,9 @@ pub async fn load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
 
 pub async fn transform(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
-    let mut warehouse = connect_writer(args).await?;
+    let mut warehouse = connect_writer(args, args.demo).await?;
     let batch = warehouse.begin().await?;
+    batch.check_owned(&schema).await?;
     transform_step(&mut Run::default(), &batch, &schema).await?;
     batch.commit().await?;
     Ok(ExitCode::SUCCESS)

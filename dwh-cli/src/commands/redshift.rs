@@ -94,12 +94,17 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
         })
         .await?;
     let mut warehouse = Warehouse::from_client(client, Dialect::Redshift);
+    // Every write transaction on Redshift begins with the run lock (`LOCK
+    // dwh_registry`, see Warehouse::begin), and creating the tables checks
+    // that each one present is dwh's, before any change.
+    let batch = warehouse.begin().await?;
     run.step(
         "create tables",
         |_| Some(schema.tables().len() as u64),
-        async { Ok(warehouse.create_tables(schema).await?) },
+        async { Ok(batch.create_tables(schema).await?) },
     )
     .await?;
+    batch.commit().await?;
     let loaded = run
         .step(
             "load staging (COPY from S3)",

@@ -19,14 +19,20 @@ use crate::cli::{DataArgs, WarehouseArgs};
 use crate::report::RunReport;
 use crate::ui;
 
+/// Connects to the warehouse of `args` (the demo database with `--demo`).
 pub async fn connect(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
-    let url = database_url(args).await?;
+    connect_to(args, args.demo).await
+}
+
+/// Connects to the warehouse of `args`, the demo database if `demo`.
+pub async fn connect_to(args: &WarehouseArgs, demo: bool) -> anyhow::Result<Warehouse> {
+    let url = database_url(args, demo).await?;
     Ok(Warehouse::connect(&url, Dialect::Postgres).await?)
 }
 
 /// Connects for writing: with the warehouse's run lock (see [`lock`]).
-pub async fn connect_writer(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
-    let warehouse = connect(args).await?;
+pub async fn connect_writer(args: &WarehouseArgs, demo: bool) -> anyhow::Result<Warehouse> {
+    let warehouse = connect_to(args, demo).await?;
     lock(&warehouse, args.no_wait).await?;
     Ok(warehouse)
 }

@@ -46,10 +46,16 @@ pub(crate) async fn ensure_database(client: &Client, name: &str) -> Result<(), L
         )))?
         .is_some();
     if !exists {
-        client
+        match client
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .await
-            .map_err(LocalError::postgres(format!("creating database `{name}`")))?;
+        {
+            // Another process created it since the look-up: fine.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            result => {
+                result.map_err(LocalError::postgres(format!("creating database `{name}`")))?
+            }
+        }
     }
     Ok(())
 }

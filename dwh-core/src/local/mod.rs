@@ -50,6 +50,11 @@ pub const SUPERUSER: &str = "dwh";
 /// The database of [`LocalEngine::url`].
 pub const DATABASE: &str = "dwh";
 
+/// The database of the generated demo data (`dwh all` without `--data`),
+/// kept apart from [`DATABASE`] so that synthetic rows never mix with real
+/// ones (the generator's user 49 is not the sample's user 49).
+pub const DEMO_DATABASE: &str = "dwh_demo";
+
 /// How long a started (or starting) server gets to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -152,6 +157,20 @@ impl LocalEngine {
     /// The engine directory actually used (see [`LocalEngine::engine_dir`]).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The URL of database `name` on this server, which is created (empty)
+    /// if it does not exist; an existing one is kept as it is.
+    pub async fn database_url(&self, name: &str) -> Result<String, LocalError> {
+        let config = db::local_config(self.port, SUPERUSER, "postgres");
+        let client = db::connect(&config)
+            .await
+            .map_err(LocalError::postgres("connecting to the local engine"))?;
+        db::ensure_database(&client, name).await?;
+        Ok(format!(
+            "postgresql://{SUPERUSER}@127.0.0.1:{}/{name}",
+            self.port
+        ))
     }
 
     /// [`create_database`] on this server: a fresh, empty database `name`.

@@ -6,6 +6,7 @@ pub mod checks;
 mod copy;
 mod ddl;
 mod ident;
+pub mod registry;
 mod transform;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
