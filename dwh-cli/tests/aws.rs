@@ -536,7 +536,7 @@ fn adopts_what_the_classic_scripts_made_and_tears_it_down() {
     assert!(
         import
             .stderr
-            .contains("AWS.SECRET is a secret and was not copied"),
+            .contains("AWS.KEY, AWS.SECRET, DWH.DWH_DB_PASSWORD hold secrets, not copied"),
         "{}",
         import.text()
     );
@@ -546,6 +546,19 @@ fn adopts_what_the_classic_scripts_made_and_tears_it_down() {
         assert!(!import.text().contains(secret), "{}", import.text());
     }
     assert!(toml.contains("identifier = \"dwhcluster\""), "{toml}");
+    // The course's public bucket is a source, not the user's: they name
+    // their own, as the import's note says.
+    assert!(
+        import.stderr.contains("set `bucket` in [s3]"),
+        "{}",
+        import.text()
+    );
+    assert!(toml.contains("bucket = \"\""), "{toml}");
+    std::fs::write(
+        dir.join("dwh.toml"),
+        toml.replace("bucket = \"\"", "bucket = \"dwh-classic-data\""),
+    )
+    .unwrap();
     let refuse_overwrite = moto.dwh(&dir, &["config", "import", "dwh.cfg"]).code(1);
     assert!(
         refuse_overwrite.stderr.contains("--force"),
