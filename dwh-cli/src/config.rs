@@ -8,6 +8,11 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
+
+mod import;
+mod ini;
+
+pub use import::import_ini;
 use serde::{Deserialize, Serialize};
 
 /// The environment variable holding the database password, when one is used.
@@ -201,52 +206,84 @@ impl DwhConfig {
 
     /// Checks names AWS would reject, so the error names the setting.
     pub fn validate(&self) -> anyhow::Result<()> {
-        let c = &self.cluster;
-        if !is_cluster_identifier(&c.identifier) {
-            bail!(
-                "cluster.identifier `{}` is not valid: 1–63 lowercase letters, digits and single \
-                 hyphens, starting with a letter",
-                c.identifier
-            );
-        }
-        if !(1..=128).contains(&c.nodes) {
-            bail!("cluster.nodes must be 1 to 128, not {}", c.nodes);
-        }
-        if !is_db_identifier(&c.database) {
-            bail!(
-                "cluster.database `{}` is not valid: lowercase letters, digits and underscores, \
-                 starting with a letter",
-                c.database
-            );
-        }
-        if !is_db_identifier(&c.user) {
-            bail!(
-                "cluster.user `{}` is not valid: lowercase letters, digits and underscores, \
-                 starting with a letter",
-                c.user
-            );
-        }
-        if !is_role_name(&self.iam.role_name) {
-            bail!(
-                "iam.role_name `{}` is not valid: 1–64 letters, digits or +=,.@_-",
-                self.iam.role_name
-            );
-        }
-        if !self.s3.bucket.is_empty()
-            && !dwh_core::sql::is_s3_uri(&format!("s3://{}", self.s3.bucket))
-        {
-            bail!(
-                "s3.bucket `{}` is not a valid bucket name: 3–63 lowercase letters, digits, dots \
-                 and hyphens",
-                self.s3.bucket
-            );
-        }
-        if let Some(region) = &self.aws.region {
-            if !dwh_core::sql::is_region(region) {
-                bail!("aws.region `{region}` is not a region name such as us-west-2");
-            }
+        let problems: Vec<String> = self
+            .problems()
+            .into_iter()
+            .map(|(setting, message)| format!("{setting} {message}"))
+            .collect();
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
         }
         Ok(())
+    }
+
+    /// Every value AWS would reject: `(setting, what is wrong)`.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let c = &self.cluster;
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, setting: &'static str, message: String| {
+            if !ok {
+                problems.push((setting, message));
+            }
+        };
+        check(
+            is_cluster_identifier(&c.identifier),
+            "cluster.identifier",
+            format!(
+                "`{}` is not valid: 1–63 lowercase letters, digits and single hyphens, starting \
+                 with a letter",
+                c.identifier
+            ),
+        );
+        check(
+            NODE_TYPES.contains(&c.node_type.as_str()),
+            "cluster.node_type",
+            format!(
+                "`{}` is not a Redshift node type: use one of {}",
+                c.node_type,
+                NODE_TYPES.join(", ")
+            ),
+        );
+        check(
+            (1..=128).contains(&c.nodes),
+            "cluster.nodes",
+            format!("must be 1 to 128, not {}", c.nodes),
+        );
+        for (setting, value) in [("cluster.database", &c.database), ("cluster.user", &c.user)] {
+            check(
+                is_db_identifier(value),
+                setting,
+                format!(
+                    "`{value}` is not valid: lowercase letters, digits and underscores, starting \
+                     with a letter"
+                ),
+            );
+        }
+        check(
+            is_role_name(&self.iam.role_name),
+            "iam.role_name",
+            format!(
+                "`{}` is not valid: 1–64 letters, digits or +=,.@_-",
+                self.iam.role_name
+            ),
+        );
+        check(
+            self.s3.bucket.is_empty()
+                || dwh_core::sql::is_s3_uri(&format!("s3://{}", self.s3.bucket)),
+            "s3.bucket",
+            format!(
+                "`{}` is not a valid bucket name: 3–63 lowercase letters, digits, dots and hyphens",
+                self.s3.bucket
+            ),
+        );
+        if let Some(region) = &self.aws.region {
+            check(
+                dwh_core::sql::is_region(region),
+                "aws.region",
+                format!("`{region}` is not a region name such as us-west-2"),
+            );
+        }
+        problems
     }
 
     /// The data bucket, or an error that says how to set it.
@@ -262,6 +299,18 @@ impl DwhConfig {
         toml::to_string_pretty(self).unwrap_or_default()
     }
 }
+
+/// The node types CreateCluster accepts (Redshift API reference,
+/// CreateCluster `NodeType`, "Valid Values"; dc1 and ds2 are retired):
+/// https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/redshift/aws.sdk.kotlin.services.redshift.model/-create-cluster-request/node-type.html
+pub const NODE_TYPES: &[&str] = &[
+    "ra3.large",
+    "ra3.xlplus",
+    "ra3.4xlarge",
+    "ra3.16xlarge",
+    "dc2.large",
+    "dc2.8xlarge",
+];
 
 fn is_cluster_identifier(s: &str) -> bool {
     (1..=63).contains(&s.len())
@@ -295,124 +344,6 @@ fn secret_key_in(text: &str) -> Option<String> {
             .any(|s| lower.contains(s));
         (secret && !line.trim_start().starts_with('#')).then(|| key.to_owned())
     })
-}
-
-/// The result of converting a classic `dwh.cfg`.
-#[derive(Debug)]
-pub struct Imported {
-    pub config: DwhConfig,
-    /// Secrets found and left out (names only, never values).
-    pub dropped_secrets: Vec<String>,
-    /// Settings dwh does not need, with why.
-    pub notes: Vec<String>,
-}
-
-/// Converts the classic projects' INI config (sections CLUSTER, IAM_ROLE,
-/// S3, DWH, AWS) into a [`DwhConfig`]. Secrets are dropped, never copied.
-pub fn import_ini(text: &str) -> anyhow::Result<Imported> {
-    let mut config = DwhConfig::default();
-    let mut dropped_secrets = Vec::new();
-    let mut notes = Vec::new();
-    let mut section = String::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_ascii_uppercase();
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=').or_else(|| line.split_once(':')) else {
-            bail!("line {}: expected `KEY = value`, found `{line}`", n + 1);
-        };
-        let key = key.trim().to_ascii_uppercase();
-        let value = unquote(value.trim());
-        let name = format!("{section}.{key}");
-        match (section.as_str(), key.as_str()) {
-            (_, "KEY" | "SECRET" | "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "TOKEN")
-            | (_, "DB_PASSWORD" | "DWH_DB_PASSWORD" | "PASSWORD") => dropped_secrets.push(name),
-            (_, "REGION" | "DWH_REGION") if !value.is_empty() => {
-                config.aws.region = Some(value.to_owned())
-            }
-            ("CLUSTER", "HOST" | "DWH_ENDPOINT") | ("DWH", "DWH_ENDPOINT") => notes.push(format!(
-                "{name}: not needed, dwh looks the endpoint up from the cluster identifier"
-            )),
-            (_, "DB_NAME" | "DWH_DB") if !value.is_empty() => {
-                config.cluster.database = value.to_owned()
-            }
-            (_, "DB_USER" | "DWH_DB_USER") if !value.is_empty() => {
-                config.cluster.user = value.to_owned()
-            }
-            (_, "DB_PORT" | "DWH_PORT") if !value.is_empty() => {
-                config.cluster.port = value
-                    .parse()
-                    .with_context(|| format!("{name} = `{value}` is not a port number"))?
-            }
-            (_, "DWH_CLUSTER_IDENTIFIER" | "CLUSTER_IDENTIFIER") if !value.is_empty() => {
-                let lower = value.to_ascii_lowercase();
-                if lower != value {
-                    notes.push(format!(
-                        "{name}: Redshift stores identifiers in lowercase, so `{value}` became `{lower}`"
-                    ));
-                }
-                config.cluster.identifier = lower;
-            }
-            (_, "DWH_NODE_TYPE" | "NODE_TYPE") if !value.is_empty() => {
-                config.cluster.node_type = value.to_owned()
-            }
-            (_, "DWH_NUM_NODES" | "NUM_NODES") if !value.is_empty() => {
-                config.cluster.nodes = value
-                    .parse()
-                    .with_context(|| format!("{name} = `{value}` is not a number"))?
-            }
-            (_, "DWH_CLUSTER_TYPE") => notes.push(format!(
-                "{name}: implied by cluster.nodes (1 is single-node)"
-            )),
-            (_, "DWH_IAM_ROLE_NAME" | "ROLE_NAME") if !value.is_empty() => {
-                config.iam.role_name = value.to_owned()
-            }
-            ("IAM_ROLE", "ARN") if !value.is_empty() => match value.rsplit_once(":role/") {
-                Some((_, role)) => {
-                    config.iam.role_name = role.rsplit('/').next().unwrap_or(role).to_owned()
-                }
-                None => notes.push(format!("{name}: `{value}` is not a role ARN; ignored")),
-            },
-            ("S3", "LOG_DATA" | "SONG_DATA") if !value.is_empty() => {
-                match value.strip_prefix("s3://").and_then(|r| r.split_once('/')) {
-                    Some((bucket, path)) => {
-                        config.s3.bucket = bucket.to_owned();
-                        // `s3://b/p/log_data` → prefix `p`: dwh keeps both
-                        // data sets side by side below one prefix.
-                        let path = path.trim_end_matches('/');
-                        let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-                        config.s3.prefix = parent.to_owned();
-                    }
-                    None => notes.push(format!("{name}: `{value}` is not an s3:// URI; ignored")),
-                }
-            }
-            ("S3", "LOG_JSONPATH") => notes.push(format!(
-                "{name}: not needed, dwh generates the jsonpaths documents from the schema"
-            )),
-            _ if value.is_empty() => {}
-            _ => notes.push(format!("{name}: not a dwh setting; ignored")),
-        }
-    }
-    config.validate()?;
-    Ok(Imported {
-        config,
-        dropped_secrets,
-        notes,
-    })
-}
-
-fn unquote(value: &str) -> &str {
-    for q in ['\'', '"'] {
-        if let Some(inner) = value.strip_prefix(q).and_then(|v| v.strip_suffix(q)) {
-            return inner;
-        }
-    }
-    value
 }
 
 #[cfg(test)]
@@ -490,6 +421,15 @@ mod tests {
         config.s3.bucket = "My_Bucket".into();
         assert!(format!("{:#}", config.validate().unwrap_err()).contains("s3.bucket"));
         assert!(DwhConfig::default().bucket().is_err());
+        let mut config = DwhConfig::default();
+        config.cluster.node_type = "dc1.large".into();
+        config.cluster.user = "1user".into();
+        let message = format!("{:#}", config.validate().unwrap_err());
+        assert!(
+            message.contains("cluster.node_type `dc1.large` is not a Redshift node type")
+                && message.contains("cluster.user `1user`"),
+            "every problem at once: {message}"
+        );
     }
 
     #[test]
@@ -498,80 +438,5 @@ mod tests {
         config.s3.bucket = "b-123".into();
         config.network.allowed_cidr = Some("203.0.113.0/24".into());
         assert_eq!(DwhConfig::parse(&config.to_toml()).unwrap(), config);
-    }
-
-    const CLASSIC: &str = r#"
-[AWS]
-KEY=AKIAEXAMPLEKEY
-SECRET=wJalrXUtnFEMIEXAMPLESECRET
-
-[DWH]
-DWH_CLUSTER_TYPE=multi-node
-DWH_NUM_NODES=4
-DWH_NODE_TYPE=dc2.large
-DWH_IAM_ROLE_NAME=dwhRole
-DWH_CLUSTER_IDENTIFIER=dwhCluster
-DWH_DB=dwh
-DWH_DB_USER=dwhuser
-DWH_DB_PASSWORD=Passw0rd
-DWH_PORT=5439
-
-[CLUSTER]
-HOST='dwhcluster.abc.us-west-2.redshift.amazonaws.com'
-DB_NAME='dwh'
-DB_USER='dwhuser'
-DB_PASSWORD='Passw0rd'
-DB_PORT='5439'
-
-[IAM_ROLE]
-ARN='arn:aws:iam::123456789012:role/dwhRole'
-
-[S3]
-LOG_DATA='s3://udacity-dend/log_data'
-LOG_JSONPATH='s3://udacity-dend/log_json_path.json'
-SONG_DATA='s3://udacity-dend/song_data'
-"#;
-
-    #[test]
-    fn imports_the_classic_config_without_secrets() {
-        let imported = import_ini(CLASSIC).unwrap();
-        let c = &imported.config;
-        assert_eq!(c.cluster.identifier, "dwhcluster");
-        assert_eq!(c.cluster.nodes, 4);
-        assert_eq!(c.cluster.node_type, "dc2.large");
-        assert_eq!(c.cluster.database, "dwh");
-        assert_eq!(c.cluster.user, "dwhuser");
-        assert_eq!(c.cluster.port, 5439);
-        assert_eq!(c.iam.role_name, "dwhRole");
-        assert_eq!(c.s3.bucket, "udacity-dend");
-        assert_eq!(c.s3.prefix, "");
-        assert_eq!(
-            imported.dropped_secrets,
-            [
-                "AWS.KEY",
-                "AWS.SECRET",
-                "DWH.DWH_DB_PASSWORD",
-                "CLUSTER.DB_PASSWORD"
-            ]
-        );
-        let toml = c.to_toml();
-        for secret in ["AKIA", "wJalr", "Passw0rd"] {
-            assert!(!toml.contains(secret), "{toml}");
-            assert!(!format!("{imported:?}").contains(secret));
-        }
-        assert!(imported.notes.iter().any(|n| n.contains("LOG_JSONPATH")));
-        assert!(imported
-            .notes
-            .iter()
-            .any(|n| n.contains("became `dwhcluster`")));
-        DwhConfig::parse(&toml).unwrap();
-    }
-
-    #[test]
-    fn import_reports_bad_lines() {
-        let e = import_ini("[DWH]\njust words\n").unwrap_err();
-        assert!(e.to_string().contains("line 2"));
-        let e = import_ini("[DWH]\nDWH_NUM_NODES=many\n").unwrap_err();
-        assert!(format!("{e:#}").contains("DWH.DWH_NUM_NODES"));
     }
 }

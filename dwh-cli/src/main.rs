@@ -39,22 +39,31 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr: warnings by default, everything of dwh's at debug with
-/// `--debug`, or what `RUST_LOG` says. tokio-postgres logs through `log`,
-/// which the subscriber picks up too.
+/// Logs go to stderr: dwh's own warnings by default, or what `RUST_LOG`
+/// says; with `--debug` everything of dwh's, tokio-postgres's, and the AWS
+/// SDK's warnings too. The SDK logs a warning for every credential provider
+/// it tries: by default those would bury the one line dwh prints about it.
+/// tokio-postgres logs through `log`, which the subscriber picks up too.
 fn init_logging(debug: bool) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = if debug {
         EnvFilter::new("warn,dwh=debug,dwh_core=debug,tokio_postgres=debug")
     } else {
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"))
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(QUIET_LOGS))
     };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_target(true)
         .init();
 }
+
+/// The default log filter: warnings, except the AWS SDK's (targets match by
+/// prefix: `aws` covers aws_config, aws_smithy_*, aws_sdk_*).
+const QUIET_LOGS: &str = "warn,aws=off";
 
 async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {

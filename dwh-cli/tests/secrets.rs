@@ -33,7 +33,18 @@ fn assert_files_clean(dir: &Path) {
 /// `postgresql://dwh:SECRET@host:port/db`: the test engine trusts local
 /// connections, so the password is sent and ignored.
 fn with_password(url: &str) -> String {
-    url.replacen("://dwh@", &format!("://dwh:{SECRET}@"), 1)
+    let planted = url.replacen("://dwh@", &format!("://dwh:{SECRET}@"), 1);
+    assert_planted("the connection string", &planted);
+    planted
+}
+
+/// A clean output proves nothing unless the secret was in the input.
+#[track_caller]
+fn assert_planted(what: &str, input: &str) {
+    assert!(
+        input.contains(SECRET),
+        "the secret was not planted in {what}: {input}"
+    );
 }
 
 #[tokio::test]
@@ -114,6 +125,7 @@ async fn failing_runs_redact_the_password_in_every_spelling() {
     ];
     let sample = sample().display().to_string();
     for (url, shown) in &cases {
+        assert_planted("a failing case", url);
         for command in [&["check"][..], &["transform"], &["all", "--data", &sample]] {
             let output = dwh_run(command.iter().copied().chain(["--database-url", url]));
             assert_eq!(
@@ -128,6 +140,7 @@ async fn failing_runs_redact_the_password_in_every_spelling() {
     }
 
     // A usage error next to the secret does not echo it either.
+    assert_planted("the usage error's URL", &cases[0].0);
     let output = dwh_run(["all", "--database-url", &cases[0].0, "--no-such-flag"]);
     assert_eq!(output.code, Some(2), "{}", output.all());
     assert_clean("a usage error", &output.all());

@@ -20,72 +20,151 @@ pub fn is<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, codes: &[&str]) -> b
     code(err).is_some_and(|c| codes.contains(&c))
 }
 
-/// `what` failed: `err`, with a hint for credentials, permissions and
-/// network errors.
+/// What went wrong, for the failures a person meets most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    NoCredentials,
+    SsoExpired,
+    /// AWS refused the credentials (expired, wrong, revoked): the code.
+    Rejected(String),
+    /// The identity lacks a permission; the action when AWS named it.
+    AccessDenied(Option<String>),
+    /// No answer from the endpoint: the innermost cause.
+    Unreachable(String),
+    /// Anything else, as AWS (or the SDK) said it.
+    Other(String),
+}
+
+/// The messages of `err` and its sources, outermost first.
+fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    std::iter::successors(Some(err), |e| e.source())
+        .map(|e| e.to_string())
+        .collect()
+}
+
+fn classify<E, R>(err: &SdkError<E, R>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: Debug + 'static,
+{
+    if let SdkError::ServiceError(e) = err {
+        // An answer the SDK could not parse (an emulator's error shape, say)
+        // may still hold its code in the body.
+        let raw = format!("{:?}", e.raw());
+        let (code, message) = match e.err().code() {
+            Some(code) => (Some(code), e.err().message().unwrap_or("no message")),
+            None => (
+                between(&raw, "<Code>", "</Code>"),
+                between(&raw, "<Message>", "</Message>").unwrap_or("no message"),
+            ),
+        };
+        return match code {
+            Some(c) if REJECTED.contains(&c) => Failure::Rejected(c.to_owned()),
+            Some(c) if DENIED.contains(&c) => Failure::AccessDenied(denied_action(message)),
+            Some(c) => Failure::Other(format!("{c}: {message}")),
+            None => Failure::Other(format!(
+                "AWS answered without an error code (an unsupported call?): {}",
+                DisplayErrorContext(e.err())
+            )),
+        };
+    }
+    let chain = chain(err).join(": ").to_ascii_lowercase();
+    // aws-config's SSO token provider and the SSO service's own answer.
+    if chain.contains("sso token has expired") || chain.contains("sso session associated") {
+        return Failure::SsoExpired;
+    }
+    if chain.contains("credential provider was not enabled")
+        || chain.contains("no providers in chain provided credentials")
+    {
+        return Failure::NoCredentials;
+    }
+    if let SdkError::DispatchFailure(d) = err {
+        if d.is_io() || d.is_timeout() {
+            let inner = self::chain(err).pop().unwrap_or_default();
+            return Failure::Unreachable(inner);
+        }
+    }
+    Failure::Other(DisplayErrorContext(err).to_string())
+}
+
+/// The text between the first `start` and the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = text.split_once(start)?.1;
+    Some(rest.split_once(end)?.0).filter(|s| !s.is_empty())
+}
+
+/// Codes of credentials AWS did not accept.
+const REJECTED: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+    "InvalidAccessKeyId",
+];
+
+/// Codes of a missing permission.
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+];
+
+/// `iam:CreateRole` from "User: arn:… is not authorized to perform:
+/// iam:CreateRole on resource: …", the wording IAM, EC2, Redshift and S3
+/// share.
+fn denied_action(message: &str) -> Option<String> {
+    let rest = message.split_once("perform: ")?.1;
+    let action = rest
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', '.', ';']);
+    action.contains(':').then(|| action.to_owned())
+}
+
+/// One line: what was being done, what went wrong, what to do.
+fn describe(failure: Failure) -> String {
+    match failure {
+        Failure::NoCredentials => "no AWS credentials found: dwh uses the AWS SDK's default chain \
+             (AWS_PROFILE with `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); it \
+             never reads keys from dwh.toml"
+            .to_owned(),
+        Failure::SsoExpired => format!(
+            "your AWS SSO session has expired: run `aws sso login{}` and try again",
+            std::env::var("AWS_PROFILE")
+                .map(|p| format!(" --profile {p}"))
+                .unwrap_or_default()
+        ),
+        Failure::Rejected(code) => format!(
+            "AWS refused your credentials ({code}): they are wrong, revoked or expired; check \
+             AWS_PROFILE, or run `aws sso login` again"
+        ),
+        Failure::AccessDenied(Some(action)) => format!(
+            "access denied: your AWS identity may not call {action}; grant it (the README \
+             section \"On AWS\" lists what dwh needs)"
+        ),
+        Failure::AccessDenied(None) => "access denied: your AWS identity lacks a permission for \
+             this call (the README section \"On AWS\" lists what dwh needs)"
+            .to_owned(),
+        Failure::Unreachable(cause) => match std::env::var("AWS_ENDPOINT_URL") {
+            Ok(url) => format!("cannot reach the AWS endpoint {url} (AWS_ENDPOINT_URL): {cause}"),
+            Err(_) => format!("cannot reach AWS ({cause}): check the network, a proxy, the region"),
+        },
+        Failure::Other(detail) => detail,
+    }
+}
+
+/// `what` failed: `err`, as one line that says what to do for the common
+/// cases (credentials, permissions, network).
 pub fn aws_error<E, R>(what: impl Display, err: SdkError<E, R>) -> anyhow::Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: Debug + Send + Sync + 'static,
 {
-    let detail = match &err {
-        SdkError::ServiceError(e) if e.err().code().is_some() || e.err().message().is_some() => {
-            format!(
-                "{}: {}",
-                e.err().code().unwrap_or("error"),
-                e.err().message().unwrap_or("no message")
-            )
-        }
-        SdkError::ServiceError(e) => format!(
-            "AWS answered without an error code (an unsupported call?): {}",
-            DisplayErrorContext(e.err())
-        ),
-        other => {
-            let full = DisplayErrorContext(other).to_string();
-            // The chain's own text is a page of provider internals.
-            if full.contains("CredentialsNotLoaded") {
-                "no credentials".to_owned()
-            } else {
-                full
-            }
-        }
-    };
-    let hint = hint(code(&err), &detail);
-    anyhow::anyhow!(
-        "{what}: {detail}{}",
-        hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default()
-    )
-}
-
-fn hint(code: Option<&str>, detail: &str) -> Option<String> {
-    match code {
-        Some(
-            "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId"
-            | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "AuthFailure"
-            | "InvalidAccessKeyId",
-        ) => Some(
-            "AWS refused your credentials: check AWS_PROFILE, or run `aws sso login` again".into(),
-        ),
-        Some(
-            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
-            | "UnauthorizedAccess",
-        ) => Some(
-            "your AWS identity lacks a permission for this call; the README lists the ones dwh needs"
-                .into(),
-        ),
-        None if detail == "no credentials" => Some(
-            "no AWS credentials found: dwh uses the AWS SDK's default chain (AWS_PROFILE with \
-             `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); it never reads keys \
-             from dwh.toml"
-                .into(),
-        ),
-        None if detail.contains("dispatch failure") || detail.contains("io error") => Some(
-            match std::env::var("AWS_ENDPOINT_URL") {
-                Ok(url) => format!("cannot reach the AWS endpoint {url} (AWS_ENDPOINT_URL)"),
-                Err(_) => "cannot reach AWS: check the network and the region".into(),
-            },
-        ),
-        _ => None,
-    }
+    let message = describe(classify(&err)).replace('\n', " ");
+    anyhow::anyhow!("{what}: {message}")
 }
 
 /// For `map_err`: `.map_err(ctx("creating role `x`"))`.
@@ -102,16 +181,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hints_say_what_to_do() {
-        assert!(hint(Some("ExpiredToken"), "")
-            .unwrap()
-            .contains("aws sso login"));
-        assert!(hint(Some("UnauthorizedOperation"), "")
-            .unwrap()
-            .contains("permission"));
-        assert!(hint(None, "no credentials")
-            .unwrap()
-            .contains("never reads keys"));
-        assert_eq!(hint(Some("ClusterNotFound"), "x"), None);
+    fn denied_actions_are_read_from_the_message() {
+        let iam = "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: \
+                   iam:CreateRole on resource: arn:aws:iam::123456789012:role/x";
+        assert_eq!(denied_action(iam).as_deref(), Some("iam:CreateRole"));
+        let ec2 = "You are not authorized to perform this operation. User: u is not authorized \
+                   to perform: ec2:DescribeVpcs because no identity-based policy allows it";
+        assert_eq!(denied_action(ec2).as_deref(), Some("ec2:DescribeVpcs"));
+        assert_eq!(denied_action("Access Denied"), None);
+    }
+
+    #[test]
+    fn each_failure_is_one_line_saying_what_to_do() {
+        for failure in [
+            Failure::NoCredentials,
+            Failure::SsoExpired,
+            Failure::Rejected("ExpiredToken".into()),
+            Failure::AccessDenied(Some("s3:PutObject".into())),
+            Failure::AccessDenied(None),
+            Failure::Unreachable("Connection refused (os error 111)".into()),
+        ] {
+            let text = describe(failure.clone());
+            assert!(!text.contains('\n'), "{text}");
+            let advice = [
+                "aws sso login",
+                "grant",
+                "never reads keys",
+                "reach",
+                "lists what",
+            ];
+            assert!(
+                advice.iter().any(|a| text.contains(a)),
+                "{failure:?}: {text}"
+            );
+        }
     }
 }

@@ -50,13 +50,22 @@ pub fn trust_policy() -> Value {
 }
 
 /// Read access to `bucket` below `prefix` and nothing else: what COPY needs
-/// (list the prefix, get the objects, find the bucket's region).
+/// (find the bucket's region, list the prefix, get the objects; manifests
+/// and jsonpaths live below the prefix too, see `layout`).
+///
+/// ListBucket is scoped with the `s3:prefix` condition key, as AWS's
+/// examples do ("Allowing each IAM user access to a folder in a bucket",
+/// https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-policies-s3.html).
+/// GetBucketLocation gets a statement of its own: its requests carry no
+/// `s3:prefix`, and a condition on a key absent from the request does not
+/// match, so it would be denied
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
 pub fn s3_read_policy(partition: &str, bucket: &str, prefix: &str) -> Value {
     let bucket_arn = format!("arn:{partition}:s3:::{bucket}");
     let mut list = json!({
         "Sid": "ListDataPrefix",
         "Effect": "Allow",
-        "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+        "Action": "s3:ListBucket",
         "Resource": bucket_arn,
     });
     let objects = if prefix.is_empty() {
@@ -69,6 +78,7 @@ pub fn s3_read_policy(partition: &str, bucket: &str, prefix: &str) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [
+            { "Sid": "FindDataBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn },
             list,
             { "Sid": "ReadDataObjects", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects }
         ]
@@ -316,27 +326,33 @@ mod tests {
     fn read_policy_is_scoped_to_the_bucket_and_prefix() {
         let policy = s3_read_policy("aws", "my-data", "sparkify");
         let statements = policy["Statement"].as_array().unwrap();
-        assert_eq!(statements[0]["Resource"], "arn:aws:s3:::my-data");
+        let by_action = |action: &str| {
+            let found: Vec<&Value> = statements
+                .iter()
+                .filter(|s| s["Action"] == action)
+                .collect();
+            assert_eq!(found.len(), 1, "{action} in one statement: {policy}");
+            found[0]
+        };
+        let location = by_action("s3:GetBucketLocation");
+        assert_eq!(location["Resource"], "arn:aws:s3:::my-data");
+        assert!(
+            location.get("Condition").is_none(),
+            "no s3:prefix in its requests"
+        );
+        let list = by_action("s3:ListBucket");
+        assert_eq!(list["Resource"], "arn:aws:s3:::my-data");
         assert_eq!(
-            statements[0]["Condition"]["StringLike"]["s3:prefix"],
+            list["Condition"]["StringLike"]["s3:prefix"],
             json!(["sparkify", "sparkify/*"])
         );
-        assert_eq!(statements[1]["Resource"], "arn:aws:s3:::my-data/sparkify/*");
-        let actions: Vec<String> = statements
-            .iter()
-            .flat_map(|s| match &s["Action"] {
-                Value::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_owned()).collect(),
-                v => vec![v.as_str().unwrap().to_owned()],
-            })
-            .collect();
-        assert_eq!(
-            actions,
-            ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject"]
-        );
+        let get = by_action("s3:GetObject");
+        assert_eq!(get["Resource"], "arn:aws:s3:::my-data/sparkify/*");
+        assert_eq!(statements.len(), 3, "nothing else: {policy}");
         assert!(!policy.to_string().contains("s3:*"));
         let whole = s3_read_policy("aws-cn", "b-1", "");
-        assert_eq!(whole["Statement"][1]["Resource"], "arn:aws-cn:s3:::b-1/*");
-        assert!(whole["Statement"][0].get("Condition").is_none());
+        assert_eq!(whole["Statement"][2]["Resource"], "arn:aws-cn:s3:::b-1/*");
+        assert!(whole["Statement"][1].get("Condition").is_none());
     }
 
     #[test]

@@ -21,12 +21,17 @@ pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
                     out.display()
                 );
             }
-            for name in &imported.dropped_secrets {
+            if !imported.secrets.is_empty() {
+                let (verb, noun) = match imported.secrets.len() {
+                    1 => ("holds a secret", "it"),
+                    _ => ("hold secrets", "them"),
+                };
                 eprintln!(
-                    "warning: {name} is a secret and was not copied. AWS credentials come from the \
-                     AWS SDK chain (AWS_PROFILE, `aws sso login`, environment); the database \
-                     password from {} or temporary IAM credentials. Consider rotating a secret \
-                     that sat in a config file.",
+                    "warning: {} {verb}, not copied. AWS credentials come from the AWS SDK chain \
+                     (AWS_PROFILE, `aws sso login`, environment); the database password from {} \
+                     or temporary IAM credentials; rotate {noun}, as a secret that sat in a \
+                     config file may have been shared with it.",
+                    imported.secrets.join(", "),
                     config::PASSWORD_ENV
                 );
             }

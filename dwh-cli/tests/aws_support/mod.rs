@@ -95,11 +95,22 @@ fn free_port() -> u16 {
 
 /// A plain HTTP/1.0 request to the emulator; the status code and body.
 pub fn http(port: u16, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+    http_body(port, method, path, "")
+}
+
+/// [`http`] with a request body.
+pub fn http_body(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
@@ -166,6 +177,14 @@ impl Moto {
     pub fn reset(&self) {
         let (status, _) = http(self.port, "POST", "/moto-api/reset").unwrap();
         assert_eq!(status, 200);
+    }
+
+    /// From now on every request must be signed by an IAM identity the
+    /// emulator knows, and is checked against its policies (moto evaluates
+    /// actions and resources; of conditions, only StringEquals).
+    pub fn enforce_iam(&self) {
+        let (status, body) = http_body(self.port, "POST", "/moto-api/reset-auth", "0").unwrap();
+        assert_eq!(status, 200, "{body}");
     }
 
     /// Runs `dwh` in `dir` against the emulator only.
