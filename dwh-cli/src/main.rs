@@ -5,6 +5,8 @@ mod aws;
 mod cli;
 mod commands;
 mod config;
+mod out;
+mod paths;
 mod report;
 mod ui;
 
@@ -17,13 +19,17 @@ const INTERRUPTED: u8 = 130;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     init_logging(cli.debug);
     // Ctrl-C drops the running command: its open transaction is rolled
     // back (and the server rolls back any the connection still holds).
     tokio::select! {
         outcome = commands::run(cli) => match outcome {
             Ok(code) => code,
+            Err(error) if out::is_broken_pipe(&error) => ExitCode::SUCCESS,
             Err(error) => {
                 ui::print_error(&error);
                 ExitCode::FAILURE
@@ -36,6 +42,18 @@ async fn main() -> ExitCode {
             );
             ExitCode::from(INTERRUPTED)
         }
+    }
+}
+
+/// `--help` and `--version` print and succeed; a bad argument is an error
+/// like any other (exit 1: exit 2 means a failed data-quality check).
+fn usage(error: &clap::Error) -> ExitCode {
+    // Printing help to a closed pipe is not worth a message either.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
