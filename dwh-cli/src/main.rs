@@ -19,6 +19,7 @@ const INTERRUPTED: u8 = 130;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    exit_on_stdout_errors();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
@@ -43,6 +44,27 @@ async fn main() -> ExitCode {
             ExitCode::from(INTERRUPTED)
         }
     }
+}
+
+/// `print!` panics when standard output fails. Commands whose output is
+/// the product write through [`out::print`] and return the error; for
+/// every other `print!`, this hook does the same at the point of failure:
+/// a reader gone away (`dwh analyze | head`) ends dwh quietly with success,
+/// as it does `cat`; any other failure (a full disk) is one error line,
+/// exit 1. Any open transaction is rolled back by the server.
+fn exit_on_stdout_errors() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or_default();
+        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
+            if cause.starts_with("Broken pipe") {
+                std::process::exit(0);
+            }
+            eprintln!("error: cannot write to standard output: {cause}");
+            std::process::exit(1);
+        }
+        default(info);
+    }));
 }
 
 /// `--help` and `--version` print and succeed; a bad argument is an error

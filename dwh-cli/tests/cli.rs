@@ -368,6 +368,24 @@ async fn analyze_draws_charts() {
         &dir.display().to_string(),
     ]);
     out.assert_success("dwh analyze --charts");
+    // Its tables into a closed pipe, then a full disk: quiet, then named.
+    let analyze = || {
+        let mut command = dwh();
+        command.args(["analyze", "--database-url", &url]);
+        command
+    };
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = analyze().stdout(writer).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(closed.status.code(), Some(0), "{closed:?}");
+    assert_eq!(String::from_utf8_lossy(&closed.stderr), "");
+    let full = std::fs::File::options().write(true).open("/dev/full").unwrap();
+    let full = analyze().stdout(full).stderr(Stdio::piped()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
     let charts: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -380,5 +398,19 @@ async fn analyze_draws_charts() {
         roxmltree::Document::parse(&svg)
             .unwrap_or_else(|e| panic!("{} is not well-formed: {e}", chart.display()));
         assert!(svg.contains("<rect"), "{} draws bars", chart.display());
+    }
+}
+
+/// A usage error exits 1 like any error (2 means a failed check); help
+/// and version succeed.
+#[test]
+fn usage_errors_exit_1_and_help_succeeds() {
+    let bad = dwh_run(["ddl", "--no-such-flag"]);
+    assert_eq!(bad.code, Some(1), "{}", bad.all());
+    bad.assert_stderr_has("--no-such-flag");
+    for args in [["--help"], ["--version"]] {
+        let out = dwh_run(args);
+        out.assert_success(args[0]);
+        assert!(!out.stdout.is_empty());
     }
 }
