@@ -27,7 +27,8 @@ pub fn print(text: &str) -> Result<(), StdoutError> {
 
 /// True when `error` is a write to a closed pipe (see [`StdoutError`]).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .any(|e| e.downcast_ref::<StdoutError>().is_some_and(StdoutError::is_broken_pipe))
+    error.chain().any(|e| {
+        e.downcast_ref::<StdoutError>()
+            .is_some_and(StdoutError::is_broken_pipe)
+    })
 }

@@ -57,7 +57,10 @@ pub fn output_file(path: &Path, flag: &str) -> anyhow::Result<()> {
 pub fn create_dir(path: &Path, flag: &str) -> anyhow::Result<()> {
     output_dir(path, flag)?;
     std::fs::create_dir_all(path).map_err(|e| {
-        anyhow::anyhow!("{flag} {}: cannot create the directory: {e}", path.display())
+        anyhow::anyhow!(
+            "{flag} {}: cannot create the directory: {e}",
+            path.display()
+        )
     })
 }
 

@@ -30,7 +30,11 @@ fn assert_ddl(sql: &str, dialect: &dyn sqlparser::dialect::Dialect) {
 fn ddl_prints_each_dialect_and_the_jsonpaths() {
     let redshift = dwh_run(["ddl"]);
     redshift.assert_success("dwh ddl");
-    assert!(redshift.stdout.contains("DISTSTYLE KEY"), "{}", redshift.stdout);
+    assert!(
+        redshift.stdout.contains("DISTSTYLE KEY"),
+        "{}",
+        redshift.stdout
+    );
     // sqlparser does not know Redshift's table attributes (BACKUP, DISTSTYLE).
     for table in TABLES {
         let create = format!("CREATE TABLE IF NOT EXISTS \"{table}\" (");
@@ -39,8 +43,16 @@ fn ddl_prints_each_dialect_and_the_jsonpaths() {
 
     let postgres = dwh_run(["ddl", "--dialect", "postgres", "--loads"]);
     postgres.assert_success("dwh ddl --dialect postgres --loads");
-    assert!(!postgres.stdout.contains("DISTSTYLE"), "{}", postgres.stdout);
-    assert!(postgres.stdout.contains("INSERT INTO"), "{}", postgres.stdout);
+    assert!(
+        !postgres.stdout.contains("DISTSTYLE"),
+        "{}",
+        postgres.stdout
+    );
+    assert!(
+        postgres.stdout.contains("INSERT INTO"),
+        "{}",
+        postgres.stdout
+    );
     assert_ddl(&postgres.stdout, &sqlparser::dialect::PostgreSqlDialect {});
 
     let paths = dwh_run(["ddl", "--jsonpaths", "staging_events"]);
@@ -100,7 +112,10 @@ fn a_full_disk_is_reported() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
     assert!(stderr.contains("No space left on device"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -124,7 +139,11 @@ fn assert_svg(svg: &str, what: &str) {
 fn diagram_prints_each_format() {
     let mermaid = dwh_run(["diagram"]);
     mermaid.assert_success("dwh diagram");
-    assert!(mermaid.stdout.starts_with("erDiagram"), "{}", mermaid.stdout);
+    assert!(
+        mermaid.stdout.starts_with("erDiagram"),
+        "{}",
+        mermaid.stdout
+    );
 
     let dot = dwh_run(["diagram", "--format", "dot"]);
     dot.assert_success("dwh diagram --format dot");
@@ -143,10 +162,7 @@ fn diagram_prints_each_format() {
 #[test]
 fn diagram_out_writes_every_format() {
     let dir = dwh_tests::scratch("cli_diagram_out").join("diagrams");
-    let out = run(dwh()
-        .args(["diagram", "--out"])
-        .arg(&dir)
-        .env("PATH", ""));
+    let out = run(dwh().args(["diagram", "--out"]).arg(&dir).env("PATH", ""));
     out.assert_success("dwh diagram --out");
     let read = |ext: &str| std::fs::read_to_string(dir.join(format!("star-schema.{ext}"))).unwrap();
     assert!(read("mmd").starts_with("erDiagram"));
@@ -155,8 +171,14 @@ fn diagram_out_writes_every_format() {
 
     for format in ["mermaid", "dot", "svg"] {
         let only = dwh_tests::scratch(&format!("cli_diagram_only_{format}"));
-        dwh_run(["diagram", "--format", format, "--out", &only.display().to_string()])
-            .assert_success(format);
+        dwh_run([
+            "diagram",
+            "--format",
+            format,
+            "--out",
+            &only.display().to_string(),
+        ])
+        .assert_success(format);
         assert_eq!(std::fs::read_dir(&only).unwrap().count(), 1, "{format}");
     }
 }
@@ -191,7 +213,12 @@ fn a_path_of_the_wrong_type_is_named() {
         let out = dwh_run(&args);
         assert_eq!(out.code, Some(1), "{args:?}: {}", out.all());
         let message = format!("{} is a file, not a directory", file.display());
-        assert_eq!(out.stderr.matches(&message).count(), 1, "{args:?}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.matches(&message).count(),
+            1,
+            "{args:?}: {}",
+            out.stderr
+        );
         assert!(!out.stderr.contains("os error"), "{args:?}: {}", out.stderr);
         assert!(!out.stderr.contains("connect"), "{args:?}: {}", out.stderr);
     }
@@ -236,7 +263,15 @@ fn gen_writes_the_same_files_for_the_same_seed() {
     let dir = dwh_tests::scratch("cli_gen");
     let (a, b) = (dir.join("a"), dir.join("b"));
     for out in [&a, &b] {
-        let output = dwh_run(["gen", "--events", "500", "--songs", "30", "--out", &out.display().to_string()]);
+        let output = dwh_run([
+            "gen",
+            "--events",
+            "500",
+            "--songs",
+            "30",
+            "--out",
+            &out.display().to_string(),
+        ]);
         output.assert_success("dwh gen");
         output.assert_stderr_has("✔ generated 500 events");
     }
@@ -270,7 +305,10 @@ fn gen_refuses_a_folder_it_did_not_write() {
     out.assert_stderr_has(&format!("{} is not empty", dir.display()));
     out.assert_stderr_has("--force");
     assert_eq!(files_under(&dir).len(), 1, "nothing written");
-    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "{\"mine\": true}\n");
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "{\"mine\": true}\n"
+    );
 
     dwh_run(["gen", "--events", "200", "--out", &dir_arg, "--force"])
         .assert_success("dwh gen --force");
@@ -284,7 +322,13 @@ fn gen_checks_its_numbers_before_writing() {
         ("--events", "18446744073709551615", "1000000000"),
         ("--songs", "4294967296", "10000000"),
     ] {
-        let out = dwh_run(["gen", flag, value, "--out", &dir.join("x").display().to_string()]);
+        let out = dwh_run([
+            "gen",
+            flag,
+            value,
+            "--out",
+            &dir.join("x").display().to_string(),
+        ]);
         assert_eq!(out.code, Some(1), "{flag} {value}: {}", out.all());
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
         out.assert_stderr_has(flag);
@@ -308,6 +352,22 @@ fn rejects_without_max_errors_is_an_error() {
     assert_eq!(out.code, Some(1), "{}", out.all());
     out.assert_stderr_has("--rejects needs --max-errors N");
     assert!(!out.stderr.contains("connect"), "{}", out.stderr);
+
+    // Nor does it mean anything on Redshift, which keeps its own list.
+    let out = dwh_run([
+        "all",
+        "--target",
+        "redshift",
+        "--config",
+        "/nonexistent/dwh.toml",
+        "--max-errors",
+        "3",
+        "--rejects",
+        "bad.jsonl",
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    out.assert_stderr_has("--rejects is for local loads");
+    out.assert_stderr_has("SYS_LOAD_ERROR_DETAIL");
 }
 
 /// A clean run keeps a rejects file an earlier run wrote: it may be the
@@ -320,9 +380,16 @@ async fn a_clean_run_keeps_an_earlier_rejects_file() {
     std::fs::write(&earlier, "{\"earlier\": 1}\n").unwrap();
     let rejects = dir.join("rejects.jsonl").display().to_string();
     let sample = sample();
-    let out = dwh_run(all_args(&url, &sample, &["--max-errors", "5", "--rejects", &rejects]));
+    let out = dwh_run(all_args(
+        &url,
+        &sample,
+        &["--max-errors", "5", "--rejects", &rejects],
+    ));
     out.assert_success("a clean run with --max-errors");
-    assert_eq!(std::fs::read_to_string(&earlier).unwrap(), "{\"earlier\": 1}\n");
+    assert_eq!(
+        std::fs::read_to_string(&earlier).unwrap(),
+        "{\"earlier\": 1}\n"
+    );
 }
 
 /// Events written as one top-level JSON array: each element is a record
@@ -334,7 +401,8 @@ async fn a_json_array_counts_every_record_it_holds() {
     let dir = dwh_tests::scratch("cli_json_array");
     std::fs::create_dir_all(dir.join("log_data")).unwrap();
     std::os::unix::fs::symlink(sample().join("song_data"), dir.join("song_data")).unwrap();
-    let day = std::fs::read_to_string(sample().join("log_data/2018/11/2018-11-01-events.json")).unwrap();
+    let day =
+        std::fs::read_to_string(sample().join("log_data/2018/11/2018-11-01-events.json")).unwrap();
     let events: Vec<&str> = day.lines().collect();
     let array = dir.join("log_data/array.json");
     std::fs::write(&array, format!("[\n{}\n]\n", events.join(",\n"))).unwrap();
@@ -342,14 +410,22 @@ async fn a_json_array_counts_every_record_it_holds() {
     let n = events.len();
     let rejects = dir.join("rejects.jsonl").display().to_string();
 
-    let out = dwh_run(all_args(&url, &dir, &["--max-errors", "5", "--rejects", &rejects]));
+    let out = dwh_run(all_args(
+        &url,
+        &dir,
+        &["--max-errors", "5", "--rejects", &rejects],
+    ));
     assert_eq!(out.code, Some(1), "{}", out.all());
     out.assert_stderr_has(&format!("a top-level JSON array of {n} records"));
     out.assert_stderr_has("jq -c '.[]'");
     out.assert_stderr_has("more than 5 bad records");
 
     let many = (n + 5).to_string();
-    let out = dwh_run(all_args(&url, &dir, &["--max-errors", &many, "--rejects", &rejects]));
+    let out = dwh_run(all_args(
+        &url,
+        &dir,
+        &["--max-errors", &many, "--rejects", &rejects],
+    ));
     out.assert_success("the run allowing every element");
     out.assert_stderr_has(&format!("{n} bad records skipped"));
     assert_eq!(counts(&url).await["staging_events"], Some(1));
@@ -376,14 +452,28 @@ async fn analyze_draws_charts() {
     };
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let closed = analyze().stdout(writer).stderr(Stdio::piped()).output().unwrap();
+    let closed = analyze()
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
     assert_eq!(closed.status.code(), Some(0), "{closed:?}");
     assert_eq!(String::from_utf8_lossy(&closed.stderr), "");
-    let full = std::fs::File::options().write(true).open("/dev/full").unwrap();
-    let full = analyze().stdout(full).stderr(Stdio::piped()).output().unwrap();
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let full = analyze()
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert_eq!(full.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("cannot write to standard output"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     let charts: Vec<_> = std::fs::read_dir(&dir)

@@ -3,13 +3,22 @@
 
 use anyhow::bail;
 
-use crate::cli::{Command, DataArgs};
+use crate::cli::{Command, DataArgs, Target};
 use crate::paths;
 
 pub fn check(command: &Command) -> anyhow::Result<()> {
     match command {
         Command::All(args) => {
             data(&args.data)?;
+            if args.target == Target::Redshift && args.data.rejects.is_some() {
+                // The cluster's COPY skips bad rows itself and records them in
+                // SYS_LOAD_ERROR_DETAIL, never in a local file:
+                // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
+                bail!(
+                    "--rejects is for local loads: with --target redshift, the rows --max-errors \
+                     skips are listed by Redshift in SYS_LOAD_ERROR_DETAIL (or STL_LOAD_ERRORS)"
+                );
+            }
             if args.events > dwh_core::gen::MAX_EVENTS {
                 bail!(
                     "--events {}: at most {} events can be generated",
@@ -50,9 +59,7 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
     }
     paths::output_file(&args.rejects_file(), "--rejects")?;
     match &args.data {
-        Some(dir) if !dir.to_string_lossy().starts_with("s3://") => {
-            paths::input_dir(dir, "--data")
-        }
+        Some(dir) if !dir.to_string_lossy().starts_with("s3://") => paths::input_dir(dir, "--data"),
         _ => Ok(()),
     }
 }

@@ -37,7 +37,11 @@ pub fn run(args: &DdlArgs) -> anyhow::Result<ExitCode> {
         dialect.name()
     );
     for table in schema.tables() {
-        let _ = writeln!(text, "{};\n", sql::create_table(table, dialect, IfNotExists::Yes));
+        let _ = writeln!(
+            text,
+            "{};\n",
+            sql::create_table(table, dialect, IfNotExists::Yes)
+        );
     }
     if args.loads {
         for table in schema.transform_order() {

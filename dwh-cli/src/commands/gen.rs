@@ -62,8 +62,11 @@ fn prepare(out: &Path, force: bool) -> anyhow::Result<()> {
     }
     if entries.is_empty() {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        return std::fs::write(&marker, "written by `dwh gen`; it may replace log_data/ and song_data/\n")
-            .with_context(|| format!("writing {}", marker.display()));
+        return std::fs::write(
+            &marker,
+            "written by `dwh gen`; it may replace log_data/ and song_data/\n",
+        )
+        .with_context(|| format!("writing {}", marker.display()));
     }
     if !force {
         let mut names: Vec<_> = entries.iter().map(|n| n.to_string_lossy()).collect();

@@ -33,7 +33,10 @@ pub fn svg(schema: &Schema) -> String {
                 0,
                 FONT_SIZE,
             );
-            (table.name, graph.add_node(Element::create(shape, style, orientation, size)))
+            (
+                table.name,
+                graph.add_node(Element::create(shape, style, orientation, size)),
+            )
         })
         .collect();
     let node = |table: &Table| {

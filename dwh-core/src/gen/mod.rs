@@ -153,7 +153,10 @@ pub const MAX_SONGS: u64 = 10_000_000;
 fn validate(config: &GenConfig) -> io::Result<()> {
     let invalid = |msg: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned()));
     if config.events > MAX_EVENTS {
-        return invalid(&format!("at most {MAX_EVENTS} events, not {}", config.events));
+        return invalid(&format!(
+            "at most {MAX_EVENTS} events, not {}",
+            config.events
+        ));
     }
     if config.songs > MAX_SONGS {
         return invalid(&format!("at most {MAX_SONGS} songs, not {}", config.songs));

@@ -330,7 +330,10 @@ impl<S: ChunkSink> Producer<S> {
                     Err(ReadError::Io(e)) => return Err(io_error(e).into()),
                     Err(ReadError::Syntax(e)) => {
                         index += 1;
-                        (e.line, Err((None, format!("invalid JSON: {}", e.message), 1)))
+                        (
+                            e.line,
+                            Err((None, format!("invalid JSON: {}", e.message), 1)),
+                        )
                     }
                 };
             match outcome {
