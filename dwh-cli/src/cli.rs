@@ -103,7 +103,7 @@ pub enum DiagramFormat {
     Mermaid,
     /// Graphviz DOT (star-schema.dot)
     Dot,
-    /// SVG drawn by Graphviz `dot`, when installed (star-schema.svg)
+    /// SVG, drawn by dwh itself: no Graphviz needed (star-schema.svg)
     Svg,
     /// Every format above
     All,
@@ -174,9 +174,19 @@ pub struct DataArgs {
     /// Bad records to skip (into a rejects file) before a load fails
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub max_errors: u64,
-    /// Where skipped records go, one JSON object per line (one file per table)
-    #[arg(long, value_name = "FILE", default_value = "rejects.jsonl")]
-    pub rejects: PathBuf,
+    /// Where records skipped by --max-errors go, one JSON object per line (one file per
+    /// table) [default: rejects.jsonl]
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The rejects file `--max-errors` writes to.
+    pub fn rejects_file(&self) -> PathBuf {
+        self.rejects
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rejects.jsonl"))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -244,18 +254,25 @@ pub enum Target {
 
 #[derive(Debug, Args)]
 pub struct GenArgs {
-    /// Number of log events
-    #[arg(long, default_value_t = 10_000)]
+    /// Number of log events (at most 1,000,000,000)
+    #[arg(long, default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(0..=dwh_core::gen::MAX_EVENTS))]
     pub events: u64,
-    /// Number of songs
-    #[arg(long, default_value_t = 500)]
+    /// Number of songs (at most 10,000,000)
+    #[arg(long, default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(0..=dwh_core::gen::MAX_SONGS))]
     pub songs: u64,
     /// Seed: the same seed gives byte-identical files
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output directory (log_data/ and song_data/ are written below it)
+    /// Output directory (log_data/ and song_data/ are written below it): empty, new, or
+    /// written by an earlier `dwh gen`, whose files are replaced
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a non-empty directory that `dwh gen` did not write (its files may be
+    /// overwritten)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The AWS commands' configuration. AWS credentials never come from here:

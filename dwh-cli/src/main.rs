@@ -5,6 +5,8 @@ mod aws;
 mod cli;
 mod commands;
 mod config;
+mod out;
+mod paths;
 mod report;
 mod ui;
 
@@ -17,13 +19,18 @@ const INTERRUPTED: u8 = 130;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    exit_on_stdout_errors();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     init_logging(cli.debug);
     // Ctrl-C drops the running command: its open transaction is rolled
     // back (and the server rolls back any the connection still holds).
     tokio::select! {
         outcome = commands::run(cli) => match outcome {
             Ok(code) => code,
+            Err(error) if out::is_broken_pipe(&error) => ExitCode::SUCCESS,
             Err(error) => {
                 ui::print_error(&error);
                 ExitCode::FAILURE
@@ -36,6 +43,39 @@ async fn main() -> ExitCode {
             );
             ExitCode::from(INTERRUPTED)
         }
+    }
+}
+
+/// `print!` panics when standard output fails. Commands whose output is
+/// the product write through [`out::print`] and return the error; for
+/// every other `print!`, this hook does the same at the point of failure:
+/// a reader gone away (`dwh analyze | head`) ends dwh quietly with success,
+/// as it does `cat`; any other failure (a full disk) is one error line,
+/// exit 1. Any open transaction is rolled back by the server.
+fn exit_on_stdout_errors() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or_default();
+        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
+            if cause.starts_with("Broken pipe") {
+                std::process::exit(0);
+            }
+            eprintln!("error: cannot write to standard output: {cause}");
+            std::process::exit(1);
+        }
+        default(info);
+    }));
+}
+
+/// `--help` and `--version` print and succeed; a bad argument is an error
+/// like any other (exit 1: exit 2 means a failed data-quality check).
+fn usage(error: &clap::Error) -> ExitCode {
+    // Printing help to a closed pipe is not worth a message either.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -1,4 +1,4 @@
-//! Star-schema diagrams: a Mermaid `erDiagram` and a Graphviz DOT graph,
+//! Star-schema diagrams: a Mermaid `erDiagram`, a Graphviz DOT graph and SVG,
 //! drawn from the same `&'static Table` descriptions the SQL is rendered
 //! from, so a diagram cannot drift from the warehouse it documents.
 //!
@@ -7,9 +7,11 @@
 
 mod dot;
 mod mermaid;
+mod svg;
 
 pub use dot::dot;
 pub use mermaid::mermaid;
+pub use svg::svg;
 
 use crate::catalog::Schema;
 use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};

@@ -84,9 +84,7 @@ pub fn sources(
     if let Some(uri) = dir.to_str().filter(|d| d.starts_with("s3://")) {
         return s3_sources(uri);
     }
-    if !dir.is_dir() {
-        bail!("data directory {} does not exist", dir.display());
-    }
+    crate::paths::input_dir(dir, "--data")?;
     sparkify::staging_dirs()
         .into_iter()
         .map(|(table, sub)| {

@@ -1,6 +1,7 @@
 //! One module per group of subcommands; each maps onto library calls.
 
 mod analysis_view;
+mod args;
 mod charts;
 mod config;
 mod data;
@@ -23,6 +24,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    args::check(&cli.command)?;
     match cli.command {
         Command::Ddl(args) => ddl::run(&args),
         Command::Diagram(args) => diagram::run(&args),

@@ -75,7 +75,7 @@ pub async fn load_step(
     let progress: Vec<Arc<LoadProgress>> = loads.iter().map(|_| Arc::default()).collect();
     let options = LoadOptions {
         max_errors: data.max_errors,
-        rejects: Some(data.rejects.clone()),
+        rejects: Some(data.rejects_file()),
     };
     let bar = ui::spinner(format!("load staging from {}", dir.display()));
     let ticker = spawn_ticker(bar.clone(), progress.clone());

@@ -144,8 +144,23 @@ pub(crate) fn generate_with(
     })
 }
 
+/// Most events [`generate`] writes: some 350 GB of JSON, far past any
+/// benchmark, and well inside the counters' range.
+pub const MAX_EVENTS: u64 = 1_000_000_000;
+/// Most songs [`generate`] writes (a thousand files of 10,000 at most).
+pub const MAX_SONGS: u64 = 10_000_000;
+
 fn validate(config: &GenConfig) -> io::Result<()> {
     let invalid = |msg: &str| Err(io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned()));
+    if config.events > MAX_EVENTS {
+        return invalid(&format!(
+            "at most {MAX_EVENTS} events, not {}",
+            config.events
+        ));
+    }
+    if config.songs > MAX_SONGS {
+        return invalid(&format!("at most {MAX_SONGS} songs, not {}", config.songs));
+    }
     if !(0.0..=1.0).contains(&config.match_rate) {
         return invalid("match_rate must be within [0, 1]");
     }

@@ -37,8 +37,9 @@ pub struct LoadOptions {
     pub max_errors: u64,
     /// Where skipped records are written, one JSON object per line.
     /// Required when `max_errors` is above zero: a bad record is never
-    /// skipped silently. A rejects file of an earlier run is removed first,
-    /// so the file only ever describes this load.
+    /// skipped silently. The file is written (replacing an earlier one) only
+    /// when a record is skipped: a clean load keeps the rejects of an earlier
+    /// run, which may be the only copy of those records.
     pub rejects: Option<PathBuf>,
 }
 
@@ -132,13 +133,11 @@ pub async fn copy_staging(
     options: &LoadOptions,
     progress: Arc<LoadProgress>,
 ) -> Result<StagingReport, LoadError> {
+    if let (None, max @ 1..) = (&options.rejects, options.max_errors) {
+        return Err(LoadError::NoRejectsFile(max));
+    }
     // Listing may block (a remote source lists over the network), so it
     // runs off the async threads, like reading does.
-    let rejects = match (&options.rejects, options.max_errors) {
-        (None, 0) => None,
-        (None, max) => return Err(LoadError::NoRejectsFile(max)),
-        (Some(path), _) => Some(path),
-    };
     let listing = {
         let source = Arc::clone(&source);
         tokio::task::spawn_blocking(move || source.files())
@@ -152,9 +151,6 @@ pub async fn copy_staging(
         })?;
     if files.is_empty() {
         return Err(LoadError::NoFiles(source.location()));
-    }
-    if let Some(path) = rejects {
-        remove_stale(path)?;
     }
     let copy_error = |source| LoadError::Copy {
         table: table.name,
@@ -196,18 +192,6 @@ pub async fn copy_staging(
     report.rows = sink.as_mut().finish().await.map_err(copy_error)?;
     report.location = source.location();
     Ok(report)
-}
-
-/// Removes the rejects file of an earlier load, which would otherwise be
-/// mistaken for this one's.
-fn remove_stale(path: &std::path::Path) -> Result<(), LoadError> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(LoadError::Rejects {
-            path: path.to_owned(),
-            source: e,
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// Where a [`Producer`] hands its encoded buffers.
@@ -335,21 +319,28 @@ impl<S: ChunkSink> Producer<S> {
                     Ok(None) => break,
                     Ok(Some(Parsed { line, result })) => {
                         index += 1;
-                        let outcome = result.map_err(|reason| (None, reason)).and_then(|()| {
-                            encode_record(&self.codecs, &self.record, &mut self.out)
-                                .map_err(|(i, reason)| (Some(i), reason))
-                        });
+                        let outcome = result
+                            .map_err(|bad| (None, bad.reason, bad.records))
+                            .and_then(|()| {
+                                encode_record(&self.codecs, &self.record, &mut self.out)
+                                    .map_err(|(i, reason)| (Some(i), reason, 1))
+                            });
                         (line, outcome)
                     }
                     Err(ReadError::Io(e)) => return Err(io_error(e).into()),
                     Err(ReadError::Syntax(e)) => {
                         index += 1;
-                        (e.line, Err((None, format!("invalid JSON: {}", e.message))))
+                        (
+                            e.line,
+                            Err((None, format!("invalid JSON: {}", e.message), 1)),
+                        )
                     }
                 };
             match outcome {
                 Ok(()) => self.encoded += 1,
-                Err((column, reason)) => self.reject(file, line, index, column, reason)?,
+                Err((column, reason, records)) => {
+                    self.reject(file, line, index, column, reason, records)?
+                }
             }
             if self.out.len() >= CHUNK_BYTES {
                 let read = reader.bytes_read();
@@ -387,6 +378,7 @@ impl<S: ChunkSink> Producer<S> {
         record: u64,
         column: Option<usize>,
         reason: String,
+        records: u64,
     ) -> Result<(), Stop> {
         let column = column.map(|i| &self.table.columns[i]);
         let rejected = Box::new(Rejected {
@@ -397,8 +389,8 @@ impl<S: ChunkSink> Producer<S> {
             field: column.map(|c| c.field),
             reason,
         });
-        self.report.rejected += 1;
-        self.progress.rejected.fetch_add(1, Ordering::Relaxed);
+        self.report.rejected += records;
+        self.progress.rejected.fetch_add(records, Ordering::Relaxed);
         let table = self.table.name;
         if self.options.max_errors == 0 {
             return Err(LoadError::BadRecord { table, rejected }.into());
@@ -449,8 +441,15 @@ struct RejectLine<'a> {
     rejected: &'a Rejected,
 }
 
+/// A record that could not be read, and how many records it stands for:
+/// one, or every element of a top-level JSON array.
+struct Unreadable {
+    reason: String,
+    records: u64,
+}
+
 /// Reads one record's cells into `record`; on failure, the reason.
-fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), String> {
+fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), Unreadable> {
     let mut de = serde_json::Deserializer::from_str(json);
     RecordSeed { keys, buf: record }
         .deserialize(&mut de)
@@ -458,12 +457,40 @@ fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), 
         .map_err(|e| record_error(json, &e))
 }
 
-fn record_error(json: &str, e: &serde_json::Error) -> String {
+/// Why a record failed. A top-level array of objects is not one bad
+/// record but all of its elements. Redshift's COPY takes each top-level
+/// object or array as one record, never an array's elements
+/// (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-json.html),
+/// so dwh does not read them either: the file is bad, each element counts
+/// as a skipped record towards --max-errors, and the message says how to
+/// make JSON lines of it.
+fn record_error(json: &str, e: &serde_json::Error) -> Unreadable {
     let message = strip_position(&e.to_string()).to_owned();
-    if json.starts_with('[') {
-        // A JSON array of records is a common export format; say what to do.
-        format!("{message}; found an array: write one JSON object per record (JSON lines, or objects back to back)")
-    } else {
-        message
+    if !json.starts_with('[') {
+        return Unreadable {
+            reason: message,
+            records: 1,
+        };
+    }
+    let objects = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(json)
+        .ok()
+        .filter(|items| !items.is_empty() && items.iter().all(|i| i.get().starts_with('{')));
+    match objects {
+        Some(items) => Unreadable {
+            reason: format!(
+                "a top-level JSON array of {} records: dwh, like Redshift's COPY, reads one JSON object \
+                 per record (JSON lines, or objects back to back), so all {} are skipped; \
+                 make JSON lines of it with `jq -c '.[]' FILE > FILE.jsonl`",
+                items.len(),
+                items.len()
+            ),
+            records: items.len() as u64,
+        },
+        None => Unreadable {
+            reason: format!(
+                "{message}; found an array: write one JSON object per record (JSON lines, or objects back to back)"
+            ),
+            records: 1,
+        },
     }
 }

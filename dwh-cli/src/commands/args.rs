@@ -1,0 +1,65 @@
+//! Arguments checked before any engine, network or file work: paths of
+//! the wrong type and flags that would be silently ignored.
+
+use anyhow::bail;
+
+use crate::cli::{Command, DataArgs, Target};
+use crate::paths;
+
+pub fn check(command: &Command) -> anyhow::Result<()> {
+    match command {
+        Command::All(args) => {
+            data(&args.data)?;
+            if args.target == Target::Redshift && args.data.rejects.is_some() {
+                // The cluster's COPY skips bad rows itself and records them in
+                // SYS_LOAD_ERROR_DETAIL, never in a local file:
+                // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
+                bail!(
+                    "--rejects is for local loads: with --target redshift, the rows --max-errors \
+                     skips are listed by Redshift in SYS_LOAD_ERROR_DETAIL (or STL_LOAD_ERRORS)"
+                );
+            }
+            if args.events > dwh_core::gen::MAX_EVENTS {
+                bail!(
+                    "--events {}: at most {} events can be generated",
+                    args.events,
+                    dwh_core::gen::MAX_EVENTS
+                );
+            }
+            if let Some(dir) = &args.charts {
+                paths::output_dir(dir, "--charts")?;
+            }
+            if let Some(file) = &args.report {
+                paths::output_file(file, "--report")?;
+            }
+        }
+        Command::Load(args) => data(&args.data)?,
+        Command::Analyze(args) => {
+            if let Some(dir) = &args.charts {
+                paths::output_dir(dir, "--charts")?;
+            }
+        }
+        Command::Diagram(args) => {
+            if let Some(dir) = &args.out {
+                paths::output_dir(dir, "--out")?;
+            }
+        }
+        Command::Gen(args) => paths::output_dir(&args.out, "--out")?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn data(args: &DataArgs) -> anyhow::Result<()> {
+    if args.rejects.is_some() && args.max_errors == 0 {
+        bail!(
+            "--rejects needs --max-errors N: without it a bad record fails the load and \
+             nothing is skipped, so no rejects file would be written"
+        );
+    }
+    paths::output_file(&args.rejects_file(), "--rejects")?;
+    match &args.data {
+        Some(dir) if !dir.to_string_lossy().starts_with("s3://") => paths::input_dir(dir, "--data"),
+        _ => Ok(()),
+    }
+}
