@@ -10,9 +10,10 @@ use dwh_core::load::StagingReport;
 use dwh_core::warehouse::TransformReport;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
+    #[default]
     Ok,
     Failed,
 }
@@ -30,6 +31,8 @@ pub struct StepRecord {
 
 #[derive(Debug, Default, Serialize)]
 pub struct RunReport {
+    /// `failed` when a step failed, a data-quality check included.
+    pub status: StepStatus,
     pub steps: Vec<StepRecord>,
     pub staging: Vec<StagingReport>,
     pub transform: Vec<TransformReport>,

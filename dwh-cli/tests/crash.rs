@@ -142,3 +142,27 @@ fn distinct_play_times(dir: &std::path::Path) -> u64 {
         .collect();
     times.len() as u64
 }
+
+/// The comparison above can fail where counts cannot: one changed value,
+/// same counts, another fingerprint.
+#[tokio::test]
+async fn fingerprints_see_a_changed_value_that_counts_miss() {
+    let url = fresh_db("cli_crash_fingerprints").await;
+    dwh_run(all_args(&url, &half_sample("cli_crash_fp_half"), &[])).assert_success("the run");
+    let (counts_before, before) = (counts(&url).await, fingerprints(&url).await);
+    let warehouse = dwh_core::Warehouse::connect(&url, dwh_core::sql::Dialect::Postgres)
+        .await
+        .unwrap();
+    warehouse
+        .client()
+        .batch_execute(
+            "UPDATE users SET level = CASE level WHEN 'free' THEN 'paid' ELSE 'free' END \
+             WHERE user_id = (SELECT min(user_id) FROM users)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&url).await, counts_before);
+    let after = fingerprints(&url).await;
+    assert_ne!(after["users"], before["users"]);
+    assert_eq!(after["songplays"], before["songplays"]);
+}

@@ -14,11 +14,13 @@ use super::data::data_dir;
 use super::local::{database_url, uses_demo};
 use super::run::Run;
 use super::steps::{
-    check_step, connect, connect_writer, load_step, lock, table_counts, transform_step,
+    check_step, connect, connect_writer, failed_checks, load_step, lock, table_counts,
+    transform_step,
 };
 use crate::cli::{
     AllArgs, AnalyzeArgs, CreateTablesArgs, DropTablesArgs, LoadArgs, Target, WarehouseArgs,
 };
+use crate::report::StepStatus;
 use crate::ui;
 
 /// Exit code when the pipeline ran but a data-quality check failed.
@@ -38,17 +40,29 @@ pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
         Target::Local => all_steps(&mut run, args, &schema).await,
         Target::Redshift => super::redshift::all_steps(&mut run, args, &schema).await,
     };
+    let failed = failed_checks(&run.report.checks);
+    let step_failed = run.report.steps.iter().any(|s| s.status == StepStatus::Failed);
+    if outcome.is_err() || failed.is_some() || step_failed {
+        run.report.status = StepStatus::Failed;
+    }
     run.print_summary();
     if let Some(path) = &args.report {
         run.report.write(path)?;
         eprintln!("run report written to {}", path.display());
     }
-    let failed_checks = outcome?;
-    if failed_checks > 0 {
-        eprintln!("✘ {failed_checks} data-quality checks failed");
-        return Ok(ExitCode::from(CHECKS_FAILED));
+    outcome?;
+    checks_exit(failed)
+}
+
+/// The last line and exit code after the checks: 2 when one failed.
+fn checks_exit(failed: Option<String>) -> anyhow::Result<ExitCode> {
+    match failed {
+        Some(line) => {
+            eprintln!("✘ {line}");
+            Ok(ExitCode::from(CHECKS_FAILED))
+        }
+        None => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Every step of `dwh all`; the number of failed checks.
@@ -170,10 +184,7 @@ pub async fn check(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
     let schema = sparkify::schema();
     let warehouse = connect(args).await?;
     let results = check_step(&mut Run::default(), &warehouse, &schema).await?;
-    if results.iter().any(|c| !c.passed) {
-        return Ok(ExitCode::from(CHECKS_FAILED));
-    }
-    Ok(ExitCode::SUCCESS)
+    checks_exit(failed_checks(&results))
 }
 
 pub async fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {

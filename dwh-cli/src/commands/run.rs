@@ -28,6 +28,23 @@ impl Run {
         self.step_with(name, &bar, rows, work).await
     }
 
+    /// A step whose work can succeed and still mean failure, as checks that
+    /// ran and found offending rows: `judge` says why, and the step, the
+    /// summary and the report then say failed.
+    pub async fn judged_step<T, F>(
+        &mut self,
+        name: &str,
+        rows: impl Fn(&T) -> Option<u64>,
+        judge: impl Fn(&T) -> Option<String>,
+        work: F,
+    ) -> anyhow::Result<T>
+    where
+        F: Future<Output = anyhow::Result<T>>,
+    {
+        let bar = ui::spinner(name);
+        self.record(name, &bar, rows, judge, work).await
+    }
+
     pub async fn step_with<T, F>(
         &mut self,
         name: &str,
@@ -38,18 +55,36 @@ impl Run {
     where
         F: Future<Output = anyhow::Result<T>>,
     {
+        self.record(name, bar, rows, |_| None, work).await
+    }
+
+    async fn record<T, F>(
+        &mut self,
+        name: &str,
+        bar: &ProgressBar,
+        rows: impl Fn(&T) -> Option<u64>,
+        judge: impl Fn(&T) -> Option<String>,
+        work: F,
+    ) -> anyhow::Result<T>
+    where
+        F: Future<Output = anyhow::Result<T>>,
+    {
         let started = Instant::now();
         let result = work.await;
+        let error = match &result {
+            Ok(value) => judge(value),
+            Err(e) => Some(format!("{e:#}")),
+        };
         let record = StepRecord {
             step: name.to_owned(),
-            status: if result.is_ok() {
+            status: if error.is_none() {
                 StepStatus::Ok
             } else {
                 StepStatus::Failed
             },
             rows: result.as_ref().ok().and_then(&rows),
             duration: started.elapsed(),
-            error: result.as_ref().err().map(|e| format!("{e:#}")),
+            error,
         };
         ui::finish(bar, &record);
         self.report.steps.push(record);

@@ -160,14 +160,37 @@ pub async fn check_step(
     schema: &Schema,
 ) -> anyhow::Result<Vec<CheckResult>> {
     let results = run
-        .step(
+        .judged_step(
             "data-quality checks",
             |r: &Vec<CheckResult>| Some(r.len() as u64),
+            |r: &Vec<CheckResult>| failed_checks(r),
             async { Ok(checks::run(warehouse.client(), schema).await?) },
         )
         .await?;
     print_checks(&results);
     Ok(results)
+}
+
+/// Failed checks shown in one line, at most this many in full.
+const FAILED_SHOWN: usize = 3;
+
+/// `None` when every check passed, else one line: how many failed, and
+/// which, with their offending keys.
+pub fn failed_checks(results: &[CheckResult]) -> Option<String> {
+    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = failed.iter().take(FAILED_SHOWN).map(|c| c.describe()).collect();
+    if failed.len() > FAILED_SHOWN {
+        shown.push(format!("and {} more", failed.len() - FAILED_SHOWN));
+    }
+    let noun = if failed.len() == 1 { "check" } else { "checks" };
+    Some(format!(
+        "{} data-quality {noun} failed: {}",
+        failed.len(),
+        shown.join("; ")
+    ))
 }
 
 fn print_checks(results: &[CheckResult]) {
@@ -189,7 +212,7 @@ fn print_checks(results: &[CheckResult]) {
         .collect();
     println!(
         "{}",
-        ui::table(&["table", "failed check", "rows", "examples"], rows)
+        ui::table(&["table", "failed check", "offending", "examples"], rows)
     );
 }
 
