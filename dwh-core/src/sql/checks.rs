@@ -1,7 +1,7 @@
 //! Data-quality queries derived from the schema.
 
 use super::ident::quote_ident;
-use super::transform::fill_expr;
+use super::transform::{lookup_on, stored_expr};
 use crate::schema::{Load, Table};
 
 fn key_list(table: &Table) -> String {
@@ -56,7 +56,7 @@ fn key_exprs(table: &Table) -> Vec<String> {
         .natural_key
         .iter()
         .filter_map(|k| table.column(k))
-        .filter_map(|c| fill_expr(c.fill))
+        .filter_map(|c| stored_expr(table, c))
         .collect()
 }
 
@@ -71,15 +71,10 @@ fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> St
         if !exprs.iter().any(|e| e.contains(&prefix)) {
             continue;
         }
-        let on: Vec<String> = lookup
-            .on
-            .iter()
-            .map(|(column, expr)| format!("{alias}.{} = ({expr})", quote_ident(column)))
-            .collect();
         sql.push_str(&format!(
             " LEFT JOIN {} AS {alias} ON {}",
             quote_ident(lookup.table.name),
-            on.join(" AND ")
+            lookup_on(lookup)
         ));
     }
     if let Some(filter) = load.filter {

@@ -106,6 +106,19 @@ fn drops_trailing_blanks(table: &Table, column: &Column) -> bool {
         && (table.natural_key.contains(&column.name) || column.references.is_some())
 }
 
+/// The value a load stores in `column`: its fill expression, without
+/// trailing blanks where [`drops_trailing_blanks`] says so. `None` for a
+/// column the load does not fill. Checks compare with the same expression,
+/// so a key stored as `'X'` is found for a source `'X '`.
+pub(crate) fn stored_expr(table: &Table, column: &Column) -> Option<String> {
+    let expr = fill_expr(column.fill)?;
+    Some(if drops_trailing_blanks(table, column) {
+        format!("RTRIM({expr})")
+    } else {
+        expr
+    })
+}
+
 /// The source rows with every loaded column's value, the `latest_by` and
 /// `tie_break` values, the lookups joined and the filter applied.
 ///
@@ -119,12 +132,7 @@ fn source_rows(table: &Table, load: &Load) -> String {
     let mut exprs: Vec<String> = table
         .loaded_columns()
         .map(|c| {
-            let expr = fill_expr(c.fill).unwrap_or_else(|| "NULL".to_owned());
-            let expr = if drops_trailing_blanks(table, c) {
-                format!("RTRIM({expr})")
-            } else {
-                expr
-            };
+            let expr = stored_expr(table, c).unwrap_or_else(|| "NULL".to_owned());
             format!("            {expr} AS {}", quote_ident(c.name))
         })
         .collect();
@@ -149,8 +157,19 @@ fn source_rows(table: &Table, load: &Load) -> String {
 }
 
 fn lookup_join(lookup: &Lookup) -> String {
+    format!(
+        "\n        LEFT JOIN {} AS {} ON {}",
+        quote_ident(lookup.table.name),
+        quote_ident(lookup.alias),
+        lookup_on(lookup)
+    )
+}
+
+/// The join condition of a lookup; VARCHAR columns compare without
+/// trailing blanks, as Redshift compares them.
+pub(crate) fn lookup_on(lookup: &Lookup) -> String {
     let alias = quote_ident(lookup.alias);
-    let on: Vec<String> = lookup
+    lookup
         .on
         .iter()
         .map(|(column, expr)| {
@@ -165,12 +184,8 @@ fn lookup_join(lookup: &Lookup) -> String {
                 format!("{left} = ({expr})")
             }
         })
-        .collect();
-    format!(
-        "\n        LEFT JOIN {} AS {alias} ON {}",
-        quote_ident(lookup.table.name),
-        on.join(" AND ")
-    )
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// The total order that picks one row per natural key: the greatest
