@@ -86,7 +86,11 @@ async fn every_writing_command_refuses_a_table_dwh_did_not_create() {
         output.assert_stderr_has("database `own_appdb` has table `users` that dwh did not create");
         output.assert_stderr_has("changed nothing");
         output.assert_stderr_has("--adopt");
-        assert_eq!(fingerprint(&url).await, before, "{what} changed the database");
+        assert_eq!(
+            fingerprint(&url).await,
+            before,
+            "{what} changed the database"
+        );
     }
 }
 
@@ -207,7 +211,10 @@ async fn the_demo_data_has_a_database_of_its_own() {
     let local_dir = local_dir.display().to_string();
     // Both databases of the test engine, fresh (one cannot drop the
     // database one is connected to, so from `postgres`).
-    let admin = format!("postgresql://{SUPERUSER}@127.0.0.1:{}/postgres", engine.port());
+    let admin = format!(
+        "postgresql://{SUPERUSER}@127.0.0.1:{}/postgres",
+        engine.port()
+    );
     let real = create_database(&admin, DATABASE).await.unwrap();
     let demo = create_database(&admin, DEMO_DATABASE).await.unwrap();
     let reference = fresh_db("own_demo_reference").await;
@@ -218,8 +225,7 @@ async fn the_demo_data_has_a_database_of_its_own() {
     generated.assert_success("the demo run");
     generated.assert_stderr_has("demo database `dwh_demo`");
     let half_arg = half.display().to_string();
-    dwh_run(["all", "--local-dir", &local_dir, "--data", &half_arg])
-        .assert_success("the real run");
+    dwh_run(["all", "--local-dir", &local_dir, "--data", &half_arg]).assert_success("the real run");
 
     assert_eq!(counts(&real).await, counts(&reference).await);
     let demo_counts = counts(&demo).await;

@@ -93,10 +93,7 @@ pub fn registered_tables() -> String {
 /// where unqualified names are created and first looked up
 /// (`current_schema()`). One row per name found, as `name`.
 pub fn existing_relations(names: &[&str], dialect: Dialect) -> String {
-    let list: Vec<String> = names
-        .iter()
-        .map(|n| name_literal(n, dialect))
-        .collect();
+    let list: Vec<String> = names.iter().map(|n| name_literal(n, dialect)).collect();
     format!(
         "SELECT c.relname FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -173,10 +170,16 @@ mod tests {
         assert_eq!(lock_registry(), "LOCK \"dwh_registry\"");
         assert!(create_registry().starts_with("CREATE TABLE IF NOT EXISTS \"dwh_registry\" ("));
         let redshift = register("users", Origin::Created, Dialect::Redshift);
-        assert!(redshift.contains("VALUES ('users', GETDATE(), '"), "{redshift}");
+        assert!(
+            redshift.contains("VALUES ('users', GETDATE(), '"),
+            "{redshift}"
+        );
         assert!(redshift.ends_with(", 'created')"), "{redshift}");
         let postgres = register("users", Origin::Adopted, Dialect::Postgres);
-        assert!(postgres.contains("(now() AT TIME ZONE 'UTC')"), "{postgres}");
+        assert!(
+            postgres.contains("(now() AT TIME ZONE 'UTC')"),
+            "{postgres}"
+        );
         assert!(postgres.ends_with(", 'adopted')"), "{postgres}");
         assert_eq!(
             unregister("users", Dialect::Redshift),
@@ -189,6 +192,10 @@ mod tests {
     #[test]
     #[should_panic(expected = "not a valid SQL name")]
     fn names_are_validated_before_they_become_literals() {
-        register("users'; DROP TABLE x; --", Origin::Created, Dialect::Postgres);
+        register(
+            "users'; DROP TABLE x; --",
+            Origin::Created,
+            Dialect::Postgres,
+        );
     }
 }

@@ -68,7 +68,10 @@ impl Ownership {
 
     /// Declared tables that exist but are not dwh's.
     pub fn foreign(&self) -> Vec<String> {
-        self.existing.difference(&self.registered).cloned().collect()
+        self.existing
+            .difference(&self.registered)
+            .cloned()
+            .collect()
     }
 
     /// Fails with [`WarehouseError::NotOwned`] naming every foreign table.
