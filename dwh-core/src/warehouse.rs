@@ -63,8 +63,8 @@ pub enum WarehouseError {
         holder: Option<LockHolder>,
     },
     #[error(
-        "Redshift has no advisory locks, so dwh cannot keep a second run out yet; \
-         run one dwh command at a time against a Redshift warehouse"
+        "Redshift has no advisory locks: on Redshift the run lock is `LOCK dwh_registry`, \
+         taken by every write transaction (Warehouse::begin), and it cannot fail at once (--no-wait)"
     )]
     LockUnsupported,
     #[error(
@@ -271,7 +271,7 @@ impl Warehouse {
     }
 
     /// Opens a write transaction. On Redshift, which has no advisory
-    /// locks, it begins with the run lock (see [`lock_run`]): a second run
+    /// locks, it begins with the run lock (`LOCK dwh_registry`): a second run
     /// waits there until this transaction ends.
     pub async fn begin(&mut self) -> Result<WriteBatch<'_>, WarehouseError> {
         let dialect = self.dialect;

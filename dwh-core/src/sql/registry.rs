@@ -91,7 +91,12 @@ pub fn registered_tables() -> String {
 
 /// Which of `names` exist, as any relation (table or view), in the schema
 /// where unqualified names are created and first looked up
-/// (`current_schema()`). One row per name found, as `name`.
+/// (`current_schema()`). One row per name found, as `name`. Redshift
+/// keeps the standard PostgreSQL catalog tables
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/c_intro_catalog_views.html>;
+/// its own examples join PG_CLASS and PG_NAMESPACE the same way).
+/// A view of a declared name counts: CREATE TABLE IF NOT EXISTS would skip
+/// it too.
 pub fn existing_relations(names: &[&str], dialect: Dialect) -> String {
     let list: Vec<String> = names.iter().map(|n| name_literal(n, dialect)).collect();
     format!(

@@ -12,15 +12,12 @@
 //! locks are scoped to the current database, so one constant key locks
 //! exactly the warehouse connected to.
 //!
-//! Redshift has no advisory locks. Its path should create a one-row
-//! control table with the schema (`dwh_run_lock`) and begin each write
-//! transaction with `LOCK dwh_run_lock`: Redshift's LOCK is exclusive,
-//! waits for the holder, and lasts until the transaction ends, which, as
-//! every write of a run happens in one transaction, covers the run. A
-//! no-wait mode would first look the table up in `STV_LOCKS` and fail if a
-//! lock on it is granted. Not implemented: dwh does not run writes on
-//! Redshift yet, and [`super::Warehouse::lock`] says so rather than
-//! pretending to lock.
+//! Redshift has no advisory locks. There every write transaction begins
+//! with `LOCK dwh_registry` (see [`crate::sql::registry::lock_registry`]
+//! and [`super::Warehouse::begin`]): Redshift's LOCK is exclusive, waits
+//! for the holder, and lasts until the transaction ends. A no-wait mode
+//! (looking the table up in `STV_LOCKS` first) is not implemented, so
+//! [`super::Warehouse::lock`] still fails on Redshift rather than pretend.
 
 use std::fmt;
 
