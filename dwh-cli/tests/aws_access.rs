@@ -17,6 +17,10 @@ const CONFIG: &str = "[aws]\nregion = \"us-west-2\"\n[cluster]\nidentifier = \"d
 /// `dwh status` in `dir` with only `env` of AWS's settings; a dead
 /// endpoint unless `env` names one, so nothing can reach real AWS.
 fn status(dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    dwh_in(dir, &["status"], env)
+}
+
+fn dwh_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dwh"));
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
@@ -26,7 +30,7 @@ fn status(dir: &Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
     }
     command
         .current_dir(dir)
-        .arg("status")
+        .args(args)
         .env("HOME", dir.join("home"))
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
@@ -75,6 +79,12 @@ fn common_failures_are_one_clear_line_each() {
         "no credentials",
         status(&dir, &[]),
         "no AWS credentials found",
+    );
+    // --debug shows what the SDK itself said.
+    let (_, debug) = dwh_in(&dir, &["--debug", "status"], &[]);
+    assert!(
+        debug.contains("WARN") && debug.contains("aws_"),
+        "the SDK's warnings with --debug:\n{debug}"
     );
 
     // An SSO profile whose cached token expired (what `aws sso login` left
