@@ -209,6 +209,13 @@ fn a_path_of_the_wrong_type_is_named() {
             "--data",
             &file_arg,
         ],
+        vec![
+            "upload",
+            "--config",
+            "/nonexistent/dwh.toml",
+            "--data",
+            &file_arg,
+        ],
     ] {
         let out = dwh_run(&args);
         assert_eq!(out.code, Some(1), "{args:?}: {}", out.all());
