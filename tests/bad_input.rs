@@ -287,7 +287,8 @@ const CASES: &[Case] = &[
             line: 1,
             record: 1,
             column: None,
-            reason: "found an array: write one JSON object per record",
+            // Each element of a top-level array counts (here, one).
+            reason: "a top-level JSON array of 1 record, all skipped",
             bad: 4,
             good: 1,
         },
@@ -842,7 +843,7 @@ fn the_corpus_and_the_cases_match() {
 }
 
 #[tokio::test]
-async fn skipping_needs_a_rejects_file_and_stale_ones_go() {
+async fn skipping_needs_a_rejects_file_and_a_clean_load_keeps_earlier_ones() {
     let (mut warehouse, _) = fresh_warehouse("bad_input_policy").await;
     warehouse.create_tables(&sparkify::schema()).await.unwrap();
     let case = CASES.iter().find(|c| c.name == "truncated_line").unwrap();
@@ -859,8 +860,9 @@ async fn skipping_needs_a_rejects_file_and_stale_ones_go() {
     );
     assert!(err.to_string().contains("never skipped silently"), "{err}");
 
-    // A rejects file from an earlier run is not left to be mistaken for
-    // this run's: a clean load removes it (one file per table).
+    // A rejects file from an earlier run may be the only copy of the
+    // records it lists: a clean load keeps it, and its report names no
+    // rejects file (one file per table).
     let dir = scratch("bad_input_policy");
     let stale = dir.join("rejects.staging_events.jsonl");
     std::fs::write(&stale, "{\"stale\": true}\n").unwrap();
@@ -871,7 +873,12 @@ async fn skipping_needs_a_rejects_file_and_stale_ones_go() {
     };
     let report = load(&mut warehouse, valid, &options).await.unwrap();
     assert_eq!((report.rows, report.rejected), (3, 0));
-    assert!(!stale.exists(), "stale rejects file kept");
+    assert_eq!(report.rejects_file, None);
+    assert_eq!(
+        std::fs::read_to_string(&stale).unwrap(),
+        "{\"stale\": true}\n",
+        "an earlier rejects file is kept by a clean load"
+    );
 
     // The same path with a bad record: the per-table file holds it.
     let report = load(&mut warehouse, case, &options).await.unwrap();

@@ -209,6 +209,13 @@ fn a_path_of_the_wrong_type_is_named() {
             "--data",
             &file_arg,
         ],
+        vec![
+            "upload",
+            "--config",
+            "/nonexistent/dwh.toml",
+            "--data",
+            &file_arg,
+        ],
     ] {
         let out = dwh_run(&args);
         assert_eq!(out.code, Some(1), "{args:?}: {}", out.all());
@@ -335,6 +342,17 @@ fn gen_checks_its_numbers_before_writing() {
         out.assert_stderr_has(max);
         assert!(!dir.join("x").exists(), "{flag} {value} wrote nothing");
     }
+    // `dwh all` generates when no --data is given: the same limit, up front.
+    let out = dwh_run([
+        "all",
+        "--database-url",
+        "postgresql://127.0.0.1:9/none",
+        "--events",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    out.assert_stderr_has("--events 18446744073709551615: at most 1000000000 events");
+    assert!(!out.stderr.contains("connect"), "{}", out.stderr);
 }
 
 /// `--rejects` means nothing without `--max-errors`: said before any work.

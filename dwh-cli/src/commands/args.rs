@@ -45,6 +45,7 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
             }
         }
         Command::Gen(args) => paths::output_dir(&args.out, "--out")?,
+        Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
         _ => {}
     }
     Ok(())

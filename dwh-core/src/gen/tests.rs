@@ -436,9 +436,15 @@ fn rejects_bad_config() {
             users: Some(0),
             ..config(10, 10)
         },
+        // Past the limits (an overflow, or files without end), refused
+        // before anything is written.
+        config(u64::MAX, 10),
+        config(MAX_EVENTS + 1, 10),
+        config(10, 1 << 32),
     ] {
         let err = generate(&bad, &out.0).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(files_under(&out.0).is_empty(), "{bad:?} wrote files");
     }
 }
 

@@ -478,11 +478,11 @@ fn record_error(json: &str, e: &serde_json::Error) -> Unreadable {
     match objects {
         Some(items) => Unreadable {
             reason: format!(
-                "a top-level JSON array of {} records: dwh, like Redshift's COPY, reads one JSON object \
-                 per record (JSON lines, or objects back to back), so all {} are skipped; \
+                "a top-level JSON array of {} record{}, all skipped: dwh, like Redshift's COPY, \
+                 reads one JSON object per record (JSON lines, or objects back to back); \
                  make JSON lines of it with `jq -c '.[]' FILE > FILE.jsonl`",
                 items.len(),
-                items.len()
+                if items.len() == 1 { "" } else { "s" }
             ),
             records: items.len() as u64,
         },
