@@ -83,7 +83,9 @@ fn matched_song_titles(plays: &[&Value]) -> Vec<(String, i64)> {
                 && s["duration"].as_f64() == play["length"].as_f64()
         });
         if let Some(song) = found {
-            *counts.entry(song["title"].as_str().unwrap().to_owned()).or_default() += 1;
+            *counts
+                .entry(song["title"].as_str().unwrap().to_owned())
+                .or_default() += 1;
         }
     }
     let mut out: Vec<(String, i64)> = counts.into_iter().collect();

@@ -35,7 +35,10 @@ pub struct CheckResult {
 impl CheckResult {
     /// One line for a failed check: table, check, how many offend, examples.
     pub fn describe(&self) -> String {
-        let mut line = format!("{}: {} ({} offending", self.table, self.check, self.failures);
+        let mut line = format!(
+            "{}: {} ({} offending",
+            self.table, self.check, self.failures
+        );
         if !self.examples.is_empty() {
             line.push_str(&format!(": {}", self.examples.join("; ")));
         }

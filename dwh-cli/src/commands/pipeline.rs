@@ -29,7 +29,11 @@ pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
         Target::Redshift => super::redshift::all_steps(&mut run, args, &schema).await,
     };
     let failed = failed_checks(&run.report.checks);
-    let step_failed = run.report.steps.iter().any(|s| s.status == StepStatus::Failed);
+    let step_failed = run
+        .report
+        .steps
+        .iter()
+        .any(|s| s.status == StepStatus::Failed);
     if outcome.is_err() || failed.is_some() || step_failed {
         run.report.status = StepStatus::Failed;
     }

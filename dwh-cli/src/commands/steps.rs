@@ -175,7 +175,11 @@ pub fn failed_checks(results: &[CheckResult]) -> Option<String> {
     if failed.is_empty() {
         return None;
     }
-    let mut shown: Vec<String> = failed.iter().take(FAILED_SHOWN).map(|c| c.describe()).collect();
+    let mut shown: Vec<String> = failed
+        .iter()
+        .take(FAILED_SHOWN)
+        .map(|c| c.describe())
+        .collect();
     if failed.len() > FAILED_SHOWN {
         shown.push(format!("and {} more", failed.len() - FAILED_SHOWN));
     }

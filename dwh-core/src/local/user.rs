@@ -302,7 +302,10 @@ mod tests {
             find("su").map(Switch::Su),
         ];
         let found: Vec<Switch> = switches.into_iter().flatten().collect();
-        assert!(!found.is_empty(), "none of runuser, setpriv, su is installed");
+        assert!(
+            !found.is_empty(),
+            "none of runuser, setpriv, su is installed"
+        );
         for switch in found {
             let user = ServerUser {
                 switch: switch.clone(),

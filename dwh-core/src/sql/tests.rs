@@ -368,9 +368,15 @@ fn missing_source_rows_are_an_anti_join_not_the_loaders_selection() {
         "{plays}"
     );
     let keyless = checks::keyless_source_rows(&PLAYS).unwrap();
-    assert!(keyless.contains("LEFT JOIN \"players\" AS \"p\""), "{keyless}");
+    assert!(
+        keyless.contains("LEFT JOIN \"players\" AS \"p\""),
+        "{keyless}"
+    );
     for sql in [players, plays] {
-        assert!(!sql.contains("ROW_NUMBER") && !sql.contains("__dwh"), "{sql}");
+        assert!(
+            !sql.contains("ROW_NUMBER") && !sql.contains("__dwh"),
+            "{sql}"
+        );
     }
 }
 
@@ -380,7 +386,10 @@ fn missing_source_rows_are_an_anti_join_not_the_loaders_selection() {
 fn redshift_declares_no_key_a_check_doubts() {
     for table in [&PLAYERS, &PLAYS] {
         let ddl = create_table(table, Dialect::Redshift, IfNotExists::No);
-        assert!(!ddl.contains("UNIQUE") && !ddl.contains("FOREIGN KEY"), "{ddl}");
+        assert!(
+            !ddl.contains("UNIQUE") && !ddl.contains("FOREIGN KEY"),
+            "{ddl}"
+        );
     }
     let players = create_table(&PLAYERS, Dialect::Redshift, IfNotExists::No);
     assert!(!players.contains("PRIMARY KEY"), "{players}");
