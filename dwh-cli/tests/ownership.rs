@@ -204,20 +204,36 @@ async fn fresh_starts_clean_and_a_failed_fresh_run_keeps_the_old_warehouse() {
 }
 
 /// A local engine of the test's own (the shared test engine's default
-/// database is where the harness creates test databases from), stopped
-/// when dropped.
+/// database is where the harness creates test databases from): none of an
+/// earlier run's files, stopped and removed when dropped.
 struct OwnEngine(String);
+
+impl OwnEngine {
+    fn new(requested: String) -> OwnEngine {
+        let engine = OwnEngine(requested);
+        engine.remove();
+        engine
+    }
+
+    /// Stops the server and removes its files, wherever they are (as root
+    /// they live under /var/tmp, not in the requested directory).
+    fn remove(&self) {
+        dwh_run(["local", "stop", "--local-dir", &self.0]).assert_success("local stop");
+        let status = dwh_core::local::LocalEngine::status(std::path::Path::new(&self.0)).unwrap();
+        let _ = std::fs::remove_dir_all(status.dir);
+    }
+}
 
 impl Drop for OwnEngine {
     fn drop(&mut self) {
-        dwh_run(["local", "stop", "--local-dir", &self.0]);
+        self.remove();
     }
 }
 
 #[tokio::test]
 async fn the_demo_data_has_a_database_of_its_own() {
     let dir = dwh_tests::scratch("own_demo");
-    let engine = OwnEngine(dir.join("engine").display().to_string());
+    let engine = OwnEngine::new(dir.join("engine").display().to_string());
     let local_dir = engine.0.as_str();
     let reference = fresh_db("own_demo_reference").await;
     let half = half_sample("own_demo_half");
@@ -225,7 +241,6 @@ async fn the_demo_data_has_a_database_of_its_own() {
 
     let generated = dwh_run(["all", "--local-dir", local_dir, "--events", "2000"]);
     generated.assert_success("the demo run");
-    generated.assert_stderr_has("demo database `dwh_demo`");
     let half_arg = half.display().to_string();
     dwh_run(["all", "--local-dir", local_dir, "--data", &half_arg]).assert_success("the real run");
 
@@ -234,7 +249,9 @@ async fn the_demo_data_has_a_database_of_its_own() {
     let real = url.stdout.trim().to_owned();
     let demo = format!("{}_demo", real);
     assert!(real.ends_with("/dwh"), "{real}");
+    // The real data alone, not mixed with the generated data.
     assert_eq!(counts(&real).await, counts(&reference).await);
+    generated.assert_stderr_has("demo database `dwh_demo`");
     let demo_counts = counts(&demo).await;
     assert!(
         demo_counts.values().all(|n| n.is_some_and(|n| n > 0)),
