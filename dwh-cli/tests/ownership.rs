@@ -9,7 +9,6 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dwh_core::local::{create_database, DATABASE, DEMO_DATABASE, SUPERUSER};
 use dwh_core::sql::{self, registry, Dialect, IfNotExists};
 use dwh_core::Warehouse;
 
@@ -204,37 +203,62 @@ async fn fresh_starts_clean_and_a_failed_fresh_run_keeps_the_old_warehouse() {
     assert_eq!(counts(&url).await, half_counts);
 }
 
+/// A local engine of the test's own (the shared test engine's default
+/// database is where the harness creates test databases from): none of an
+/// earlier run's files, stopped and removed when dropped.
+struct OwnEngine(String);
+
+impl OwnEngine {
+    fn new(requested: String) -> OwnEngine {
+        let engine = OwnEngine(requested);
+        engine.remove();
+        engine
+    }
+
+    /// Stops the server and removes its files, wherever they are (as root
+    /// they live under /var/tmp, not in the requested directory).
+    fn remove(&self) {
+        dwh_run(["local", "stop", "--local-dir", &self.0]).assert_success("local stop");
+        let status = dwh_core::local::LocalEngine::status(std::path::Path::new(&self.0)).unwrap();
+        let _ = std::fs::remove_dir_all(status.dir);
+    }
+}
+
+impl Drop for OwnEngine {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
 #[tokio::test]
 async fn the_demo_data_has_a_database_of_its_own() {
-    let engine = dwh_tests::engine().await;
-    let local_dir = dwh_tests::workspace().join("target/dwh-test-local");
-    let local_dir = local_dir.display().to_string();
-    // Both databases of the test engine, fresh (one cannot drop the
-    // database one is connected to, so from `postgres`).
-    let admin = format!(
-        "postgresql://{SUPERUSER}@127.0.0.1:{}/postgres",
-        engine.port()
-    );
-    let real = create_database(&admin, DATABASE).await.unwrap();
-    let demo = create_database(&admin, DEMO_DATABASE).await.unwrap();
+    let dir = dwh_tests::scratch("own_demo");
+    let engine = OwnEngine::new(dir.join("engine").display().to_string());
+    let local_dir = engine.0.as_str();
     let reference = fresh_db("own_demo_reference").await;
     let half = half_sample("own_demo_half");
     dwh_run(all_args(&reference, &half, &[])).assert_success("the reference run");
 
-    let generated = dwh_run(["all", "--local-dir", &local_dir, "--events", "2000"]);
+    let generated = dwh_run(["all", "--local-dir", local_dir, "--events", "2000"]);
     generated.assert_success("the demo run");
-    generated.assert_stderr_has("demo database `dwh_demo`");
     let half_arg = half.display().to_string();
-    dwh_run(["all", "--local-dir", &local_dir, "--data", &half_arg]).assert_success("the real run");
+    dwh_run(["all", "--local-dir", local_dir, "--data", &half_arg]).assert_success("the real run");
 
+    let url = dwh_run(["local", "url", "--local-dir", local_dir]);
+    url.assert_success("local url");
+    let real = url.stdout.trim().to_owned();
+    let demo = format!("{}_demo", real);
+    assert!(real.ends_with("/dwh"), "{real}");
+    // The real data alone, not mixed with the generated data.
     assert_eq!(counts(&real).await, counts(&reference).await);
+    generated.assert_stderr_has("demo database `dwh_demo`");
     let demo_counts = counts(&demo).await;
     assert!(
         demo_counts.values().all(|n| n.is_some_and(|n| n > 0)),
         "{demo_counts:?}"
     );
     // The demo database is also what the other commands reach with --demo.
-    dwh_run(["check", "--demo", "--local-dir", &local_dir]).assert_success("check --demo");
+    dwh_run(["check", "--demo", "--local-dir", local_dir]).assert_success("check --demo");
 }
 
 /// The run lock of the Redshift path (`Warehouse::begin` on the Redshift
@@ -290,4 +314,28 @@ async fn the_redshift_run_lock_makes_a_second_writer_wait_for_the_first() {
         .expect("the second writer got the lock once the first committed")
         .unwrap();
     waiter.await.unwrap();
+}
+
+/// What the Redshift target cannot do yet is refused up front, before the
+/// configuration is even read, instead of being ignored.
+#[test]
+fn redshift_refuses_fresh_and_no_wait_before_any_work() {
+    for (flag, message) in [
+        ("--fresh", "--fresh is not available with --target redshift"),
+        (
+            "--no-wait",
+            "--no-wait is not available with --target redshift",
+        ),
+    ] {
+        let output = dwh_run([
+            "all",
+            "--target",
+            "redshift",
+            flag,
+            "--config",
+            "/nonexistent/dwh.toml",
+        ]);
+        assert_eq!(output.code, Some(1), "{flag}:\n{}", output.all());
+        output.assert_stderr_has(message);
+    }
 }

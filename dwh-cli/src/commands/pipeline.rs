@@ -34,6 +34,12 @@ pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
              run `dwh drop-tables` against the cluster instead"
         );
     }
+    if args.warehouse.no_wait && args.target == Target::Redshift {
+        bail!(
+            "--no-wait is not available with --target redshift: there the run lock is \
+             `LOCK dwh_registry`, which waits for the other run; leave out --no-wait"
+        );
+    }
     let schema = sparkify::schema();
     let mut run = Run::default();
     let outcome = match args.target {
