@@ -106,8 +106,13 @@ impl Import {
             ));
             return;
         }
+        self.setting(e, &section, &key, after_secret);
+    }
+
+    /// Which dwh.toml setting a key feeds, if any.
+    fn setting(&mut self, e: &Entry, section: &str, key: &str, after_secret: Option<Entry>) {
         let value = e.value.as_str();
-        match (section.as_str(), key.as_str()) {
+        match (section, key) {
             (_, "REGION" | "DWH_REGION" | "AWS_REGION") => self.add("aws.region", e, value, false),
             (_, "HOST" | "DWH_ENDPOINT" | "ENDPOINT") => self.host(e),
             (_, "DB_NAME" | "DWH_DB" | "DWH_DB_NAME") => {
@@ -149,7 +154,7 @@ impl Import {
                     None => self.note(e, &format!("`{value}` is not a role ARN; ignored")),
                 }
             }
-            ("S3", "LOG_DATA" | "SONG_DATA") => self.data(e, &key),
+            ("S3", "LOG_DATA" | "SONG_DATA") => self.data(e, key),
             ("S3", "LOG_JSONPATH") => self.note(
                 e,
                 "not needed, dwh generates the jsonpaths documents from the schema",
