@@ -35,6 +35,8 @@ struct Import {
     /// By dwh.toml setting, in the order the file gave them.
     found: BTreeMap<&'static str, Vec<Candidate>>,
     course_bucket: Vec<String>,
+    /// The last entry that held a secret, which a wrapped line may continue.
+    last_secret: Option<Entry>,
     out: Imported,
     problems: Vec<String>,
 }
@@ -84,7 +86,9 @@ impl Import {
 
     fn entry(&mut self, e: &Entry) {
         let (section, key) = (e.section.to_ascii_uppercase(), e.key.to_ascii_uppercase());
+        let after_secret = self.last_secret.take().filter(|s| s.line + 1 == e.line);
         if is_secret(&key) {
+            self.last_secret = Some(e.clone());
             // An empty secret is a template's blank: nothing to drop or rotate.
             if !e.value.is_empty() {
                 self.out.secrets.push(e.name());
@@ -102,8 +106,13 @@ impl Import {
             ));
             return;
         }
+        self.setting(e, &section, &key, after_secret);
+    }
+
+    /// Which dwh.toml setting a key feeds, if any.
+    fn setting(&mut self, e: &Entry, section: &str, key: &str, after_secret: Option<Entry>) {
         let value = e.value.as_str();
-        match (section.as_str(), key.as_str()) {
+        match (section, key) {
             (_, "REGION" | "DWH_REGION" | "AWS_REGION") => self.add("aws.region", e, value, false),
             (_, "HOST" | "DWH_ENDPOINT" | "ENDPOINT") => self.host(e),
             (_, "DB_NAME" | "DWH_DB" | "DWH_DB_NAME") => {
@@ -145,12 +154,22 @@ impl Import {
                     None => self.note(e, &format!("`{value}` is not a role ARN; ignored")),
                 }
             }
-            ("S3", "LOG_DATA" | "SONG_DATA") => self.data(e, &key),
+            ("S3", "LOG_DATA" | "SONG_DATA") => self.data(e, key),
             ("S3", "LOG_JSONPATH") => self.note(
                 e,
                 "not needed, dwh generates the jsonpaths documents from the schema",
             ),
-            _ => self.note(e, "not a dwh setting; ignored"),
+            // Right below a secret, an unknown "key" may be the secret's
+            // wrapped tail: not named.
+            _ => match after_secret {
+                Some(secret) => self.out.notes.push(format!(
+                    "line {} (after {}): not a dwh setting; ignored and not shown, as it may be \
+                     the end of a wrapped secret",
+                    e.line,
+                    secret.name()
+                )),
+                None => self.note(e, "not a dwh setting; ignored"),
+            },
         }
     }
 
