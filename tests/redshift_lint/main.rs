@@ -18,7 +18,10 @@ fn run() -> sql::RedshiftRun {
         .of_kind(TableKind::Staging)
         .map(|table| {
             let copy = S3Copy {
-                from: format!("s3://sparkify-dwh/sparkify/manifests/{}.manifest", table.name),
+                from: format!(
+                    "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
+                    table.name
+                ),
                 iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
                 region: "us-west-2".into(),
                 jsonpaths: Some(format!(
@@ -83,7 +86,10 @@ fn the_run_is_one_transaction_with_staging_analyzed_inside() {
         assert!(tx[delete].sql.starts_with("DELETE FROM"));
         assert!(tx[copy].sql.contains("STATUPDATE OFF"));
         let first_load = tx.iter().position(|s| s.step == Step::StarSchema).unwrap();
-        assert!(analyze < first_load, "staging is analyzed before the star schema is built");
+        assert!(
+            analyze < first_load,
+            "staging is analyzed before the star schema is built"
+        );
     }
     assert!(run.load_errors.contains("query = pg_last_copy_id()"));
 }
@@ -102,7 +108,10 @@ mod the_lint_rejects {
     use super::rules::{check_run, check_statement};
 
     fn rules_of(sql: &str) -> Vec<&'static str> {
-        check_statement("bad", sql).into_iter().map(|v| v.rule).collect()
+        check_statement("bad", sql)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect()
     }
 
     #[test]
@@ -145,7 +154,11 @@ mod the_lint_rejects {
             ),
         ];
         for (sql, rule) in cases {
-            assert!(rules_of(sql).contains(&rule), "`{sql}` should break `{rule}`: {:?}", rules_of(sql));
+            assert!(
+                rules_of(sql).contains(&rule),
+                "`{sql}` should break `{rule}`: {:?}",
+                rules_of(sql)
+            );
         }
     }
 
@@ -172,12 +185,19 @@ mod the_lint_rejects {
 
     #[test]
     fn a_run_that_truncates_commits_twice_or_locks_late() {
-        assert_eq!(run_rules(&["BEGIN", "LOCK t", "DELETE FROM t", "COMMIT"]), Vec::<&str>::new());
+        assert_eq!(
+            run_rules(&["BEGIN", "LOCK t", "DELETE FROM t", "COMMIT"]),
+            Vec::<&str>::new()
+        );
         assert!(run_rules(&["BEGIN", "TRUNCATE t", "COMMIT"]).contains(&"TRUNCATE"));
-        assert!(run_rules(&["DELETE FROM t", "BEGIN", "COMMIT"]).contains(&"write outside the transaction"));
+        assert!(run_rules(&["DELETE FROM t", "BEGIN", "COMMIT"])
+            .contains(&"write outside the transaction"));
         assert!(run_rules(&["BEGIN", "COMMIT", "COMMIT"]).contains(&"transaction end"));
         assert!(run_rules(&["BEGIN", "DELETE FROM t"]).contains(&"one COMMIT"));
-        assert!(run_rules(&["BEGIN", "COPY t FROM 's3://b/k'", "LOCK t", "COMMIT"]).contains(&"LOCK after writes"));
+        assert!(
+            run_rules(&["BEGIN", "COPY t FROM 's3://b/k'", "LOCK t", "COMMIT"])
+                .contains(&"LOCK after writes")
+        );
     }
 
     #[test]
@@ -195,7 +215,15 @@ mod the_lint_rejects {
         .collect();
         let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint-bad");
         let failures = super::sqlfluff::unparsable(&bad, &scratch);
-        let labels: Vec<&str> = failures.iter().map(|f| f.split(':').next().unwrap()).collect();
-        assert_eq!(labels, ["bad #0", "bad #1", "bad #2", "bad #3"], "{}", failures.join("\n"));
+        let labels: Vec<&str> = failures
+            .iter()
+            .map(|f| f.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            ["bad #0", "bad #1", "bad #2", "bad #3"],
+            "{}",
+            failures.join("\n")
+        );
     }
 }

@@ -135,8 +135,12 @@ fn bad_limit(code: &str) -> bool {
     })
 }
 
-static COMPILED: LazyLock<Vec<Regex>> =
-    LazyLock::new(|| RULES.iter().map(|r| Regex::new(r.pattern).unwrap()).collect());
+static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|r| Regex::new(r.pattern).unwrap())
+        .collect()
+});
 
 /// The rules one statement breaks.
 pub fn check_statement(label: &str, sql: &str) -> Vec<Violation> {
@@ -213,7 +217,11 @@ pub fn check_run(statements: &[(String, String)]) -> Vec<Violation> {
         }
     }
     if commits != 1 {
-        bad("(whole run)", "one COMMIT", "the run transaction is committed exactly once");
+        bad(
+            "(whole run)",
+            "one COMMIT",
+            "the run transaction is committed exactly once",
+        );
     }
     out
 }

@@ -34,7 +34,10 @@ fn ensure_installed() -> PathBuf {
     let lock = File::create(tmp.join("sqlfluff-venv.lock")).unwrap();
     lock.lock().expect("locking sqlfluff-venv.lock");
     if !marker.exists() {
-        eprintln!("installing sqlfluff=={SQLFLUFF_VERSION} into {} (once)", venv.display());
+        eprintln!(
+            "installing sqlfluff=={SQLFLUFF_VERSION} into {} (once)",
+            venv.display()
+        );
         if !venv.join("bin/python").exists() {
             run_checked(
                 Command::new("python3").args(["-m", "venv"]).arg(&venv),
@@ -66,16 +69,24 @@ pub fn unparsable(statements: &[(String, String)], scratch: &Path) -> Vec<String
         std::fs::write(scratch.join(format!("{i:04}.sql")), format!("{sql}\n")).unwrap();
     }
     let output = Command::new(venv.join("bin/sqlfluff"))
-        .args(["parse", "--dialect", "redshift", "--format", "json", "--nocolor"])
+        .args([
+            "parse",
+            "--dialect",
+            "redshift",
+            "--format",
+            "json",
+            "--nocolor",
+        ])
         .arg(scratch)
         .output()
         .expect("running sqlfluff");
-    let files: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "sqlfluff printed no JSON ({e}):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let files: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "sqlfluff printed no JSON ({e}):\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
     assert_eq!(files.len(), statements.len(), "one result per statement");
     let mut failures = Vec::new();
     for file in &files {

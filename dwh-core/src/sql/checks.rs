@@ -143,7 +143,11 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
         }
         for column in table.columns {
             if let Some(dimension) = column.references {
-                let key = dimension.primary_key.first().copied().unwrap_or(column.name);
+                let key = dimension
+                    .primary_key
+                    .first()
+                    .copied()
+                    .unwrap_or(column.name);
                 push(
                     format!("every `{}` is in `{}`", column.name, dimension.name),
                     listing(&orphans(table, column.name, dimension, key)),

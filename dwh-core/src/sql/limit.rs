@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(Limit::new(2_147_483_647).unwrap(), Limit::MAX);
         assert_eq!(Limit::new(2_147_483_648), Err(LimitError(2_147_483_648)));
         assert_eq!(Limit::new(-1), Err(LimitError(-1)));
-        assert!("9999999999".parse::<Limit>().unwrap_err().contains("2147483647"));
+        assert!("9999999999"
+            .parse::<Limit>()
+            .unwrap_err()
+            .contains("2147483647"));
         assert!("x".parse::<Limit>().is_err());
     }
 }

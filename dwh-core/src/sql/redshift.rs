@@ -99,7 +99,12 @@ pub fn redshift_run(
     for table in schema.transform_order() {
         tx.extend(star_load(table));
     }
-    tx.push(stmt(Step::Commit, Action::Execute, "commit", "COMMIT".into()));
+    tx.push(stmt(
+        Step::Commit,
+        Action::Execute,
+        "commit",
+        "COMMIT".into(),
+    ));
     Ok(RedshiftRun {
         transaction: tx,
         checks: checks::queries(schema, check_examples),
@@ -210,7 +215,10 @@ impl RedshiftRun {
         for a in &self.analyses {
             out.push((format!("analysis {}", a.title), a.sql.clone()));
         }
-        out.push(("load errors of the last COPY".into(), self.load_errors.clone()));
+        out.push((
+            "load errors of the last COPY".into(),
+            self.load_errors.clone(),
+        ));
         out
     }
 }

@@ -127,7 +127,10 @@ pub fn queries(top: Limit) -> Vec<(String, String)> {
         ("plays by hour", PLAYS_BY_HOUR.to_owned()),
         ("plays by weekday", PLAYS_BY_WEEKDAY.to_owned()),
         ("plays by level", PLAYS_BY_LEVEL.to_owned()),
-        ("users by gender and level", USERS_BY_GENDER_LEVEL.to_owned()),
+        (
+            "users by gender and level",
+            USERS_BY_GENDER_LEVEL.to_owned(),
+        ),
         ("top locations", top_locations(top)),
         ("top user agents", top_user_agents(top)),
     ]
