@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail};
 use dwh_core::checks;
 use dwh_core::load::StagingReport;
 use dwh_core::schema::Table;
-use dwh_core::sql::{self, Dialect};
+use dwh_core::sql::{self, Dialect, Limit};
 use dwh_core::{Schema, Warehouse};
 use sparkify::analysis::Analysis;
 
@@ -19,6 +19,7 @@ use super::steps::{check_queries_step, print_transform, table_counts};
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
 use crate::aws::layout::Layout;
+use crate::aws::redshift::ClusterState;
 use crate::aws::upload::Uploaded;
 use crate::aws::{copy, redshift, s3, transaction, Aws};
 use crate::cli::{AllArgs, AwsArgs};
@@ -61,18 +62,7 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
             Ok(cluster)
         })
         .await?;
-    let role_suffix = format!("/{}", config.iam.role_name);
-    let role_arn = cluster
-        .iam_roles
-        .iter()
-        .find(|arn| arn.ends_with(&role_suffix))
-        .ok_or_else(|| {
-            anyhow!(
-                "cluster `{id}` does not have role `{}` attached; run `dwh provision` to attach it",
-                config.iam.role_name
-            )
-        })?
-        .clone();
+    let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
     let sets = sparkify::staging_dirs();
     for (_, dir) in sets {
@@ -109,16 +99,37 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
     run.report.transform = loaded.transform;
     let warehouse = Warehouse::from_client(client, Dialect::Redshift);
     run.report.checks = check_queries_step(run, &warehouse, &plan.checks).await?;
-    let top = args.top;
+    analysis_step(run, &warehouse, args.top).await?;
+    table_counts(&warehouse, schema, &mut run.report).await?;
+    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+}
+
+/// The ARN of the role dwh provisioned, attached to `cluster`.
+fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<String> {
+    let role_suffix = format!("/{role_name}");
+    cluster
+        .iam_roles
+        .iter()
+        .find(|arn| arn.ends_with(&role_suffix))
+        .cloned()
+        .ok_or_else(|| {
+            anyhow!(
+                "cluster `{}` does not have role `{role_name}` attached; run `dwh provision` to attach it",
+                cluster.identifier
+            )
+        })
+}
+
+/// Runs, prints and records the analyses.
+async fn analysis_step(run: &mut Run, warehouse: &Warehouse, top: Limit) -> anyhow::Result<()> {
     let analysis = run
         .step("analysis", |_| None, async {
-            Ok(Analysis::run(&warehouse, top).await?)
+            Ok(Analysis::run(warehouse, top).await?)
         })
         .await?;
     print_analysis(&analysis);
     run.report.analysis = analysis_json(&analysis);
-    table_counts(&warehouse, schema, &mut run.report).await?;
-    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+    Ok(())
 }
 
 /// Prints and records each staging table's rows and the parts they came from.
