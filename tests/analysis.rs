@@ -30,7 +30,9 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
         .unwrap();
 
     let warehouse = sample_warehouse("analysis_answers").await;
-    let analysis = Analysis::run(&warehouse, 5).await.unwrap();
+    let analysis = Analysis::run(&warehouse, dwh_core::sql::Limit::new(5).unwrap())
+        .await
+        .unwrap();
 
     let first = &analysis.active_users[0];
     assert_eq!((first.user_id, first.plays), (top_user, top_plays));

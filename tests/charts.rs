@@ -173,7 +173,9 @@ fn thousands(n: i64) -> String {
 async fn charts_of_the_sample_show_its_counts() {
     let expected = expected(&sample_data());
     let warehouse = sample_warehouse("charts").await;
-    let analysis = Analysis::run(&warehouse, 5).await.unwrap();
+    let analysis = Analysis::run(&warehouse, dwh_core::sql::Limit::new(5).unwrap())
+        .await
+        .unwrap();
 
     let dir = scratch("charts");
     let files = charts::write(&analysis, &dir).unwrap();

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dwh_core::sql::Limit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -202,8 +203,8 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub warehouse: WarehouseArgs,
     /// Rows in each ranked list
-    #[arg(long, default_value_t = 5)]
-    pub top: i64,
+    #[arg(long, default_value = "5")]
+    pub top: Limit,
     /// Also draw the analyses as SVG charts into this directory
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
@@ -226,8 +227,8 @@ pub struct AllArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Rows in each ranked list of the analysis
-    #[arg(long, default_value_t = 5)]
-    pub top: i64,
+    #[arg(long, default_value = "5")]
+    pub top: Limit,
     /// Also draw the analyses as SVG charts into this directory
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,

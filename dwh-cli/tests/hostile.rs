@@ -217,3 +217,23 @@ async fn hostile_cli_values_are_refused_or_stay_data() {
     output.assert_stderr_has("does not exist");
     assert!(counts(&url).await.values().all(Option::is_some));
 }
+
+#[test]
+fn a_top_beyond_redshifts_int4_limit_is_refused_before_connecting() {
+    // Rendered as a LIMIT literal, `--top` must fit Redshift's LIMIT
+    // (an int4); it is refused while parsing the arguments, so the
+    // unreachable database is never tried.
+    for top in ["2147483648", "-1", "many"] {
+        let output = dwh_run([
+            "analyze",
+            "--database-url",
+            "postgres://dwh@127.0.0.1:1/nowhere",
+            &format!("--top={top}"),
+        ]);
+        assert_ne!(output.code, Some(0), "{}", output.all());
+        output.assert_stderr_has("--top");
+        assert!(!output.stderr.contains("127.0.0.1:1"), "{}", output.stderr);
+    }
+    let output = dwh_run(["analyze", "--top", "2147483648"]);
+    output.assert_stderr_has("2147483647");
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 
 use crate::catalog::Schema;
-use crate::schema::{Table, TableKind};
+use crate::schema::Table;
 use crate::sql::checks as q;
 use crate::warehouse::WarehouseError;
 
@@ -52,28 +52,25 @@ pub async fn run(
     client: &impl GenericClient,
     schema: &Schema,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
-    let mut results = Vec::new();
-    for table in schema.transform_order() {
-        results.push(unique_key(client, table).await?);
-        for column in table.columns {
-            if let Some(dimension) = column.references {
-                results.push(references(client, table, column.name, dimension).await?);
-            }
-        }
-        if let Some(sql) = q::missing_from_source(table) {
-            let check = format!("every {} source row is loaded", source_name(table));
-            results.push(listing_check(client, table, check, &sql).await?);
-        }
-        if let Some(sql) = q::keyless_source_rows(table) {
-            let check = format!("no {} source row lacks the natural key", source_name(table));
-            results.push(count_check(client, table, check, &sql).await?);
-        }
-    }
-    Ok(results)
+    run_queries(client, &q::queries(schema, EXAMPLES)).await
 }
 
-fn source_name(table: &Table) -> &'static str {
-    table.load.map_or("", |l| l.source.name)
+/// Runs checks already rendered (see [`q::queries`]), in order.
+pub async fn run_queries(
+    client: &impl GenericClient,
+    queries: &[q::CheckQuery],
+) -> Result<Vec<CheckResult>, WarehouseError> {
+    let mut results = Vec::with_capacity(queries.len());
+    for query in queries {
+        let check = query.check.clone();
+        results.push(match &query.sql {
+            q::CheckSql::Count(sql) => count_check(client, query.table, check, sql).await?,
+            q::CheckSql::Listing { count, examples } => {
+                listing_check(client, query.table, check, count, examples).await?
+            }
+        });
+    }
+    Ok(results)
 }
 
 fn failed_sql(table: &Table, what: &str) -> impl FnOnce(tokio_postgres::Error) -> WarehouseError {
@@ -108,11 +105,11 @@ async fn listing_check(
     client: &impl GenericClient,
     table: &'static Table,
     check: String,
-    query: &str,
+    count_sql: &str,
+    examples_sql: &str,
 ) -> Result<CheckResult, WarehouseError> {
-    let (count_sql, examples_sql) = q::listing(query, EXAMPLES);
     let failures = client
-        .query_one(&count_sql, &[])
+        .query_one(count_sql, &[])
         .await
         .map_err(failed_sql(table, &check))?
         .get::<_, i64>(0) as u64;
@@ -120,7 +117,7 @@ async fn listing_check(
         Vec::new()
     } else {
         client
-            .query(&examples_sql, &[])
+            .query(examples_sql, &[])
             .await
             .map_err(failed_sql(table, &check))?
     };
@@ -142,30 +139,4 @@ async fn listing_check(
         failures,
         examples,
     })
-}
-
-async fn unique_key(
-    client: &impl GenericClient,
-    table: &'static Table,
-) -> Result<CheckResult, WarehouseError> {
-    let check = format!("natural key ({}) is unique", table.natural_key.join(", "));
-    listing_check(client, table, check, &q::duplicate_keys(table)).await
-}
-
-async fn references(
-    client: &impl GenericClient,
-    table: &'static Table,
-    column: &str,
-    dimension: &'static Table,
-) -> Result<CheckResult, WarehouseError> {
-    let key = dimension.primary_key.first().copied().unwrap_or(column);
-    let check = format!("every `{column}` is in `{}`", dimension.name);
-    debug_assert!(dimension.kind == TableKind::Dimension);
-    listing_check(
-        client,
-        table,
-        check,
-        &q::orphans(table, column, dimension, key),
-    )
-    .await
 }

@@ -629,7 +629,7 @@ async fn analyze(
     table: &Table,
 ) -> Result<(), WarehouseError> {
     client
-        .batch_execute(&format!("ANALYZE {}", sql::quote_ident(table.name)))
+        .batch_execute(&sql::analyze_table(table))
         .await
         .map_err(WarehouseError::sql(format!("analyzing `{}`", table.name)))
 }
@@ -638,9 +638,8 @@ async fn count(
     client: &impl tokio_postgres::GenericClient,
     table: &Table,
 ) -> Result<u64, WarehouseError> {
-    let sql = format!("SELECT COUNT(*) FROM {}", sql::quote_ident(table.name));
     let row = client
-        .query_one(&sql, &[])
+        .query_one(&sql::count_rows(table), &[])
         .await
         .map_err(WarehouseError::sql(format!("counting `{}`", table.name)))?;
     Ok(row.get::<_, i64>(0) as u64)

@@ -127,7 +127,9 @@ async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, St
         .await
         .map_err(|e| text(&e))?;
     let checks_s = lap();
-    Analysis::run(&warehouse, 5).await.map_err(|e| text(&e))?;
+    Analysis::run(&warehouse, dwh_core::sql::Limit::new(5).unwrap())
+        .await
+        .map_err(|e| text(&e))?;
     let analysis_s = lap();
     let total_s = started.elapsed().as_secs_f64();
 

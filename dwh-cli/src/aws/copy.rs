@@ -1,32 +1,26 @@
-//! Redshift staging loads: `COPY … FROM` the uploaded manifests, with the
-//! generated jsonpaths, in one transaction; a failed COPY is explained row
-//! by row from `SYS_LOAD_ERROR_DETAIL`.
+//! Redshift staging loads: where each staging table's COPY reads (the
+//! uploaded manifest, gzip parts, the generated jsonpaths), and a failed
+//! COPY explained row by row from `STL_LOAD_ERRORS`. The statements
+//! themselves are rendered by `dwh_core::sql::redshift`.
 
 use std::fmt;
 
 use dwh_core::schema::Table;
-use dwh_core::sql::{copy_from_s3, quote_ident, S3Copy};
+use dwh_core::sql::S3Copy;
 use tokio_postgres::Client;
 
 use super::layout::Layout;
 use super::load_errors::{self, LoadErrorRow};
 
-/// One staging table's COPY.
-#[derive(Debug, Clone)]
-pub struct StagingCopy {
-    pub table: &'static Table,
-    pub sql: String,
-}
-
-/// The COPY of each `(table, dir)` data set uploaded under `layout`: from
+/// The COPY source of each `(table, dir)` data set uploaded under `layout`:
 /// its manifest (gzip parts), with its jsonpaths document.
-pub fn statements(
+pub fn copies(
     sets: &[(&'static Table, &'static str)],
     layout: &Layout,
     role_arn: &str,
     region: &str,
     max_errors: u32,
-) -> anyhow::Result<Vec<StagingCopy>> {
+) -> Vec<(&'static Table, S3Copy)> {
     sets.iter()
         .map(|&(table, dir)| {
             let copy = S3Copy {
@@ -38,10 +32,7 @@ pub fn statements(
                 gzip: true,
                 max_errors,
             };
-            Ok(StagingCopy {
-                table,
-                sql: copy_from_s3(table, &copy)?,
-            })
+            (table, copy)
         })
         .collect()
 }
@@ -59,7 +50,7 @@ impl fmt::Display for CopyFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "COPY into `{}` failed: {}", self.table, self.error)?;
         if self.details.is_empty() {
-            f.write_str("\n  (no rows in SYS_LOAD_ERROR_DETAIL: the failure is not in the data; check the role's access to the bucket and the region)")?;
+            f.write_str("\n  (no rows in STL_LOAD_ERRORS for this COPY: the failure is not in the data; check the role's access to the bucket and the region)")?;
         }
         for detail in &self.details {
             write!(f, "\n  {detail}")?;
@@ -73,65 +64,23 @@ impl fmt::Display for CopyFailed {
 
 impl std::error::Error for CopyFailed {}
 
-fn db_error(e: &tokio_postgres::Error) -> String {
+/// The server's message, without the driver's prefix.
+pub fn db_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => db.message().to_owned(),
         None => e.to_string(),
     }
 }
 
-/// Empties each staging table and COPYs into it, all in one transaction
-/// (`DELETE`, not `TRUNCATE`, which would commit). Rows loaded per table.
-pub async fn load(
-    client: &Client,
-    copies: &[StagingCopy],
-) -> anyhow::Result<Vec<(&'static str, u64)>> {
-    let since: String = client
-        .query_one("SELECT TO_CHAR(GETDATE(), 'YYYY-MM-DD HH24:MI:SS')", &[])
-        .await?
-        .get(0);
-    client.batch_execute("BEGIN").await?;
-    // The run lock, as every write transaction on Redshift takes it.
-    client
-        .batch_execute(&dwh_core::sql::registry::lock_registry())
-        .await?;
-    let mut loaded = Vec::new();
-    for copy in copies {
-        let result = async {
-            client
-                .batch_execute(&format!("DELETE FROM {}", quote_ident(copy.table.name)))
-                .await?;
-            client.batch_execute(&copy.sql).await?;
-            let row = client.query_one("SELECT pg_last_copy_count()", &[]).await?;
-            Ok::<i64, tokio_postgres::Error>(row.get(0))
-        }
-        .await;
-        match result {
-            Ok(rows) => loaded.push((copy.table.name, rows.max(0) as u64)),
-            Err(e) => {
-                let _ = client.batch_execute("ROLLBACK").await;
-                let details = explain(client, copy.table, &since).await;
-                return Err(CopyFailed {
-                    table: copy.table.name,
-                    error: db_error(&e),
-                    details,
-                }
-                .into());
-            }
-        }
-    }
-    client.batch_execute("COMMIT").await?;
-    Ok(loaded)
-}
-
-/// The failed COPY's rows of `SYS_LOAD_ERROR_DETAIL`, mapped and rendered;
-/// an error reading them becomes one line saying so.
-async fn explain(client: &Client, table: &'static Table, since: &str) -> Vec<String> {
-    let rows = match client.query(&load_errors::query(since), &[]).await {
+/// The failed COPY's rows of `STL_LOAD_ERRORS`, read with `query` (the
+/// rendered lookup by `pg_last_copy_id()`), mapped and rendered; an error
+/// reading them becomes one line saying so.
+pub async fn explain(client: &Client, table: &'static Table, query: &str) -> Vec<String> {
+    let rows = match client.query(query, &[]).await {
         Ok(rows) => rows,
         Err(e) => {
             return vec![format!(
-                "(could not read SYS_LOAD_ERROR_DETAIL: {})",
+                "(could not read STL_LOAD_ERRORS: {})",
                 db_error(&e)
             )]
         }
@@ -162,16 +111,18 @@ mod tests {
     #[test]
     fn copies_read_manifests_with_jsonpaths_and_gzip() {
         let layout = Layout::new("my-data", "sparkify");
-        let copies = statements(
+        let copies: Vec<String> = copies(
             &sparkify::staging_dirs(),
             &layout,
             "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read",
             "us-west-2",
             0,
         )
-        .unwrap();
+        .iter()
+        .map(|(table, copy)| dwh_core::sql::copy_from_s3(table, copy).unwrap())
+        .collect();
         assert_eq!(copies.len(), 2);
-        let events = &copies[0].sql;
+        let events = &copies[0];
         assert!(events.starts_with("COPY \"staging_events\" ("), "{events}");
         assert!(events.contains("FROM 's3://my-data/sparkify/manifests/log_data.manifest'"));
         assert!(events
@@ -179,7 +130,7 @@ mod tests {
         assert!(events.contains("TIMEFORMAT 'epochmillisecs'"));
         assert!(events.contains("\nMANIFEST\nGZIP\n"));
         assert!(events.contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwh-sparkify-s3-read'"));
-        assert!(copies[1].sql.contains("song_data.manifest"));
+        assert!(copies[1].contains("song_data.manifest"));
     }
 
     #[test]

@@ -1,32 +1,17 @@
 //! A failed COPY, explained in the user's terms: each row of Redshift's
-//! `SYS_LOAD_ERROR_DETAIL` mapped back to the staging table's column, the
-//! Rust struct field it was declared as, and the JSON key it is read from,
-//! with what to change.
+//! `STL_LOAD_ERRORS` for that COPY (read by
+//! `dwh_core::sql::redshift::load_errors_query`) mapped back to the staging
+//! table's column, the Rust struct field it was declared as, and the JSON
+//! key it is read from, with what to change.
 
 use std::fmt;
 
 use dwh_core::schema::{Column, SqlType, Table};
 
-/// The columns read from `SYS_LOAD_ERROR_DETAIL` (CHAR columns padded by
-/// Redshift, hence the TRIMs), for the COPYs this session started since
-/// `since` (`GETDATE()` before the COPY): the view keeps every COPY's
-/// errors, and a session runs one COPY at a time.
-pub fn query(since: &str) -> String {
-    format!(
-        "SELECT TRIM(file_name) AS file_name, line_number, TRIM(column_name) AS column_name, \
-         TRIM(column_type) AS column_type, TRIM(column_length) AS column_length, position, \
-         error_code, TRIM(error_message) AS error_message \
-         FROM sys_load_error_detail \
-         WHERE session_id = pg_backend_pid() AND start_time >= '{}' \
-         ORDER BY start_time, file_name, line_number LIMIT {MAX_ROWS}",
-        since.replace('\'', "")
-    )
-}
-
 /// Load errors shown at most.
-pub const MAX_ROWS: usize = 20;
+pub const MAX_ROWS: usize = dwh_core::sql::redshift::MAX_LOAD_ERRORS as usize;
 
-/// One row of `SYS_LOAD_ERROR_DETAIL`.
+/// One row of `STL_LOAD_ERRORS`, under the names the lookup gives its columns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadErrorRow {
     pub file_name: String,
@@ -250,18 +235,31 @@ mod tests {
     }
 
     #[test]
-    fn the_query_is_scoped_to_this_session_and_quotes_safely() {
-        let sql = query("2024-05-01 10:00:00.123");
-        assert!(sql.contains("FROM sys_load_error_detail"));
-        assert!(sql.contains("session_id = pg_backend_pid()"));
-        assert!(sql.contains("start_time >= '2024-05-01 10:00:00.123'"));
-        assert!(!query("x' OR '1'='1").contains("x' OR"));
+    fn the_lookup_is_by_the_copys_query_id_and_names_every_field_read() {
+        let sql = dwh_core::sql::redshift::load_errors_query();
+        assert!(sql.contains("FROM stl_load_errors WHERE query = pg_last_copy_id()"));
+        assert!(!sql.contains("session") && !sql.contains("GETDATE"));
+        for field in [
+            "file_name",
+            "line_number",
+            "column_name",
+            "column_type",
+            "column_length",
+            "position",
+            "error_code",
+            "error_message",
+        ] {
+            assert!(sql.contains(field), "{field}");
+        }
     }
 
     #[test]
     fn the_query_parses_as_redshift_sql() {
         let dialect = sqlparser::dialect::RedshiftSqlDialect {};
-        let parsed = sqlparser::parser::Parser::parse_sql(&dialect, &query("2024-05-01 10:00:00"));
+        let parsed = sqlparser::parser::Parser::parse_sql(
+            &dialect,
+            &dwh_core::sql::redshift::load_errors_query(),
+        );
         assert_eq!(parsed.map(|s| s.len()).map_err(|e| e.to_string()), Ok(1));
     }
 }

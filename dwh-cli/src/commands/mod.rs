@@ -13,7 +13,7 @@ mod open_port;
 mod pipeline;
 mod provision;
 mod redshift;
-mod run;
+pub(crate) mod run;
 mod status;
 mod steps;
 mod teardown;

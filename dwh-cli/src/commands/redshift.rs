@@ -1,22 +1,27 @@
 //! `dwh all --target redshift`: the pipeline on the provisioned cluster.
-//! Staging is loaded by COPY from the uploaded manifests (IAM role, region,
-//! jsonpaths, gzip); tables, transform, checks and analyses run over the
-//! PostgreSQL wire protocol with TLS.
+//! Every statement is rendered by `dwh_core::sql::redshift_run`: one
+//! transaction (create, DELETE + COPY from the uploaded manifests + ANALYZE
+//! of staging, star-schema loads, COMMIT), then checks and analyses, over
+//! the PostgreSQL wire protocol with TLS. This module finds the cluster,
+//! role and uploads, and executes.
 
 use anyhow::{anyhow, bail};
+use dwh_core::checks;
 use dwh_core::load::StagingReport;
-use dwh_core::sql::Dialect;
+use dwh_core::schema::Table;
+use dwh_core::sql::{self, Dialect, Limit};
 use dwh_core::{Schema, Warehouse};
 use sparkify::analysis::Analysis;
 
 use super::analysis_view::{analysis_json, print_analysis};
 use super::run::Run;
-use super::steps::{check_step, table_counts, transform_step};
+use super::steps::{check_queries_step, print_transform, table_counts};
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
 use crate::aws::layout::Layout;
+use crate::aws::redshift::ClusterState;
 use crate::aws::upload::Uploaded;
-use crate::aws::{copy, redshift, s3};
+use crate::aws::{copy, redshift, s3, transaction, Aws};
 use crate::cli::{AllArgs, AwsArgs};
 
 /// Every step of `dwh all` on Redshift; the number of failed checks.
@@ -57,18 +62,7 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
             Ok(cluster)
         })
         .await?;
-    let role_suffix = format!("/{}", config.iam.role_name);
-    let role_arn = cluster
-        .iam_roles
-        .iter()
-        .find(|arn| arn.ends_with(&role_suffix))
-        .ok_or_else(|| {
-            anyhow!(
-                "cluster `{id}` does not have role `{}` attached; run `dwh provision` to attach it",
-                config.iam.role_name
-            )
-        })?
-        .clone();
+    let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
     let sets = sparkify::staging_dirs();
     for (_, dir) in sets {
@@ -80,7 +74,13 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
         }
     }
     let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
-    let copies = copy::statements(&sets, &layout, &role_arn, &aws.region, max_errors)?;
+    let copies = copy::copies(&sets, &layout, &role_arn, &aws.region, max_errors);
+    let plan = sql::redshift_run(
+        schema,
+        &copies,
+        sparkify::analysis::queries(args.top),
+        checks::EXAMPLES,
+    )?;
 
     let (host, port) = cluster
         .endpoint
@@ -93,26 +93,54 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
             connect::connect(&target, &config.cluster.database, &user, &password).await
         })
         .await?;
-    let mut warehouse = Warehouse::from_client(client, Dialect::Redshift);
-    // Every write transaction on Redshift begins with the run lock (`LOCK
-    // dwh_registry`, see Warehouse::begin), and creating the tables checks
-    // that each one present is dwh's, before any change.
-    let batch = warehouse.begin().await?;
-    run.step(
-        "create tables",
-        |_| Some(schema.tables().len() as u64),
-        async { Ok(batch.create_tables(schema).await?) },
-    )
-    .await?;
-    batch.commit().await?;
-    let loaded = run
-        .step(
-            "load staging (COPY from S3)",
-            |r: &Vec<(&str, u64)>| Some(r.iter().map(|(_, rows)| rows).sum()),
-            copy::load(warehouse.client(), &copies),
-        )
+    let loaded = transaction::execute(run, &client, &config.cluster.database, &plan).await?;
+    report_staging(run, &aws, &layout, &sets, &loaded.staged).await?;
+    print_transform(&loaded.transform);
+    run.report.transform = loaded.transform;
+    let warehouse = Warehouse::from_client(client, Dialect::Redshift);
+    run.report.checks = check_queries_step(run, &warehouse, &plan.checks).await?;
+    analysis_step(run, &warehouse, args.top).await?;
+    table_counts(&warehouse, schema, &mut run.report).await?;
+    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+}
+
+/// The ARN of the role dwh provisioned, attached to `cluster`.
+fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<String> {
+    let role_suffix = format!("/{role_name}");
+    cluster
+        .iam_roles
+        .iter()
+        .find(|arn| arn.ends_with(&role_suffix))
+        .cloned()
+        .ok_or_else(|| {
+            anyhow!(
+                "cluster `{}` does not have role `{role_name}` attached; run `dwh provision` to attach it",
+                cluster.identifier
+            )
+        })
+}
+
+/// Runs, prints and records the analyses.
+async fn analysis_step(run: &mut Run, warehouse: &Warehouse, top: Limit) -> anyhow::Result<()> {
+    let analysis = run
+        .step("analysis", |_| None, async {
+            Ok(Analysis::run(warehouse, top).await?)
+        })
         .await?;
-    for ((table, rows), (_, dir)) in loaded.iter().zip(sets) {
+    print_analysis(&analysis);
+    run.report.analysis = analysis_json(&analysis);
+    Ok(())
+}
+
+/// Prints and records each staging table's rows and the parts they came from.
+async fn report_staging(
+    run: &mut Run,
+    aws: &Aws,
+    layout: &Layout,
+    sets: &[(&'static Table, &'static str)],
+    staged: &[(&'static str, u64)],
+) -> anyhow::Result<()> {
+    for ((table, rows), (_, dir)) in staged.iter().zip(sets) {
         let parts: Vec<s3::Object> = s3::list(&aws.s3, &layout.bucket, &layout.data_prefix(dir))
             .await?
             .into_iter()
@@ -129,18 +157,5 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
             rejects_file: None,
         });
     }
-    let batch = warehouse.begin().await?;
-    run.report.transform = transform_step(run, &batch, schema).await?;
-    batch.commit().await?;
-    run.report.checks = check_step(run, &warehouse, schema).await?;
-    let top = args.top;
-    let analysis = run
-        .step("analysis", |_| None, async {
-            Ok(Analysis::run(&warehouse, top).await?)
-        })
-        .await?;
-    print_analysis(&analysis);
-    run.report.analysis = analysis_json(&analysis);
-    table_counts(&warehouse, schema, &mut run.report).await?;
-    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+    Ok(())
 }

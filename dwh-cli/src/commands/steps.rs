@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use dwh_core::checks::{self, CheckResult};
 use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
-use dwh_core::sql::Dialect;
+use dwh_core::sql::{self, Dialect};
 use dwh_core::warehouse::{TransformReport, WriteBatch};
 use dwh_core::{Schema, Warehouse};
 use indicatif::ProgressBar;
@@ -143,7 +143,13 @@ pub async fn transform_step(
             async { Ok(batch.transform(schema).await?) },
         )
         .await?;
-    for r in &reports {
+    print_transform(&reports);
+    Ok(reports)
+}
+
+/// Each star-schema table's rows, and how many the run added.
+pub fn print_transform(reports: &[TransformReport]) {
+    for r in reports {
         eprintln!(
             "    {}: {} rows (+{})",
             r.table,
@@ -151,7 +157,6 @@ pub async fn transform_step(
             ui::thousands(r.rows_after - r.rows_before)
         );
     }
-    Ok(reports)
 }
 
 pub async fn check_step(
@@ -159,12 +164,22 @@ pub async fn check_step(
     warehouse: &Warehouse,
     schema: &Schema,
 ) -> anyhow::Result<Vec<CheckResult>> {
+    let queries = sql::checks::queries(schema, checks::EXAMPLES);
+    check_queries_step(run, warehouse, &queries).await
+}
+
+/// Runs checks already rendered (the Redshift run renders its own).
+pub async fn check_queries_step(
+    run: &mut Run,
+    warehouse: &Warehouse,
+    queries: &[sql::checks::CheckQuery],
+) -> anyhow::Result<Vec<CheckResult>> {
     let results = run
         .judged_step(
             "data-quality checks",
             |r: &Vec<CheckResult>| Some(r.len() as u64),
             |r: &Vec<CheckResult>| failed_checks(r),
-            async { Ok(checks::run(warehouse.client(), schema).await?) },
+            async { Ok(checks::run_queries(warehouse.client(), queries).await?) },
         )
         .await?;
     print_checks(&results);

@@ -2,6 +2,7 @@
 
 use super::ident::quote_ident;
 use super::transform::{lookup_on, stored_expr};
+use crate::catalog::Schema;
 use crate::schema::{Load, Table};
 
 fn key_list(table: &Table) -> String {
@@ -140,4 +141,67 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
         "SELECT COUNT(*) AS n {}",
         source_rows(load, &exprs, vec![format!("({nulls})")])
     ))
+}
+
+/// How a check's query reports offenders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckSql {
+    /// One row, one BIGINT: offending rows.
+    Count(String),
+    /// Offending `(key, n)` rows: how many, and the first few.
+    Listing { count: String, examples: String },
+}
+
+/// One data-quality check, rendered: what it checks and its SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckQuery {
+    pub table: &'static Table,
+    /// What is checked, e.g. `natural key (user_id) is unique`.
+    pub check: String,
+    pub sql: CheckSql,
+}
+
+/// Every check of every dimension and fact table of `schema`, in the order
+/// they run; `examples` offending keys are listed per failed listing check.
+pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
+    let mut out = Vec::new();
+    for table in schema.transform_order() {
+        let mut push = |check: String, sql: CheckSql| out.push(CheckQuery { table, check, sql });
+        let listing = |query: &str| {
+            let (count, examples) = listing(query, examples);
+            CheckSql::Listing { count, examples }
+        };
+        let keys = table.natural_key.join(", ");
+        push(
+            format!("natural key ({keys}) is unique"),
+            listing(&duplicate_keys(table)),
+        );
+        for column in table.columns {
+            if let Some(dimension) = column.references {
+                let key = dimension
+                    .primary_key
+                    .first()
+                    .copied()
+                    .unwrap_or(column.name);
+                push(
+                    format!("every `{}` is in `{}`", column.name, dimension.name),
+                    listing(&orphans(table, column.name, dimension, key)),
+                );
+            }
+        }
+        let source = table.load.map_or("", |l| l.source.name);
+        if let Some(sql) = missing_from_source(table) {
+            push(
+                format!("every {source} source row is loaded"),
+                listing(&sql),
+            );
+        }
+        if let Some(sql) = keyless_source_rows(table) {
+            push(
+                format!("no {source} source row lacks the natural key"),
+                CheckSql::Count(sql),
+            );
+        }
+    }
+    out
 }

@@ -134,6 +134,23 @@ pub fn drop_table(table: &Table) -> String {
     format!("DROP TABLE IF EXISTS {}", quote_ident(table.name))
 }
 
+/// `DELETE FROM`: empties a table inside a transaction. On Redshift
+/// `TRUNCATE` commits the transaction it runs in
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html>).
+pub fn delete_all(table: &Table) -> String {
+    format!("DELETE FROM {}", quote_ident(table.name))
+}
+
+/// `ANALYZE`: fresh planner statistics after a load.
+pub fn analyze_table(table: &Table) -> String {
+    format!("ANALYZE {}", quote_ident(table.name))
+}
+
+/// `SELECT COUNT(*)`: one row, one BIGINT.
+pub fn count_rows(table: &Table) -> String {
+    format!("SELECT COUNT(*) FROM {}", quote_ident(table.name))
+}
+
 /// `TRUNCATE` (staging tables are emptied before each load).
 pub fn truncate_table(table: &Table) -> String {
     format!("TRUNCATE {}", quote_ident(table.name))

@@ -6,12 +6,18 @@ pub mod checks;
 mod copy;
 mod ddl;
 mod ident;
+mod limit;
+pub mod redshift;
 pub mod registry;
 mod transform;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
-pub use ddl::{create_table, drop_table, truncate_table, IfNotExists};
+pub use ddl::{
+    analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
+};
 pub use ident::{quote_ident, quote_literal, validate_ident, IdentError};
+pub use limit::{Limit, LimitError};
+pub use redshift::{redshift_run, RedshiftRun};
 pub use transform::{load_statements, LoadStatements};
 
 /// The SQL dialect to render for.

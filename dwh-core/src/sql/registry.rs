@@ -75,6 +75,22 @@ pub fn register(table: &str, origin: Origin, dialect: Dialect) -> String {
     )
 }
 
+/// Registers `table` unless the registry already holds it: the Redshift
+/// run creates with `IF NOT EXISTS` after the ownership check, so a table
+/// present then is registered already and a new one is registered here.
+pub fn register_if_new(table: &str, origin: Origin, dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO {registry} (table_name, created_at, dwh_version, origin) \
+         SELECT {name}, {now}, {version}, {origin} \
+         WHERE NOT EXISTS (SELECT 1 FROM {registry} WHERE table_name = {name})",
+        registry = quote_ident(REGISTRY),
+        name = name_literal(table, dialect),
+        now = now_utc(dialect),
+        version = quote_literal(env!("CARGO_PKG_VERSION"), dialect),
+        origin = quote_literal(origin.as_str(), dialect),
+    )
+}
+
 /// Removes `table` from the registry (it was dropped).
 pub fn unregister(table: &str, dialect: Dialect) -> String {
     format!(

@@ -3,6 +3,7 @@
 
 pub mod charts;
 
+use dwh_core::sql::Limit;
 use dwh_core::{Row, Warehouse, WarehouseError};
 use serde::Serialize;
 
@@ -60,19 +61,33 @@ pub struct Ranked {
     pub plays: i64,
 }
 
-pub const TOP_SONGS: &str = "SELECT s.title AS title, a.name AS artist, COUNT(*) AS plays \
+/// The `top` most played songs.
+pub fn top_songs(top: Limit) -> String {
+    format!(
+        "SELECT s.title AS title, a.name AS artist, COUNT(*) AS plays \
      FROM songplays sp JOIN songs s ON s.song_id = sp.song_id JOIN artists a ON a.artist_id = sp.artist_id \
-     GROUP BY s.title, a.name ORDER BY plays DESC, title LIMIT $1";
+     GROUP BY s.title, a.name ORDER BY plays DESC, title LIMIT {top}"
+    )
+}
 
-pub const TOP_ARTISTS: &str = "SELECT a.name AS artist, COUNT(*) AS plays \
+/// The `top` most played artists.
+pub fn top_artists(top: Limit) -> String {
+    format!(
+        "SELECT a.name AS artist, COUNT(*) AS plays \
      FROM songplays sp JOIN artists a ON a.artist_id = sp.artist_id \
-     GROUP BY a.name ORDER BY plays DESC, artist LIMIT $1";
+     GROUP BY a.name ORDER BY plays DESC, artist LIMIT {top}"
+    )
+}
 
-pub const ACTIVE_USERS: &str =
-    "SELECT u.user_id, u.first_name, u.last_name, u.level, COUNT(*) AS plays \
+/// The `top` users with the most plays.
+pub fn active_users(top: Limit) -> String {
+    format!(
+        "SELECT u.user_id, u.first_name, u.last_name, u.level, COUNT(*) AS plays \
      FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
      GROUP BY u.user_id, u.first_name, u.last_name, u.level \
-     ORDER BY plays DESC, u.user_id LIMIT $1";
+     ORDER BY plays DESC, u.user_id LIMIT {top}"
+    )
+}
 
 pub const PLAYS_BY_HOUR: &str = "SELECT t.hour AS bucket, COUNT(*) AS plays \
      FROM songplays sp JOIN \"time\" t ON t.start_time = sp.start_time GROUP BY t.hour ORDER BY bucket";
@@ -86,11 +101,43 @@ pub const PLAYS_BY_LEVEL: &str =
 pub const USERS_BY_GENDER_LEVEL: &str = "SELECT gender, level, COUNT(*) AS users FROM users \
      GROUP BY gender, level ORDER BY gender, level";
 
-pub const TOP_LOCATIONS: &str = "SELECT location AS value, COUNT(*) AS plays FROM songplays \
-     GROUP BY location ORDER BY plays DESC, value LIMIT $1";
+/// The `top` locations by plays.
+pub fn top_locations(top: Limit) -> String {
+    format!(
+        "SELECT location AS value, COUNT(*) AS plays FROM songplays \
+     GROUP BY location ORDER BY plays DESC, value LIMIT {top}"
+    )
+}
 
-pub const TOP_USER_AGENTS: &str = "SELECT user_agent AS value, COUNT(*) AS plays FROM songplays \
-     GROUP BY user_agent ORDER BY plays DESC, value LIMIT $1";
+/// The `top` user agents by plays.
+pub fn top_user_agents(top: Limit) -> String {
+    format!(
+        "SELECT user_agent AS value, COUNT(*) AS plays FROM songplays \
+     GROUP BY user_agent ORDER BY plays DESC, value LIMIT {top}"
+    )
+}
+
+/// Every analysis as `(title, sql)`, in run order. `top` is rendered as a
+/// literal, not bound: see [`Limit`].
+pub fn queries(top: Limit) -> Vec<(String, String)> {
+    [
+        ("top songs", top_songs(top)),
+        ("top artists", top_artists(top)),
+        ("active users", active_users(top)),
+        ("plays by hour", PLAYS_BY_HOUR.to_owned()),
+        ("plays by weekday", PLAYS_BY_WEEKDAY.to_owned()),
+        ("plays by level", PLAYS_BY_LEVEL.to_owned()),
+        (
+            "users by gender and level",
+            USERS_BY_GENDER_LEVEL.to_owned(),
+        ),
+        ("top locations", top_locations(top)),
+        ("top user agents", top_user_agents(top)),
+    ]
+    .into_iter()
+    .map(|(title, sql)| (title.to_owned(), sql))
+    .collect()
+}
 
 /// Every built-in analysis, run once.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,18 +154,19 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Runs every analysis; `top` bounds the ranked lists.
-    pub async fn run(warehouse: &Warehouse, top: i64) -> Result<Analysis, WarehouseError> {
+    /// Runs every analysis; `top` bounds the ranked lists. No query binds a
+    /// parameter, so the SQL means the same on Redshift.
+    pub async fn run(warehouse: &Warehouse, top: Limit) -> Result<Analysis, WarehouseError> {
         Ok(Analysis {
-            top_songs: warehouse.query_as(TOP_SONGS, &[&top]).await?,
-            top_artists: warehouse.query_as(TOP_ARTISTS, &[&top]).await?,
-            active_users: warehouse.query_as(ACTIVE_USERS, &[&top]).await?,
+            top_songs: warehouse.query_as(&top_songs(top), &[]).await?,
+            top_artists: warehouse.query_as(&top_artists(top), &[]).await?,
+            active_users: warehouse.query_as(&active_users(top), &[]).await?,
             plays_by_hour: warehouse.query_as(PLAYS_BY_HOUR, &[]).await?,
             plays_by_weekday: warehouse.query_as(PLAYS_BY_WEEKDAY, &[]).await?,
             plays_by_level: warehouse.query_as(PLAYS_BY_LEVEL, &[]).await?,
             users_by_gender_level: warehouse.query_as(USERS_BY_GENDER_LEVEL, &[]).await?,
-            top_locations: warehouse.query_as(TOP_LOCATIONS, &[&top]).await?,
-            top_user_agents: warehouse.query_as(TOP_USER_AGENTS, &[&top]).await?,
+            top_locations: warehouse.query_as(&top_locations(top), &[]).await?,
+            top_user_agents: warehouse.query_as(&top_user_agents(top), &[]).await?,
         })
     }
 }

@@ -1,0 +1,229 @@
+//! Redshift lint: every statement of a whole `dwh all --target redshift`
+//! run, rendered by `dwh_core::sql::redshift_run`, in one snapshot; checked
+//! by hand-written rules for what Redshift rejects and parsed by sqlfluff's
+//! Redshift grammar. Nothing here runs on a cluster: no emulator runs
+//! Redshift SQL, so the rules stand in for it.
+
+mod rules;
+mod sqlfluff;
+
+use dwh_core::checks::EXAMPLES;
+use dwh_core::schema::TableKind;
+use dwh_core::sql::{self, redshift::Step, Limit, S3Copy};
+
+/// The whole run, as `dwh all --target redshift --top 5` renders it.
+fn run() -> sql::RedshiftRun {
+    let schema = sparkify::schema();
+    let copies: Vec<_> = schema
+        .of_kind(TableKind::Staging)
+        .map(|table| {
+            let copy = S3Copy {
+                from: format!(
+                    "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
+                    table.name
+                ),
+                iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
+                region: "us-west-2".into(),
+                jsonpaths: Some(format!(
+                    "s3://sparkify-dwh/sparkify/jsonpaths/{}.jsonpaths",
+                    table.name
+                )),
+                manifest: true,
+                gzip: true,
+                max_errors: 0,
+            };
+            (table, copy)
+        })
+        .collect();
+    let analyses = sparkify::analysis::queries(Limit::new(5).unwrap());
+    sql::redshift_run(&schema, &copies, analyses, EXAMPLES).unwrap()
+}
+
+fn script(statements: &[(String, String)]) -> String {
+    statements
+        .iter()
+        .map(|(label, sql)| format!("-- {label}\n{sql};\n"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_whole_run_snapshot() {
+    // Beside the other rendering snapshots, in tests/snapshots.
+    insta::with_settings!({ snapshot_path => "../snapshots" }, {
+        insta::assert_snapshot!("redshift_run", script(&run().statements()));
+    });
+}
+
+#[test]
+fn the_whole_run_breaks_no_redshift_rule() {
+    let statements = run().statements();
+    let mut violations = rules::check_run(&statements);
+    for (label, sql) in &statements {
+        violations.extend(rules::check_statement(label, sql));
+    }
+    let text: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{}: {} — {}", v.label, v.rule, v.why))
+        .collect();
+    assert!(text.is_empty(), "{}", text.join("\n"));
+}
+
+#[test]
+fn the_run_is_one_transaction_with_staging_analyzed_inside() {
+    let run = run();
+    let tx = &run.transaction;
+    assert_eq!(tx.first().map(|s| s.step), Some(Step::Begin));
+    assert_eq!(tx.last().map(|s| s.step), Some(Step::Commit));
+    for table in sparkify::schema().of_kind(TableKind::Staging) {
+        let at = |label: String| tx.iter().position(|s| s.label == label);
+        let (delete, copy, analyze) = (
+            at(format!("empty {}", table.name)).unwrap(),
+            at(format!("copy {}", table.name)).unwrap(),
+            at(format!("analyze {}", table.name)).unwrap(),
+        );
+        assert!(delete < copy && copy < analyze, "{}", table.name);
+        assert!(tx[delete].sql.starts_with("DELETE FROM"));
+        assert!(tx[copy].sql.contains("STATUPDATE OFF"));
+        let first_load = tx.iter().position(|s| s.step == Step::StarSchema).unwrap();
+        assert!(
+            analyze < first_load,
+            "staging is analyzed before the star schema is built"
+        );
+    }
+    assert!(run.load_errors.contains("query = pg_last_copy_id()"));
+}
+
+#[test]
+fn every_statement_parses_in_sqlfluffs_redshift_grammar() {
+    let statements = run().statements();
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint");
+    let failures = sqlfluff::unparsable(&statements, &scratch);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The rules and sqlfluff reject what Redshift rejects: each bad statement
+/// is caught, so the lint cannot pass vacuously.
+mod the_lint_rejects {
+    use super::rules::{check_run, check_statement};
+
+    fn rules_of(sql: &str) -> Vec<&'static str> {
+        check_statement("bad", sql)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect()
+    }
+
+    #[test]
+    fn each_construct_redshift_does_not_accept() {
+        let cases = [
+            ("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING", "ON CONFLICT"),
+            ("DELETE FROM t WHERE a = 1 RETURNING a", "RETURNING"),
+            ("SELECT COUNT(*) FILTER (WHERE a > 1) FROM t", "FILTER (WHERE …)"),
+            ("SELECT a FROM t ORDER BY a LIMIT $1", "bind parameter"),
+            ("SELECT a FROM t ORDER BY a LIMIT $1", "LIMIT/OFFSET not an int4 literal"),
+            ("SELECT a FROM t ORDER BY a LIMIT 5 OFFSET $2", "bind parameter"),
+            ("SELECT a FROM t LIMIT 2147483648", "LIMIT/OFFSET not an int4 literal"),
+            ("SELECT a FROM t WHERE b = $1", "bind parameter"),
+            (
+                "MERGE INTO t USING (SELECT * FROM s) AS n ON t.a = n.a WHEN MATCHED THEN UPDATE SET b = n.b",
+                "subquery as MERGE source",
+            ),
+            (
+                "WITH n AS (SELECT * FROM s) MERGE INTO t USING n ON t.a = n.a WHEN MATCHED THEN DELETE",
+                "CTE with MERGE",
+            ),
+            ("CREATE TABLE t (a TEXT)", "TEXT/JSON/JSONB/SERIAL/array type"),
+            ("CREATE TABLE t (a JSONB NOT NULL)", "TEXT/JSON/JSONB/SERIAL/array type"),
+            ("CREATE TABLE t (a SERIAL)", "TEXT/JSON/JSONB/SERIAL/array type"),
+            ("CREATE TABLE t (a BIGSERIAL)", "TEXT/JSON/JSONB/SERIAL/array type"),
+            ("CREATE TABLE t (a INTEGER[])", "TEXT/JSON/JSONB/SERIAL/array type"),
+            ("SELECT CAST(a AS TEXT) FROM t", "TEXT/JSON/JSONB/array cast"),
+            ("SELECT a::jsonb FROM t", "TEXT/JSON/JSONB/array cast"),
+            (
+                "CREATE TABLE t (a INTEGER, b INTEGER GENERATED ALWAYS AS (a * 2) STORED)",
+                "GENERATED column",
+            ),
+            (
+                "CREATE TABLE t (a SMALLINT IDENTITY(0, 1) NOT NULL ENCODE AZ64)",
+                "IDENTITY on a small type",
+            ),
+            (
+                "CREATE TABLE t (b INTEGER,\n a SMALLINT GENERATED BY DEFAULT AS IDENTITY(0, 1))",
+                "IDENTITY on a small type",
+            ),
+        ];
+        for (sql, rule) in cases {
+            assert!(
+                rules_of(sql).contains(&rule),
+                "`{sql}` should break `{rule}`: {:?}",
+                rules_of(sql)
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_redshift_accepts() {
+        for sql in [
+            "SELECT \"returning\", 'ON CONFLICT' FROM t ORDER BY 1 LIMIT 2147483647",
+            "SELECT a FROM t LIMIT ALL",
+            "COPY t (a) FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS JSON 'auto'",
+            "CREATE TABLE t (a BIGINT IDENTITY(0, 1) NOT NULL, b INTEGER GENERATED BY DEFAULT AS IDENTITY(1, 1), c VARCHAR(8))",
+            "MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN UPDATE SET b = s.b",
+        ] {
+            assert_eq!(rules_of(sql), Vec::<&str>::new(), "{sql}");
+        }
+    }
+
+    fn run_rules(statements: &[&str]) -> Vec<&'static str> {
+        let labelled: Vec<(String, String)> = statements
+            .iter()
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect();
+        check_run(&labelled).into_iter().map(|v| v.rule).collect()
+    }
+
+    #[test]
+    fn a_run_that_truncates_commits_twice_or_locks_late() {
+        assert_eq!(
+            run_rules(&["BEGIN", "LOCK t", "DELETE FROM t", "COMMIT"]),
+            Vec::<&str>::new()
+        );
+        assert!(run_rules(&["BEGIN", "TRUNCATE t", "COMMIT"]).contains(&"TRUNCATE"));
+        assert!(run_rules(&["DELETE FROM t", "BEGIN", "COMMIT"])
+            .contains(&"write outside the transaction"));
+        assert!(run_rules(&["BEGIN", "COMMIT", "COMMIT"]).contains(&"transaction end"));
+        assert!(run_rules(&["BEGIN", "DELETE FROM t"]).contains(&"one COMMIT"));
+        assert!(
+            run_rules(&["BEGIN", "COPY t FROM 's3://b/k'", "LOCK t", "COMMIT"])
+                .contains(&"LOCK after writes")
+        );
+    }
+
+    #[test]
+    fn sqlfluff_rejects_what_its_grammar_does_not_know() {
+        let bad: Vec<(String, String)> = [
+            "INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING",
+            "CREATE TABLE t (a SERIAL)",
+            "CREATE TABLE t (a INTEGER ENCODE NOSUCHCODEC)",
+            "COPY t FROM 's3://b/k' IAM_ROLE 'arn:aws:iam::123456789012:role/r' NOSUCHOPTION 3",
+            "SELECT 1",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("bad #{i}"), s.to_string()))
+        .collect();
+        let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint-bad");
+        let failures = super::sqlfluff::unparsable(&bad, &scratch);
+        let labels: Vec<&str> = failures
+            .iter()
+            .map(|f| f.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            ["bad #0", "bad #1", "bad #2", "bad #3"],
+            "{}",
+            failures.join("\n")
+        );
+    }
+}
