@@ -1,6 +1,8 @@
 //! Shared test support: the real local PostgreSQL engine, one fresh
 //! database per test, and the paths of the shared sample data.
 
+pub mod python_tool;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

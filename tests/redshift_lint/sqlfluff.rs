@@ -2,61 +2,20 @@
 //! (it takes seconds to start). Installed from PyPI into a venv under
 //! target/ once, as the AWS tests install moto.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dwh_tests::python_tool::PythonTool;
+
 const SQLFLUFF_VERSION: &str = "4.5.0";
 
-fn run_checked(command: &mut Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// `target/tmp/sqlfluff-venv`, installed unless an earlier run did (a lock
-/// file keeps parallel test processes from installing twice).
+/// `target/tmp/sqlfluff-venv`, installed unless an earlier run did.
 fn ensure_installed() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let venv = tmp.join("sqlfluff-venv");
-    let marker = venv.join(format!(".dwh-sqlfluff-{SQLFLUFF_VERSION}"));
-    if marker.exists() {
-        return venv;
+    PythonTool {
+        name: "sqlfluff-venv",
+        requirement: &format!("sqlfluff=={SQLFLUFF_VERSION}"),
     }
-    std::fs::create_dir_all(tmp).unwrap();
-    let lock = File::create(tmp.join("sqlfluff-venv.lock")).unwrap();
-    lock.lock().expect("locking sqlfluff-venv.lock");
-    if !marker.exists() {
-        eprintln!(
-            "installing sqlfluff=={SQLFLUFF_VERSION} into {} (once)",
-            venv.display()
-        );
-        if !venv.join("bin/python").exists() {
-            run_checked(
-                Command::new("python3").args(["-m", "venv"]).arg(&venv),
-                "creating the sqlfluff venv (needs python3 with the venv module)",
-            );
-        }
-        run_checked(
-            Command::new(venv.join("bin/pip")).args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                &format!("sqlfluff=={SQLFLUFF_VERSION}"),
-            ]),
-            "installing sqlfluff from PyPI",
-        );
-        std::fs::write(&marker, b"").unwrap();
-    }
-    drop(lock);
-    venv
+    .ensure_installed(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 /// Parses each statement with the Redshift dialect; the labels of those

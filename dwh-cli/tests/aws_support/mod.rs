@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use dwh_tests::python_tool::PythonTool;
+
 pub const MOTO_VERSION: &str = "5.2.5";
 pub const REGION: &str = "us-west-2";
 
@@ -36,54 +38,13 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn run_checked(command: &mut Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// Installs moto into `target/moto-venv` unless a previous run did.
 fn ensure_installed() -> PathBuf {
-    let target = target_dir();
-    let venv = target.join("moto-venv");
-    let marker = venv.join(format!(".dwh-moto-{MOTO_VERSION}"));
-    if marker.exists() {
-        return venv;
+    PythonTool {
+        name: "moto-venv",
+        requirement: &format!("moto[server]=={MOTO_VERSION}"),
     }
-    std::fs::create_dir_all(&target).unwrap();
-    let lock = File::create(target.join("moto-venv.lock")).unwrap();
-    lock.lock().expect("locking target/moto-venv.lock");
-    if !marker.exists() {
-        eprintln!(
-            "installing moto[server]=={MOTO_VERSION} into {} (once, ~1 min)",
-            venv.display()
-        );
-        if !venv.join("bin/python").exists() {
-            run_checked(
-                Command::new("python3").args(["-m", "venv"]).arg(&venv),
-                "creating the moto venv (needs python3 with the venv module)",
-            );
-        }
-        run_checked(
-            Command::new(venv.join("bin/pip")).args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                &format!("moto[server]=={MOTO_VERSION}"),
-            ]),
-            "installing moto from PyPI",
-        );
-        std::fs::write(&marker, b"").unwrap();
-    }
-    drop(lock);
-    venv
+    .ensure_installed(&target_dir())
 }
 
 fn free_port() -> u16 {
