@@ -11,6 +11,7 @@ use sparkify::analysis::Analysis;
 
 #[tokio::test]
 async fn analyses_match_answers_computed_from_the_raw_files() {
+    dwh_tests::require_sample!();
     let events = json_objects(&sample_data().join("log_data"));
     let plays: Vec<&Value> = events.iter().filter(|e| e["page"] == "NextSong").collect();
     let mut per_user: BTreeMap<i32, i64> = BTreeMap::new();
@@ -135,6 +136,7 @@ async fn failed_with(warehouse: &Warehouse, fault: &str) -> Vec<checks::CheckRes
 
 #[tokio::test]
 async fn the_schema_derives_exactly_these_checks_and_all_pass_on_the_sample() {
+    dwh_tests::require_sample!();
     let warehouse = sample_warehouse("analysis_check_list").await;
     let results = checks::run(warehouse.client(), &sparkify::schema())
         .await
@@ -149,6 +151,7 @@ async fn the_schema_derives_exactly_these_checks_and_all_pass_on_the_sample() {
 /// these writes: its keys are informational.
 #[tokio::test]
 async fn each_planted_fault_fails_exactly_its_check() {
+    dwh_tests::require_sample!();
     let warehouse = sample_warehouse("analysis_failing_checks").await;
     let faults = [
         (

@@ -171,6 +171,7 @@ fn thousands(n: i64) -> String {
 
 #[tokio::test]
 async fn charts_of_the_sample_show_its_counts() {
+    dwh_tests::require_sample!();
     let expected = expected(&sample_data());
     let warehouse = sample_warehouse("charts").await;
     let analysis = Analysis::run(&warehouse, dwh_core::sql::Limit::new(5).unwrap())

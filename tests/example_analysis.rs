@@ -75,6 +75,7 @@ fn ranked<K: Ord + Copy>(counts: &BTreeMap<K, i64>, limit: usize) -> Vec<(K, i64
 
 #[tokio::test]
 async fn typed_queries_match_answers_from_the_raw_files() {
+    dwh_tests::require_sample!();
     let raw = plays(&sample_data());
     let all: Vec<&Play> = raw.iter().collect();
     let warehouse = sample_warehouse("example_analysis").await;
@@ -182,6 +183,7 @@ struct NarrowCount {
 
 #[tokio::test]
 async fn a_struct_that_does_not_fit_the_query_names_column_and_rust_type() {
+    dwh_tests::require_sample!();
     let warehouse = sample_warehouse("example_analysis_mismatch").await;
     let user: i32 = 15;
 

@@ -3,6 +3,7 @@
 
 pub mod python_tool;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,11 +21,64 @@ pub fn workspace() -> PathBuf {
         .to_owned()
 }
 
-/// `../shared/data/sparkify`, the real sample data (never copied here).
+/// The real course sample (never copied here): `DWH_SAMPLE_DIR`, or
+/// `../shared/data/sparkify` beside the checkout.
+pub fn sample_dir() -> PathBuf {
+    match std::env::var_os("DWH_SAMPLE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace().join("../shared/data/sparkify"),
+    }
+}
+
+/// The sample folder; panics when it is missing (tests that need it start
+/// with [`require_sample!`], which skips them first).
 pub fn sample_data() -> PathBuf {
-    let dir = workspace().join("../shared/data/sparkify");
-    assert!(dir.is_dir(), "sample data missing at {}", dir.display());
+    let dir = sample_dir();
+    assert!(
+        dir.join("log_data").is_dir(),
+        "sample data missing at {}",
+        dir.display()
+    );
     dir
+}
+
+/// Whether the sample is there. When it is not, prints one line saying
+/// which test is skipped and why, and returns false; under CI (`CI` set),
+/// where the sample is always provided, a missing sample fails instead.
+pub fn sample_present(test: &str) -> bool {
+    let dir = sample_dir();
+    if dir.join("log_data").is_dir() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: the course sample is missing at {} (CI must provide it)",
+        dir.display()
+    );
+    // Straight to stderr: the test harness captures `eprintln!` of passing
+    // tests, and this line must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: the course sample is not at {} (set DWH_SAMPLE_DIR to its folder)",
+        dir.display()
+    );
+    false
+}
+
+/// First line of a test that reads the course sample: returns from the
+/// test, with one line saying so, on a clone without it.
+#[macro_export]
+macro_rules! require_sample {
+    () => {
+        // The calling test's path, from a function declared in it.
+        fn __here() {}
+        let test = std::any::type_name_of_val(&__here)
+            .trim_end_matches("::__here")
+            .trim_end_matches("::{{closure}}");
+        if !$crate::sample_present(test) {
+            return;
+        }
+    };
 }
 
 /// A scratch directory under target/, emptied first.

@@ -133,6 +133,7 @@ async fn assert_checks_pass(warehouse: &Warehouse) {
 
 #[tokio::test]
 async fn sample_data_builds_the_documented_star_schema() {
+    dwh_tests::require_sample!();
     let dir = sample_data();
     let want = expected(&dir);
     // The facts PROVENANCE.md documents for this sample.
@@ -173,6 +174,7 @@ async fn sample_data_builds_the_documented_star_schema() {
 
 #[tokio::test]
 async fn new_data_adds_only_what_is_new() {
+    dwh_tests::require_sample!();
     // First the first half of November, then the whole month.
     let sample = sample_data();
     let half = scratch("pipeline_half");
@@ -228,6 +230,7 @@ async fn generated_data_builds_a_consistent_star_schema() {
 
 #[tokio::test]
 async fn a_user_defined_dimension_loads_beside_sparkify() {
+    dwh_tests::require_sample!();
     let dir = sample_data();
     let locations: BTreeSet<String> = json_objects(&dir.join("log_data"))
         .iter()

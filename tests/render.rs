@@ -77,6 +77,7 @@ fn jsonpaths_snapshot() {
 
 #[test]
 fn generated_jsonpaths_match_the_course_file() {
+    dwh_tests::require_sample!();
     let course: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dwh_tests::sample_data().join("log_json_path.json")).unwrap(),
     )

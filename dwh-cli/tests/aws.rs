@@ -22,15 +22,9 @@ bucket = "dwh-it-data"
 prefix = "sparkify"
 "#;
 
-/// The course sample data (../shared/data/sparkify).
+/// The course sample data (`DWH_SAMPLE_DIR` or ../shared/data/sparkify).
 fn sample() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/sparkify");
-    assert!(
-        dir.join("log_data").is_dir(),
-        "the sample data is expected at {}",
-        dir.display()
-    );
-    dir
+    dwh_tests::sample_data()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -58,6 +52,7 @@ impl Drop for LocalEngine<'_> {
 
 #[test]
 fn provision_adopt_open_port_upload_load_from_s3_and_teardown() {
+    dwh_tests::require_sample!();
     let moto = Moto::start();
     let dir = scratch("lifecycle");
     std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
@@ -812,6 +807,7 @@ fn aws_support_decode(text: &str) -> String {
 /// prefix never sees a record twice.
 #[test]
 fn a_reupload_replaces_its_parts() {
+    dwh_tests::require_sample!();
     let moto = Moto::start();
     let dir = scratch("reupload");
     std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();

@@ -9,6 +9,7 @@ use common::*;
 
 #[tokio::test]
 async fn a_bad_record_fails_the_run_and_changes_nothing() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_bad_default").await;
     let half = half_sample("cli_bad_default_half");
     dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
@@ -33,6 +34,7 @@ async fn a_bad_record_fails_the_run_and_changes_nothing() {
 
 #[tokio::test]
 async fn max_errors_skips_into_a_rejects_file_and_the_report_counts_them() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_bad_max_errors").await;
     let data = corpus_data("cli_bad_max_errors", "varchar_too_long");
     let out = dwh_tests::scratch("cli_bad_max_errors_out");

@@ -187,6 +187,7 @@ fn diagram_out_writes_every_format() {
 /// expected, before any work.
 #[test]
 fn a_path_of_the_wrong_type_is_named() {
+    dwh_tests::require_sample!();
     let dir = dwh_tests::scratch("cli_wrong_paths");
     let file = dir.join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
@@ -358,6 +359,7 @@ fn gen_checks_its_numbers_before_writing() {
 /// `--rejects` means nothing without `--max-errors`: said before any work.
 #[test]
 fn rejects_without_max_errors_is_an_error() {
+    dwh_tests::require_sample!();
     let out = dwh_run([
         "load",
         "--database-url",
@@ -392,6 +394,7 @@ fn rejects_without_max_errors_is_an_error() {
 /// only copy of the records it skipped.
 #[tokio::test]
 async fn a_clean_run_keeps_an_earlier_rejects_file() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_rejects_kept").await;
     let dir = dwh_tests::scratch("cli_rejects_kept");
     let earlier = dir.join("rejects.staging_events.jsonl");
@@ -415,6 +418,7 @@ async fn a_clean_run_keeps_an_earlier_rejects_file() {
 /// such, and the message says how to make JSON lines of it.
 #[tokio::test]
 async fn a_json_array_counts_every_record_it_holds() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_json_array").await;
     let dir = dwh_tests::scratch("cli_json_array");
     std::fs::create_dir_all(dir.join("log_data")).unwrap();
@@ -451,6 +455,7 @@ async fn a_json_array_counts_every_record_it_holds() {
 
 #[tokio::test]
 async fn analyze_draws_charts() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_charts").await;
     dwh_run(all_args(&url, &sample(), &[])).assert_success("dwh all");
     let dir = dwh_tests::scratch("cli_charts").join("charts");

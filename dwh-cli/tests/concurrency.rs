@@ -11,6 +11,7 @@ use dwh_core::gen::{generate, GenConfig};
 
 #[tokio::test]
 async fn a_second_run_waits_for_the_first_and_both_end_exact() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_concurrent_wait").await;
     let data = sample();
     // The first run holds the warehouse for a few seconds mid-transform.
@@ -45,6 +46,7 @@ async fn a_second_run_waits_for_the_first_and_both_end_exact() {
 
 #[tokio::test]
 async fn with_no_wait_every_writing_command_fails_at_once_and_changes_nothing() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_no_wait").await;
     let half = half_sample("cli_no_wait_half");
     dwh_run(all_args(&url, &half, &[])).assert_success("the first run");

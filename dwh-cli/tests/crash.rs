@@ -23,6 +23,7 @@ const KILL_POINTS: [&str; 7] = [
 
 #[tokio::test]
 async fn a_run_killed_anywhere_in_load_or_transform_changes_nothing() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_crash_points").await;
     let half = half_sample("cli_crash_half");
     dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
@@ -105,6 +106,7 @@ async fn a_big_load_killed_at_an_arbitrary_moment_changes_nothing() {
 
 #[tokio::test]
 async fn ctrl_c_stops_cleanly_with_exit_code_130() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_ctrl_c").await;
     let half = half_sample("cli_ctrl_c_half");
     dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
@@ -147,6 +149,7 @@ fn distinct_play_times(dir: &std::path::Path) -> u64 {
 /// same counts, another fingerprint.
 #[tokio::test]
 async fn fingerprints_see_a_changed_value_that_counts_miss() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_crash_fingerprints").await;
     dwh_run(all_args(&url, &half_sample("cli_crash_fp_half"), &[])).assert_success("the run");
     let (counts_before, before) = (counts(&url).await, fingerprints(&url).await);

@@ -14,6 +14,7 @@ const ORPHAN_PLAY: &str = "INSERT INTO songplays (start_time, user_id, level, se
 
 #[tokio::test]
 async fn a_failed_check_says_failed_everywhere_and_exits_with_2() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_failed_check").await;
     let dir = dwh_tests::scratch("cli_failed_check");
     let report = dir.join("report.json");

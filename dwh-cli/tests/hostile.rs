@@ -149,6 +149,7 @@ fn accepted_values_appear_only_inside_string_literals() {
 
 #[tokio::test]
 async fn hostile_cli_values_are_refused_or_stay_data() {
+    dwh_tests::require_sample!();
     // A staging table name carrying SQL: no such table, nothing printed.
     let output = dwh_run([
         "ddl",

@@ -62,6 +62,7 @@ fn wait_until(mut done: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn a_server_killed_mid_run_is_reported_and_the_next_run_recovers() {
+    dwh_tests::require_sample!();
     let engine = EngineDir::new("killed");
     let data = sample().display().to_string();
     let args = ["all", "--local-dir", &engine.arg(), "--data", &data];

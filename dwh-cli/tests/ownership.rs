@@ -66,6 +66,7 @@ async fn application_db(name: &str) -> String {
 
 #[tokio::test]
 async fn every_writing_command_refuses_a_table_dwh_did_not_create() {
+    dwh_tests::require_sample!();
     let url = application_db("own_appdb").await;
     let before = fingerprint(&url).await;
     assert!(before.contains("public.users:r"), "{before}");
@@ -95,6 +96,7 @@ async fn every_writing_command_refuses_a_table_dwh_did_not_create() {
 
 #[tokio::test]
 async fn drop_tables_asks_first_and_drops_only_dwh_tables() {
+    dwh_tests::require_sample!();
     let url = fresh_db("own_drop").await;
     let half = half_sample("own_drop_half");
     dwh_run(all_args(&url, &half, &[])).assert_success("the run");
@@ -151,6 +153,7 @@ async fn old_warehouse(name: &str) -> String {
 
 #[tokio::test]
 async fn an_old_warehouse_is_adopted_only_when_asked_and_only_if_its_columns_match() {
+    dwh_tests::require_sample!();
     let url = old_warehouse("own_old").await;
     let half = half_sample("own_old_half");
     let refused = dwh_run(all_args(&url, &half, &[]));
@@ -175,6 +178,7 @@ async fn an_old_warehouse_is_adopted_only_when_asked_and_only_if_its_columns_mat
 
 #[tokio::test]
 async fn fresh_starts_clean_and_a_failed_fresh_run_keeps_the_old_warehouse() {
+    dwh_tests::require_sample!();
     let url = fresh_db("own_fresh").await;
     let reference = fresh_db("own_fresh_reference").await;
     let half = half_sample("own_fresh_half");
@@ -232,6 +236,7 @@ impl Drop for OwnEngine {
 
 #[tokio::test]
 async fn the_demo_data_has_a_database_of_its_own() {
+    dwh_tests::require_sample!();
     let dir = dwh_tests::scratch("own_demo");
     let engine = OwnEngine::new(dir.join("engine").display().to_string());
     let local_dir = engine.0.as_str();

@@ -49,6 +49,7 @@ fn assert_planted(what: &str, input: &str) {
 
 #[tokio::test]
 async fn a_successful_run_never_prints_or_writes_the_password() {
+    dwh_tests::require_sample!();
     let url = with_password(&fresh_db("cli_secret_run").await);
     let data = corpus_data("cli_secret_run", "truncated_line");
     let out = dwh_tests::scratch("cli_secret_run_out");
@@ -92,6 +93,7 @@ async fn a_successful_run_never_prints_or_writes_the_password() {
 
 #[tokio::test]
 async fn failing_runs_redact_the_password_in_every_spelling() {
+    dwh_tests::require_sample!();
     let engine = dwh_tests::engine().await;
     let port = engine.port();
     let cases = [
