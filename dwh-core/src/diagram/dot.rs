@@ -134,7 +134,7 @@ impl Cells {
 }
 
 /// Keys and roles: `PK`, `FK → users`, `natural key`, `DISTKEY`, …
-fn roles(table: &Table, column: &Column) -> Vec<String> {
+pub(super) fn roles(table: &Table, column: &Column) -> Vec<String> {
     let roles = ColumnRoles::of(table, column);
     let mut keys = Vec::new();
     if roles.primary_key {

@@ -8,7 +8,7 @@ use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, RecordDef, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
-use super::{edges, kind_name, ColumnRoles, EdgeKind};
+use super::{edges, kind_name, EdgeKind};
 use crate::catalog::Schema;
 use crate::schema::{Column, Table};
 
@@ -89,15 +89,7 @@ fn record(table: &Table) -> RecordDef {
 }
 
 fn row(table: &Table, column: &Column) -> String {
-    let roles = ColumnRoles::of(table, column);
-    let mut keys = Vec::new();
-    if roles.primary_key {
-        keys.push("PK".to_owned());
-    }
-    if let Some(target) = roles.references {
-        keys.push(format!("FK → {}", target.name));
-    }
-    keys.extend(roles.notes());
+    let keys = super::dot::roles(table, column);
     if keys.is_empty() {
         format!("{} {}", column.name, column.ty)
     } else {
