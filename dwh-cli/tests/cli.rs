@@ -527,3 +527,29 @@ fn usage_errors_exit_1_and_help_succeeds() {
         assert!(!out.stdout.is_empty());
     }
 }
+
+/// A malformed or public network is refused before dwh reads its AWS
+/// configuration (here a file that does not exist) or resolves a region.
+#[test]
+fn open_port_checks_the_network_before_any_aws_work() {
+    let missing = dwh_tests::scratch("cli_open_port").join("no-such-dwh.toml");
+    for (cidr, says) in [
+        ("10.0.0.0/33", "10.0.0.0/33"),
+        ("0.0.0.0/0", "--allow-public"),
+    ] {
+        let out = dwh_run([
+            "open-port",
+            "--config",
+            missing.to_str().unwrap(),
+            "--cidr",
+            cidr,
+        ]);
+        assert_eq!(out.code, Some(1), "{}", out.all());
+        out.assert_stderr_has(says);
+        let text = out.all();
+        assert!(
+            !text.contains("no-such-dwh.toml") && !text.contains("region"),
+            "{text}"
+        );
+    }
+}

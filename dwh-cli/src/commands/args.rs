@@ -12,11 +12,11 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
             data(&args.data)?;
             if args.target == Target::Redshift && args.data.rejects.is_some() {
                 // The cluster's COPY skips bad rows itself and records them in
-                // SYS_LOAD_ERROR_DETAIL, never in a local file:
+                // STL_LOAD_ERRORS, never in a local file:
                 // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
                 bail!(
                     "--rejects is for local loads: with --target redshift, the rows --max-errors \
-                     skips are listed by Redshift in SYS_LOAD_ERROR_DETAIL (or STL_LOAD_ERRORS)"
+                     skips are listed by Redshift in STL_LOAD_ERRORS"
                 );
             }
             if args.events > dwh_core::gen::MAX_EVENTS {
@@ -46,6 +46,14 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
         }
         Command::Gen(args) => paths::output_dir(&args.out, "--out")?,
         Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
+        // Before the AWS configuration is read: a bad network is a typo,
+        // not a reason to resolve a region and credentials first.
+        Command::OpenPort(args) => {
+            if let Some(text) = &args.cidr {
+                let cidr: crate::aws::ec2::Cidr = text.parse()?;
+                super::open_port::check_public(&cidr, args.allow_public)?;
+            }
+        }
         _ => {}
     }
     Ok(())
