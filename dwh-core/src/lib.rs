@@ -1,3 +1,5 @@
+#![warn(missing_docs)]
+
 //! dwh: typed star-schema data warehouses for Amazon Redshift.
 //!
 //! Declare staging, dimension and fact tables as structs with

@@ -9,6 +9,7 @@ pub trait FromRow: Sized {
     /// The columns read, by name, in field order.
     const COLUMNS: &'static [&'static str];
 
+    /// Decodes `row`, reading each field from the column of its name.
     fn from_row(row: &Row) -> Result<Self, RowError>;
 }
 
@@ -16,18 +17,27 @@ pub trait FromRow: Sized {
 #[derive(Debug, thiserror::Error)]
 pub enum RowError {
     #[error("the query returned no column `{column}` for field of type `{rust_type}`; it returned: {available}")]
+    /// The result has no column of the field's name.
     MissingColumn {
+        /// The column looked for.
         column: String,
+        /// The Rust type of the field.
         rust_type: &'static str,
+        /// The columns the query did return.
         available: String,
     },
     #[error(
         "column `{column}` is SQL {sql_type}, which does not decode into Rust `{rust_type}`{hint}"
     )]
+    /// The column's SQL type does not decode into the field's type.
     WrongType {
+        /// The column.
         column: String,
+        /// Its SQL type.
         sql_type: String,
+        /// The Rust type of the field.
         rust_type: &'static str,
+        /// A suggestion of the type to use, or empty.
         hint: &'static str,
     },
 }

@@ -31,6 +31,7 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The lower-case name, as used on the command line and in file names.
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Redshift => "redshift",
