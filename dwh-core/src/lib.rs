@@ -92,6 +92,16 @@
 //! assert!(!local.contains("DISTKEY") && !local.contains("ENCODE"));
 //! # Ok::<(), dwh_core::catalog::SchemaError>(())
 //! ```
+//!
+//! # Where to go next
+//!
+//! - [`sql`] renders every statement dwh runs (DDL, COPY, loads, checks,
+//!   the Redshift run transaction) without a database.
+//! - [`Warehouse`] runs them on a connection: creates the tables, loads
+//!   staging ([`load`]), fills dimensions and facts, and reads typed rows
+//!   with [`Warehouse::query_as`] and `#[derive(Row)]`.
+//! - [`local`] starts and stops the local PostgreSQL engine;
+//!   [`checks`] runs the data-quality checks; [`diagram`] draws the schema.
 
 pub mod catalog;
 pub mod checks;

@@ -4,7 +4,24 @@
 use tokio_postgres::types::FromSql;
 use tokio_postgres::Row;
 
-/// A value decoded from one result row.
+/// A value decoded from one result row, by column name.
+///
+/// Derive it with `#[derive(Row)]` and read rows with
+/// [`Warehouse::query_as`](crate::Warehouse::query_as):
+///
+/// ```
+/// use dwh_core::{FromRow, Row};
+///
+/// #[derive(Row)]
+/// struct TopSong {
+///     title: String,
+///     #[dwh(column = "play_count")]
+///     plays: i64,
+///     year: Option<i16>,
+/// }
+///
+/// assert_eq!(TopSong::COLUMNS, ["title", "play_count", "year"]);
+/// ```
 pub trait FromRow: Sized {
     /// The columns read, by name, in field order.
     const COLUMNS: &'static [&'static str];

@@ -380,6 +380,48 @@ impl Warehouse {
     }
 
     /// Runs a query and reads every row as `T`.
+    ///
+    /// `T` is usually a struct with `#[derive(Row)]`: each field is read
+    /// from the result column of its name (or `#[dwh(column = "…")]`), so
+    /// the column order does not matter. A missing column, or a SQL type
+    /// that does not decode into the field's type, fails with
+    /// [`WarehouseError::Row`] naming the column and the Rust type.
+    ///
+    /// ```no_run
+    /// use dwh_core::sql::Dialect;
+    /// use dwh_core::{Row, Warehouse};
+    ///
+    /// #[derive(Debug, Row)]
+    /// struct TopUser {
+    ///     user_id: i32,
+    ///     first_name: Option<String>,
+    ///     #[dwh(column = "play_count")]
+    ///     plays: i64,
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), dwh_core::WarehouseError> {
+    /// let warehouse = Warehouse::connect(
+    ///     "postgresql://dwh@127.0.0.1:5432/dwh",
+    ///     Dialect::Postgres,
+    /// )
+    /// .await?;
+    /// let limit: i64 = 5;
+    /// let top: Vec<TopUser> = warehouse
+    ///     .query_as(
+    ///         "SELECT u.user_id, u.first_name, COUNT(*) AS play_count \
+    ///          FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
+    ///          GROUP BY u.user_id, u.first_name \
+    ///          ORDER BY play_count DESC, u.user_id LIMIT $1",
+    ///         &[&limit],
+    ///     )
+    ///     .await?;
+    /// for user in &top {
+    ///     println!("{} {:?}: {}", user.user_id, user.first_name, user.plays);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn query_as<T: FromRow>(
         &self,
         sql: &str,

@@ -2,6 +2,9 @@
 //! benchmarks at any scale: the same [`GenConfig`] always yields
 //! byte-identical files.
 //!
+//! Sparkify-specific (issue 10 moves it out of dwh-core, into the Sparkify
+//! example); no other module of the library uses it (the benchmarks do).
+//!
 //! # Layout under `out`
 //!
 //! - `song_data/`: the song catalogue, objects shaped (keys, order, spacing)
