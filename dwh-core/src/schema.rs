@@ -81,7 +81,7 @@ impl SqlType {
     /// Redshift's longest VARCHAR, `VARCHAR(MAX)`.
     pub const VARCHAR_MAX: u32 = 65535;
 
-    /// `SMALLINT`, `INTEGER` or `BIGINT`: the types IDENTITY and integer encodings accept.
+    /// `SMALLINT`, `INTEGER` or `BIGINT`.
     pub const fn is_integer(self) -> bool {
         matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
     }
@@ -143,7 +143,7 @@ pub enum Encode {
     Runlength,
     /// TEXT255: dictionary of words, for VARCHAR.
     Text255,
-    /// TEXT32K: dictionary of words, for longer VARCHAR.
+    /// TEXT32K: like TEXT255, with a larger dictionary per block.
     Text32k,
     /// ZSTD: general-purpose, good on mixed data.
     Zstd,

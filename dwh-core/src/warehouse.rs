@@ -79,7 +79,8 @@ pub enum WarehouseError {
         "Redshift has no advisory locks: on Redshift the run lock is `LOCK dwh_registry`, \
          taken by every write transaction (Warehouse::begin), and it cannot fail at once (--no-wait)"
     )]
-    /// A non-blocking lock was asked of Redshift, which has no advisory locks.
+    /// [`Warehouse::lock`] or [`Warehouse::try_lock`] on Redshift, which has no
+    /// advisory locks: there the run lock is taken by [`Warehouse::begin`].
     LockUnsupported,
     #[error(
         "database `{database}` has {} that dwh did not create ({} not in dwh_registry), so dwh \

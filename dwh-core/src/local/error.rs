@@ -37,7 +37,8 @@ pub enum LocalError {
         dir.display(),
         dir.display()
     )]
-    /// The engine directory cannot be created or is not the engine's own.
+    /// The engine directory, or one inside it, cannot be created or made
+    /// private, or belongs to another user than the server's.
     DirNotUsable {
         /// The engine directory.
         dir: PathBuf,
@@ -54,7 +55,7 @@ pub enum LocalError {
     NoServerUser {
         /// The user looked for (`postgres` or `DWH_PG_USER`).
         user: String,
-        /// What is wrong with it, e.g. "does not exist".
+        /// What is wrong with it.
         problem: String,
     },
 
@@ -118,7 +119,7 @@ pub enum LocalError {
         log.display(),
         dir.display()
     )]
-    /// `pg_ctl start` failed.
+    /// The server did not start; the log tail usually says why.
     StartFailed {
         /// The engine directory.
         dir: PathBuf,
