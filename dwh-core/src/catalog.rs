@@ -13,7 +13,9 @@ pub struct Schema {
 /// A mistake in how the tables of a schema fit together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
+    /// The table the mistake is in.
     pub table: &'static str,
+    /// What is wrong and how to fix it.
     pub message: String,
 }
 
@@ -76,10 +78,12 @@ impl Schema {
         &self.tables
     }
 
+    /// The table named `name` (SQL name), if the schema has it.
     pub fn table(&self, name: &str) -> Option<&'static Table> {
         self.tables.iter().copied().find(|t| t.name == name)
     }
 
+    /// The tables of one kind, in load order.
     pub fn of_kind(&self, kind: TableKind) -> impl Iterator<Item = &'static Table> + '_ {
         self.tables.iter().copied().filter(move |t| t.kind == kind)
     }

@@ -21,10 +21,13 @@ use crate::warehouse::WarehouseError;
 pub const EXAMPLES: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The outcome of one data-quality check.
 pub struct CheckResult {
+    /// The table checked.
     pub table: &'static str,
     /// What was checked, e.g. `natural key (user_id) is unique`.
     pub check: String,
+    /// Whether no row offended.
     pub passed: bool,
     /// Offending rows, or for key checks the offending keys.
     pub failures: u64,

@@ -20,19 +20,28 @@ use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
     /// A fact column referring to a dimension's primary key.
-    Reference { column: &'static Column },
+    Reference {
+        /// The fact column holding the reference.
+        column: &'static Column,
+    },
     /// A dimension or fact filled from a staging table (`source = …`).
     LoadedFrom,
     /// A table a fact load joins to look values up (`lookup(…)`).
-    Lookup { alias: &'static str },
+    Lookup {
+        /// The alias the lookup is joined as.
+        alias: &'static str,
+    },
 }
 
 /// An edge of the diagram: references point from the fact to the
 /// dimension, loads and lookups from the table read to the table filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
+    /// The table the edge starts at.
     pub from: &'static Table,
+    /// The table the edge points to.
     pub to: &'static Table,
+    /// What ties them.
     pub kind: EdgeKind,
 }
 
@@ -69,16 +78,22 @@ pub fn edges(schema: &Schema) -> Vec<Edge> {
 /// `PK`, `natural key`, `IDENTITY`, `DISTKEY`, `SORTKEY 1`, `FK → users`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnRoles {
+    /// Part of the primary key.
     pub primary_key: bool,
+    /// Part of the natural key.
     pub natural_key: bool,
+    /// A database-generated IDENTITY column.
     pub identity: bool,
+    /// The table's DISTKEY.
     pub dist_key: bool,
     /// 1-based position in the sort key.
     pub sort_key: Option<usize>,
+    /// The dimension this column refers to.
     pub references: Option<&'static Table>,
 }
 
 impl ColumnRoles {
+    /// The roles `column` plays in `table`.
     pub fn of(table: &Table, column: &Column) -> ColumnRoles {
         ColumnRoles {
             primary_key: table.primary_key.contains(&column.name),

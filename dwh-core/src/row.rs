@@ -4,11 +4,29 @@
 use tokio_postgres::types::FromSql;
 use tokio_postgres::Row;
 
-/// A value decoded from one result row.
+/// A value decoded from one result row, by column name.
+///
+/// Derive it with `#[derive(Row)]` and read rows with
+/// [`Warehouse::query_as`](crate::Warehouse::query_as):
+///
+/// ```
+/// use dwh_core::{FromRow, Row};
+///
+/// #[derive(Row)]
+/// struct TopSong {
+///     title: String,
+///     #[dwh(column = "play_count")]
+///     plays: i64,
+///     year: Option<i16>,
+/// }
+///
+/// assert_eq!(TopSong::COLUMNS, ["title", "play_count", "year"]);
+/// ```
 pub trait FromRow: Sized {
     /// The columns read, by name, in field order.
     const COLUMNS: &'static [&'static str];
 
+    /// Decodes `row`, reading each field from the column of its name.
     fn from_row(row: &Row) -> Result<Self, RowError>;
 }
 
@@ -16,18 +34,27 @@ pub trait FromRow: Sized {
 #[derive(Debug, thiserror::Error)]
 pub enum RowError {
     #[error("the query returned no column `{column}` for field of type `{rust_type}`; it returned: {available}")]
+    /// The result has no column of the field's name.
     MissingColumn {
+        /// The column looked for.
         column: String,
+        /// The Rust type of the field.
         rust_type: &'static str,
+        /// The columns the query did return.
         available: String,
     },
     #[error(
         "column `{column}` is SQL {sql_type}, which does not decode into Rust `{rust_type}`{hint}"
     )]
+    /// The column's SQL type does not decode into the field's type.
     WrongType {
+        /// The column.
         column: String,
+        /// Its SQL type.
         sql_type: String,
+        /// The Rust type of the field.
         rust_type: &'static str,
+        /// A suggestion of the type to use, or empty.
         hint: &'static str,
     },
 }

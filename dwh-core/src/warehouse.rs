@@ -32,15 +32,22 @@ use crate::sql::{self, Dialect, IfNotExists};
 use ownership::Ownership;
 
 #[derive(Debug, thiserror::Error)]
+/// Why a warehouse operation failed. Messages say what to do next.
 pub enum WarehouseError {
     #[error("cannot connect to {url}: {source}")]
+    /// The connection could not be made.
     Connect {
+        /// The URL, password redacted.
         url: String,
+        /// The driver's error.
         source: tokio_postgres::Error,
     },
     #[error("{context}: {source}")]
+    /// A statement failed.
     Sql {
+        /// What dwh was doing.
         context: String,
+        /// The server's error.
         source: tokio_postgres::Error,
     },
     #[error(
@@ -49,8 +56,11 @@ pub enum WarehouseError {
          run the command again once the server is back (a local engine is restarted by the next dwh command; \
          `dwh local status` shows it)"
     )]
+    /// The connection dropped mid-run; the open transaction is rolled back by the server.
     ConnectionLost {
+        /// What dwh was doing.
         context: String,
+        /// The driver's error.
         source: tokio_postgres::Error,
     },
     #[error(
@@ -58,14 +68,19 @@ pub enum WarehouseError {
          wait for it to finish, or leave out --no-wait to wait for it",
         holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
     )]
+    /// Another run holds the run lock and the caller chose not to wait.
     Busy {
+        /// The database locked.
         database: String,
+        /// The session holding the lock, when the server tells.
         holder: Option<LockHolder>,
     },
     #[error(
         "Redshift has no advisory locks: on Redshift the run lock is `LOCK dwh_registry`, \
          taken by every write transaction (Warehouse::begin), and it cannot fail at once (--no-wait)"
     )]
+    /// [`Warehouse::lock`] or [`Warehouse::try_lock`] on Redshift, which has no
+    /// advisory locks: there the run lock is taken by [`Warehouse::begin`].
     LockUnsupported,
     #[error(
         "database `{database}` has {} that dwh did not create ({} not in dwh_registry), so dwh \
@@ -76,8 +91,11 @@ pub enum WarehouseError {
         names(tables), if tables.len() == 1 { "it is" } else { "they are" },
         if tables.len() == 1 { "that table" } else { "those tables" }
     )]
+    /// Tables with declared names exist that dwh did not create; nothing was changed.
     NotOwned {
+        /// The database.
         database: String,
+        /// The tables not in `dwh_registry`.
         tables: Vec<String>,
     },
     #[error(
@@ -85,17 +103,26 @@ pub enum WarehouseError {
          so it is not a dwh table (nothing was changed).\n  declared: {declared}\n  found:    {live}\n  \
          Run dwh against another database, or rename the table."
     )]
+    /// `--adopt` found a table whose columns differ from the declared ones.
     AdoptMismatch {
+        /// The database.
         database: String,
+        /// The table.
         table: &'static str,
+        /// Its declared columns.
         declared: String,
+        /// Its live columns.
         live: String,
     },
     #[error(transparent)]
+    /// A staging load failed.
     Load(#[from] LoadError),
     #[error("query result does not fit `{rust_type}`: {source}")]
+    /// A query result did not decode into the requested type.
     Row {
+        /// The type asked for.
         rust_type: &'static str,
+        /// Which column did not fit.
         source: RowError,
     },
 }
@@ -154,13 +181,18 @@ fn connection_lost(e: &tokio_postgres::Error) -> bool {
 /// How one table's transform went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TransformReport {
+    /// The table filled.
     pub table: &'static str,
+    /// Its rows before the load.
     pub rows_before: u64,
+    /// Its rows after the load.
     pub rows_after: u64,
     #[serde(serialize_with = "crate::report::millis")]
+    /// How long the load took.
     pub duration: Duration,
 }
 
+/// A connection to a warehouse (Redshift or PostgreSQL) with the dialect to render SQL for: creates, loads, checks and queries the declared tables.
 pub struct Warehouse {
     client: Client,
     dialect: Dialect,
@@ -204,10 +236,12 @@ impl Warehouse {
         Warehouse { client, dialect }
     }
 
+    /// The dialect this warehouse's SQL is rendered in.
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
 
+    /// The underlying connection, for statements dwh does not render.
     pub fn client(&self) -> &Client {
         &self.client
     }
@@ -347,6 +381,48 @@ impl Warehouse {
     }
 
     /// Runs a query and reads every row as `T`.
+    ///
+    /// `T` is usually a struct with `#[derive(Row)]`: each field is read
+    /// from the result column of its name (or `#[dwh(column = "…")]`), so
+    /// the column order does not matter. A missing column, or a SQL type
+    /// that does not decode into the field's type, fails with
+    /// [`WarehouseError::Row`] naming the column and the Rust type.
+    ///
+    /// ```no_run
+    /// use dwh_core::sql::Dialect;
+    /// use dwh_core::{Row, Warehouse};
+    ///
+    /// #[derive(Debug, Row)]
+    /// struct TopUser {
+    ///     user_id: i32,
+    ///     first_name: Option<String>,
+    ///     #[dwh(column = "play_count")]
+    ///     plays: i64,
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), dwh_core::WarehouseError> {
+    /// let warehouse = Warehouse::connect(
+    ///     "postgresql://dwh@127.0.0.1:5432/dwh",
+    ///     Dialect::Postgres,
+    /// )
+    /// .await?;
+    /// let limit: i64 = 5;
+    /// let top: Vec<TopUser> = warehouse
+    ///     .query_as(
+    ///         "SELECT u.user_id, u.first_name, COUNT(*) AS play_count \
+    ///          FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
+    ///          GROUP BY u.user_id, u.first_name \
+    ///          ORDER BY play_count DESC, u.user_id LIMIT $1",
+    ///         &[&limit],
+    ///     )
+    ///     .await?;
+    /// for user in &top {
+    ///     println!("{} {:?}: {}", user.user_id, user.first_name, user.plays);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn query_as<T: FromRow>(
         &self,
         sql: &str,

@@ -2,6 +2,9 @@
 //! benchmarks at any scale: the same [`GenConfig`] always yields
 //! byte-identical files.
 //!
+//! Sparkify-specific (issue 10 moves it out of dwh-core, into the Sparkify
+//! example); no other module of the library uses it (the benchmarks do).
+//!
 //! # Layout under `out`
 //!
 //! - `song_data/`: the song catalogue, objects shaped (keys, order, spacing)
@@ -60,6 +63,7 @@ pub struct GenConfig {
     pub events: u64,
     /// Songs in `song_data/`.
     pub songs: u64,
+    /// Seed of the random generator: the same config writes the same bytes.
     pub seed: u64,
     /// Share of NextSong events that exactly match a catalogue song by
     /// title, artist name and duration, in `[0, 1]`.
@@ -84,8 +88,11 @@ impl Default for GenConfig {
 /// What was written; every count is what a reader of the files would find.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GenSummary {
+    /// Events written.
     pub events: u64,
+    /// Of them, `NextSong` events (song plays).
     pub next_song_events: u64,
+    /// Songs written.
     pub songs: u64,
     /// Distinct `artist_id`s in the song files.
     pub artists: u64,
@@ -93,7 +100,9 @@ pub struct GenSummary {
     pub users: u64,
     /// NextSong events matching a song by (title, artist_name, duration).
     pub matched_plays: u64,
+    /// Event files written.
     pub event_files: u64,
+    /// Song files written.
     pub song_files: u64,
     /// Bytes written, all files.
     pub bytes: u64,

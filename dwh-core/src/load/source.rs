@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub struct SourceFile {
     /// How the file is named in messages and reports (a path or URI).
     pub name: String,
+    /// Its size in bytes, for progress.
     pub size: u64,
 }
 
@@ -21,7 +22,9 @@ pub struct SourceFile {
 pub trait Source: Send + Sync + fmt::Debug {
     /// Where the files come from, for messages.
     fn location(&self) -> String;
+    /// Every file of the source, in the order they are loaded.
     fn files(&self) -> io::Result<Vec<SourceFile>>;
+    /// A reader of `file`'s bytes (one of those `files` returned).
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>>;
 }
 
@@ -32,10 +35,12 @@ pub struct LocalDir {
 }
 
 impl LocalDir {
+    /// A source of the JSON files below `root`.
     pub fn new(root: impl Into<PathBuf>) -> LocalDir {
         LocalDir { root: root.into() }
     }
 
+    /// The directory searched.
     pub fn root(&self) -> &Path {
         &self.root
     }

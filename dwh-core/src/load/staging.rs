@@ -46,22 +46,30 @@ pub struct LoadOptions {
 /// Counters a progress display may poll while a load runs.
 #[derive(Debug, Default)]
 pub struct LoadProgress {
+    /// Files finished.
     pub files: AtomicU64,
+    /// Records parsed so far.
     pub records: AtomicU64,
+    /// Source bytes read.
     pub bytes: AtomicU64,
+    /// Records skipped as bad.
     pub rejected: AtomicU64,
 }
 
 /// A record that could not be loaded, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
+    /// The file, as the source names it.
     pub file: String,
+    /// The 1-based line the record starts on.
     pub line: u64,
     /// The 1-based position of the record in its file.
     pub record: u64,
+    /// The column whose value is bad, when one is.
     pub column: Option<&'static str>,
     /// The Rust field the column is declared as.
     pub field: Option<&'static str>,
+    /// What is wrong, for a person.
     pub reason: String,
 }
 
@@ -76,50 +84,90 @@ impl fmt::Display for Rejected {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a staging load failed; in every case nothing was loaded.
 pub enum LoadError {
     #[error("no *.json files under {0}; point --data at a directory of JSON sources")]
+    /// The source has no JSON files.
     NoFiles(String),
     #[error("cannot list the JSON files of {location}: {source}")]
-    List { location: String, source: io::Error },
+    /// The source's files could not be listed.
+    List {
+        /// The source's location.
+        location: String,
+        /// The underlying error.
+        source: io::Error,
+    },
     #[error("cannot read {file}: {source}")]
-    Io { file: String, source: io::Error },
+    /// A file could not be read.
+    Io {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        source: io::Error,
+    },
     #[error("bad record in `{table}` at {rejected}\n  nothing was loaded; fix the record, or pass --max-errors N to skip up to N bad records into a rejects file")]
+    /// A bad record, with `max_errors` zero.
     BadRecord {
+        /// The staging table.
         table: &'static str,
+        /// The record and what is wrong with it.
         rejected: Box<Rejected>,
     },
     #[error(
         "more than {max} bad records in `{table}`; the one over the limit is at {rejected}\n  nothing was loaded; the first {max} are listed in {}",
         rejects.display()
     )]
+    /// More bad records than `max_errors`.
     TooManyBadRecords {
+        /// The staging table.
         table: &'static str,
+        /// The `max_errors` allowed.
         max: u64,
+        /// The first record over the limit.
         rejected: Box<Rejected>,
+        /// The rejects file holding the others.
         rejects: PathBuf,
     },
     #[error("--max-errors {0} needs a rejects file to write skipped records to; bad records are never skipped silently")]
+    /// `max_errors` above zero but no rejects file given.
     NoRejectsFile(u64),
     #[error("cannot write rejects file {path}: {source}")]
-    Rejects { path: PathBuf, source: io::Error },
+    /// The rejects file could not be written.
+    Rejects {
+        /// The rejects file.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
     #[error("COPY into `{table}` failed: {source}")]
+    /// The database refused the COPY.
     Copy {
+        /// The staging table.
         table: &'static str,
+        /// The server's error.
         source: tokio_postgres::Error,
     },
     #[error("the load of `{0}` stopped unexpectedly")]
+    /// The reading side of the load ended without reporting an error.
     Interrupted(&'static str),
 }
 
 /// What a staging load did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StagingReport {
+    /// The staging table.
     pub table: &'static str,
+    /// Where the files came from.
     pub location: String,
+    /// Files read.
     pub files: u64,
+    /// Rows loaded.
     pub rows: u64,
+    /// Source bytes read.
     pub bytes: u64,
+    /// Records skipped as bad.
     pub rejected: u64,
+    /// Where they were written, if any were.
     pub rejects_file: Option<PathBuf>,
 }
 

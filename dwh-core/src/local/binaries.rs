@@ -53,18 +53,22 @@ impl PgBinaries {
         .run()
     }
 
+    /// The directory holding the server binaries.
     pub fn bindir(&self) -> &Path {
         &self.bindir
     }
 
+    /// Path of `initdb`.
     pub fn initdb(&self) -> PathBuf {
         self.bindir.join("initdb")
     }
 
+    /// Path of `pg_ctl`.
     pub fn pg_ctl(&self) -> PathBuf {
         self.bindir.join("pg_ctl")
     }
 
+    /// Path of `postgres`.
     pub fn postgres(&self) -> PathBuf {
         self.bindir.join("postgres")
     }

@@ -12,14 +12,24 @@ pub enum LocalError {
          install PostgreSQL server binaries: `apt-get install postgresql` (Debian/Ubuntu), \
          `brew install postgresql@15` (macOS), or set DWH_PG_BINDIR to the directory holding them"
     )]
-    BinariesNotFound { searched: String },
+    /// No `initdb`/`pg_ctl`/`postgres` found on PATH, via `pg_config` or in the usual install roots.
+    BinariesNotFound {
+        /// The places searched, for the message.
+        searched: String,
+    },
 
     #[error(
         "DWH_PG_BINDIR={} has no {missing}; point it at the directory holding initdb, pg_ctl \
          and postgres (for example /usr/lib/postgresql/15/bin), or unset it to search PATH",
         dir.display()
     )]
-    BadBinDir { dir: PathBuf, missing: String },
+    /// `DWH_PG_BINDIR` points at a directory lacking a server binary.
+    BadBinDir {
+        /// The directory `DWH_PG_BINDIR` names.
+        dir: PathBuf,
+        /// The binary it lacks.
+        missing: String,
+    },
 
     #[error(
         "cannot use {} for the local engine: {reason}; remove {} or set DWH_LOCAL_DIR to \
@@ -27,33 +37,58 @@ pub enum LocalError {
         dir.display(),
         dir.display()
     )]
-    DirNotUsable { dir: PathBuf, reason: String },
+    /// The engine directory, or one inside it, cannot be created or made
+    /// private, or belongs to another user than the server's.
+    DirNotUsable {
+        /// The engine directory.
+        dir: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
 
     #[error(
         "running as root, but PostgreSQL refuses to run as root and the server user `{user}` \
          {problem}; create it (`useradd --system --user-group postgres`), set DWH_PG_USER to \
          another unprivileged user, or run dwh as a non-root user"
     )]
-    NoServerUser { user: String, problem: String },
+    /// Running as root, and the unprivileged user to run PostgreSQL as is unusable.
+    NoServerUser {
+        /// The user looked for (`postgres` or `DWH_PG_USER`).
+        user: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 
     #[error(
         "running as root, dwh starts PostgreSQL as `{user}` with `runuser`, `setpriv` or `su`, \
          but none of them is on PATH; install util-linux, or run dwh as a non-root user"
     )]
-    NoUserSwitch { user: String },
+    /// Running as root, and no tool to switch to the server user is installed.
+    NoUserSwitch {
+        /// The server user dwh would switch to.
+        user: String,
+    },
 
     #[error("could not {action} {}: {source}", path.display())]
+    /// A file-system operation on the engine directory failed.
     Io {
+        /// What was being done, e.g. `create`.
         action: &'static str,
+        /// The path it was done to.
         path: PathBuf,
         #[source]
+        /// The underlying error.
         source: io::Error,
     },
 
     #[error("`{command}` failed ({status}):\n{output}")]
+    /// An engine command (`initdb`, `pg_ctl`, …) exited unsuccessfully.
     Command {
+        /// The command line run.
         command: String,
+        /// Its exit status.
         status: String,
+        /// Its captured stdout and stderr.
         output: String,
     },
 
@@ -65,10 +100,15 @@ pub enum LocalError {
         bindir.display(),
         data_dir.display()
     )]
+    /// The data directory was made by another PostgreSQL major version than the binaries found.
     VersionMismatch {
+        /// The data directory.
         data_dir: PathBuf,
+        /// Its `PG_VERSION`.
         data_version: String,
+        /// The directory of the server binaries found.
         bindir: PathBuf,
+        /// Their major version.
         bin_version: String,
     },
 
@@ -79,10 +119,15 @@ pub enum LocalError {
         log.display(),
         dir.display()
     )]
+    /// The server did not start; the log tail usually says why.
     StartFailed {
+        /// The engine directory.
         dir: PathBuf,
+        /// The server log file.
         log: PathBuf,
+        /// Why the start failed.
         reason: String,
+        /// The last lines of the server log, which usually say why.
         log_tail: String,
     },
 
@@ -92,12 +137,19 @@ pub enum LocalError {
         dir.display(),
         log.display()
     )]
+    /// The server started but did not accept connections in time.
     NotReady {
+        /// The engine directory.
         dir: PathBuf,
+        /// The port it was started on.
         port: u16,
+        /// How long dwh waited.
         secs: u64,
+        /// The last connection error.
         last_error: String,
+        /// The server log file.
         log: PathBuf,
+        /// The last lines of the server log.
         log_tail: String,
     },
 
@@ -106,28 +158,51 @@ pub enum LocalError {
          stop them (`kill PID`) and retry",
         data_dir.display()
     )]
-    OldServerRunning { data_dir: PathBuf, pids: Vec<i32> },
+    /// Processes of a server that was not stopped cleanly still use the data directory.
+    OldServerRunning {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Their process ids.
+        pids: Vec<i32>,
+    },
 
     #[error(
         "another dwh process has held {} for {secs} s; wait for it to finish, or delete the \
          file if no dwh process is running",
         path.display()
     )]
-    LockTimeout { path: PathBuf, secs: u64 },
+    /// Another dwh process held the engine's file lock for too long.
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// How long dwh waited.
+        secs: u64,
+    },
 
     #[error(
         "`{name}` is not a valid local database name: use 1 to 63 characters from [a-z0-9_], \
          and not `postgres`, `template0` or `template1`"
     )]
-    InvalidDatabaseName { name: String },
+    /// A database name the local engine refuses (see the message for the rule).
+    InvalidDatabaseName {
+        /// The name given.
+        name: String,
+    },
 
     #[error("`{url}` is not a postgresql:// URL; pass a URL such as LocalEngine::url() returns")]
-    NotAUrl { url: String },
+    /// A connection string that is not a `postgresql://` URL.
+    NotAUrl {
+        /// The string given.
+        url: String,
+    },
 
     #[error("{action} on the local PostgreSQL failed: {source}")]
+    /// A statement on the local server (e.g. CREATE DATABASE) failed.
     Postgres {
+        /// What dwh was doing.
         action: String,
         #[source]
+        /// The server's error.
         source: tokio_postgres::Error,
     },
 }

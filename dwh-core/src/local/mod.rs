@@ -150,6 +150,7 @@ impl LocalEngine {
         engine_url(self.port)
     }
 
+    /// The TCP port the server listens on (127.0.0.1 only).
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -248,8 +249,16 @@ fn engine_url(port: u16) -> String {
 /// What [`LocalEngine::stop`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopOutcome {
-    Stopped { dir: PathBuf },
-    NotRunning { dir: PathBuf },
+    /// The server was running and is now stopped.
+    Stopped {
+        /// The engine directory.
+        dir: PathBuf,
+    },
+    /// No server was running.
+    NotRunning {
+        /// The engine directory.
+        dir: PathBuf,
+    },
 }
 
 impl fmt::Display for StopOutcome {
@@ -272,22 +281,28 @@ impl fmt::Display for StopOutcome {
 pub struct EngineStatus {
     /// The engine directory actually used.
     pub dir: PathBuf,
+    /// Whether the server runs.
     pub state: EngineState,
     /// The URL of the running server, or of the last run when stopped.
     pub url: Option<String>,
 }
 
+/// Whether the local server runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineState {
+    /// The server runs.
     Running {
+        /// Its postmaster's process id.
         pid: i32,
     },
+    /// The cluster exists but no server runs.
     Stopped,
     /// No cluster yet: the first [`LocalEngine::ensure`] creates it.
     NotInitialised,
 }
 
 impl EngineStatus {
+    /// Whether the server runs.
     pub fn is_running(&self) -> bool {
         matches!(self.state, EngineState::Running { .. })
     }

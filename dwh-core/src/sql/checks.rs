@@ -149,15 +149,22 @@ pub enum CheckSql {
     /// One row, one BIGINT: offending rows.
     Count(String),
     /// Offending `(key, n)` rows: how many, and the first few.
-    Listing { count: String, examples: String },
+    Listing {
+        /// One row, one BIGINT: the number of offending keys.
+        count: String,
+        /// The first offending `(key, n)` rows.
+        examples: String,
+    },
 }
 
 /// One data-quality check, rendered: what it checks and its SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckQuery {
+    /// The table checked.
     pub table: &'static Table,
     /// What is checked, e.g. `natural key (user_id) is unique`.
     pub check: String,
+    /// The query or queries to run.
     pub sql: CheckSql,
 }
 

@@ -45,12 +45,16 @@ pub fn copy_binary_stdin(table: &Table) -> String {
 pub struct S3Copy {
     /// `s3://bucket/prefix` of the data, or of the manifest when `manifest`.
     pub from: String,
+    /// ARN of the IAM role Redshift assumes to read S3.
     pub iam_role: String,
+    /// AWS region of the bucket.
     pub region: String,
     /// `s3://…` of the jsonpaths document; `None` uses `'auto'`, which
     /// needs every JSON key to equal its column name.
     pub jsonpaths: Option<String>,
+    /// `from` names a manifest listing the files, not a prefix.
     pub manifest: bool,
+    /// The files are gzip-compressed.
     pub gzip: bool,
     /// Redshift MAXERROR: bad records tolerated before the COPY fails.
     pub max_errors: u32,
@@ -60,17 +64,26 @@ pub struct S3Copy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CopyError {
     #[error("table `{0}` is not a staging table; only staging tables are loaded by COPY")]
+    /// The table named is not a staging table.
     NotStaging(&'static str),
     #[error("{what} `{value}` is not valid: {expected}")]
+    /// A value (S3 URI, role ARN, region) that would not be safe in the SQL.
     Invalid {
+        /// What the value is, e.g. `IAM role`.
         what: &'static str,
+        /// The value given.
         value: String,
+        /// What a valid value looks like.
         expected: &'static str,
     },
     #[error("table `{table}` maps JSON key `{key}` to column `{column}`; COPY needs a jsonpaths document for that")]
+    /// A JSON key differs from its column name, so `'auto'` would not map it.
     NeedsJsonpaths {
+        /// The staging table.
         table: &'static str,
+        /// The JSON key.
         key: &'static str,
+        /// The column it is read into.
         column: &'static str,
     },
 }

@@ -7,7 +7,9 @@ use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};
 /// Whether CREATE TABLE may find the table already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfNotExists {
+    /// Add `IF NOT EXISTS`: an existing table is kept as it is.
     Yes,
+    /// Fail if the table exists.
     No,
 }
 
@@ -15,7 +17,7 @@ pub enum IfNotExists {
 ///
 /// Redshift gets the physical design (DISTSTYLE, DISTKEY, SORTKEY, ENCODE,
 /// IDENTITY) and, of the informational key constraints, only a PRIMARY KEY
-/// on an IDENTITY column (see [`constraints`]). PostgreSQL gets the same
+/// on an IDENTITY column. PostgreSQL gets the same
 /// columns and types but no key constraints: Redshift does not enforce
 /// them, and the local engine must behave the same so that dwh's
 /// de-duplication and checks are exercised rather than masked by errors

@@ -9,7 +9,9 @@ const MAX_IDENT_BYTES: usize = 127;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{name}` is not a valid SQL name: {reason}")]
 pub struct IdentError {
+    /// The name given.
     pub name: String,
+    /// Why it is not valid.
     pub reason: &'static str,
 }
 

@@ -22,6 +22,7 @@ impl Limit {
     /// The largest limit Redshift accepts.
     pub const MAX: Limit = Limit(i32::MAX as u32);
 
+    /// A limit of `rows`; fails outside `0..=i32::MAX`.
     pub fn new(rows: i64) -> Result<Limit, LimitError> {
         match i32::try_from(rows) {
             Ok(n) if n >= 0 => Ok(Limit(n as u32)),
@@ -29,6 +30,7 @@ impl Limit {
         }
     }
 
+    /// The limit as a number.
     pub fn get(self) -> u32 {
         self.0
     }

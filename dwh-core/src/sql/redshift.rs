@@ -23,12 +23,17 @@ use crate::schema::Table;
 /// The part of the run transaction a statement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// `BEGIN`.
     Begin,
     /// Serialises concurrent runs; see [`lock_statements`].
     Lock,
+    /// `CREATE TABLE IF NOT EXISTS` and registration of each declared table.
     Create,
+    /// Each staging table emptied with `DELETE`, COPYed from S3, counted and analysed.
     Staging,
+    /// Dimension and fact loads from staging, with row counts before and after.
     StarSchema,
+    /// `COMMIT`.
     Commit,
 }
 
@@ -57,17 +62,22 @@ pub enum Action {
 /// One statement of the run transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStatement {
+    /// The part of the run it belongs to.
     pub step: Step,
+    /// How to run it.
     pub action: Action,
     /// `copy staging_events`, `load users #2`: for snapshots and errors.
     pub label: String,
+    /// The statement.
     pub sql: String,
 }
 
 /// A titled read-only query run after the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisQuery {
+    /// Title shown above its result.
     pub title: String,
+    /// The query.
     pub sql: String,
 }
 
@@ -76,7 +86,9 @@ pub struct AnalysisQuery {
 pub struct RedshiftRun {
     /// `BEGIN` … `COMMIT`: the warehouse changes all at once or not at all.
     pub transaction: Vec<RunStatement>,
+    /// Data-quality checks, run after the commit.
     pub checks: Vec<CheckQuery>,
+    /// The project's analyses, run after the checks.
     pub analyses: Vec<AnalysisQuery>,
     /// The rows of `STL_LOAD_ERRORS` for the session's last COPY; see
     /// [`load_errors_query`].

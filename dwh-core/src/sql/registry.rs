@@ -30,6 +30,7 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The value stored in the registry's `origin` column.
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Created => "created",

@@ -19,7 +19,9 @@ use crate::schema::{Column, Fill, Load, Lookup, Table, TableKind};
 /// The statements of one table's load, to run in order in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadStatements {
+    /// The table filled.
     pub table: &'static str,
+    /// The statements, in order.
     pub statements: Vec<String>,
 }
 

@@ -36,6 +36,7 @@ pub struct LockHolder {
     pub since: Option<String>,
     /// The client's `application_name` (`dwh` for dwh runs).
     pub application: Option<String>,
+    /// The client's address, `None` for a Unix socket or when hidden.
     pub client_addr: Option<String>,
 }
 
