@@ -387,7 +387,7 @@ fn rejects_without_max_errors_is_an_error() {
     ]);
     assert_eq!(out.code, Some(1), "{}", out.all());
     out.assert_stderr_has("--rejects is for local loads");
-    out.assert_stderr_has("SYS_LOAD_ERROR_DETAIL");
+    out.assert_stderr_has("STL_LOAD_ERRORS");
 }
 
 /// A clean run keeps a rejects file an earlier run wrote: it may be the
