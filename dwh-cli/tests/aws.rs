@@ -77,7 +77,7 @@ fn provision_adopt_open_port_upload_load_from_s3_and_teardown() {
             .await
             .unwrap();
         let role = role.role().unwrap();
-        let trust = aws_support_decode(role.assume_role_policy_document().unwrap());
+        let trust = aws_support::policy_document(role.assume_role_policy_document().unwrap());
         assert!(trust.contains("redshift.amazonaws.com"), "{trust}");
         let policy = iam
             .get_role_policy()
@@ -86,7 +86,7 @@ fn provision_adopt_open_port_upload_load_from_s3_and_teardown() {
             .send()
             .await
             .unwrap();
-        let policy = aws_support_decode(policy.policy_document());
+        let policy = aws_support::policy_document(policy.policy_document());
         assert!(
             policy.contains("arn:aws:s3:::dwh-it-data/sparkify/*"),
             "{policy}"
@@ -781,25 +781,6 @@ fn configuration_mistakes_are_named_before_any_aws_call() {
     let (_, err) = dwh(&["provision"]);
     assert!(err.contains("the whole internet"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// IAM returns policy documents URL-encoded; moto may not. Either reads.
-fn aws_support_decode(text: &str) -> String {
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Before a cluster exists, parts follow dwh.toml's slices; a smaller

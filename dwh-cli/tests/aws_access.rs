@@ -242,7 +242,7 @@ fn the_role_reads_its_prefix_and_nothing_else_of_the_bucket() {
             .send()
             .await
             .unwrap();
-        let document = urlencoding_decode(policy.policy_document());
+        let document = aws_support::policy_document(policy.policy_document());
         iam.create_user()
             .user_name("copy-probe")
             .send()
@@ -331,26 +331,4 @@ fn code<E: aws_sdk_s3::error::ProvideErrorMetadata, R>(
         aws_sdk_s3::error::SdkError::ServiceError(e) => e.err().code().map(str::to_owned),
         _ => None,
     }
-}
-
-/// IAM returns policy documents URL-encoded; moto may not.
-fn urlencoding_decode(text: &str) -> String {
-    if text.trim_start().starts_with('{') {
-        return text.to_owned();
-    }
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }

@@ -273,3 +273,13 @@ impl Run {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 }
+
+/// A policy document as IAM returns it: URL-encoded, or (moto) plain JSON.
+pub fn policy_document(text: &str) -> String {
+    if text.trim_start().starts_with('{') {
+        return text.to_owned();
+    }
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}

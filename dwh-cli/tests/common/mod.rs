@@ -228,11 +228,15 @@ pub fn signal(signal: &str, pid: i32) {
     assert!(status.success(), "kill {signal} {pid}");
 }
 
-/// Rows in every Sparkify table; `None` for a table that does not exist.
-pub async fn counts(url: &str) -> BTreeMap<&'static str, Option<i64>> {
+/// One row of `query(table)` for every Sparkify table; `None` for a table
+/// that does not exist.
+async fn per_table(
+    url: &str,
+    query: impl Fn(&str) -> String,
+) -> BTreeMap<&'static str, Option<tokio_postgres::Row>> {
     let warehouse = Warehouse::connect(url, Dialect::Postgres)
         .await
-        .expect("connect to read counts");
+        .expect("connect to read the tables");
     let mut out = BTreeMap::new();
     for table in TABLES {
         let exists: bool = warehouse
@@ -241,52 +245,45 @@ pub async fn counts(url: &str) -> BTreeMap<&'static str, Option<i64>> {
             .await
             .unwrap()
             .get(0);
-        let count = if exists {
-            let sql = format!("SELECT count(*) FROM \"{table}\"");
+        let row = if exists {
             Some(
                 warehouse
                     .client()
-                    .query_one(&sql, &[])
+                    .query_one(&query(table), &[])
                     .await
-                    .unwrap()
-                    .get(0),
+                    .unwrap(),
             )
         } else {
             None
         };
-        out.insert(table, count);
+        out.insert(table, row);
     }
     out
+}
+
+/// Rows in every Sparkify table; `None` for a table that does not exist.
+pub async fn counts(url: &str) -> BTreeMap<&'static str, Option<i64>> {
+    per_table(url, |table| format!("SELECT count(*) FROM \"{table}\""))
+        .await
+        .into_iter()
+        .map(|(table, row)| (table, row.map(|r| r.get(0))))
+        .collect()
 }
 
 /// A fingerprint of every Sparkify table's contents: its row count and the
 /// md5 of its rows as text, sorted. `None` for a table that does not exist.
 /// Equal fingerprints mean equal tables, values and all, not only counts.
 pub async fn fingerprints(url: &str) -> BTreeMap<&'static str, Option<(i64, String)>> {
-    let warehouse = Warehouse::connect(url, Dialect::Postgres)
-        .await
-        .expect("connect to read table contents");
-    let mut out = BTreeMap::new();
-    for table in TABLES {
-        let exists: bool = warehouse
-            .client()
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
-            .await
-            .unwrap()
-            .get(0);
-        let print = if exists {
-            let sql = format!(
-                "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) \
-                 FROM \"{table}\" AS r"
-            );
-            let row = warehouse.client().query_one(&sql, &[]).await.unwrap();
-            Some((row.get(0), row.get(1)))
-        } else {
-            None
-        };
-        out.insert(table, print);
-    }
-    out
+    per_table(url, |table| {
+        format!(
+            "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) \
+             FROM \"{table}\" AS r"
+        )
+    })
+    .await
+    .into_iter()
+    .map(|(table, row)| (table, row.map(|r| (r.get(0), r.get(1)))))
+    .collect()
 }
 
 /// What the full Sparkify sample builds: the facts its PROVENANCE.md
