@@ -575,6 +575,17 @@ impl WriteBatch<'_> {
 /// leaves no registry behind; the price is that two very first runs
 /// started at once may see the second fail on creating the registry,
 /// changing nothing.
+/// The ownership check on names already read, as the Redshift run reads
+/// them inside its transaction: every declared table in `existing` must be
+/// in `registered`, or [`WarehouseError::NotOwned`] names the others.
+pub fn check_owned(
+    database: &str,
+    existing: Vec<String>,
+    registered: Vec<String>,
+) -> Result<(), WarehouseError> {
+    Ownership::from_names(database.to_owned(), existing, registered).check()
+}
+
 async fn lock_run(client: &impl tokio_postgres::GenericClient) -> Result<(), WarehouseError> {
     tracing::debug!("taking the run lock (LOCK dwh_registry)");
     client

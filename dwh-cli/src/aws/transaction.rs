@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use dwh_core::sql::redshift::{Action, RedshiftRun, RunStatement, Step};
-use dwh_core::sql::registry::REGISTRY;
-use dwh_core::warehouse::{TransformReport, WarehouseError};
+use dwh_core::warehouse::TransformReport;
 use tokio_postgres::Client;
 
 use super::copy::{db_error, explain, CopyFailed};
@@ -56,9 +55,7 @@ pub async fn execute(
             .step(name, |rows: &Option<u64>| *rows, async {
                 let (staged, tables) = (loaded.staged.len(), loaded.transform.len());
                 for statement in part {
-                    execute_one(client, statement, plan, &mut loaded)
-                        .await
-                        .map_err(|e| in_database(e, database))?;
+                    execute_one(client, statement, plan, database, &mut loaded).await?;
                 }
                 Ok(rows_of(name, &loaded, staged, tables))
             })
@@ -88,43 +85,12 @@ fn rows_of(name: &str, loaded: &Loaded, staged: usize, tables: usize) -> Option<
     }
 }
 
-/// Names the database in an ownership error (the executor reads only the
-/// tables).
-fn in_database(error: anyhow::Error, database: &str) -> anyhow::Error {
-    match error.downcast::<WarehouseError>() {
-        Ok(WarehouseError::NotOwned { tables, .. }) => WarehouseError::NotOwned {
-            database: database.to_owned(),
-            tables,
-        }
-        .into(),
-        Ok(other) => other.into(),
-        Err(error) => error,
-    }
-}
-
 async fn names(client: &Client, statement: &RunStatement) -> anyhow::Result<Vec<String>> {
     let rows = client
         .query(&statement.sql, &[])
         .await
         .with_context(|| format!("Redshift run, `{}`", statement.label))?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-/// Every declared table that exists must be in the registry: dwh never
-/// fills or changes a table it did not create.
-fn check_owned(existing: &[String], registered: &[String]) -> Result<(), WarehouseError> {
-    let tables: Vec<String> = existing
-        .iter()
-        .filter(|t| t.as_str() != REGISTRY && !registered.contains(t))
-        .cloned()
-        .collect();
-    if tables.is_empty() {
-        return Ok(());
-    }
-    Err(WarehouseError::NotOwned {
-        database: String::new(),
-        tables,
-    })
 }
 
 async fn count(client: &Client, statement: &RunStatement) -> anyhow::Result<u64> {
@@ -139,6 +105,7 @@ async fn execute_one(
     client: &Client,
     statement: &RunStatement,
     plan: &RedshiftRun,
+    database: &str,
     loaded: &mut Loaded,
 ) -> anyhow::Result<()> {
     match statement.action {
@@ -162,7 +129,9 @@ async fn execute_one(
         }
         Action::ExistingTables => loaded.existing = names(client, statement).await?,
         Action::RegisteredTables => {
-            check_owned(&loaded.existing, &names(client, statement).await?)?;
+            let registered = names(client, statement).await?;
+            let existing = std::mem::take(&mut loaded.existing);
+            dwh_core::warehouse::check_owned(database, existing, registered)?;
         }
         Action::CopiedRows(table) => {
             let rows = count(client, statement).await?;

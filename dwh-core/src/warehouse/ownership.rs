@@ -59,11 +59,23 @@ impl Ownership {
                 .map(|row| row.get(0))
                 .collect();
         }
-        Ok(Ownership {
+        Ok(Ownership::from_names(database, existing, registered))
+    }
+
+    /// From names already read: `existing` as the catalog lists them (the
+    /// registry itself among them or not), `registered` from the registry.
+    pub fn from_names(
+        database: String,
+        existing: impl IntoIterator<Item = String>,
+        registered: impl IntoIterator<Item = String>,
+    ) -> Ownership {
+        let mut existing: BTreeSet<String> = existing.into_iter().collect();
+        existing.remove(REGISTRY);
+        Ownership {
             database,
             existing,
-            registered,
-        })
+            registered: registered.into_iter().collect(),
+        }
     }
 
     /// Declared tables that exist but are not dwh's.
@@ -162,4 +174,31 @@ fn describe(columns: &[(String, String, Option<i32>)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{check_owned, WarehouseError};
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn an_existing_table_not_in_the_registry_is_named_and_the_registry_is_not() {
+        let error = check_owned(
+            "appdb",
+            names(&["users", "dwh_registry", "songs"]),
+            names(&["songs"]),
+        )
+        .unwrap_err();
+        match error {
+            WarehouseError::NotOwned { database, tables } => {
+                assert_eq!(database, "appdb");
+                assert_eq!(tables, ["users"]);
+            }
+            other => panic!("{other}"),
+        }
+        check_owned("dwh", names(&["songs", "dwh_registry"]), names(&["songs"])).unwrap();
+    }
 }
