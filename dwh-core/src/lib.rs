@@ -109,17 +109,22 @@ pub mod diagram;
 pub mod gen;
 pub mod load;
 pub mod local;
+pub mod project;
 pub mod report;
 pub mod row;
 pub mod schema;
 pub mod sql;
 pub mod warehouse;
 
+// The derives name `::dwh_core`; this lets dwh-core's own tests use them.
+extern crate self as dwh_core;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use catalog::Schema;
+pub use project::{Analysis, Project};
 pub use row::{FromRow, RowError};
 pub use schema::{AnyTable, DimTable, FactTable, StagingTable};
 pub use warehouse::{Warehouse, WarehouseError};

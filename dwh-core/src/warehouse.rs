@@ -117,6 +117,14 @@ pub enum WarehouseError {
     #[error(transparent)]
     /// A staging load failed.
     Load(#[from] LoadError),
+    #[error("cannot turn a row of `{rust_type}` into JSON: {message}")]
+    /// A row read by an analysis did not serialise.
+    Serialize {
+        /// The row type.
+        rust_type: &'static str,
+        /// serde's message.
+        message: String,
+    },
     #[error("query result does not fit `{rust_type}`: {source}")]
     /// A query result did not decode into the requested type.
     Row {
