@@ -65,6 +65,7 @@ mod generator;
 mod pattern;
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use analysis::{Analysis, AnalysisResult};
@@ -115,6 +116,7 @@ pub struct Project {
     analyses: Vec<Analysis>,
     checks: Vec<Check>,
     generator: Option<Arc<dyn Generator>>,
+    data_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Project {
@@ -181,6 +183,7 @@ impl Project {
                 analyses: Vec::new(),
                 checks: Vec::new(),
                 generator: None,
+                data_dir: None,
             },
             errors: Vec::new(),
         }
@@ -215,6 +218,12 @@ impl Project {
     /// The sample-data generator, if the project has one.
     pub fn generator(&self) -> Option<&dyn Generator> {
         self.generator.as_deref()
+    }
+
+    /// The data folder used when the user gives none and the project has
+    /// no generator (see [`ProjectBuilder::data_dir`]).
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
     }
 
     /// Every check to run after a load: those derived from the schema, then
@@ -280,6 +289,14 @@ impl ProjectBuilder {
     /// Lets `dwh gen` and `dwh all` without `--data` write sample data.
     pub fn generator(mut self, generator: impl Generator + 'static) -> Self {
         self.project.generator = Some(Arc::new(generator));
+        self
+    }
+
+    /// The data folder `dwh all` and `dwh load` read when no `--data` is
+    /// given and there is no generator: typically the project's own
+    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/data")`.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.project.data_dir = Some(dir.into());
         self
     }
 
