@@ -143,3 +143,29 @@ async fn listing_check(
         examples,
     })
 }
+
+/// Failed checks shown in one line, at most this many in full.
+const FAILED_SHOWN: usize = 3;
+
+/// `None` when every check passed, else one line: how many failed, and
+/// which, with their offending keys.
+pub fn failed_summary(results: &[CheckResult]) -> Option<String> {
+    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = failed
+        .iter()
+        .take(FAILED_SHOWN)
+        .map(|c| c.describe())
+        .collect();
+    if failed.len() > FAILED_SHOWN {
+        shown.push(format!("and {} more", failed.len() - FAILED_SHOWN));
+    }
+    let noun = if failed.len() == 1 { "check" } else { "checks" };
+    Some(format!(
+        "{} data-quality {noun} failed: {}",
+        failed.len(),
+        shown.join("; ")
+    ))
+}

@@ -106,9 +106,9 @@
 pub mod catalog;
 pub mod checks;
 pub mod diagram;
-pub mod gen;
 pub mod load;
 pub mod local;
+pub mod pipeline;
 pub mod project;
 pub mod report;
 pub mod row;

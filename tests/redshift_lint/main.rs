@@ -9,11 +9,12 @@ mod sqlfluff;
 
 use dwh_core::checks::EXAMPLES;
 use dwh_core::schema::TableKind;
-use dwh_core::sql::{self, redshift::Step, Limit, S3Copy};
+use dwh_core::sql::{self, run::Step, Limit, S3Copy};
 
 /// The whole run, as `dwh all --target redshift --top 5` renders it.
 fn run() -> sql::RedshiftRun {
-    let schema = sparkify::schema();
+    let project = sparkify::project();
+    let schema = project.schema();
     let copies: Vec<_> = schema
         .of_kind(TableKind::Staging)
         .map(|table| {
@@ -35,8 +36,13 @@ fn run() -> sql::RedshiftRun {
             (table, copy)
         })
         .collect();
-    let analyses = sparkify::analysis::queries(Limit::new(5).unwrap());
-    sql::redshift_run(&schema, &copies, analyses, EXAMPLES).unwrap()
+    let top = Limit::new(5).unwrap();
+    let analyses = project
+        .analyses()
+        .iter()
+        .map(|a| (a.title().to_owned(), a.sql(top)))
+        .collect();
+    sql::redshift_run(schema, &copies, project.check_queries(EXAMPLES), analyses).unwrap()
 }
 
 fn script(statements: &[(String, String)]) -> String {

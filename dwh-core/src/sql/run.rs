@@ -1,19 +1,28 @@
-//! The whole `dwh all --target redshift` run as SQL, in the order it runs,
-//! so that dwh-cli only executes it and the lint test sees every statement:
+//! A whole pipeline run as SQL, in the order it runs, for either target:
+//! the executor ([`crate::pipeline`]) only runs these statements, and the
+//! snapshots see every one.
 //!
-//! 1. one transaction: `BEGIN`, the run lock, `CREATE TABLE IF NOT EXISTS`,
-//!    per staging table `DELETE` + `COPY` + `ANALYZE`, the star-schema
-//!    loads, `COMMIT`;
+//! 1. one transaction: `BEGIN`, the run lock and ownership check, (with
+//!    `--fresh`) the drops, `CREATE TABLE IF NOT EXISTS`, per staging table
+//!    the emptying, the load and `ANALYZE`, the star-schema loads, `COMMIT`;
 //! 2. the data-quality checks, then the analyses (read only);
-//! 3. on a failed COPY, the lookup of that COPY's load errors.
+//! 3. on Redshift, after a failed COPY, the lookup of its load errors.
+//!
+//! The staging load is the only part that differs between the targets: a
+//! binary `COPY … FROM STDIN` that dwh streams from the files (the local
+//! engine), or Redshift's `COPY … FROM` S3. On Redshift staging is emptied
+//! with `DELETE`, never `TRUNCATE`, which would commit the run's
+//! transaction (<https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html>).
 //!
 //! No statement takes a bind parameter: Redshift infers parameter types
 //! differently from PostgreSQL, so values are rendered as validated
 //! literals ([`Limit`](super::Limit)).
 
 use super::checks::{self, CheckQuery};
-use super::copy::{copy_from_s3, CopyError, S3Copy};
-use super::ddl::{analyze_table, count_rows, create_table, delete_all, IfNotExists};
+use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
+use super::ddl::{
+    analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
+};
 use super::registry::{self, Origin};
 use super::transform::load_statements;
 use super::Dialect;
@@ -27,9 +36,11 @@ pub enum Step {
     Begin,
     /// Serialises concurrent runs; see [`lock_statements`].
     Lock,
+    /// `--fresh`: dwh's own tables dropped and unregistered.
+    Drop,
     /// `CREATE TABLE IF NOT EXISTS` and registration of each declared table.
     Create,
-    /// Each staging table emptied with `DELETE`, COPYed from S3, counted and analysed.
+    /// Each staging table emptied, loaded, counted and analysed.
     Staging,
     /// Dimension and fact loads from staging, with row counts before and after.
     StarSchema,
@@ -42,9 +53,12 @@ pub enum Step {
 pub enum Action {
     /// Run for its effect.
     Execute,
-    /// A COPY into the table: when it fails, roll back and run
+    /// A Redshift COPY into the table: when it fails, roll back and run
     /// [`RedshiftRun::load_errors`].
     Copy(&'static Table),
+    /// The binary `COPY … FROM STDIN` into the table, fed by the executor
+    /// from the table's source files.
+    CopyFiles(&'static Table),
     /// Names of the declared tables (and the registry) that exist: the
     /// first half of the ownership check.
     ExistingTables,
@@ -81,7 +95,105 @@ pub struct AnalysisQuery {
     pub sql: String,
 }
 
-/// Every statement of a Redshift run.
+/// Where one staging table's rows come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StagingFrom {
+    /// Files dwh reads and streams in (binary `COPY … FROM STDIN`).
+    Files,
+    /// Redshift's `COPY … FROM` S3.
+    S3(S3Copy),
+}
+
+/// Which parts of the pipeline a run does: `dwh all` does all; `load`,
+/// `transform` and `create-tables` one each. Every run begins with the
+/// run lock and the ownership check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// Drop dwh's own tables first (`--fresh`).
+    pub fresh: bool,
+    /// Create the declared tables that do not exist.
+    pub create: bool,
+    /// Load staging.
+    pub staging: bool,
+    /// Load dimensions and facts from staging.
+    pub star: bool,
+}
+
+impl Parts {
+    /// The whole pipeline, without `--fresh`.
+    pub const ALL: Parts = Parts {
+        fresh: false,
+        create: true,
+        staging: true,
+        star: true,
+    };
+    /// Nothing but the lock and the ownership check; add parts with
+    /// struct update syntax.
+    pub const NONE: Parts = Parts {
+        fresh: false,
+        create: false,
+        staging: false,
+        star: false,
+    };
+}
+
+/// The write transaction of a run, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// The dialect it is rendered in.
+    pub dialect: Dialect,
+    /// `BEGIN` … `COMMIT`: the warehouse changes all at once or not at all.
+    pub transaction: Vec<RunStatement>,
+}
+
+/// Renders the write transaction of a run: `staging` pairs each staging
+/// table with where its rows come from (ignored without `parts.staging`).
+pub fn run_plan(
+    schema: &Schema,
+    dialect: Dialect,
+    staging: &[(&'static Table, StagingFrom)],
+    parts: Parts,
+) -> Result<RunPlan, CopyError> {
+    let mut tx = vec![stmt(Step::Begin, Action::Execute, "begin", "BEGIN".into())];
+    tx.extend(lock_statements(schema, dialect));
+    if parts.fresh {
+        for table in schema.tables().iter().rev() {
+            tx.push(stmt(Step::Drop, Action::Execute, "drop", drop_table(table)).on(table));
+            let unregister = registry::unregister(table.name, dialect);
+            tx.push(stmt(Step::Drop, Action::Execute, "unregister", unregister).on(table));
+        }
+    }
+    if parts.create {
+        for table in schema.tables() {
+            let ddl = create_table(table, dialect, IfNotExists::Yes);
+            tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
+            let register = registry::register_if_new(table.name, Origin::Created, dialect);
+            tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
+        }
+    }
+    if parts.staging {
+        for (table, from) in staging {
+            tx.extend(staging_load(table, from, dialect)?);
+        }
+    }
+    if parts.star {
+        for table in schema.transform_order() {
+            tx.extend(star_load(table, dialect));
+        }
+    }
+    tx.push(stmt(
+        Step::Commit,
+        Action::Execute,
+        "commit",
+        "COMMIT".into(),
+    ));
+    Ok(RunPlan {
+        dialect,
+        transaction: tx,
+    })
+}
+
+/// Every statement of a whole Redshift run (`dwh all --target redshift`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedshiftRun {
     /// `BEGIN` … `COMMIT`: the warehouse changes all at once or not at all.
@@ -98,37 +210,23 @@ pub struct RedshiftRun {
 /// Load errors listed at most.
 pub const MAX_LOAD_ERRORS: u32 = 20;
 
-/// Renders the run: `copies` pairs each staging table with where its COPY
-/// reads; `analyses` are `(title, sql)` of the project's queries.
+/// Renders a whole Redshift run: `copies` pairs each staging table with
+/// where its COPY reads; `checks` and `analyses` (`(title, sql)`) run after
+/// the commit.
 pub fn redshift_run(
     schema: &Schema,
     copies: &[(&'static Table, S3Copy)],
+    checks: Vec<CheckQuery>,
     analyses: Vec<(String, String)>,
-    check_examples: u32,
 ) -> Result<RedshiftRun, CopyError> {
-    let mut tx = vec![stmt(Step::Begin, Action::Execute, "begin", "BEGIN".into())];
-    tx.extend(lock_statements(schema));
-    for table in schema.tables() {
-        let ddl = create_table(table, Dialect::Redshift, IfNotExists::Yes);
-        tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
-        let register = registry::register_if_new(table.name, Origin::Created, Dialect::Redshift);
-        tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
-    }
-    for (table, copy) in copies {
-        tx.extend(staging_load(table, copy)?);
-    }
-    for table in schema.transform_order() {
-        tx.extend(star_load(table));
-    }
-    tx.push(stmt(
-        Step::Commit,
-        Action::Execute,
-        "commit",
-        "COMMIT".into(),
-    ));
+    let staging: Vec<(&'static Table, StagingFrom)> = copies
+        .iter()
+        .map(|(table, copy)| (*table, StagingFrom::S3(copy.clone())))
+        .collect();
+    let plan = run_plan(schema, Dialect::Redshift, &staging, Parts::ALL)?;
     Ok(RedshiftRun {
-        transaction: tx,
-        checks: checks::queries(schema, check_examples),
+        transaction: plan.transaction,
+        checks,
         analyses: analyses
             .into_iter()
             .map(|(title, sql)| AnalysisQuery { title, sql })
@@ -139,32 +237,36 @@ pub fn redshift_run(
 
 /// The statements that serialise runs and guard foreign tables, first in
 /// the transaction after `BEGIN`: the registry (created in the transaction,
-/// so a refused run leaves none behind), `LOCK` on it (Redshift has no
-/// advisory locks), then which declared tables exist and which are dwh's.
+/// so a refused run leaves none behind), on Redshift `LOCK` on it (Redshift
+/// has no advisory locks; the local engine's run lock is an advisory lock
+/// the session holds before `BEGIN`), then which declared tables exist and
+/// which are dwh's.
 /// The two reads stay separate queries: the catalog tables are leader-node
 /// only, and Redshift refuses a query that mixes them with a user table
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/c_sql-functions-leader-node.html>).
-pub fn lock_statements(schema: &Schema) -> Vec<RunStatement> {
+pub fn lock_statements(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     let mut names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
     names.push(registry::REGISTRY);
-    vec![
-        stmt(
-            Step::Lock,
-            Action::Execute,
-            "registry",
-            registry::create_registry(),
-        ),
-        stmt(
+    let mut out = vec![stmt(
+        Step::Lock,
+        Action::Execute,
+        "registry",
+        registry::create_registry(),
+    )];
+    if dialect == Dialect::Redshift {
+        out.push(stmt(
             Step::Lock,
             Action::Execute,
             "lock",
             registry::lock_registry(),
-        ),
+        ));
+    }
+    out.extend([
         stmt(
             Step::Lock,
             Action::ExistingTables,
             "existing tables",
-            registry::existing_relations(&names, Dialect::Redshift),
+            registry::existing_relations(&names, dialect),
         ),
         stmt(
             Step::Lock,
@@ -172,30 +274,51 @@ pub fn lock_statements(schema: &Schema) -> Vec<RunStatement> {
             "registered tables",
             registry::registered_tables(),
         ),
-    ]
+    ]);
+    out
 }
 
-/// Empties a staging table (`DELETE`: `TRUNCATE` would commit), COPYs into
-/// it, reads how many rows came, and refreshes its statistics: the COPY
-/// runs with `STATUPDATE OFF`, and the star-schema joins are planned on
-/// these statistics (<https://docs.aws.amazon.com/redshift/latest/dg/r_ANALYZE.html>).
-fn staging_load(table: &'static Table, copy: &S3Copy) -> Result<Vec<RunStatement>, CopyError> {
+/// Empties a staging table, loads it, and refreshes its statistics: the
+/// loads run with `STATUPDATE OFF` (Redshift) or none (PostgreSQL), and
+/// the star-schema joins are planned on these statistics
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_ANALYZE.html>). On
+/// Redshift staging is emptied with `DELETE` (`TRUNCATE` would commit) and
+/// the rows the COPY loaded are read back; locally `TRUNCATE` is
+/// transactional and the loader counts the rows it sends.
+fn staging_load(
+    table: &'static Table,
+    from: &StagingFrom,
+    dialect: Dialect,
+) -> Result<Vec<RunStatement>, CopyError> {
     let s = |action, what: &str, sql: String| stmt(Step::Staging, action, what, sql).on(table);
-    Ok(vec![
-        s(Action::Execute, "empty", delete_all(table)),
-        s(Action::Copy(table), "copy", copy_from_s3(table, copy)?),
-        s(
-            Action::CopiedRows(table),
-            "copied rows",
-            "SELECT pg_last_copy_count()".into(),
-        ),
-        s(Action::Execute, "analyze", analyze_table(table)),
-    ])
+    let mut out = Vec::with_capacity(4);
+    match (from, dialect) {
+        (StagingFrom::S3(copy), Dialect::Redshift) => {
+            out.push(s(Action::Execute, "empty", delete_all(table)));
+            out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
+            out.push(s(
+                Action::CopiedRows(table),
+                "copied rows",
+                "SELECT pg_last_copy_count()".into(),
+            ));
+        }
+        (StagingFrom::Files, Dialect::Postgres) => {
+            out.push(s(Action::Execute, "empty", truncate_table(table)));
+            out.push(s(
+                Action::CopyFiles(table),
+                "copy",
+                copy_binary_stdin(table),
+            ));
+        }
+        (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),
+    }
+    out.push(s(Action::Execute, "analyze", analyze_table(table)));
+    Ok(out)
 }
 
 /// Counts, loads and analyses a dimension or fact table.
-fn star_load(table: &'static Table) -> Vec<RunStatement> {
-    let Some(load) = load_statements(table, Dialect::Redshift) else {
+fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunStatement> {
+    let Some(load) = load_statements(table, dialect) else {
         return Vec::new();
     };
     let s = |action, what: &str, sql: String| stmt(Step::StarSchema, action, what, sql).on(table);
