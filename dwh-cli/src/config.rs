@@ -122,7 +122,6 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
 ];
 
 impl DwhConfig {
-    #[cfg(test)]
     /// The defaults for warehouse project `name`: cluster `dwh-NAME`,
     /// database `NAME` (`-` made `_`), role `dwh-NAME-s3-read`.
     pub fn for_project(name: &str) -> DwhConfig {

@@ -17,24 +17,7 @@ fn run() -> sql::RedshiftRun {
     let schema = project.schema();
     let copies: Vec<_> = schema
         .of_kind(TableKind::Staging)
-        .map(|table| {
-            let copy = S3Copy {
-                from: format!(
-                    "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
-                    table.name
-                ),
-                iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
-                region: "us-west-2".into(),
-                jsonpaths: Some(format!(
-                    "s3://sparkify-dwh/sparkify/jsonpaths/{}.jsonpaths",
-                    table.name
-                )),
-                manifest: true,
-                gzip: true,
-                max_errors: 0,
-            };
-            (table, copy)
-        })
+        .map(|table| (table, copy_of(table)))
         .collect();
     let top = Limit::new(5).unwrap();
     let analyses = project
@@ -43,6 +26,25 @@ fn run() -> sql::RedshiftRun {
         .map(|a| (a.title().to_owned(), a.sql(top)))
         .collect();
     sql::redshift_run(schema, &copies, project.check_queries(EXAMPLES), analyses).unwrap()
+}
+
+/// Where the COPY of `table` reads, as `dwh upload` lays it out.
+fn copy_of(table: &dwh_core::schema::Table) -> S3Copy {
+    S3Copy {
+        from: format!(
+            "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
+            table.name
+        ),
+        iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
+        region: "us-west-2".into(),
+        jsonpaths: Some(format!(
+            "s3://sparkify-dwh/sparkify/jsonpaths/{}.jsonpaths",
+            table.name
+        )),
+        manifest: true,
+        gzip: true,
+        max_errors: 0,
+    }
 }
 
 fn script(statements: &[(String, String)]) -> String {
@@ -98,6 +100,49 @@ fn the_run_is_one_transaction_with_staging_analyzed_inside() {
         );
     }
     assert!(run.load_errors.contains("query = pg_last_copy_id()"));
+}
+
+/// `all --fresh --target redshift`: the drops run inside the one
+/// transaction, after the lock and the ownership check, and the whole
+/// plan passes the same rules (lock first, no TRUNCATE, one COMMIT).
+#[test]
+fn a_fresh_run_drops_inside_the_transaction_after_the_lock() {
+    let fresh = sql::run_plan(
+        &sparkify::schema(),
+        sql::Dialect::Redshift,
+        &staging(),
+        sql::Parts {
+            fresh: true,
+            ..sql::Parts::ALL
+        },
+    )
+    .unwrap();
+    let tx = &fresh.transaction;
+    let lock = tx.iter().position(|s| s.sql.starts_with("LOCK")).unwrap();
+    let registered = tx
+        .iter()
+        .position(|s| s.label == "registered tables")
+        .unwrap();
+    let drops: Vec<usize> = (0..tx.len())
+        .filter(|&i| tx[i].step == Step::Drop && tx[i].sql.starts_with("DROP TABLE"))
+        .collect();
+    assert_eq!(drops.len(), sparkify::schema().tables().len());
+    assert!(lock == 2 && registered < drops[0], "{tx:#?}");
+    assert!(drops.iter().all(|&i| i < tx.len() - 1));
+    let statements: Vec<(String, String)> = tx
+        .iter()
+        .map(|s| (s.label.clone(), s.sql.clone()))
+        .collect();
+    let broken = rules::check_run(&statements);
+    assert!(broken.is_empty(), "{broken:?}");
+}
+
+/// Each staging table's COPY, for rendering the run other ways.
+fn staging() -> Vec<(&'static dwh_core::schema::Table, sql::StagingFrom)> {
+    sparkify::schema()
+        .of_kind(TableKind::Staging)
+        .map(|table| (table, sql::StagingFrom::S3(copy_of(table))))
+        .collect()
 }
 
 #[test]

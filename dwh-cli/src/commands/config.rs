@@ -14,7 +14,7 @@ pub fn run(command: ConfigCommand, project: &Project) -> anyhow::Result<ExitCode
         ConfigCommand::Import { file, out, force } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let imported = config::import_ini(&text)
+            let imported = config::import_ini(&text, project.name())
                 .with_context(|| format!("converting {}", file.display()))?;
             if out.exists() && !force {
                 bail!(

@@ -23,11 +23,12 @@ use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
     analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
 };
+use super::ident::quote_ident;
 use super::registry::{self, Origin};
 use super::transform::load_statements;
 use super::Dialect;
 use crate::catalog::Schema;
-use crate::schema::Table;
+use crate::schema::{Table, TableKind};
 
 /// The part of the run transaction a statement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,6 +170,13 @@ pub fn run_plan(
             tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
             let register = registry::register_if_new(table.name, Origin::Created, dialect);
             tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
+            if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
+                // Earlier dwh releases made staging UNLOGGED, which a server
+                // crash mid-load can leave unrecoverable; a no-op on a
+                // logged table (PostgreSQL's ALTER TABLE … SET LOGGED).
+                let logged = format!("ALTER TABLE {} SET LOGGED", quote_ident(table.name));
+                tx.push(stmt(Step::Create, Action::Execute, "make logged", logged).on(table));
+            }
         }
     }
     if parts.staging {
