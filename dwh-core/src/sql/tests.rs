@@ -540,7 +540,7 @@ fn keyless_fact_checks_count_rows_and_each_role() {
                 .to_owned()
         )
     );
-    
+
     assert!(checks::keyless_row_count(&PLAYS).is_none());
     assert!(checks::missing_from_source(&PASSES).is_none());
     assert!(checks::keyless_source_rows(&PASSES).is_none());
