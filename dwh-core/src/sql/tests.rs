@@ -506,14 +506,14 @@ fn keyless_fact_is_rebuilt_with_delete_then_insert_in_both_dialects() {
     assert_eq!(load.statements[0], "DELETE FROM \"passes\"");
     insta::assert_snapshot!(load.statements[1], @r#"
     INSERT INTO "passes" ("passed_at", "from_player", "to_player")
-            SELECT
-                src."ts" AS "passed_at",
-                "a"."player_id" AS "from_player",
-                "b"."player_id" AS "to_player"
-            FROM "staging_plays" AS src
-            LEFT JOIN "players" AS "a" ON RTRIM("a"."label") = RTRIM(src.user_id)
-            LEFT JOIN "players" AS "b" ON "b"."player_id" = (src.quoted)
-            WHERE src.quoted > 0
+    SELECT
+        src."ts" AS "passed_at",
+        "a"."player_id" AS "from_player",
+        "b"."player_id" AS "to_player"
+    FROM "staging_plays" AS src
+    LEFT JOIN "players" AS "a" ON RTRIM("a"."label") = RTRIM(src.user_id)
+    LEFT JOIN "players" AS "b" ON "b"."player_id" = (src.quoted)
+    WHERE src.quoted > 0
     "#);
 }
 

@@ -85,7 +85,12 @@ fn rebuild_keyless(table: &Table, load: &Load) -> Vec<String> {
         format!(
             "INSERT INTO {target} ({cols})\n{rows}",
             cols = quoted(&columns_of(table), ""),
-            rows = source_rows(table, &load),
+            // Written for nesting in the keyed loads' subqueries; flush left here.
+            rows = source_rows(table, &load)
+                .lines()
+                .map(|l| l.strip_prefix("        ").unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
         ),
     ]
 }
