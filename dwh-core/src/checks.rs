@@ -1,6 +1,7 @@
 //! Data-quality checks derived from the schema: natural keys unique, fact
 //! references found in their dimensions, every source row loaded, and no
-//! source row without a natural key.
+//! source row without a natural key; for a keyless fact, instead of the
+//! key checks, as many rows as filtered source rows.
 //!
 //! Each check can fail. NOT NULL columns get no check: both engines enforce
 //! NOT NULL ("Amazon Redshift does enforce NOT NULL column constraints",

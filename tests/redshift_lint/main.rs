@@ -13,11 +13,21 @@ use dwh_core::sql::{self, run::Step, Limit, S3Copy};
 
 /// The whole run, as `dwh all --target redshift --top 5` renders it.
 fn run() -> sql::RedshiftRun {
-    let project = sparkify::project();
+    run_of(&sparkify::project(), "sparkify")
+}
+
+/// The flights example's run: a keyless fact and a role-playing dimension.
+fn flights_run() -> sql::RedshiftRun {
+    run_of(&flights::project(), "flights")
+}
+
+/// A project's whole run, its checks (the project's own included) and
+/// analyses with `--top 5`.
+fn run_of(project: &dwh_core::Project, name: &str) -> sql::RedshiftRun {
     let schema = project.schema();
     let copies: Vec<_> = schema
         .of_kind(TableKind::Staging)
-        .map(|table| (table, copy_of(table)))
+        .map(|table| (table, copy_of(table, name)))
         .collect();
     let top = Limit::new(5).unwrap();
     let analyses = project
@@ -29,16 +39,16 @@ fn run() -> sql::RedshiftRun {
 }
 
 /// Where the COPY of `table` reads, as `dwh upload` lays it out.
-fn copy_of(table: &dwh_core::schema::Table) -> S3Copy {
+fn copy_of(table: &dwh_core::schema::Table, project: &str) -> S3Copy {
     S3Copy {
         from: format!(
-            "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
+            "s3://sparkify-dwh/{project}/manifests/{}.manifest",
             table.name
         ),
-        iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
+        iam_role: format!("arn:aws:iam::123456789012:role/dwh-{project}-s3-read"),
         region: "us-west-2".into(),
         jsonpaths: Some(format!(
-            "s3://sparkify-dwh/sparkify/jsonpaths/{}.jsonpaths",
+            "s3://sparkify-dwh/{project}/jsonpaths/{}.jsonpaths",
             table.name
         )),
         manifest: true,
@@ -64,10 +74,42 @@ fn the_whole_run_snapshot() {
 }
 
 #[test]
+fn the_flights_run_snapshot() {
+    insta::with_settings!({ snapshot_path => "../snapshots" }, {
+        insta::assert_snapshot!("redshift_run_flights", script(&flights_run().statements()));
+    });
+}
+
+#[test]
 fn the_whole_run_breaks_no_redshift_rule() {
-    let statements = run().statements();
-    let mut violations = rules::check_run(&statements);
-    for (label, sql) in &statements {
+    for run in [run(), flights_run()] {
+        assert_no_violation(&run.statements());
+    }
+}
+
+/// The keyless fact is emptied with DELETE inside the run's transaction
+/// (TRUNCATE would commit it), then refilled from staging.
+#[test]
+fn the_keyless_fact_is_rebuilt_inside_the_transaction() {
+    let run = flights_run();
+    let tx = &run.transaction;
+    let at = |label: &str| tx.iter().position(|s| s.label == label).unwrap();
+    let (delete, insert) = (at("load flights #1"), at("load flights #2"));
+    assert_eq!(tx[delete].sql, "DELETE FROM \"flights\"");
+    assert!(tx[insert].sql.starts_with("INSERT INTO \"flights\""));
+    assert!(at("begin") < delete && insert < at("commit"));
+    assert!(tx
+        .iter()
+        .all(|s| !s.sql.to_uppercase().contains("TRUNCATE")));
+    assert!(run
+        .checks
+        .iter()
+        .any(|c| c.check == "one row per staging_flights source row (keyless)"));
+}
+
+fn assert_no_violation(statements: &[(String, String)]) {
+    let mut violations = rules::check_run(statements);
+    for (label, sql) in statements {
         violations.extend(rules::check_statement(label, sql));
     }
     let text: Vec<String> = violations
@@ -141,13 +183,19 @@ fn a_fresh_run_drops_inside_the_transaction_after_the_lock() {
 fn staging() -> Vec<(&'static dwh_core::schema::Table, sql::StagingFrom)> {
     sparkify::schema()
         .of_kind(TableKind::Staging)
-        .map(|table| (table, sql::StagingFrom::S3(copy_of(table))))
+        .map(|table| (table, sql::StagingFrom::S3(copy_of(table, "sparkify"))))
         .collect()
 }
 
 #[test]
 fn every_statement_parses_in_sqlfluffs_redshift_grammar() {
-    let statements = run().statements();
+    let mut statements = run().statements();
+    statements.extend(
+        flights_run()
+            .statements()
+            .into_iter()
+            .map(|(label, sql)| (format!("flights {label}"), sql)),
+    );
     let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint");
     let failures = sqlfluff::unparsable(&statements, &scratch);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
