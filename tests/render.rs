@@ -90,6 +90,34 @@ fn flights_sql_snapshots() {
     );
 }
 
+/// The local engine's whole run transaction (`dwh all --fresh`), as the
+/// one pipeline executes it: the same steps as on Redshift, with the binary
+/// COPY from files as the staging load and the advisory lock held before
+/// `BEGIN` instead of `LOCK`.
+#[test]
+fn local_run_plan_snapshot() {
+    let project = sparkify::project();
+    let staging: Vec<_> = project
+        .sources()
+        .iter()
+        .map(|s| (s.table, dwh_core::sql::StagingFrom::Files))
+        .collect();
+    let parts = dwh_core::sql::Parts {
+        fresh: true,
+        ..dwh_core::sql::Parts::ALL
+    };
+    let plan =
+        dwh_core::sql::run_plan(project.schema(), Dialect::Postgres, &staging, parts).unwrap();
+    let text = plan
+        .transaction
+        .iter()
+        .map(|s| format!("-- {} ({})\n{};\n", s.label, s.action.name(), s.sql))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!text.contains("LOCK \"dwh_registry\""));
+    insta::assert_snapshot!("sparkify_local_run", text);
+}
+
 #[test]
 fn jsonpaths_snapshot() {
     let schema = sparkify::schema();

@@ -25,6 +25,7 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
                 generated(project, args.size)?;
             }
             if let Some(dir) = &args.charts {
+                charts(project)?;
                 paths::output_dir(dir, "--charts")?;
             }
             if let Some(file) = &args.report {
@@ -34,6 +35,7 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
         Command::Load(args) => data(&args.data)?,
         Command::Analyze(args) => {
             if let Some(dir) = &args.charts {
+                charts(project)?;
                 paths::output_dir(dir, "--charts")?;
             }
         }
@@ -94,4 +96,14 @@ fn generated(project: &Project, size: Option<u64>) -> anyhow::Result<()> {
         ),
         _ => Ok(()),
     }
+}
+
+fn charts(project: &Project) -> anyhow::Result<()> {
+    if project.charts().is_none() {
+        bail!(
+            "--charts: warehouse `{}` draws no charts (ProjectBuilder::charts); leave out --charts",
+            project.name()
+        );
+    }
+    Ok(())
 }

@@ -156,7 +156,8 @@ impl Import {
                     None => self.note(e, &format!("`{value}` is not a role ARN; ignored")),
                 }
             }
-            ("S3", "LOG_DATA" | "SONG_DATA") => self.data(e, key),
+            // The classic config names each data folder `<FOLDER>_DATA`.
+            ("S3", data) if data.ends_with("_DATA") => self.data(e, key),
             ("S3", "LOG_JSONPATH") => self.note(
                 e,
                 "not needed, dwh generates the jsonpaths documents from the schema",
@@ -209,9 +210,9 @@ impl Import {
         if bucket == COURSE_BUCKET {
             return self.course_bucket.push(e.name());
         }
-        // dwh keeps `log_data/` and `song_data/` side by side below one
-        // prefix: a path ending in that name gives its parent; any other
-        // path is kept whole.
+        // dwh keeps the staging folders side by side below one prefix: a
+        // path ending in the key's own name (`…/log_data` for `LOG_DATA`)
+        // gives its parent; any other path is kept whole.
         let path = path.trim_matches('/');
         let own = key.to_ascii_lowercase();
         let prefix = match path.rsplit_once('/') {

@@ -74,6 +74,22 @@ pub enum Action {
     RowsAfter(&'static Table),
 }
 
+impl Action {
+    /// The action's name, without its table: `execute`, `copy files`, ….
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Execute => "execute",
+            Action::Copy(_) => "copy from S3",
+            Action::CopyFiles(_) => "copy files",
+            Action::ExistingTables => "existing tables",
+            Action::RegisteredTables => "registered tables",
+            Action::CopiedRows(_) => "copied rows",
+            Action::RowsBefore(_) => "rows before",
+            Action::RowsAfter(_) => "rows after",
+        }
+    }
+}
+
 /// One statement of the run transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunStatement {

@@ -76,6 +76,8 @@ pub fn project() -> Project {
             "Top metropolitan areas",
             top_metro_areas,
         ))
+        // Sparkify's charts; the extra analysis is not drawn.
+        .charts(sparkify::analysis::charts::from_results)
         .generator(sparkify::gen::Sparkify)
         .build()
         .expect("the extended project is consistent")

@@ -60,3 +60,12 @@ async fn all_check_and_analyze_on_generated_flights() {
         );
     }
 }
+
+/// A warehouse without a chart renderer refuses `--charts` before any work.
+#[tokio::test]
+async fn charts_are_refused_up_front_without_a_renderer() {
+    let out = run_cli(BIN, &["all", "--charts", "/nonexistent/charts"]).await;
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("draws no charts"), "{}", out.stderr);
+    assert!(!out.stderr.contains("start warehouse"), "{}", out.stderr);
+}
