@@ -1,22 +1,23 @@
 //! The whole `dwh all` path, run in a child process of the benchmark so
 //! that its peak RSS (`VmHWM`) is that of one run and nothing else.
 //!
-//! The steps are the library calls `dwh all` makes (dwh-cli's
-//! `commands::pipeline::all_steps`): start or reuse the engine, connect,
-//! take the run lock, then create tables, load staging and build the star
-//! schema in one transaction, commit, run the checks and the analyses.
+//! The steps are those `dwh all` runs: start or reuse the engine, connect,
+//! take the run lock, then dwh-core's one pipeline (`pipeline::execute` of
+//! the rendered run plan: create tables, load staging and build the star
+//! schema in one transaction, commit), the checks and the analyses.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::checks::EXAMPLES;
+use dwh_core::load::{LocalDir, Source};
 use dwh_core::local::LocalEngine;
-use dwh_core::sql::Dialect;
+use dwh_core::pipeline::{self, Files, Progress};
+use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
 use dwh_core::Warehouse;
 use serde::{Deserialize, Serialize};
-use sparkify::analysis::Analysis;
 
 /// The argument that makes the benchmark binary run as this child.
 pub const CHILD_ARG: &str = "__all";
@@ -79,27 +80,53 @@ pub fn main(mut args: impl Iterator<Item = String>) -> Result<(), String> {
     Ok(())
 }
 
+/// Seconds per pipeline step, as dwh-core's pipeline reports them.
+#[derive(Default)]
+struct Timer {
+    started: Option<Instant>,
+    seconds: std::collections::HashMap<String, f64>,
+}
+
+impl Progress for Timer {
+    fn step_started(&mut self, _step: &str) {
+        self.started = Some(Instant::now());
+    }
+
+    fn step_finished(&mut self, step: &str, _rows: Option<u64>, _failure: Option<&str>) {
+        let secs = self.started.take().map_or(0.0, |t| t.elapsed().as_secs_f64());
+        *self.seconds.entry(step.to_owned()).or_default() += secs;
+    }
+}
+
+impl Timer {
+    fn secs(&self, steps: &[&str]) -> f64 {
+        steps.iter().filter_map(|s| self.seconds.get(*s)).sum()
+    }
+}
+
 async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
-    let schema = sparkify::schema();
-    let loads: Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)> = sparkify::project()
+    let project = sparkify::project();
+    let files = Files {
+        sources: project
+            .sources()
+            .iter()
+            .map(|s| {
+                let source = LocalDir::matching(data.join(&s.dir), s.pattern.clone());
+                (s.table, Arc::new(source) as Arc<dyn Source>)
+            })
+            .collect(),
+        ..Files::default()
+    };
+    let staging: Vec<_> = project
         .sources()
         .iter()
-        .map(|s| {
-            let source = LocalDir::matching(data.join(&s.dir), s.pattern.clone());
-            (s.table, Arc::new(source) as Arc<dyn Source>)
-        })
+        .map(|s| (s.table, StagingFrom::Files))
         .collect();
+    let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, Parts::ALL)
+        .map_err(|e| text(&e))?;
 
     let started = Instant::now();
-    let mut clock = Instant::now();
-    let mut lap = || {
-        let now = Instant::now();
-        let secs = (now - clock).as_secs_f64();
-        clock = now;
-        secs
-    };
-
     LocalEngine::ensure(engine_dir)
         .await
         .map_err(|e| text(&e))?;
@@ -107,46 +134,39 @@ async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, St
         .await
         .map_err(|e| text(&e))?;
     warehouse.lock(true).await.map_err(|e| text(&e))?;
-    let engine_s = lap();
+    let engine_s = started.elapsed().as_secs_f64();
 
-    let batch = warehouse.begin().await.map_err(|e| text(&e))?;
-    batch.create_tables(&schema).await.map_err(|e| text(&e))?;
-    let create_tables_s = lap();
-    let staging = batch
-        .load_staging(&loads, &LoadOptions::default(), &[])
+    // The one pipeline `dwh all` runs, step by step.
+    let mut timer = Timer::default();
+    let loaded = pipeline::execute(&mut warehouse, &plan, &files, &mut timer)
         .await
         .map_err(|e| text(&e))?;
-    let load_s = lap();
-    let transform = batch.transform(&schema).await.map_err(|e| text(&e))?;
-    let transform_s = lap();
-    batch.commit().await.map_err(|e| text(&e))?;
-    let commit_s = lap();
-
-    let checks = dwh_core::checks::run(warehouse.client(), &schema)
+    let checks = pipeline::check(&warehouse, &project.check_queries(EXAMPLES), &mut timer)
         .await
         .map_err(|e| text(&e))?;
-    let checks_s = lap();
-    Analysis::run(&warehouse, dwh_core::sql::Limit::new(5).unwrap())
+    let top = dwh_core::sql::Limit::new(5).unwrap();
+    pipeline::analyze(&warehouse, &project, top, &mut timer)
         .await
         .map_err(|e| text(&e))?;
-    let analysis_s = lap();
     let total_s = started.elapsed().as_secs_f64();
 
     Ok(AllRun {
         engine_s,
-        create_tables_s,
-        load_s,
-        transform_s,
-        commit_s,
-        checks_s,
-        analysis_s,
+        create_tables_s: timer.secs(&["lock and check ownership", "create tables"]),
+        load_s: timer.secs(&["load staging"]),
+        transform_s: timer.secs(&["build star schema"]),
+        commit_s: timer.secs(&["commit"]),
+        checks_s: timer.secs(&["data-quality checks"]),
+        analysis_s: timer.secs(&["analysis"]),
         total_s,
-        staging_rows: staging
+        staging_rows: loaded
+            .staging
             .iter()
             .map(|r| (r.table.to_owned(), r.rows))
             .collect(),
-        staging_bytes: staging.iter().map(|r| r.bytes).sum(),
-        transform_rows: transform
+        staging_bytes: loaded.staging.iter().map(|r| r.bytes).sum(),
+        transform_rows: loaded
+            .transform
             .iter()
             .map(|r| (r.table.to_owned(), r.rows_after - r.rows_before))
             .collect(),
