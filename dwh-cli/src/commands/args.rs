@@ -46,6 +46,7 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
         }
         Command::Gen(args) => paths::output_dir(&args.out, "--out")?,
         Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
+        Command::New(args) => super::new::check(args)?,
         // Before the AWS configuration is read: a bad network is a typo,
         // not a reason to resolve a region and credentials first.
         Command::OpenPort(args) => {

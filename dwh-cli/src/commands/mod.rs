@@ -9,6 +9,7 @@ mod ddl;
 mod diagram;
 mod gen;
 mod local;
+pub(crate) mod new;
 mod open_port;
 mod pipeline;
 mod provision;
@@ -43,5 +44,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Upload(args) => upload::run(&args).await,
         Command::Teardown(args) => teardown::run(&args).await,
         Command::Config { command } => config::run(command),
+        Command::New(args) => new::run(&args),
     }
 }
