@@ -77,7 +77,10 @@ fn new_writes_a_project_on_this_checkout() {
     // The sample shows de-duplication: an order sent twice.
     let counts = expected_counts(&project.join("data"));
     assert!(counts["orders"] < counts["staging_orders"], "{counts:?}");
-    assert!(counts["staging_orders"] >= 24, "a few dozen lines: {counts:?}");
+    assert!(
+        counts["staging_orders"] >= 24,
+        "a few dozen lines: {counts:?}"
+    );
 }
 
 #[tokio::test]
@@ -86,7 +89,15 @@ async fn the_new_project_builds_and_runs_all() {
     let url = fresh_db("cli_new_project").await;
     let report = project.join("run.json");
     let out = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--", "all", "--database-url", &url, "--report"])
+        .args([
+            "run",
+            "--quiet",
+            "--",
+            "all",
+            "--database-url",
+            &url,
+            "--report",
+        ])
         .arg(&report)
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", target_dir())
@@ -109,7 +120,10 @@ async fn the_new_project_builds_and_runs_all() {
     assert_eq!(report["status"], "ok", "{report:#}");
     for analysis in ["revenue_by_city", "top_products"] {
         let rows = report["analysis"][analysis].as_array();
-        assert!(rows.is_some_and(|r| !r.is_empty()), "{analysis}: {report:#}");
+        assert!(
+            rows.is_some_and(|r| !r.is_empty()),
+            "{analysis}: {report:#}"
+        );
     }
 }
 

@@ -5,6 +5,7 @@
 //! to read), with a few `__placeholders__` filled in.
 
 mod name;
+mod pins;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,9 +26,15 @@ pub struct NewArgs {
 
 /// Each file of the project and its template.
 const TEMPLATES: [(&str, &str); 7] = [
-    ("Cargo.toml", include_str!("../../templates/new/Cargo.toml.in")),
+    (
+        "Cargo.toml",
+        include_str!("../../templates/new/Cargo.toml.in"),
+    ),
     ("src/lib.rs", include_str!("../../templates/new/src/lib.rs")),
-    ("src/main.rs", include_str!("../../templates/new/src/main.rs")),
+    (
+        "src/main.rs",
+        include_str!("../../templates/new/src/main.rs"),
+    ),
     ("README.md", include_str!("../../templates/new/README.md")),
     (".gitignore", include_str!("../../templates/new/gitignore")),
     (
@@ -40,17 +47,14 @@ const TEMPLATES: [(&str, &str); 7] = [
     ),
 ];
 
-/// Files of the checkout this `dwh` was built from, copied into the project
-/// so that it builds with the very versions (and toolchain) dwh was tested
-/// with, and a shared target directory reuses the crates already built.
-const PINS: [&str; 2] = ["Cargo.lock", "rust-toolchain.toml"];
-
 /// Where dwh's repository lives when this `dwh` was not built from a
 /// checkout that still exists: the package's `repository`, if it has one.
-const GIT_URL: &str = match env!("CARGO_PKG_REPOSITORY").as_bytes() {
-    [] => "https://github.com/OWNER/dwh",
-    _ => env!("CARGO_PKG_REPOSITORY"),
+const GIT_URL: &str = if KNOWN_REPOSITORY {
+    env!("CARGO_PKG_REPOSITORY")
+} else {
+    "https://github.com/OWNER/dwh"
 };
+const KNOWN_REPOSITORY: bool = !env!("CARGO_PKG_REPOSITORY").is_empty();
 
 /// Everything `dwh new` can refuse, checked before anything is written.
 pub fn check(args: &NewArgs) -> anyhow::Result<()> {
@@ -68,14 +72,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
         write(&dir.join(file), text.as_bytes())?;
     }
     if let Origin::Checkout(root) = &origin {
-        for file in PINS {
-            let from = root.join(file);
-            if from.is_file() {
-                let bytes =
-                    std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
-                write(&dir.join(file), &bytes)?;
-            }
-        }
+        pins::copy(root, dir)?;
     }
     println!("✔ created the dwh project `{name}` in {}", dir.display());
     println!("  dwh-core and dwh-cli come from {}", origin.describe());
@@ -156,13 +153,21 @@ impl Origin {
                     path("dwh-cli")
                 )
             }
-            Origin::Git => format!(
-                "# dwh from its git repository: the checkout `dwh new` was built in is gone.\n\
-                 # If the URL is not the repository you use, replace it (see README.md).\n\
-                 dwh-core = {{ git = {url} }}\n\
-                 dwh-cli = {{ git = {url} }}",
-                url = toml_string(GIT_URL)
-            ),
+            Origin::Git => {
+                let note = if KNOWN_REPOSITORY {
+                    "# If you use another repository (a fork), change the URL (see README.md)."
+                } else {
+                    "# OWNER is a placeholder (this dwh names no repository): put the URL of the\n\
+                     # repository you cloned dwh from (see README.md)."
+                };
+                format!(
+                    "# dwh from its git repository: the checkout `dwh new` was built in is gone.\n\
+                     {note}\n\
+                     dwh-core = {{ git = {url} }}\n\
+                     dwh-cli = {{ git = {url} }}",
+                    url = toml_string(GIT_URL)
+                )
+            }
         }
     }
 }
@@ -195,7 +200,10 @@ mod tests {
         for origin in [Origin::Checkout(PathBuf::from("/src/dwh")), Origin::Git] {
             for (file, template) in TEMPLATES {
                 let text = render(template, "my-shop", &origin);
-                assert!(!text.contains("__"), "{file}: a placeholder is left:\n{text}");
+                assert!(
+                    !text.contains("__"),
+                    "{file}: a placeholder is left:\n{text}"
+                );
             }
         }
     }

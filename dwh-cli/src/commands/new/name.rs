@@ -12,6 +12,7 @@ const MAX_LEN: usize = 40;
 /// Names a crate of the project cannot have: Rust keywords, the crates it
 /// depends on or the standard library's (its `use` lines would be
 /// ambiguous), and folder names of cargo's build directory.
+#[rustfmt::skip]
 const RESERVED: &[&str] = &[
     // Keywords, strict and reserved (https://doc.rust-lang.org/reference/keywords.html).
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
@@ -91,7 +92,10 @@ pub fn check(name: &str) -> Result<(), String> {
         ));
     }
     if name.len() > MAX_LEN {
-        return Err(format!("it has {} characters, at most {MAX_LEN} fit", name.len()));
+        return Err(format!(
+            "it has {} characters, at most {MAX_LEN} fit",
+            name.len()
+        ));
     }
     let krate = crate_name(name);
     if RESERVED.contains(&krate.as_str()) {
@@ -128,8 +132,12 @@ mod tests {
         assert!(check("Shop").unwrap_err().contains("lowercase letter"));
         assert!(check("my.shop").unwrap_err().contains("`.` is not allowed"));
         assert!(check("fn").unwrap_err().contains("keyword"));
-        assert!(check("dwh-core").unwrap_err().contains("crate the project uses"));
-        assert!(check(&"a".repeat(41)).unwrap_err().contains("41 characters"));
+        assert!(check("dwh-core")
+            .unwrap_err()
+            .contains("crate the project uses"));
+        assert!(check(&"a".repeat(41))
+            .unwrap_err()
+            .contains("41 characters"));
         assert!(resolve(None, Path::new("/tmp/123"))
             .unwrap_err()
             .to_string()

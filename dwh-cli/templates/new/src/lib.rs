@@ -109,7 +109,7 @@ pub fn schema() -> Schema {
     .expect("the schema is consistent")
 }
 
-/// Orders and revenue per city.
+/// Orders and revenue per city, by each customer's latest city.
 #[derive(Debug, Clone, PartialEq, Row, Serialize)]
 pub struct CityRevenue {
     pub city: String,
