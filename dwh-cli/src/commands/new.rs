@@ -218,4 +218,20 @@ mod tests {
             assert!(deps.get("dwh-core").is_some() && deps.get("dwh-cli").is_some());
         }
     }
+
+    /// The project builds with the workspace's profiles: a target directory
+    /// shared with the workspace then reuses its dependencies' builds.
+    #[test]
+    fn the_profiles_are_the_workspaces() {
+        let read = |path: &Path| -> toml::Table {
+            std::fs::read_to_string(path).unwrap().parse().unwrap()
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let manifest = render(TEMPLATES[0].1, "shop", &Origin::Git);
+        let project: toml::Table = manifest.parse().unwrap();
+        assert_eq!(
+            project["profile"],
+            read(&root.join("Cargo.toml"))["profile"]
+        );
+    }
 }
