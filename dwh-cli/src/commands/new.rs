@@ -125,7 +125,10 @@ impl Origin {
     fn detect() -> Origin {
         let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
         match cli.parent() {
-            Some(root) if root.join("dwh-core/Cargo.toml").is_file() && cli.is_dir() => {
+            Some(root)
+                if root.join("dwh-core/Cargo.toml").is_file()
+                    && cli.join("Cargo.toml").is_file() =>
+            {
                 Origin::Checkout(root.to_owned())
             }
             _ => Origin::Git,
