@@ -112,13 +112,20 @@ pub async fn fresh_warehouse(name: &str) -> (Warehouse, String) {
 
 /// The Sparkify staging tables with their sources below `dir`.
 pub fn sparkify_sources(dir: &Path) -> Vec<(&'static Table, Arc<dyn Source>)> {
-    sparkify::staging_dirs()
-        .into_iter()
-        .map(|(table, sub)| {
-            (
-                table,
-                Arc::new(LocalDir::new(dir.join(sub))) as Arc<dyn Source>,
-            )
+    project_sources(&sparkify::project(), dir)
+}
+
+/// A project's staging tables with their sources below `dir`.
+pub fn project_sources(
+    project: &dwh_core::Project,
+    dir: &Path,
+) -> Vec<(&'static Table, Arc<dyn Source>)> {
+    project
+        .sources()
+        .iter()
+        .map(|s| {
+            let source = LocalDir::matching(dir.join(&s.dir), s.pattern.clone());
+            (s.table, Arc::new(source) as Arc<dyn Source>)
         })
         .collect()
 }

@@ -204,8 +204,8 @@ async fn new_data_adds_only_what_is_new() {
 #[tokio::test]
 async fn generated_data_builds_a_consistent_star_schema() {
     let dir = scratch("pipeline_generated");
-    let summary = dwh_core::gen::generate(
-        &dwh_core::gen::GenConfig {
+    let summary = sparkify::gen::generate(
+        &sparkify::gen::GenConfig {
             events: 30_000,
             songs: 800,
             seed: 7,

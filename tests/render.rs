@@ -4,13 +4,19 @@
 
 use dwh_core::schema::TableKind;
 use dwh_core::sql::{self, Dialect, IfNotExists, S3Copy};
+use dwh_core::Schema;
 use dwh_tests::fresh_warehouse;
 use sqlparser::dialect::RedshiftSqlDialect;
 use sqlparser::parser::Parser;
 
-/// Every statement of the schema for `dialect`, labelled.
+/// Every statement of the Sparkify schema for `dialect`, labelled.
 fn statements(dialect: Dialect) -> Vec<(String, String)> {
-    let schema = sparkify::schema();
+    statements_of(&sparkify::schema(), "sparkify-dwh", dialect)
+}
+
+/// Every statement of `schema` for `dialect`, labelled; COPY reads from
+/// `bucket`.
+fn statements_of(schema: &Schema, bucket: &str, dialect: Dialect) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for table in schema.tables() {
         out.push((
@@ -27,10 +33,10 @@ fn statements(dialect: Dialect) -> Vec<(String, String)> {
     if dialect == Dialect::Redshift {
         for table in schema.of_kind(TableKind::Staging) {
             let copy = S3Copy {
-                from: format!("s3://sparkify-dwh/{}/manifest", table.name),
+                from: format!("s3://{bucket}/{}/manifest", table.name),
                 iam_role: "arn:aws:iam::123456789012:role/dwhRole".into(),
                 region: "us-west-2".into(),
-                jsonpaths: Some(format!("s3://sparkify-dwh/jsonpaths/{}.json", table.name)),
+                jsonpaths: Some(format!("s3://{bucket}/jsonpaths/{}.json", table.name)),
                 manifest: true,
                 gzip: true,
                 max_errors: 0,
@@ -48,7 +54,11 @@ fn statements(dialect: Dialect) -> Vec<(String, String)> {
 }
 
 fn script(dialect: Dialect) -> String {
-    statements(dialect)
+    joined(statements(dialect))
+}
+
+fn joined(statements: Vec<(String, String)>) -> String {
+    statements
         .into_iter()
         .map(|(label, sql)| format!("-- {label}\n{sql};\n"))
         .collect::<Vec<_>>()
@@ -63,6 +73,21 @@ fn redshift_sql_snapshot() {
 #[test]
 fn postgres_sql_snapshot() {
     insta::assert_snapshot!("sparkify_postgres", script(Dialect::Postgres));
+}
+
+/// The flights example: a keyless fact (DELETE, then INSERT … SELECT) and
+/// two lookups of one dimension (origin and destination airports).
+#[test]
+fn flights_sql_snapshots() {
+    let schema = flights::schema();
+    insta::assert_snapshot!(
+        "flights_redshift",
+        joined(statements_of(&schema, "flights-dwh", Dialect::Redshift))
+    );
+    insta::assert_snapshot!(
+        "flights_postgres",
+        joined(statements_of(&schema, "flights-dwh", Dialect::Postgres))
+    );
 }
 
 #[test]
@@ -99,7 +124,7 @@ const PARSER_GAPS: &[(&str, &str, &[&str])] = &[
     (
         "copy ",
         "sqlparser 0.59 parses FORMAT AS JSON only without the jsonpaths location, and knows no MAXERROR, COMPUPDATE or STATUPDATE",
-        &[" 's3://sparkify-dwh/jsonpaths/", "\nMAXERROR ", "\nCOMPUPDATE ", "\nSTATUPDATE "],
+        &[" 's3://sparkify-dwh/jsonpaths/", " 's3://flights-dwh/jsonpaths/", "\nMAXERROR ", "\nCOMPUPDATE ", "\nSTATUPDATE "],
     ),
 ];
 
@@ -127,7 +152,14 @@ fn strip_clauses(statement: &str, markers: &[&str]) -> String {
 #[test]
 fn redshift_statements_parse() {
     let mut failures = Vec::new();
-    for (label, statement) in statements(Dialect::Redshift) {
+    let all = statements(Dialect::Redshift)
+        .into_iter()
+        .chain(statements_of(
+            &flights::schema(),
+            "flights-dwh",
+            Dialect::Redshift,
+        ));
+    for (label, statement) in all {
         let parse = |sql: &str| Parser::parse_sql(&RedshiftSqlDialect {}, sql);
         match PARSER_GAPS
             .iter()
@@ -158,11 +190,16 @@ fn redshift_statements_parse() {
 
 #[tokio::test]
 async fn postgres_ddl_creates_the_declared_columns() {
+    for schema in [sparkify::schema(), flights::schema()] {
+        ddl_creates_the_declared_columns(&schema).await;
+    }
+}
+
+async fn ddl_creates_the_declared_columns(schema: &Schema) {
     let (warehouse, _) = fresh_warehouse("render_ddl").await;
-    let schema = sparkify::schema();
-    warehouse.create_tables(&schema).await.unwrap();
+    warehouse.create_tables(schema).await.unwrap();
     // Creating again is a no-op (IF NOT EXISTS).
-    warehouse.create_tables(&schema).await.unwrap();
+    warehouse.create_tables(schema).await.unwrap();
     for table in schema.tables() {
         let rows = warehouse
             .client()
@@ -200,5 +237,5 @@ async fn postgres_ddl_creates_the_declared_columns() {
             .collect();
         assert_eq!(got, want, "columns of `{}`", table.name);
     }
-    warehouse.drop_tables(&schema).await.unwrap();
+    warehouse.drop_tables(schema).await.unwrap();
 }

@@ -11,7 +11,7 @@ use dwh_core::sql::Limit;
     version,
     about = "Build and check a typed star-schema data warehouse on Amazon Redshift or a local PostgreSQL",
     long_about = "Build and check a typed star-schema data warehouse on Amazon Redshift or a local PostgreSQL.\n\n\
-                  `dwh all` runs the whole Sparkify pipeline on a PostgreSQL server that dwh starts itself: \
+                  `all` runs the whole pipeline of this warehouse on a PostgreSQL server that dwh starts itself: \
                   create tables, load staging, build the star schema, check it and analyse it."
 )]
 pub struct Cli {
@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole pipeline: engine, tables, staging, star schema, checks, analysis
     All(AllArgs),
-    /// Print the DDL of the Sparkify schema (no network)
+    /// Print the DDL of the schema (no network)
     Ddl(DdlArgs),
     /// Draw the star schema as Mermaid, Graphviz DOT and SVG (no network)
     Diagram(DiagramArgs),
@@ -39,11 +39,11 @@ pub enum Command {
     Load(LoadArgs),
     /// Build dimensions and facts from staging, in one transaction
     Transform(WarehouseArgs),
-    /// Run the data-quality checks derived from the schema
+    /// Run the data-quality checks (derived from the schema, and the project's own)
     Check(WarehouseArgs),
-    /// Run the built-in analyses and print them as tables
+    /// Run the project's analyses and print them as tables
     Analyze(AnalyzeArgs),
-    /// Generate Sparkify-shaped data, deterministically
+    /// Generate sample data with the project's generator, deterministically
     Gen(GenArgs),
     /// Manage the local PostgreSQL engine
     Local {
@@ -170,8 +170,8 @@ pub struct DropTablesArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Sparkify data directory (with log_data/ and song_data/), or s3://bucket/prefix holding
-    /// them; default: generate a small data set
+    /// Data directory (one folder per staging table, as the project declares), or
+    /// s3://bucket/prefix holding them; default: the project's data or a generated data set
     #[arg(long, value_name = "DIR|S3_URI")]
     pub data: Option<PathBuf>,
     /// Bad records to skip (into a rejects file) before a load fails
@@ -218,9 +218,10 @@ pub struct AllArgs {
     pub warehouse: WarehouseArgs,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Events to generate when no --data is given
-    #[arg(long, default_value_t = 20_000)]
-    pub events: u64,
+    /// How much data to generate when no --data is given, in the generator's unit (events for
+    /// Sparkify) [default: the generator's]
+    #[arg(long, visible_alias = "events", value_name = "N")]
+    pub size: Option<u64>,
     /// Start clean: drop and recreate dwh's own tables inside the run's transaction
     /// (a failed run keeps the old warehouse)
     #[arg(long)]
@@ -257,18 +258,14 @@ pub enum Target {
 
 #[derive(Debug, Args)]
 pub struct GenArgs {
-    /// Number of log events (at most 1,000,000,000)
-    #[arg(long, default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(0..=dwh_core::gen::MAX_EVENTS))]
-    pub events: u64,
-    /// Number of songs (at most 10,000,000)
-    #[arg(long, default_value_t = 500,
-          value_parser = clap::value_parser!(u64).range(0..=dwh_core::gen::MAX_SONGS))]
-    pub songs: u64,
+    /// How much to generate, in the generator's unit (events for Sparkify)
+    /// [default: the generator's]
+    #[arg(long, visible_alias = "events", value_name = "N")]
+    pub size: Option<u64>,
     /// Seed: the same seed gives byte-identical files
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output directory (log_data/ and song_data/ are written below it): empty, new, or
+    /// Output directory (one folder per staging source is written below it): empty, new, or
     /// written by an earlier `dwh gen`, whose files are replaced
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -325,7 +322,7 @@ pub struct OpenPortArgs {
 pub struct UploadArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Sparkify data directory (with log_data/ and song_data/)
+    /// Data directory (one folder per staging table, as the project declares)
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
 }

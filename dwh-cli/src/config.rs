@@ -57,10 +57,10 @@ pub struct ClusterSection {
 impl Default for ClusterSection {
     fn default() -> Self {
         ClusterSection {
-            identifier: "dwh-sparkify".into(),
+            identifier: String::new(),
             node_type: "ra3.large".into(),
             nodes: 2,
-            database: "sparkify".into(),
+            database: String::new(),
             user: "dwh_admin".into(),
             port: 5439,
             publicly_accessible: false,
@@ -79,7 +79,7 @@ pub struct IamSection {
 impl Default for IamSection {
     fn default() -> Self {
         IamSection {
-            role_name: "dwh-sparkify-s3-read".into(),
+            role_name: String::new(),
         }
     }
 }
@@ -89,7 +89,7 @@ impl Default for IamSection {
 pub struct S3Section {
     /// The data bucket; bucket names are global, so there is no default.
     pub bucket: String,
-    /// Key prefix below which `log_data/`, `song_data/`, manifests and
+    /// Key prefix below which the staging folders, manifests and
     /// jsonpaths live (no leading or trailing slash).
     pub prefix: String,
 }
@@ -122,9 +122,30 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
 ];
 
 impl DwhConfig {
-    /// Reads `path` (defaults when it does not exist), applies the `DWH_*`
-    /// environment overrides and checks the result.
-    pub fn load(path: &Path) -> anyhow::Result<DwhConfig> {
+    /// The defaults for warehouse project `name`: cluster `dwh-NAME`,
+    /// database `NAME` (`-` made `_`), role `dwh-NAME-s3-read`.
+    pub fn for_project(name: &str) -> DwhConfig {
+        let mut config = DwhConfig::default();
+        config.fill_project_defaults(name);
+        config
+    }
+
+    /// Fills the settings whose default depends on the project's name.
+    fn fill_project_defaults(&mut self, name: &str) {
+        if self.cluster.identifier.is_empty() {
+            self.cluster.identifier = format!("dwh-{}", name.replace('_', "-"));
+        }
+        if self.cluster.database.is_empty() {
+            self.cluster.database = name.replace('-', "_");
+        }
+        if self.iam.role_name.is_empty() {
+            self.iam.role_name = format!("dwh-{name}-s3-read");
+        }
+    }
+
+    /// Reads `path` (the defaults of warehouse `project` when it does not
+    /// exist), applies the `DWH_*` environment overrides and checks the result.
+    pub fn load(path: &Path, project: &str) -> anyhow::Result<DwhConfig> {
         let mut config = match std::fs::read_to_string(path) {
             Ok(text) => {
                 DwhConfig::parse(&text).with_context(|| format!("reading {}", path.display()))?
@@ -132,6 +153,7 @@ impl DwhConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => DwhConfig::default(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
+        config.fill_project_defaults(project);
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
@@ -352,7 +374,7 @@ mod tests {
 
     #[test]
     fn defaults_are_secure_and_valid() {
-        let config = DwhConfig::default();
+        let config = DwhConfig::for_project("shop");
         assert!(!config.cluster.publicly_accessible);
         assert!(config.network.allowed_cidr.is_none());
         config.validate().unwrap();
@@ -369,7 +391,7 @@ mod tests {
             nodes = 4
             [s3]
             bucket = "my-data"
-            prefix = "/sparkify/"
+            prefix = "/shop/"
             "#,
         )
         .unwrap();
@@ -392,7 +414,7 @@ mod tests {
 
     #[test]
     fn env_overrides_win() {
-        let mut config = DwhConfig::default();
+        let mut config = DwhConfig::for_project("shop");
         let env = |name: &str| match name {
             "DWH_NODES" => Some("1".to_owned()),
             "DWH_BUCKET" => Some("env-bucket".to_owned()),
@@ -407,21 +429,21 @@ mod tests {
         assert_eq!(config.s3.prefix, "a/b");
         assert!(config.cluster.publicly_accessible);
         assert_eq!(config.aws.region, None, "blank values are ignored");
-        let mut config = DwhConfig::default();
+        let mut config = DwhConfig::for_project("shop");
         let bad = config.apply_env(|n| (n == "DWH_NODES").then(|| "four".to_owned()));
         assert!(format!("{:#}", bad.unwrap_err()).contains("DWH_NODES"));
     }
 
     #[test]
     fn validation_names_the_setting() {
-        let mut config = DwhConfig::default();
+        let mut config = DwhConfig::for_project("shop");
         config.cluster.identifier = "dwhCluster".into();
         assert!(format!("{:#}", config.validate().unwrap_err()).contains("cluster.identifier"));
-        let mut config = DwhConfig::default();
+        let mut config = DwhConfig::for_project("shop");
         config.s3.bucket = "My_Bucket".into();
         assert!(format!("{:#}", config.validate().unwrap_err()).contains("s3.bucket"));
-        assert!(DwhConfig::default().bucket().is_err());
-        let mut config = DwhConfig::default();
+        assert!(DwhConfig::for_project("shop").bucket().is_err());
+        let mut config = DwhConfig::for_project("shop");
         config.cluster.node_type = "dc1.large".into();
         config.cluster.user = "1user".into();
         let message = format!("{:#}", config.validate().unwrap_err());
@@ -434,7 +456,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_toml() {
-        let mut config = DwhConfig::default();
+        let mut config = DwhConfig::for_project("shop");
         config.s3.bucket = "b-123".into();
         config.network.allowed_cidr = Some("203.0.113.0/24".into());
         assert_eq!(DwhConfig::parse(&config.to_toml()).unwrap(), config);

@@ -355,8 +355,9 @@ fn provision_adopt_open_port_upload_load_from_s3_and_teardown() {
             &[("DWH_SQL_ENDPOINT", &endpoint)],
         )
         .code(1);
+    // A failed run ends with its error, not with the summary table.
     assert!(
-        redshift_run.stdout.contains("find cluster"),
+        redshift_run.stderr.contains("✔ find cluster") && !redshift_run.stdout.contains("duration"),
         "{}",
         redshift_run.text()
     );

@@ -275,13 +275,11 @@ fn gen_writes_the_same_files_for_the_same_seed() {
             "gen",
             "--events",
             "500",
-            "--songs",
-            "30",
             "--out",
             &out.display().to_string(),
         ]);
         output.assert_success("dwh gen");
-        output.assert_stderr_has("✔ generated 500 events");
+        output.assert_stderr_has("log_data: 500 events");
     }
     let files = files_under(&a);
     assert!(files.iter().any(|(n, _)| n.starts_with("log_data/")));
@@ -292,10 +290,11 @@ fn gen_writes_the_same_files_for_the_same_seed() {
 
     // Its own folder again: replaced, with nothing left of the earlier set.
     let a_arg = a.display().to_string();
-    dwh_run(["gen", "--events", "100", "--songs", "10", "--out", &a_arg])
+    dwh_run(["gen", "--size", "100", "--out", &a_arg])
         .assert_success("dwh gen again into its own folder");
     assert_eq!(dwh_tests::json_objects(&a.join("log_data")).len(), 100);
-    assert_eq!(dwh_tests::json_objects(&a.join("song_data")).len(), 10);
+    // One song per 20 events, at least 50.
+    assert_eq!(dwh_tests::json_objects(&a.join("song_data")).len(), 50);
 }
 
 /// A folder dwh did not write keeps every file unless `--force`.
@@ -327,8 +326,8 @@ fn gen_refuses_a_folder_it_did_not_write() {
 fn gen_checks_its_numbers_before_writing() {
     let dir = dwh_tests::scratch("cli_gen_ranges");
     for (flag, value, max) in [
-        ("--events", "18446744073709551615", "1000000000"),
-        ("--songs", "4294967296", "10000000"),
+        ("--size", "18446744073709551615", "1000000000"),
+        ("--events", "1000000001", "1000000000"),
     ] {
         let out = dwh_run([
             "gen",
@@ -339,7 +338,7 @@ fn gen_checks_its_numbers_before_writing() {
         ]);
         assert_eq!(out.code, Some(1), "{flag} {value}: {}", out.all());
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-        out.assert_stderr_has(flag);
+        out.assert_stderr_has(&format!("--size {value}"));
         out.assert_stderr_has(max);
         assert!(!dir.join("x").exists(), "{flag} {value} wrote nothing");
     }
@@ -352,7 +351,7 @@ fn gen_checks_its_numbers_before_writing() {
         "18446744073709551615",
     ]);
     assert_eq!(out.code, Some(1), "{}", out.all());
-    out.assert_stderr_has("--events 18446744073709551615: at most 1000000000 events");
+    out.assert_stderr_has("--size 18446744073709551615: at most 1000000000 events");
     assert!(!out.stderr.contains("connect"), "{}", out.stderr);
 }
 

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use dwh_core::gen::{generate, GenConfig};
+use sparkify::gen::{generate, GenConfig};
 
 #[tokio::test]
 async fn a_second_run_waits_for_the_first_and_both_end_exact() {

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use dwh_core::gen::{generate, GenConfig};
+use sparkify::gen::{generate, GenConfig};
 
 /// Where the kills land, in run order; all inside the run's transaction.
 const KILL_POINTS: [&str; 7] = [

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use dwh_core::gen::{generate, GenConfig};
 use dwh_core::load::bench;
 use dwh_core::schema::Table;
 use dwh_core::StagingTable;
+use sparkify::gen::{generate, GenConfig};
 use sparkify::{StagingEvent, StagingSong};
 
 const EVENTS: &Table = &<StagingEvent as StagingTable>::TABLE;

@@ -1,6 +1,7 @@
 //! Data-quality checks derived from the schema: natural keys unique, fact
 //! references found in their dimensions, every source row loaded, and no
-//! source row without a natural key.
+//! source row without a natural key; for a keyless fact, instead of the
+//! key checks, as many rows as filtered source rows.
 //!
 //! Each check can fail. NOT NULL columns get no check: both engines enforce
 //! NOT NULL ("Amazon Redshift does enforce NOT NULL column constraints",
@@ -142,4 +143,30 @@ async fn listing_check(
         failures,
         examples,
     })
+}
+
+/// Failed checks shown in one line, at most this many in full.
+const FAILED_SHOWN: usize = 3;
+
+/// `None` when every check passed, else one line: how many failed, and
+/// which, with their offending keys.
+pub fn failed_summary(results: &[CheckResult]) -> Option<String> {
+    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = failed
+        .iter()
+        .take(FAILED_SHOWN)
+        .map(|c| c.describe())
+        .collect();
+    if failed.len() > FAILED_SHOWN {
+        shown.push(format!("and {} more", failed.len() - FAILED_SHOWN));
+    }
+    let noun = if failed.len() == 1 { "check" } else { "checks" };
+    Some(format!(
+        "{} data-quality {noun} failed: {}",
+        failed.len(),
+        shown.join("; ")
+    ))
 }

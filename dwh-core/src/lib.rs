@@ -11,7 +11,9 @@
 //!
 //! A staging table mirrors the JSON source; a dimension and a fact say which
 //! staging table fills them, their natural key (one row per key, so re-runs
-//! change nothing) and their Redshift physical design. [`Schema::new`]
+//! change nothing; an append-only event fact without one is declared
+//! `keyless` and rebuilt from staging on every run) and their Redshift
+//! physical design. [`Schema::new`]
 //! checks that the tables fit together and orders them for loading.
 //!
 //! ```
@@ -106,9 +108,9 @@
 pub mod catalog;
 pub mod checks;
 pub mod diagram;
-pub mod gen;
 pub mod load;
 pub mod local;
+pub mod pipeline;
 pub mod project;
 pub mod report;
 pub mod row;

@@ -117,7 +117,12 @@ pub struct Project {
     checks: Vec<Check>,
     generator: Option<Arc<dyn Generator>>,
     data_dir: Option<PathBuf>,
+    charts: Option<Charts>,
 }
+
+/// Draws a project's charts from its analysis results into a folder; the
+/// files written. See [`ProjectBuilder::charts`].
+pub type Charts = fn(&[AnalysisResult], &Path) -> Result<Vec<PathBuf>, GenError>;
 
 impl fmt::Debug for Project {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -184,6 +189,7 @@ impl Project {
                 checks: Vec::new(),
                 generator: None,
                 data_dir: None,
+                charts: None,
             },
             errors: Vec::new(),
         }
@@ -218,6 +224,11 @@ impl Project {
     /// The sample-data generator, if the project has one.
     pub fn generator(&self) -> Option<&dyn Generator> {
         self.generator.as_deref()
+    }
+
+    /// The chart renderer, if the project draws charts (`--charts DIR`).
+    pub fn charts(&self) -> Option<Charts> {
+        self.charts
     }
 
     /// The data folder used when the user gives none and the project has
@@ -273,6 +284,18 @@ impl ProjectBuilder {
     /// Runs `analysis` after the checks, in the order added.
     pub fn analysis(mut self, analysis: Analysis) -> Self {
         self.project.analyses.push(analysis);
+        self
+    }
+
+    /// Runs each of `analyses` after the checks, in order.
+    pub fn analyses(mut self, analyses: impl IntoIterator<Item = Analysis>) -> Self {
+        self.project.analyses.extend(analyses);
+        self
+    }
+
+    /// Lets `--charts DIR` draw the analysis results with `charts`.
+    pub fn charts(mut self, charts: Charts) -> Self {
+        self.project.charts = Some(charts);
         self
     }
 

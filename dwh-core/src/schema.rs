@@ -320,6 +320,14 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// A fact without a natural key (`#[dwh(keyless)]`): an append-only
+    /// event fact rebuilt in full from staging on every transform (see
+    /// [`crate::sql::load_statements`]), since nothing identifies a row
+    /// already loaded.
+    pub fn is_keyless(&self) -> bool {
+        self.kind == TableKind::Fact && self.natural_key.is_empty() && self.load.is_some()
+    }
+
     /// Columns a load writes: every column but IDENTITY ones.
     pub fn loaded_columns(&self) -> impl Iterator<Item = &'static Column> {
         self.columns.iter().filter(|c| !c.identity)

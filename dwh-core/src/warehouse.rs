@@ -143,7 +143,9 @@ fn names(tables: &[String]) -> String {
 }
 
 impl WarehouseError {
-    fn sql(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> WarehouseError {
+    pub(crate) fn sql(
+        context: impl Into<String>,
+    ) -> impl FnOnce(tokio_postgres::Error) -> WarehouseError {
         let context = context.into();
         move |source| {
             if connection_lost(&source) {
@@ -155,7 +157,7 @@ impl WarehouseError {
     }
 
     /// A load error, or the lost connection that caused it.
-    fn load(table: &Table) -> impl FnOnce(LoadError) -> WarehouseError + '_ {
+    pub(crate) fn load(table: &Table) -> impl FnOnce(LoadError) -> WarehouseError + '_ {
         move |e| match e {
             LoadError::Copy { source, .. } if connection_lost(&source) => {
                 WarehouseError::ConnectionLost {
@@ -252,6 +254,11 @@ impl Warehouse {
     /// The underlying connection, for statements dwh does not render.
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The connection, to open a transaction on it.
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
     }
 
     /// Takes the run lock of this warehouse (see the `lock` module docs),
@@ -710,7 +717,7 @@ async fn make_logged(
 }
 
 /// `rejects.jsonl` → `rejects.staging_events.jsonl`: one file per table.
-fn rejects_path(path: &std::path::Path, table: &str) -> std::path::PathBuf {
+pub(crate) fn rejects_path(path: &std::path::Path, table: &str) -> std::path::PathBuf {
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())

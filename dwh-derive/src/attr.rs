@@ -54,6 +54,7 @@ pub struct ContainerAttrs {
     pub latest_by: Option<LitStr>,
     pub tie_break: Option<LitStr>,
     pub lookups: Vec<LookupAttr>,
+    pub keyless: Option<Span>,
 }
 
 #[derive(Default)]
@@ -90,6 +91,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "latest_by",
     "tie_break",
     "lookup",
+    "keyless",
 ];
 
 const FIELD_KEYS: &[&str] = &[
@@ -145,7 +147,7 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
         "json" | "epoch_millis" => derive == Staging,
         "source" | "filter" | "latest_by" | "tie_break" | "lookup" | "identity" | "natural_key"
         | "primary_key" | "from" | "expr" => matches!(derive, Dimension | Fact),
-        "references" => derive == Fact,
+        "references" | "keyless" => derive == Fact,
         _ => true,
     };
     if ok {
@@ -154,6 +156,10 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
     Err(match key {
         "json" | "epoch_millis" => "applies to staging tables only",
         "references" => "applies to fact tables only",
+        "keyless" => {
+            "applies to fact tables only: a dimension is upserted by its natural key, \
+             so it needs one (`#[dwh(natural_key)]`)"
+        }
         "source" | "filter" | "latest_by" | "tie_break" | "lookup" | "identity" | "natural_key"
         | "primary_key" | "from" | "expr" => "applies to dimension and fact tables only",
         _ => "does not apply to `Row`, which only reads query results",
@@ -314,6 +320,7 @@ fn container_key(
                 out.lookups.push(lookup);
             }
         }
+        "keyless" => out.keyless = Some(flag(cx, meta, key)?),
         _ => return Err(unhandled(meta, key)),
     }
     Ok(())

@@ -67,7 +67,8 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         .filter(|f| f.attrs.natural_key.is_some())
         .map(|f| f.name.clone())
         .collect();
-    check_natural_key_present(cx, input, derive, &natural_key);
+    check_natural_key_present(cx, input, derive, &natural_key, container.keyless);
+    check_keyless(cx, &fields, &container);
     let primary_key = primary_key(&fields, &natural_key);
     let mut requirements = Vec::new();
     let columns = fields
@@ -517,13 +518,53 @@ fn check_natural_key_present(
     input: &DeriveInput,
     derive: Derive,
     natural_key: &[String],
+    keyless: Option<Span>,
 ) {
-    if matches!(derive, Derive::Dimension | Derive::Fact) && natural_key.is_empty() {
-        cx.error_spanned_by(
+    if !natural_key.is_empty() || keyless.is_some() {
+        return;
+    }
+    match derive {
+        Derive::Dimension => cx.error_spanned_by(
             &input.ident,
             "a table loaded from staging needs a natural key, so that re-runs do not duplicate rows: \
              mark its key field(s) with `#[dwh(natural_key)]`",
-        );
+        ),
+        Derive::Fact => cx.error_spanned_by(
+            &input.ident,
+            "a fact table needs a natural key, so that re-runs do not duplicate rows: mark its key \
+             field(s) with `#[dwh(natural_key)]`; or, for an append-only event fact whose rows have \
+             no key, declare it `#[dwh(keyless)]` (rebuilt from staging on every run)",
+        ),
+        _ => {}
+    }
+}
+
+/// `keyless` means no natural key: the two together contradict each other.
+fn check_keyless(cx: &Ctxt, fields: &[FieldAst], container: &ContainerAttrs) {
+    if container.keyless.is_none() {
+        return;
+    }
+    for span in fields.iter().filter_map(|f| f.attrs.natural_key) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "a `keyless` fact has no natural key: remove this `natural_key`, or remove `keyless` \
+             to append only rows whose key is new",
+        ));
+    }
+    let orders = [
+        ("latest_by", &container.latest_by),
+        ("tie_break", &container.tie_break),
+    ];
+    for (key, lit) in orders {
+        if let Some(lit) = lit {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "`{key}` picks one row per natural key; a `keyless` fact keeps every source row, \
+                     so remove it"
+                ),
+            );
+        }
     }
 }
 

@@ -9,34 +9,52 @@ mod sqlfluff;
 
 use dwh_core::checks::EXAMPLES;
 use dwh_core::schema::TableKind;
-use dwh_core::sql::{self, redshift::Step, Limit, S3Copy};
+use dwh_core::sql::{self, run::Step, Limit, S3Copy};
 
 /// The whole run, as `dwh all --target redshift --top 5` renders it.
 fn run() -> sql::RedshiftRun {
-    let schema = sparkify::schema();
+    run_of(&sparkify::project(), "sparkify")
+}
+
+/// The flights example's run: a keyless fact and a role-playing dimension.
+fn flights_run() -> sql::RedshiftRun {
+    run_of(&flights::project(), "flights")
+}
+
+/// A project's whole run, its checks (the project's own included) and
+/// analyses with `--top 5`.
+fn run_of(project: &dwh_core::Project, name: &str) -> sql::RedshiftRun {
+    let schema = project.schema();
     let copies: Vec<_> = schema
         .of_kind(TableKind::Staging)
-        .map(|table| {
-            let copy = S3Copy {
-                from: format!(
-                    "s3://sparkify-dwh/sparkify/manifests/{}.manifest",
-                    table.name
-                ),
-                iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
-                region: "us-west-2".into(),
-                jsonpaths: Some(format!(
-                    "s3://sparkify-dwh/sparkify/jsonpaths/{}.jsonpaths",
-                    table.name
-                )),
-                manifest: true,
-                gzip: true,
-                max_errors: 0,
-            };
-            (table, copy)
-        })
+        .map(|table| (table, copy_of(table, name)))
         .collect();
-    let analyses = sparkify::analysis::queries(Limit::new(5).unwrap());
-    sql::redshift_run(&schema, &copies, analyses, EXAMPLES).unwrap()
+    let top = Limit::new(5).unwrap();
+    let analyses = project
+        .analyses()
+        .iter()
+        .map(|a| (a.title().to_owned(), a.sql(top)))
+        .collect();
+    sql::redshift_run(schema, &copies, project.check_queries(EXAMPLES), analyses).unwrap()
+}
+
+/// Where the COPY of `table` reads, as `dwh upload` lays it out.
+fn copy_of(table: &dwh_core::schema::Table, project: &str) -> S3Copy {
+    S3Copy {
+        from: format!(
+            "s3://sparkify-dwh/{project}/manifests/{}.manifest",
+            table.name
+        ),
+        iam_role: format!("arn:aws:iam::123456789012:role/dwh-{project}-s3-read"),
+        region: "us-west-2".into(),
+        jsonpaths: Some(format!(
+            "s3://sparkify-dwh/{project}/jsonpaths/{}.jsonpaths",
+            table.name
+        )),
+        manifest: true,
+        gzip: true,
+        max_errors: 0,
+    }
 }
 
 fn script(statements: &[(String, String)]) -> String {
@@ -56,10 +74,42 @@ fn the_whole_run_snapshot() {
 }
 
 #[test]
+fn the_flights_run_snapshot() {
+    insta::with_settings!({ snapshot_path => "../snapshots" }, {
+        insta::assert_snapshot!("redshift_run_flights", script(&flights_run().statements()));
+    });
+}
+
+#[test]
 fn the_whole_run_breaks_no_redshift_rule() {
-    let statements = run().statements();
-    let mut violations = rules::check_run(&statements);
-    for (label, sql) in &statements {
+    for run in [run(), flights_run()] {
+        assert_no_violation(&run.statements());
+    }
+}
+
+/// The keyless fact is emptied with DELETE inside the run's transaction
+/// (TRUNCATE would commit it), then refilled from staging.
+#[test]
+fn the_keyless_fact_is_rebuilt_inside_the_transaction() {
+    let run = flights_run();
+    let tx = &run.transaction;
+    let at = |label: &str| tx.iter().position(|s| s.label == label).unwrap();
+    let (delete, insert) = (at("load flights #1"), at("load flights #2"));
+    assert_eq!(tx[delete].sql, "DELETE FROM \"flights\"");
+    assert!(tx[insert].sql.starts_with("INSERT INTO \"flights\""));
+    assert!(at("begin") < delete && insert < at("commit"));
+    assert!(tx
+        .iter()
+        .all(|s| !s.sql.to_uppercase().contains("TRUNCATE")));
+    assert!(run
+        .checks
+        .iter()
+        .any(|c| c.check == "one row per staging_flights source row (keyless)"));
+}
+
+fn assert_no_violation(statements: &[(String, String)]) {
+    let mut violations = rules::check_run(statements);
+    for (label, sql) in statements {
         violations.extend(rules::check_statement(label, sql));
     }
     let text: Vec<String> = violations
@@ -94,9 +144,58 @@ fn the_run_is_one_transaction_with_staging_analyzed_inside() {
     assert!(run.load_errors.contains("query = pg_last_copy_id()"));
 }
 
+/// `all --fresh --target redshift`: the drops run inside the one
+/// transaction, after the lock and the ownership check, and the whole
+/// plan passes the same rules (lock first, no TRUNCATE, one COMMIT).
+#[test]
+fn a_fresh_run_drops_inside_the_transaction_after_the_lock() {
+    let fresh = sql::run_plan(
+        &sparkify::schema(),
+        sql::Dialect::Redshift,
+        &staging(),
+        sql::Parts {
+            fresh: true,
+            ..sql::Parts::ALL
+        },
+    )
+    .unwrap();
+    let tx = &fresh.transaction;
+    let lock = tx.iter().position(|s| s.sql.starts_with("LOCK")).unwrap();
+    let registered = tx
+        .iter()
+        .position(|s| s.label == "registered tables")
+        .unwrap();
+    let drops: Vec<usize> = (0..tx.len())
+        .filter(|&i| tx[i].step == Step::Drop && tx[i].sql.starts_with("DROP TABLE"))
+        .collect();
+    assert_eq!(drops.len(), sparkify::schema().tables().len());
+    assert!(lock == 2 && registered < drops[0], "{tx:#?}");
+    assert!(drops.iter().all(|&i| i < tx.len() - 1));
+    let statements: Vec<(String, String)> = tx
+        .iter()
+        .map(|s| (s.label.clone(), s.sql.clone()))
+        .collect();
+    let broken = rules::check_run(&statements);
+    assert!(broken.is_empty(), "{broken:?}");
+}
+
+/// Each staging table's COPY, for rendering the run other ways.
+fn staging() -> Vec<(&'static dwh_core::schema::Table, sql::StagingFrom)> {
+    sparkify::schema()
+        .of_kind(TableKind::Staging)
+        .map(|table| (table, sql::StagingFrom::S3(copy_of(table, "sparkify"))))
+        .collect()
+}
+
 #[test]
 fn every_statement_parses_in_sqlfluffs_redshift_grammar() {
-    let statements = run().statements();
+    let mut statements = run().statements();
+    statements.extend(
+        flights_run()
+            .statements()
+            .into_iter()
+            .map(|(label, sql)| (format!("flights {label}"), sql)),
+    );
     let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint");
     let failures = sqlfluff::unparsable(&statements, &scratch);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -82,13 +82,12 @@ pub fn main(mut args: impl Iterator<Item = String>) -> Result<(), String> {
 async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let schema = sparkify::schema();
-    let loads: Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)> = sparkify::staging_dirs()
-        .into_iter()
-        .map(|(table, sub)| {
-            (
-                table,
-                Arc::new(LocalDir::new(data.join(sub))) as Arc<dyn Source>,
-            )
+    let loads: Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)> = sparkify::project()
+        .sources()
+        .iter()
+        .map(|s| {
+            let source = LocalDir::matching(data.join(&s.dir), s.pattern.clone());
+            (s.table, Arc::new(source) as Arc<dyn Source>)
         })
         .collect();
 

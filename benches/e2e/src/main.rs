@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use dwh_core::gen::GenConfig;
 use dwh_core::local::{LocalEngine, PgBinaries};
+use sparkify::gen::GenConfig;
 
 use args::{Args, Size, USAGE};
 use child::AllRun;
@@ -273,7 +273,7 @@ async fn data_set(args: &Args, size: &Size) -> Result<(PathBuf, Option<GenRun>),
     eprintln!("   generating {events} events into {}", dir.display());
     let out = dir.clone();
     let started = Instant::now();
-    let summary = tokio::task::spawn_blocking(move || dwh_core::gen::generate(&config, &out))
+    let summary = tokio::task::spawn_blocking(move || sparkify::gen::generate(&config, &out))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("generating into {}: {e}", dir.display()))?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::child::AllRun;
 use crate::machine::Machine;
 
-/// Generating a data set with `dwh_core::gen`.
+/// Generating a data set with `sparkify::gen`.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenRun {
     pub secs: f64,

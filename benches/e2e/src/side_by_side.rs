@@ -25,7 +25,7 @@ use dwh_core::Warehouse;
 
 /// The table both sides load.
 pub fn events_table() -> &'static Table {
-    sparkify::staging_dirs()[0].0
+    &<sparkify::StagingEvent as dwh_core::StagingTable>::TABLE
 }
 
 fn column_list(table: &Table) -> String {

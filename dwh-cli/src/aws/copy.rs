@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use dwh_core::project::StagingSource;
 use dwh_core::schema::Table;
 use dwh_core::sql::S3Copy;
 use tokio_postgres::Client;
@@ -12,17 +13,18 @@ use tokio_postgres::Client;
 use super::layout::Layout;
 use super::load_errors::{self, LoadErrorRow};
 
-/// The COPY source of each `(table, dir)` data set uploaded under `layout`:
-/// its manifest (gzip parts), with its jsonpaths document.
+/// The COPY source of each staging source uploaded under `layout`: its
+/// manifest (gzip parts), with its jsonpaths document.
 pub fn copies(
-    sets: &[(&'static Table, &'static str)],
+    sources: &[StagingSource],
     layout: &Layout,
     role_arn: &str,
     region: &str,
     max_errors: u32,
 ) -> Vec<(&'static Table, S3Copy)> {
-    sets.iter()
-        .map(|&(table, dir)| {
+    sources
+        .iter()
+        .map(|StagingSource { table, dir, .. }| {
             let copy = S3Copy {
                 from: layout.uri(&layout.manifest_key(dir)),
                 iam_role: role_arn.to_owned(),
@@ -32,7 +34,7 @@ pub fn copies(
                 gzip: true,
                 max_errors,
             };
-            (table, copy)
+            (*table, copy)
         })
         .collect()
 }
@@ -108,29 +110,44 @@ pub async fn explain(client: &Client, table: &'static Table, query: &str) -> Vec
 mod tests {
     use super::*;
 
+    /// An order as it arrives: a camelCase key needs a jsonpaths document.
+    #[derive(dwh_core::StagingTable)]
+    #[dwh(table = "staging_orders", diststyle = even)]
+    #[allow(dead_code)]
+    struct StagingOrder {
+        #[dwh(json = "orderId")]
+        order_id: Option<i64>,
+        amount: Option<f64>,
+    }
+
     #[test]
     fn copies_read_manifests_with_jsonpaths_and_gzip() {
-        let layout = Layout::new("my-data", "sparkify");
+        use dwh_core::project::FilePattern;
+        use dwh_core::StagingTable;
+        let layout = Layout::new("my-data", "shop");
+        let sources = [StagingSource {
+            table: &<StagingOrder as StagingTable>::TABLE,
+            dir: "orders".into(),
+            pattern: FilePattern::new("*.json").unwrap(),
+        }];
         let copies: Vec<String> = copies(
-            &sparkify::staging_dirs(),
+            &sources,
             &layout,
-            "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read",
+            "arn:aws:iam::123456789012:role/dwh-shop-s3-read",
             "us-west-2",
             0,
         )
         .iter()
         .map(|(table, copy)| dwh_core::sql::copy_from_s3(table, copy).unwrap())
         .collect();
-        assert_eq!(copies.len(), 2);
-        let events = &copies[0];
-        assert!(events.starts_with("COPY \"staging_events\" ("), "{events}");
-        assert!(events.contains("FROM 's3://my-data/sparkify/manifests/log_data.manifest'"));
-        assert!(events
-            .contains("FORMAT AS JSON 's3://my-data/sparkify/jsonpaths/staging_events.jsonpaths'"));
-        assert!(events.contains("TIMEFORMAT 'epochmillisecs'"));
-        assert!(events.contains("\nMANIFEST\nGZIP\n"));
-        assert!(events.contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwh-sparkify-s3-read'"));
-        assert!(copies[1].contains("song_data.manifest"));
+        assert_eq!(copies.len(), 1);
+        let orders = &copies[0];
+        assert!(orders.starts_with("COPY \"staging_orders\" ("), "{orders}");
+        assert!(orders.contains("FROM 's3://my-data/shop/manifests/orders.manifest'"));
+        assert!(orders
+            .contains("FORMAT AS JSON 's3://my-data/shop/jsonpaths/staging_orders.jsonpaths'"));
+        assert!(orders.contains("\nMANIFEST\nGZIP\n"));
+        assert!(orders.contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwh-shop-s3-read'"));
     }
 
     #[test]

@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn read_policy_is_scoped_to_the_bucket_and_prefix() {
-        let policy = s3_read_policy("aws", "my-data", "sparkify");
+        let policy = s3_read_policy("aws", "my-data", "shop");
         let statements = policy["Statement"].as_array().unwrap();
         let by_action = |action: &str| {
             let found: Vec<&Value> = statements
@@ -344,10 +344,10 @@ mod tests {
         assert_eq!(list["Resource"], "arn:aws:s3:::my-data");
         assert_eq!(
             list["Condition"]["StringLike"]["s3:prefix"],
-            json!(["sparkify", "sparkify/*"])
+            json!(["shop", "shop/*"])
         );
         let get = by_action("s3:GetObject");
-        assert_eq!(get["Resource"], "arn:aws:s3:::my-data/sparkify/*");
+        assert_eq!(get["Resource"], "arn:aws:s3:::my-data/shop/*");
         assert_eq!(statements.len(), 3, "nothing else: {policy}");
         assert!(!policy.to_string().contains("s3:*"));
         let whole = s3_read_policy("aws-cn", "b-1", "");

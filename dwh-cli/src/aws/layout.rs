@@ -2,9 +2,9 @@
 //! status and the S3 source agree:
 //!
 //! ```text
-//! s3://bucket/prefix/log_data/part-00000.json.gz …   data parts (gzip, JSON)
-//! s3://bucket/prefix/song_data/part-00000.json.gz …
-//! s3://bucket/prefix/manifests/log_data.manifest      COPY manifests
+//! s3://bucket/prefix/orders/part-00000.json.gz …   data parts (gzip, JSON)
+//! s3://bucket/prefix/products/part-00000.json.gz …
+//! s3://bucket/prefix/manifests/orders.manifest      COPY manifests
 //! s3://bucket/prefix/jsonpaths/staging_events.jsonpaths
 //! ```
 
@@ -77,25 +77,22 @@ mod tests {
 
     #[test]
     fn keys() {
-        let l = Layout::new("b-1", "/sparkify/");
+        let l = Layout::new("b-1", "/shop/");
+        assert_eq!(l.part_key("orders", 3), "shop/orders/part-00003.json.gz");
         assert_eq!(
-            l.part_key("log_data", 3),
-            "sparkify/log_data/part-00003.json.gz"
-        );
-        assert_eq!(
-            l.manifest_key("song_data"),
-            "sparkify/manifests/song_data.manifest"
+            l.manifest_key("products"),
+            "shop/manifests/products.manifest"
         );
         assert_eq!(
             l.uri(&l.jsonpaths_key("staging_events")),
-            "s3://b-1/sparkify/jsonpaths/staging_events.jsonpaths"
+            "s3://b-1/shop/jsonpaths/staging_events.jsonpaths"
         );
-        assert_eq!(l.root_uri(), "s3://b-1/sparkify");
-        assert!(l.is_part_key("log_data", "sparkify/log_data/part-00012.json.gz"));
-        assert!(!l.is_part_key("log_data", "sparkify/log_data/2018/11/events.json"));
-        assert!(!l.is_part_key("log_data", "sparkify/song_data/part-00001.json.gz"));
+        assert_eq!(l.root_uri(), "s3://b-1/shop");
+        assert!(l.is_part_key("orders", "shop/orders/part-00012.json.gz"));
+        assert!(!l.is_part_key("orders", "shop/orders/2018/11/events.json"));
+        assert!(!l.is_part_key("orders", "shop/products/part-00001.json.gz"));
         let bare = Layout::new("b-1", "");
-        assert_eq!(bare.data_prefix("log_data"), "log_data/");
+        assert_eq!(bare.data_prefix("orders"), "orders/");
         assert_eq!(bare.root_uri(), "s3://b-1");
     }
 }

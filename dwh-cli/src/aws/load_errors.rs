@@ -1,6 +1,6 @@
 //! A failed COPY, explained in the user's terms: each row of Redshift's
 //! `STL_LOAD_ERRORS` for that COPY (read by
-//! `dwh_core::sql::redshift::load_errors_query`) mapped back to the staging
+//! `dwh_core::sql::run::load_errors_query`) mapped back to the staging
 //! table's column, the Rust struct field it was declared as, and the JSON
 //! key it is read from, with what to change.
 
@@ -9,7 +9,7 @@ use std::fmt;
 use dwh_core::schema::{Column, SqlType, Table};
 
 /// Load errors shown at most.
-pub const MAX_ROWS: usize = dwh_core::sql::redshift::MAX_LOAD_ERRORS as usize;
+pub const MAX_ROWS: usize = dwh_core::sql::run::MAX_LOAD_ERRORS as usize;
 
 /// One row of `STL_LOAD_ERRORS`, under the names the lookup gives its columns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -182,7 +182,7 @@ mod tests {
 
     fn row(column: &str, code: i32, message: &str) -> LoadErrorRow {
         LoadErrorRow {
-            file_name: "s3://b/sparkify/log_data/part-00003.json.gz      ".into(),
+            file_name: "s3://b/shop/orders/part-00003.json.gz      ".into(),
             line_number: 42,
             column_name: format!("{column}{}", " ".repeat(20)),
             column_type: "varchar".into(),
@@ -215,7 +215,7 @@ mod tests {
         let text = mapped[0].to_string();
         assert_eq!(
             text,
-            "s3://b/sparkify/log_data/part-00003.json.gz line 42: StagingEvent::user_id \
+            "s3://b/shop/orders/part-00003.json.gz line 42: StagingEvent::user_id \
              (column `user_id` VARCHAR(16), JSON key `userId`): String length exceeds DDL length [1204]\n    \
              hint: the value is longer than 16 bytes: raise `#[dwh(varchar = N)]` on StagingEvent::user_id"
         );
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn the_lookup_is_by_the_copys_query_id_and_names_every_field_read() {
-        let sql = dwh_core::sql::redshift::load_errors_query();
+        let sql = dwh_core::sql::run::load_errors_query();
         assert!(sql.contains("FROM stl_load_errors WHERE query = pg_last_copy_id()"));
         assert!(!sql.contains("session") && !sql.contains("GETDATE"));
         for field in [
@@ -258,7 +258,7 @@ mod tests {
         let dialect = sqlparser::dialect::RedshiftSqlDialect {};
         let parsed = sqlparser::parser::Parser::parse_sql(
             &dialect,
-            &dwh_core::sql::redshift::load_errors_query(),
+            &dwh_core::sql::run::load_errors_query(),
         );
         assert_eq!(parsed.map(|s| s.len()).map_err(|e| e.to_string()), Ok(1));
     }

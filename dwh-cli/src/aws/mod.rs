@@ -19,7 +19,6 @@ pub mod plan;
 pub mod redshift;
 pub mod s3;
 pub mod source;
-pub mod transaction;
 pub mod upload;
 pub mod waiter;
 

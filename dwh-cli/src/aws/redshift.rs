@@ -437,8 +437,8 @@ mod tests {
     #[test]
     fn snapshot_ids() {
         assert_eq!(
-            final_snapshot_id("dwh-sparkify", 1700000000),
-            "dwh-sparkify-final-1700000000"
+            final_snapshot_id("dwh-shop", 1700000000),
+            "dwh-shop-final-1700000000"
         );
     }
 }

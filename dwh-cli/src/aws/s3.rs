@@ -208,8 +208,8 @@ mod tests {
     #[test]
     fn parses_uris() {
         assert_eq!(
-            parse_uri("s3://my-data/sparkify/").unwrap(),
-            ("my-data".to_owned(), "sparkify".to_owned())
+            parse_uri("s3://my-data/shop/").unwrap(),
+            ("my-data".to_owned(), "shop".to_owned())
         );
         assert_eq!(
             parse_uri("s3://my-data").unwrap(),

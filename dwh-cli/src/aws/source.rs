@@ -25,7 +25,7 @@ pub struct S3Source {
 
 impl S3Source {
     /// `prefix` is a "directory": listing stops at its slash, so
-    /// `log_data` never matches `log_data_old/`. Must be called inside the
+    /// `orders` never matches `orders_old/`. Must be called inside the
     /// runtime; the AWS client is made on first use.
     pub fn new(bucket: &str, prefix: &str, handle: Handle) -> S3Source {
         let prefix = prefix.trim_matches('/');
@@ -111,24 +111,21 @@ mod tests {
 
     #[test]
     fn reads_json_and_gzipped_json_only() {
-        assert!(is_data_key("p/log_data/part-00000.json.gz"));
-        assert!(is_data_key("p/song_data/A/B/TRABC.json"));
-        assert!(!is_data_key("p/manifests/log_data.manifest"));
-        assert!(!is_data_key("p/log_data/_SUCCESS"));
+        assert!(is_data_key("p/orders/part-00000.json.gz"));
+        assert!(is_data_key("p/products/A/B/TRABC.json"));
+        assert!(!is_data_key("p/manifests/orders.manifest"));
+        assert!(!is_data_key("p/orders/_SUCCESS"));
     }
 
     #[tokio::test]
     async fn names_and_locations() {
-        let source = S3Source::new("b-1", "/sparkify/log_data/", Handle::current());
-        assert_eq!(source.location(), "s3://b-1/sparkify/log_data/");
+        let source = S3Source::new("b-1", "/shop/orders/", Handle::current());
+        assert_eq!(source.location(), "s3://b-1/shop/orders/");
         let file = SourceFile {
-            name: "s3://b-1/sparkify/log_data/part-00000.json.gz".into(),
+            name: "s3://b-1/shop/orders/part-00000.json.gz".into(),
             size: 1,
         };
-        assert_eq!(
-            source.key(&file).unwrap(),
-            "sparkify/log_data/part-00000.json.gz"
-        );
+        assert_eq!(source.key(&file).unwrap(), "shop/orders/part-00000.json.gz");
         let other = SourceFile {
             name: "s3://b-2/x.json".into(),
             size: 1,

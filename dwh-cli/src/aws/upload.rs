@@ -12,7 +12,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 use dwh_core::load::{LocalDir, Source};
-use dwh_core::schema::Table;
+use dwh_core::project::StagingSource;
+use dwh_core::Project;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use futures_util::{StreamExt, TryStreamExt};
@@ -156,28 +157,36 @@ impl Drop for Scratch {
     }
 }
 
-/// Uploads each `(table, dir)` data set below `data` into `layout`.
+/// Uploads each staging source's files below `data` into `layout`.
 pub async fn upload(
     client: &aws_sdk_s3::Client,
     layout: &Layout,
     data: &Path,
-    sets: &[(&'static Table, &'static str)],
+    project: &Project,
     slices: u32,
 ) -> anyhow::Result<Vec<Uploaded>> {
     let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
     let mut reports = Vec::new();
-    for &(table, dir) in sets {
+    for StagingSource {
+        table,
+        dir,
+        pattern,
+    } in project.sources()
+    {
+        let (table, dir) = (*table, dir.as_str());
         let local = data.join(dir);
         if !local.is_dir() {
             anyhow::bail!(
-                "{} has no {dir}/ directory; a Sparkify data directory holds log_data/ and song_data/",
-                data.display()
+                "{} has no {dir}/ directory; a data directory of warehouse `{}` holds {}",
+                data.display(),
+                project.name(),
+                crate::commands::data::expected_dirs(project)
             );
         }
         let out = scratch.0.join(dir);
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         let bar = ui::spinner(format!("splitting and compressing {}", local.display()));
-        let source: Arc<dyn Source> = Arc::new(LocalDir::new(&local));
+        let source: Arc<dyn Source> = Arc::new(LocalDir::matching(&local, pattern.clone()));
         let (files, total, parts) = {
             let source = Arc::clone(&source);
             let out = out.clone();
@@ -238,7 +247,8 @@ pub async fn upload(
             removed,
         });
     }
-    for &(table, _) in sets {
+    for source in project.sources() {
+        let table = source.table;
         s3::put(
             client,
             &layout.bucket,

@@ -3,10 +3,12 @@
 
 use anyhow::bail;
 
+use dwh_core::Project;
+
 use crate::cli::{Command, DataArgs, Target};
 use crate::paths;
 
-pub fn check(command: &Command) -> anyhow::Result<()> {
+pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     match command {
         Command::All(args) => {
             data(&args.data)?;
@@ -19,12 +21,8 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
                      skips are listed by Redshift in STL_LOAD_ERRORS"
                 );
             }
-            if args.events > dwh_core::gen::MAX_EVENTS {
-                bail!(
-                    "--events {}: at most {} events can be generated",
-                    args.events,
-                    dwh_core::gen::MAX_EVENTS
-                );
+            if args.data.data.is_none() {
+                generated(project, args.size)?;
             }
             if let Some(dir) = &args.charts {
                 paths::output_dir(dir, "--charts")?;
@@ -44,7 +42,10 @@ pub fn check(command: &Command) -> anyhow::Result<()> {
                 paths::output_dir(dir, "--out")?;
             }
         }
-        Command::Gen(args) => paths::output_dir(&args.out, "--out")?,
+        Command::Gen(args) => {
+            generated(project, args.size)?;
+            paths::output_dir(&args.out, "--out")?;
+        }
         Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
         Command::New(args) => super::new::check(args)?,
         // Before the AWS configuration is read: a bad network is a typo,
@@ -70,6 +71,28 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
     paths::output_file(&args.rejects_file(), "--rejects")?;
     match &args.data {
         Some(dir) if !dir.to_string_lossy().starts_with("s3://") => paths::input_dir(dir, "--data"),
+        _ => Ok(()),
+    }
+}
+
+/// Without `--data`, the data is generated (or the project's own folder):
+/// `--size` must fit the generator.
+fn generated(project: &Project, size: Option<u64>) -> anyhow::Result<()> {
+    let Some(generator) = project.generator() else {
+        if let Some(size) = size {
+            bail!(
+                "--size {size}: warehouse `{}` has no data generator; pass --data DIR",
+                project.name()
+            );
+        }
+        return Ok(());
+    };
+    match size {
+        Some(size) if size > generator.max_size() => bail!(
+            "--size {size}: at most {} {} can be generated",
+            generator.max_size(),
+            generator.unit()
+        ),
         _ => Ok(()),
     }
 }

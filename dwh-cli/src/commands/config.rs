@@ -1,6 +1,7 @@
 //! `dwh config import|show`: dwh.toml from a classic dwh.cfg, and the
 //! effective configuration.
 
+use dwh_core::Project;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -8,12 +9,12 @@ use anyhow::{bail, Context};
 use crate::cli::{AwsArgs, ConfigCommand};
 use crate::config::{self, DwhConfig};
 
-pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: ConfigCommand, project: &Project) -> anyhow::Result<ExitCode> {
     match command {
         ConfigCommand::Import { file, out, force } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let imported = config::import_ini(&text)
+            let imported = config::import_ini(&text, project.name())
                 .with_context(|| format!("converting {}", file.display()))?;
             if out.exists() && !force {
                 bail!(
@@ -51,7 +52,7 @@ pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
             }
         }
         ConfigCommand::Show(AwsArgs { config }) => {
-            let effective = DwhConfig::load(&config)?;
+            let effective = DwhConfig::load(&config, project.name())?;
             let source = if config.exists() {
                 config.display().to_string()
             } else {
@@ -71,8 +72,11 @@ pub fn run(command: ConfigCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The configuration of `args` and AWS clients for it, for every AWS command.
-pub async fn load(args: &AwsArgs) -> anyhow::Result<(DwhConfig, crate::aws::Aws)> {
-    let config = DwhConfig::load(&args.config)?;
+pub async fn load(
+    args: &AwsArgs,
+    project: &Project,
+) -> anyhow::Result<(DwhConfig, crate::aws::Aws)> {
+    let config = DwhConfig::load(&args.config, project.name())?;
     let aws = crate::aws::Aws::connect(&config).await?;
     Ok((config, aws))
 }

@@ -1,56 +1,109 @@
-//! Where the data of a run comes from.
+//! Where the data of a run comes from, resolved once into a [`Location`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use dwh_core::load::{LocalDir, Source};
+use dwh_core::schema::Table;
+use dwh_core::Project;
 
 use super::local::engine_dir;
 use super::run::Run;
 use crate::cli::DataArgs;
 use crate::ui;
 
-/// The data directory: `--data`, or a small generated data set (made once
-/// and reused: generation is deterministic).
-pub async fn data_dir(
+/// The seed of the data `dwh all` generates without `--data`.
+const SEED: u64 = 42;
+
+/// A data location: one folder per staging source below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A local directory (given, the project's own, or generated).
+    Local(PathBuf),
+    /// `s3://bucket/prefix`, as `dwh upload` writes it.
+    S3 { bucket: String, prefix: String },
+}
+
+impl Location {
+    /// `--data` as given: a directory or an `s3://` URI.
+    pub fn parse(data: &Path) -> anyhow::Result<Location> {
+        match data.to_str().filter(|d| d.starts_with("s3://")) {
+            Some(uri) => {
+                let (bucket, prefix) = crate::aws::s3::parse_uri(uri)?;
+                Ok(Location::S3 { bucket, prefix })
+            }
+            None => Ok(Location::Local(data.to_owned())),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Local(dir) => write!(f, "{}", dir.display()),
+            Location::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
+/// The data of a run: `--data`; else the project's generator, run once
+/// per size and seed and reused (generation is deterministic); else the
+/// project's own data folder.
+pub async fn resolve(
     run: &mut Run,
     data: &DataArgs,
-    events: u64,
+    size: Option<u64>,
     local: &crate::cli::LocalArgs,
-) -> anyhow::Result<PathBuf> {
-    if let Some(dir) = &data.data {
-        return Ok(dir.clone());
+    project: &Project,
+) -> anyhow::Result<Location> {
+    if let Some(given) = &data.data {
+        return Location::parse(given);
     }
-    let seed = 42;
-    let songs = (events / 20).max(50);
+    if project.generator().is_some() {
+        return generated(run, size, local, project)
+            .await
+            .map(Location::Local);
+    }
+    match project.data_dir() {
+        Some(dir) => Ok(Location::Local(dir.to_owned())),
+        None => bail!(
+            "warehouse `{}` has no data generator and no data folder of its own: pass --data DIR",
+            project.name()
+        ),
+    }
+}
+
+async fn generated(
+    run: &mut Run,
+    size: Option<u64>,
+    local: &crate::cli::LocalArgs,
+    project: &Project,
+) -> anyhow::Result<PathBuf> {
+    let generator = project.generator().expect("checked by the caller");
+    let size = size.unwrap_or_else(|| generator.default_size());
     let base = engine_dir(local)
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let dir = base.join(format!("dwh-data/sparkify-{events}-{seed}"));
+        .unwrap_or_default()
+        .join("dwh-data");
+    let name = format!("{}-{size}-{SEED}", project.name());
+    let dir = base.join(&name);
     if dir.join(".complete").exists() {
         return Ok(dir);
     }
     // Generated into a directory of this process, then renamed into place:
     // concurrent runs never write the same files, and a killed run leaves
     // no half-written data set behind under the final name.
-    let tmp = base.join(format!(
-        "dwh-data/.sparkify-{events}-{seed}.tmp-{}",
-        std::process::id()
-    ));
-    let config = super::gen::config(events, songs, seed);
+    let tmp = base.join(format!(".{name}.tmp-{}", std::process::id()));
     let out = tmp.clone();
     run.step(
-        &format!("generate {} events", ui::thousands(events)),
-        |s: &dwh_core::gen::GenSummary| Some(s.events),
-        async move {
+        &format!("generate {} {}", ui::thousands(size), generator.unit()),
+        |s: &dwh_core::project::GenSummary| Some(s.files),
+        async {
             let _ = std::fs::remove_dir_all(&out);
-            let target = out.clone();
-            let summary =
-                tokio::task::spawn_blocking(move || dwh_core::gen::generate(&config, &target))
-                    .await?
-                    .with_context(|| format!("generating data into {}", out.display()))?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let summary = generate(project, &out, size, SEED).await?;
             std::fs::write(out.join(".complete"), b"")?;
             Ok(summary)
         },
@@ -58,6 +111,25 @@ pub async fn data_dir(
     .await?;
     publish(&tmp, &dir)?;
     Ok(dir)
+}
+
+/// Runs the project's generator on a blocking thread.
+pub async fn generate(
+    project: &Project,
+    out: &Path,
+    size: u64,
+    seed: u64,
+) -> anyhow::Result<dwh_core::project::GenSummary> {
+    let project = project.clone();
+    let target = out.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let generator = project.generator().expect("checked by the caller");
+        generator
+            .generate(&target, size, seed)
+            .map_err(|e| anyhow::anyhow!(e))
+    })
+    .await?
+    .with_context(|| format!("generating data into {}", out.display()))
 }
 
 /// Renames a generated data set into place; if another run got there
@@ -77,46 +149,75 @@ fn publish(tmp: &Path, dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// The staging tables with their sources below `dir`.
+/// The staging tables with their sources at `location`.
 pub fn sources(
-    dir: &Path,
-) -> anyhow::Result<Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)>> {
-    if let Some(uri) = dir.to_str().filter(|d| d.starts_with("s3://")) {
-        return s3_sources(uri);
+    location: &Location,
+    project: &Project,
+) -> anyhow::Result<Vec<(&'static Table, Arc<dyn Source>)>> {
+    match location {
+        Location::Local(dir) => local_sources(dir, project),
+        Location::S3 { bucket, prefix } => Ok(s3_sources(bucket, prefix, project)),
     }
+}
+
+fn local_sources(
+    dir: &Path,
+    project: &Project,
+) -> anyhow::Result<Vec<(&'static Table, Arc<dyn Source>)>> {
     crate::paths::input_dir(dir, "--data")?;
-    sparkify::staging_dirs()
-        .into_iter()
-        .map(|(table, sub)| {
-            let path = dir.join(sub);
+    project
+        .sources()
+        .iter()
+        .map(|s| {
+            let path = dir.join(&s.dir);
             if !path.is_dir() {
                 bail!(
-                    "{} has no {sub}/ directory; a Sparkify data directory holds log_data/ and song_data/",
-                    dir.display()
+                    "{} has no {}/ directory; a data directory of warehouse `{}` holds {}",
+                    dir.display(),
+                    s.dir,
+                    project.name(),
+                    expected_dirs(project)
                 );
             }
-            Ok((table, Arc::new(LocalDir::new(path)) as Arc<dyn Source>))
+            let source = LocalDir::matching(path, s.pattern.clone());
+            Ok((s.table, Arc::new(source) as Arc<dyn Source>))
         })
         .collect()
 }
 
-/// `s3://bucket/prefix` with `log_data/` and `song_data/` below it (as
-/// `dwh upload` writes them): the staging tables read straight from S3.
+/// `a/ and b/`, the folders a data directory must hold.
+pub fn expected_dirs(project: &Project) -> String {
+    let dirs: Vec<String> = project
+        .sources()
+        .iter()
+        .map(|s| format!("{}/", s.dir))
+        .collect();
+    match dirs.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => "nothing".into(),
+    }
+}
+
+/// Each source's folder below `s3://bucket/prefix` (as `dwh upload`
+/// writes them): the staging tables read straight from S3.
 fn s3_sources(
-    uri: &str,
-) -> anyhow::Result<Vec<(&'static dwh_core::schema::Table, Arc<dyn Source>)>> {
-    let (bucket, prefix) = crate::aws::s3::parse_uri(uri)?;
-    let layout = crate::aws::layout::Layout::new(&bucket, &prefix);
+    bucket: &str,
+    prefix: &str,
+    project: &Project,
+) -> Vec<(&'static Table, Arc<dyn Source>)> {
+    let layout = crate::aws::layout::Layout::new(bucket, prefix);
     let handle = tokio::runtime::Handle::current();
-    Ok(sparkify::staging_dirs()
-        .into_iter()
-        .map(|(table, sub)| {
+    project
+        .sources()
+        .iter()
+        .map(|s| {
             let source = crate::aws::source::S3Source::new(
-                &bucket,
-                &layout.data_prefix(sub),
+                bucket,
+                &layout.data_prefix(&s.dir),
                 handle.clone(),
             );
-            (table, Arc::new(source) as Arc<dyn Source>)
+            (s.table, Arc::new(source) as Arc<dyn Source>)
         })
-        .collect())
+        .collect()
 }

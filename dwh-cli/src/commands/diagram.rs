@@ -7,13 +7,15 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use dwh_core::diagram;
 
+use dwh_core::Project;
+
 use crate::cli::{DiagramArgs, DiagramFormat};
 use crate::{out, paths};
 
 const STEM: &str = "star-schema";
 
-pub fn run(args: &DiagramArgs) -> anyhow::Result<ExitCode> {
-    let schema = sparkify::schema();
+pub fn run(args: &DiagramArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    let schema = project.schema();
     let Some(dir) = &args.out else {
         let text = match args.format.unwrap_or(DiagramFormat::Mermaid) {
             DiagramFormat::Mermaid => diagram::mermaid(&schema),

@@ -1,11 +1,12 @@
-//! `dwh gen`: deterministic Sparkify-shaped data.
+//! `dwh gen`: sample data from the project's generator, deterministically.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use dwh_core::gen::{generate, GenConfig, GenSummary};
+use dwh_core::project::GenSummary;
+use dwh_core::Project;
 
 use crate::cli::GenArgs;
 use crate::ui;
@@ -13,28 +14,24 @@ use crate::ui;
 /// Marks a directory `dwh gen` created (or found empty): a later `dwh gen`
 /// may replace what is in it; any other non-empty directory needs --force.
 const MARKER: &str = ".dwh-gen";
-/// What `dwh gen` writes below its directory.
-const GENERATED: [&str; 2] = ["log_data", "song_data"];
 
-pub fn config(events: u64, songs: u64, seed: u64) -> GenConfig {
-    GenConfig {
-        events,
-        songs,
-        seed,
-        ..GenConfig::default()
-    }
-}
-
-pub fn run(args: &GenArgs) -> anyhow::Result<ExitCode> {
-    prepare(&args.out, args.force)?;
+pub async fn run(args: &GenArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    let Some(generator) = project.generator() else {
+        bail!(
+            "warehouse `{}` has no data generator; `gen` needs one (ProjectBuilder::generator)",
+            project.name()
+        );
+    };
+    prepare(&args.out, args.force, project)?;
+    let size = args.size.unwrap_or_else(|| generator.default_size());
     let started = Instant::now();
     let bar = ui::spinner(format!(
-        "generating {} events into {}",
-        ui::thousands(args.events),
+        "generating {} {} into {}",
+        ui::thousands(size),
+        generator.unit(),
         args.out.display()
     ));
-    let summary = generate(&config(args.events, args.songs, args.seed), &args.out)
-        .with_context(|| format!("writing generated data to {}", args.out.display()))?;
+    let summary = super::data::generate(project, &args.out, size, args.seed).await?;
     bar.finish_and_clear();
     print_summary(&summary, started.elapsed());
     Ok(ExitCode::SUCCESS)
@@ -44,7 +41,7 @@ pub fn run(args: &GenArgs) -> anyhow::Result<ExitCode> {
 /// marked by an earlier `dwh gen` loses that run's files (so no stale file
 /// is mixed into the new set); any other is refused unless `force`, and
 /// is then written into without being marked.
-fn prepare(out: &Path, force: bool) -> anyhow::Result<()> {
+fn prepare(out: &Path, force: bool, project: &Project) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(out) {
         Ok(entries) => entries
             .map(|e| e.map(|e| e.file_name()))
@@ -55,18 +52,19 @@ fn prepare(out: &Path, force: bool) -> anyhow::Result<()> {
     };
     let marker = out.join(MARKER);
     if marker.is_file() {
-        for sub in GENERATED {
-            remove_dir(&out.join(sub))?;
+        for source in project.sources() {
+            remove_dir(&out.join(&source.dir))?;
         }
         return Ok(());
     }
     if entries.is_empty() {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        return std::fs::write(
-            &marker,
-            "written by `dwh gen`; it may replace log_data/ and song_data/\n",
-        )
-        .with_context(|| format!("writing {}", marker.display()));
+        let note = format!(
+            "written by `dwh gen`; it may replace {}\n",
+            super::data::expected_dirs(project)
+        );
+        return std::fs::write(&marker, note)
+            .with_context(|| format!("writing {}", marker.display()));
     }
     if !force {
         let mut names: Vec<_> = entries.iter().map(|n| n.to_string_lossy()).collect();
@@ -93,18 +91,13 @@ fn remove_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 pub fn print_summary(s: &GenSummary, elapsed: std::time::Duration) {
-    let rate = s.events as f64 / elapsed.as_secs_f64().max(1e-9);
     eprintln!(
-        "✔ generated {} events ({} song plays, {} matching a song) by {} users, {} songs by {} artists: {} in {} files, {} ({:.0} events/s)",
-        ui::thousands(s.events),
-        ui::thousands(s.next_song_events),
-        ui::thousands(s.matched_plays),
-        ui::thousands(s.users),
-        ui::thousands(s.songs),
-        ui::thousands(s.artists),
+        "✔ generated {} files, {} in {}",
+        ui::thousands(s.files),
         ui::bytes(s.bytes),
-        s.event_files + s.song_files,
-        ui::human_duration(elapsed),
-        rate
+        ui::human_duration(elapsed)
     );
+    for line in &s.lines {
+        eprintln!("    {line}");
+    }
 }

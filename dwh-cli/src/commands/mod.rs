@@ -4,7 +4,7 @@ mod analysis_view;
 mod args;
 mod charts;
 mod config;
-mod data;
+pub(crate) mod data;
 mod ddl;
 mod diagram;
 mod gen;
@@ -22,28 +22,30 @@ mod upload;
 
 use std::process::ExitCode;
 
+use dwh_core::Project;
+
 use crate::cli::{Cli, Command};
 
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    args::check(&cli.command)?;
+pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
+    args::check(&cli.command, project)?;
     match cli.command {
-        Command::Ddl(args) => ddl::run(&args),
-        Command::Diagram(args) => diagram::run(&args),
-        Command::Gen(args) => gen::run(&args),
+        Command::Ddl(args) => ddl::run(&args, project),
+        Command::Diagram(args) => diagram::run(&args, project),
+        Command::Gen(args) => gen::run(&args, project).await,
         Command::Local { command } => local::run(command).await,
-        Command::All(args) => pipeline::all(&args).await,
-        Command::CreateTables(args) => pipeline::create_tables(&args).await,
-        Command::DropTables(args) => pipeline::drop_tables(&args).await,
-        Command::Load(args) => pipeline::load(&args).await,
-        Command::Transform(args) => pipeline::transform(&args).await,
-        Command::Check(args) => pipeline::check(&args).await,
-        Command::Analyze(args) => pipeline::analyze(&args).await,
-        Command::Provision(args) => provision::run(&args).await,
-        Command::Status(args) => status::run(&args).await,
-        Command::OpenPort(args) => open_port::run(&args).await,
-        Command::Upload(args) => upload::run(&args).await,
-        Command::Teardown(args) => teardown::run(&args).await,
-        Command::Config { command } => config::run(command),
+        Command::All(args) => pipeline::all(&args, project).await,
+        Command::CreateTables(args) => pipeline::create_tables(&args, project).await,
+        Command::DropTables(args) => pipeline::drop_tables(&args, project).await,
+        Command::Load(args) => pipeline::load(&args, project).await,
+        Command::Transform(args) => pipeline::transform(&args, project).await,
+        Command::Check(args) => pipeline::check(&args, project).await,
+        Command::Analyze(args) => pipeline::analyze(&args, project).await,
+        Command::Provision(args) => provision::run(&args, project).await,
+        Command::Status(args) => status::run(&args, project).await,
+        Command::OpenPort(args) => open_port::run(&args, project).await,
+        Command::Upload(args) => upload::run(&args, project).await,
+        Command::Teardown(args) => teardown::run(&args, project).await,
+        Command::Config { command } => config::run(command, project),
         Command::New(args) => new::run(&args),
     }
 }

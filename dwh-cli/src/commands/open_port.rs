@@ -23,8 +23,8 @@ pub fn check_public(cidr: &Cidr, allow_public: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(args: &OpenPortArgs) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws).await?;
+pub async fn run(args: &OpenPortArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws, project).await?;
     let text = args
         .cidr
         .clone()

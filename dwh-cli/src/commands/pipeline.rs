@@ -1,21 +1,25 @@
-//! `dwh all` and the single-step subcommands.
+//! `dwh all` and the single-step subcommands, on either target: the
+//! target prepares a connection and a rendered run plan, and dwh-core's
+//! one pipeline runs it.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use dwh_core::sql::Dialect;
-use dwh_core::{Schema, Warehouse};
-use sparkify::analysis::Analysis;
+use dwh_core::checks::{self, failed_summary, CheckResult};
+use dwh_core::pipeline::{self, Files, Loaded};
+use dwh_core::sql::{Dialect, Parts, RunPlan};
+use dwh_core::{Project, Warehouse};
 
 use super::analysis_view::{analysis_json, print_analysis};
 use super::charts;
-use super::data::data_dir;
+use super::data::{self, Location};
 use super::local::{database_url, uses_demo};
+use super::redshift::RedshiftRun;
 use super::run::Run;
 use super::steps::{
-    check_step, connect, connect_writer, failed_checks, load_step, lock, table_counts,
-    transform_step,
+    connect, connect_writer, files, load_ticker, local_plan, lock, print_checks, print_staging,
+    print_transform, table_counts,
 };
 use crate::cli::{
     AllArgs, AnalyzeArgs, CreateTablesArgs, DropTablesArgs, LoadArgs, Target, WarehouseArgs,
@@ -26,27 +30,29 @@ use crate::ui;
 /// Exit code when the pipeline ran but a data-quality check failed.
 const CHECKS_FAILED: u8 = 2;
 
-pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
-    if args.fresh && args.target == Target::Redshift {
-        bail!(
-            "--fresh is not available with --target redshift yet: its COPY runs in a transaction \
-             of its own, so dropping the tables first could lose the warehouse on a failed load; \
-             run `dwh drop-tables` against the cluster instead"
-        );
-    }
+/// A run ready to execute: the connection, the rendered plan, and what
+/// the staging load reads.
+pub struct Prepared {
+    pub warehouse: Warehouse,
+    pub plan: RunPlan,
+    /// The local engine's staging files (empty on Redshift).
+    pub files: Files,
+    /// Where the data comes from, for the load spinner.
+    pub location: Option<Location>,
+    /// On Redshift: what explains a failed COPY and completes the staging report.
+    pub redshift: Option<RedshiftRun>,
+}
+
+pub async fn all(args: &AllArgs, project: &Project) -> anyhow::Result<ExitCode> {
     if args.warehouse.no_wait && args.target == Target::Redshift {
         bail!(
             "--no-wait is not available with --target redshift: there the run lock is \
              `LOCK dwh_registry`, which waits for the other run; leave out --no-wait"
         );
     }
-    let schema = sparkify::schema();
     let mut run = Run::default();
-    let outcome = match args.target {
-        Target::Local => all_steps(&mut run, args, &schema).await,
-        Target::Redshift => super::redshift::all_steps(&mut run, args, &schema).await,
-    };
-    let failed = failed_checks(&run.report.checks);
+    let outcome = all_steps(&mut run, args, project).await;
+    let failed = failed_summary(&run.report.checks);
     let step_failed = run
         .report
         .steps
@@ -55,7 +61,9 @@ pub async fn all(args: &AllArgs) -> anyhow::Result<ExitCode> {
     if outcome.is_err() || failed.is_some() || step_failed {
         run.report.status = StepStatus::Failed;
     }
-    run.print_summary();
+    if outcome.is_ok() {
+        run.print_summary();
+    }
     if let Some(path) = &args.report {
         run.report.write(path)?;
         eprintln!("run report written to {}", path.display());
@@ -75,9 +83,40 @@ fn checks_exit(failed: Option<String>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Every step of `dwh all`; the number of failed checks.
-async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Result<usize> {
-    let dir = data_dir(run, &args.data, args.events, &args.warehouse.local).await?;
+/// Every step of `dwh all`, on the chosen target.
+async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::Result<()> {
+    let parts = Parts {
+        fresh: args.fresh,
+        ..Parts::ALL
+    };
+    let mut prepared = match args.target {
+        Target::Local => prepare_local(run, args, project, parts).await?,
+        Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
+    };
+    let loaded = execute(run, &mut prepared).await?;
+    run.report.staging = loaded.staging;
+    run.report.transform = loaded.transform;
+    let warehouse = &prepared.warehouse;
+    let queries = project.check_queries(checks::EXAMPLES);
+    run.report.checks = pipeline::check(warehouse, &queries, run).await?;
+    print_checks(&run.report.checks);
+    let results = pipeline::analyze(warehouse, project, args.top, run).await?;
+    print_analysis(&results);
+    charts::step(run, project, &results, args.charts.as_deref()).await?;
+    run.report.analysis = analysis_json(&results);
+    table_counts(warehouse, project, &mut run.report).await
+}
+
+/// The local target: data, engine, run lock, and the plan.
+async fn prepare_local(
+    run: &mut Run,
+    args: &AllArgs,
+    project: &Project,
+    parts: Parts,
+) -> anyhow::Result<Prepared> {
+    let location =
+        data::resolve(run, &args.data, args.size, &args.warehouse.local, project).await?;
+    let files = files(&location, project, &args.data)?;
     let demo = uses_demo(&args.warehouse, &args.data);
     let url = run
         .step(
@@ -86,68 +125,99 @@ async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Re
             database_url(&args.warehouse, demo),
         )
         .await?;
-    let mut warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
+    let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
     lock(&warehouse, args.warehouse.no_wait).await?;
-    // Tables, staging and star schema change in one transaction: a failure,
-    // Ctrl-C or a killed dwh before the commit leaves the warehouse as it was
-    // (with --fresh: the old tables too).
-    let batch = warehouse.begin().await?;
-    if args.fresh {
-        run.step(
-            "drop dwh's tables (--fresh)",
-            |dropped: &Vec<&str>| Some(dropped.len() as u64),
-            async { Ok(batch.drop_own_tables(schema).await?) },
-        )
-        .await?;
-    }
-    run.step(
-        "create tables",
-        |_| Some(schema.tables().len() as u64),
-        async { Ok(batch.create_tables(schema).await?) },
-    )
-    .await?;
-    run.report.staging = load_step(run, &batch, &dir, &args.data).await?;
-    run.report.transform = transform_step(run, &batch, schema).await?;
-    batch.commit().await?;
-    run.report.checks = check_step(run, &warehouse, schema).await?;
-    let top = args.top;
-    let analysis = run
-        .step("analysis", |_| None, async {
-            Ok(Analysis::run(&warehouse, top).await?)
-        })
-        .await?;
-    print_analysis(&analysis);
-    charts::step(run, &analysis, args.charts.as_deref()).await?;
-    run.report.analysis = analysis_json(&analysis);
-    table_counts(&warehouse, schema, &mut run.report).await?;
-    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+    Ok(Prepared {
+        warehouse,
+        plan: local_plan(project, parts)?,
+        files,
+        location: Some(location),
+        redshift: None,
+    })
 }
 
-pub async fn create_tables(args: &CreateTablesArgs) -> anyhow::Result<ExitCode> {
-    let schema = sparkify::schema();
-    let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
-    let batch = warehouse.begin().await?;
+/// Runs the plan's transaction and prints what it loaded. Tables, staging
+/// and star schema change in one transaction: a failure, Ctrl-C or a
+/// killed dwh before the commit leaves the warehouse as it was.
+async fn execute(run: &mut Run, prepared: &mut Prepared) -> anyhow::Result<Loaded> {
+    let ticker = prepared
+        .location
+        .as_ref()
+        .map(|location| load_ticker(run, location, &prepared.files));
+    let result = pipeline::execute(
+        &mut prepared.warehouse,
+        &prepared.plan,
+        &prepared.files,
+        run,
+    )
+    .await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    let mut loaded = match (result, &prepared.redshift) {
+        (Ok(loaded), _) => loaded,
+        (Err(e), Some(redshift)) => return Err(redshift.explain(&prepared.warehouse, e).await),
+        (Err(e), None) => return Err(e.into()),
+    };
+    if let Some(redshift) = &prepared.redshift {
+        redshift.complete(&mut loaded.staging).await?;
+    }
+    print_staging(&loaded.staging);
+    print_transform(&loaded.transform);
+    Ok(loaded)
+}
+
+/// `create-tables`, `load` and `transform`: one part of the pipeline, with
+/// the same lock, ownership check and transaction as `all`.
+async fn part(
+    warehouse: &WarehouseArgs,
+    demo: bool,
+    project: &Project,
+    parts: Parts,
+    location: Option<(Location, Files)>,
+) -> anyhow::Result<Run> {
+    let mut run = Run::default();
+    let (location, files) = location.map_or((None, Files::default()), |(l, f)| (Some(l), f));
+    let mut prepared = Prepared {
+        warehouse: connect_writer(warehouse, demo).await?,
+        plan: local_plan(project, parts)?,
+        files,
+        location,
+        redshift: None,
+    };
+    execute(&mut run, &mut prepared).await?;
+    Ok(run)
+}
+
+pub async fn create_tables(args: &CreateTablesArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    let schema = project.schema();
     if args.adopt {
-        let adopted = batch.adopt_tables(&schema).await?;
+        let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
+        let batch = warehouse.begin().await?;
+        let adopted = batch.adopt_tables(schema).await?;
         if !adopted.is_empty() {
             eprintln!("✔ adopted {} tables: {}", adopted.len(), adopted.join(", "));
         }
+        batch.commit().await?;
     } else {
-        batch.create_tables(&schema).await?;
+        let parts = Parts {
+            create: true,
+            ..Parts::NONE
+        };
+        part(&args.warehouse, args.warehouse.demo, project, parts, None).await?;
     }
-    batch.commit().await?;
     eprintln!("✔ {} tables ready", schema.tables().len());
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn drop_tables(args: &DropTablesArgs) -> anyhow::Result<ExitCode> {
+pub async fn drop_tables(args: &DropTablesArgs, project: &Project) -> anyhow::Result<ExitCode> {
     if !args.yes && !std::io::stdin().is_terminal() {
         bail!("refusing to drop tables without confirmation: no terminal to ask on; pass --yes");
     }
-    let schema = sparkify::schema();
+    let schema = project.schema();
     let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
     let database = warehouse.database().await?;
-    let tables = warehouse.owned_tables(&schema).await?;
+    let tables = warehouse.owned_tables(schema).await?;
     if tables.is_empty() {
         eprintln!("database `{database}` holds no tables of dwh's; nothing to drop");
         return Ok(ExitCode::SUCCESS);
@@ -162,47 +232,57 @@ pub async fn drop_tables(args: &DropTablesArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let batch = warehouse.begin().await?;
-    let dropped = batch.drop_own_tables(&schema).await?;
+    let dropped = batch.drop_own_tables(schema).await?;
     batch.commit().await?;
     eprintln!("✔ dropped {} tables", dropped.len());
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
+pub async fn load(args: &LoadArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let mut run = Run::default();
-    let dir = data_dir(&mut run, &args.data, 20_000, &args.warehouse.local).await?;
+    let location =
+        data::resolve(&mut run, &args.data, None, &args.warehouse.local, project).await?;
+    let files = files(&location, project, &args.data)?;
     let demo = uses_demo(&args.warehouse, &args.data);
-    let mut warehouse = connect_writer(&args.warehouse, demo).await?;
-    let batch = warehouse.begin().await?;
-    batch.check_owned(&sparkify::schema()).await?;
-    load_step(&mut run, &batch, &dir, &args.data).await?;
-    batch.commit().await?;
+    let parts = Parts {
+        staging: true,
+        ..Parts::NONE
+    };
+    part(
+        &args.warehouse,
+        demo,
+        project,
+        parts,
+        Some((location, files)),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn transform(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
-    let schema = sparkify::schema();
-    let mut warehouse = connect_writer(args, args.demo).await?;
-    let batch = warehouse.begin().await?;
-    batch.check_owned(&schema).await?;
-    transform_step(&mut Run::default(), &batch, &schema).await?;
-    batch.commit().await?;
+pub async fn transform(args: &WarehouseArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    let parts = Parts {
+        star: true,
+        ..Parts::NONE
+    };
+    part(args, args.demo, project, parts, None).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn check(args: &WarehouseArgs) -> anyhow::Result<ExitCode> {
-    let schema = sparkify::schema();
+pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let warehouse = connect(args).await?;
-    let results = check_step(&mut Run::default(), &warehouse, &schema).await?;
-    checks_exit(failed_checks(&results))
+    let queries = project.check_queries(checks::EXAMPLES);
+    let results: Vec<CheckResult> =
+        pipeline::check(&warehouse, &queries, &mut Run::default()).await?;
+    print_checks(&results);
+    checks_exit(failed_summary(&results))
 }
 
-pub async fn analyze(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+pub async fn analyze(args: &AnalyzeArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let warehouse = connect(&args.warehouse).await?;
-    let analysis = Analysis::run(&warehouse, args.top).await?;
-    print_analysis(&analysis);
+    let results = pipeline::analyze(&warehouse, project, args.top, &mut ()).await?;
+    print_analysis(&results);
     if let Some(dir) = &args.charts {
-        charts::list(&charts::write(&analysis, dir)?);
+        charts::list(&charts::write(project, &results, dir)?);
     }
     Ok(ExitCode::SUCCESS)
 }

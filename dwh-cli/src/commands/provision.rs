@@ -28,8 +28,8 @@ enum Group {
     New,
 }
 
-pub async fn run(args: &ProvisionArgs) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws).await?;
+pub async fn run(args: &ProvisionArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws, project).await?;
     let bucket = config.bucket()?.to_owned();
     let c = &config.cluster;
     let role_name = config.iam.role_name.as_str();

@@ -1,35 +1,46 @@
-//! `dwh all --target redshift`: the pipeline on the provisioned cluster.
-//! Every statement is rendered by `dwh_core::sql::redshift_run`: one
-//! transaction (create, DELETE + COPY from the uploaded manifests + ANALYZE
-//! of staging, star-schema loads, COMMIT), then checks and analyses, over
-//! the PostgreSQL wire protocol with TLS. This module finds the cluster,
-//! role and uploads, and executes.
+//! `dwh all --target redshift`: the cluster as the pipeline's target. This
+//! module finds the cluster, role and uploads and connects over TLS; the
+//! statements are rendered by `dwh_core::sql::run_plan` (staging by
+//! `COPY … FROM` S3) and run by dwh-core's pipeline, the same as locally.
 
 use anyhow::{anyhow, bail};
-use dwh_core::checks;
-use dwh_core::load::StagingReport;
-use dwh_core::schema::Table;
-use dwh_core::sql::{self, Dialect, Limit};
-use dwh_core::{Schema, Warehouse};
-use sparkify::analysis::Analysis;
+use dwh_core::load::{LoadError, StagingReport};
+use dwh_core::pipeline::Files;
+use dwh_core::sql::run::load_errors_query;
+use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
+use dwh_core::{Project, Warehouse, WarehouseError};
 
-use super::analysis_view::{analysis_json, print_analysis};
+use super::pipeline::Prepared;
 use super::run::Run;
-use super::steps::{check_queries_step, print_transform, table_counts};
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
+use crate::aws::copy::{db_error, explain, CopyFailed};
 use crate::aws::layout::Layout;
 use crate::aws::redshift::ClusterState;
 use crate::aws::upload::Uploaded;
-use crate::aws::{copy, redshift, s3, transaction, Aws};
+use crate::aws::{copy, redshift, s3, Aws};
 use crate::cli::{AllArgs, AwsArgs};
 
-/// Every step of `dwh all` on Redshift; the number of failed checks.
-pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow::Result<usize> {
-    let (config, aws) = super::config::load(&AwsArgs {
+/// What the Redshift run needs besides the plan: S3 to describe the
+/// loaded parts, and the project's sources.
+pub struct RedshiftRun {
+    aws: Aws,
+    layout: Layout,
+    project: Project,
+}
+
+/// Connects to the cluster of dwh.toml (uploading `--data` first) and
+/// renders the run with a COPY from the uploaded manifests per staging table.
+pub async fn prepare(
+    run: &mut Run,
+    args: &AllArgs,
+    project: &Project,
+    parts: Parts,
+) -> anyhow::Result<Prepared> {
+    let aws_args = AwsArgs {
         config: args.config.clone(),
-    })
-    .await?;
+    };
+    let (config, aws) = super::config::load(&aws_args, project).await?;
     if let Some(data) = &args.data.data {
         if data.to_string_lossy().starts_with("s3://") {
             bail!(
@@ -40,52 +51,40 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
         run.step(
             "upload to S3",
             |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
-            upload_data(&config, &aws, data),
+            upload_data(&config, &aws, data, project),
         )
         .await?;
     }
-    let id = &config.cluster.identifier;
-    let cluster = run
-        .step("find cluster", |_| None, async {
-            let cluster = redshift::describe(&aws, id).await?.ok_or_else(|| {
-                anyhow!(
-                    "there is no cluster `{id}` in {}; run `dwh provision` first",
-                    aws.region
-                )
-            })?;
-            if cluster.status != "available" {
-                bail!(
-                    "cluster `{id}` is `{}`; wait for `dwh status` to show it available",
-                    cluster.status
-                );
-            }
-            Ok(cluster)
-        })
-        .await?;
+    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
     let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
-    let sets = sparkify::staging_dirs();
-    for (_, dir) in sets {
-        if !s3::exists(&aws.s3, &layout.bucket, &layout.manifest_key(dir)).await? {
+    for source in project.sources() {
+        let key = layout.manifest_key(&source.dir);
+        if !s3::exists(&aws.s3, &layout.bucket, &key).await? {
             bail!(
-                "no uploaded {dir} at {}: run `dwh upload --data DIR` first (or pass --data DIR)",
-                layout.uri(&layout.manifest_key(dir))
+                "no uploaded {} at {}: run `dwh upload --data DIR` first (or pass --data DIR)",
+                source.dir,
+                layout.uri(&key)
             );
         }
     }
     let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
-    let copies = copy::copies(&sets, &layout, &role_arn, &aws.region, max_errors);
-    let plan = sql::redshift_run(
-        schema,
-        &copies,
-        sparkify::analysis::queries(args.top),
-        checks::EXAMPLES,
-    )?;
-
+    let copies = copy::copies(
+        project.sources(),
+        &layout,
+        &role_arn,
+        &aws.region,
+        max_errors,
+    );
+    let staging: Vec<_> = copies
+        .into_iter()
+        .map(|(table, copy)| (table, StagingFrom::S3(copy)))
+        .collect();
+    let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
     let (host, port) = cluster
         .endpoint
         .clone()
-        .ok_or_else(|| anyhow!("cluster `{id}` has no endpoint yet"))?;
+        .ok_or_else(|| anyhow!("cluster `{}` has no endpoint yet", cluster.identifier))?;
     let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
     let client = run
         .step("connect to Redshift", |_| None, async {
@@ -93,15 +92,36 @@ pub async fn all_steps(run: &mut Run, args: &AllArgs, schema: &Schema) -> anyhow
             connect::connect(&target, &config.cluster.database, &user, &password).await
         })
         .await?;
-    let loaded = transaction::execute(run, &client, &config.cluster.database, &plan).await?;
-    report_staging(run, &aws, &layout, &sets, &loaded.staged).await?;
-    print_transform(&loaded.transform);
-    run.report.transform = loaded.transform;
-    let warehouse = Warehouse::from_client(client, Dialect::Redshift);
-    run.report.checks = check_queries_step(run, &warehouse, &plan.checks).await?;
-    analysis_step(run, &warehouse, args.top).await?;
-    table_counts(&warehouse, schema, &mut run.report).await?;
-    Ok(run.report.checks.iter().filter(|c| !c.passed).count())
+    Ok(Prepared {
+        warehouse: Warehouse::from_client(client, Dialect::Redshift),
+        plan,
+        files: Files::default(),
+        location: None,
+        redshift: Some(RedshiftRun {
+            aws,
+            layout,
+            project: project.clone(),
+        }),
+    })
+}
+
+async fn find_cluster(run: &mut Run, aws: &Aws, id: &str) -> anyhow::Result<ClusterState> {
+    run.step("find cluster", |_| None, async {
+        let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
+            anyhow!(
+                "there is no cluster `{id}` in {}; run `dwh provision` first",
+                aws.region
+            )
+        })?;
+        if cluster.status != "available" {
+            bail!(
+                "cluster `{id}` is `{}`; wait for `dwh status` to show it available",
+                cluster.status
+            );
+        }
+        Ok(cluster)
+    })
+    .await
 }
 
 /// The ARN of the role dwh provisioned, attached to `cluster`.
@@ -120,42 +140,46 @@ fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<Stri
         })
 }
 
-/// Runs, prints and records the analyses.
-async fn analysis_step(run: &mut Run, warehouse: &Warehouse, top: Limit) -> anyhow::Result<()> {
-    let analysis = run
-        .step("analysis", |_| None, async {
-            Ok(Analysis::run(warehouse, top).await?)
-        })
-        .await?;
-    print_analysis(&analysis);
-    run.report.analysis = analysis_json(&analysis);
-    Ok(())
-}
+impl RedshiftRun {
+    /// A failed COPY explained from its rows of `STL_LOAD_ERRORS` (the
+    /// query id outlives the rollback); any other error as it is.
+    pub async fn explain(&self, warehouse: &Warehouse, error: WarehouseError) -> anyhow::Error {
+        match error {
+            WarehouseError::Load(LoadError::Copy { table, source }) => {
+                let table = self
+                    .project
+                    .schema()
+                    .table(table)
+                    .expect("the COPY's table is declared");
+                let details = explain(warehouse.client(), table, &load_errors_query()).await;
+                CopyFailed {
+                    table: table.name,
+                    error: db_error(&source),
+                    details,
+                }
+                .into()
+            }
+            other => other.into(),
+        }
+    }
 
-/// Prints and records each staging table's rows and the parts they came from.
-async fn report_staging(
-    run: &mut Run,
-    aws: &Aws,
-    layout: &Layout,
-    sets: &[(&'static Table, &'static str)],
-    staged: &[(&'static str, u64)],
-) -> anyhow::Result<()> {
-    for ((table, rows), (_, dir)) in staged.iter().zip(sets) {
-        let parts: Vec<s3::Object> = s3::list(&aws.s3, &layout.bucket, &layout.data_prefix(dir))
+    /// Fills in each staging report the parts and bytes the COPY read.
+    pub async fn complete(&self, staging: &mut [StagingReport]) -> anyhow::Result<()> {
+        for (report, source) in staging.iter_mut().zip(self.project.sources()) {
+            let dir = &source.dir;
+            let parts: Vec<s3::Object> = s3::list(
+                &self.aws.s3,
+                &self.layout.bucket,
+                &self.layout.data_prefix(dir),
+            )
             .await?
             .into_iter()
-            .filter(|o| layout.is_part_key(dir, &o.key))
+            .filter(|o| self.layout.is_part_key(dir, &o.key))
             .collect();
-        eprintln!("    {table}: {rows} rows from {} parts", parts.len());
-        run.report.staging.push(StagingReport {
-            table,
-            location: layout.uri(&layout.manifest_key(dir)),
-            files: parts.len() as u64,
-            rows: *rows,
-            bytes: parts.iter().map(|p| p.size).sum(),
-            rejected: 0,
-            rejects_file: None,
-        });
+            report.location = self.layout.uri(&self.layout.manifest_key(dir));
+            report.files = parts.len() as u64;
+            report.bytes = parts.iter().map(|p| p.size).sum();
+        }
+        Ok(())
     }
-    Ok(())
 }

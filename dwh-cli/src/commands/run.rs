@@ -1,8 +1,11 @@
 //! Running steps with a spinner each, recorded for the summary and report.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use dwh_core::pipeline::Progress;
 use indicatif::ProgressBar;
 
 use crate::report::{RunReport, StepRecord, StepStatus};
@@ -12,9 +15,63 @@ use crate::ui;
 #[derive(Default)]
 pub struct Run {
     pub report: RunReport,
+    /// Spinner messages and slots for steps the core pipeline starts (the
+    /// load's, which a ticker updates with live counts through the slot).
+    prepared: HashMap<String, (String, BarSlot)>,
+    /// The step the core pipeline is in: its spinner, start, and slot.
+    current: Option<(ProgressBar, Instant, Option<BarSlot>)>,
+}
+
+/// Where a step's spinner is while the step runs, for a ticker to update.
+pub type BarSlot = Arc<Mutex<Option<ProgressBar>>>;
+
+impl Progress for Run {
+    fn step_started(&mut self, step: &str) {
+        let (bar, slot) = match self.prepared.remove(step) {
+            Some((message, slot)) => {
+                let bar = ui::spinner(message);
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+                (bar, Some(slot))
+            }
+            None => (ui::spinner(step), None),
+        };
+        self.current = Some((bar, Instant::now(), slot));
+    }
+
+    fn step_finished(&mut self, step: &str, rows: Option<u64>, failure: Option<&str>) {
+        let (bar, started, slot) = self
+            .current
+            .take()
+            .unwrap_or_else(|| (ui::spinner(step), Instant::now(), None));
+        if let Some(slot) = slot {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        let record = StepRecord {
+            step: step.to_owned(),
+            status: if failure.is_none() {
+                StepStatus::Ok
+            } else {
+                StepStatus::Failed
+            },
+            rows,
+            duration: started.elapsed(),
+            error: failure.map(str::to_owned),
+        };
+        ui::finish(&bar, &record);
+        self.report.steps.push(record);
+    }
 }
 
 impl Run {
+    /// Shows `message` on the spinner of `step` when the pipeline starts
+    /// it; the slot holds that spinner while the step runs.
+    pub fn prepare(&mut self, step: &str, message: String) -> BarSlot {
+        let slot = BarSlot::default();
+        self.prepared
+            .insert(step.to_owned(), (message, Arc::clone(&slot)));
+        slot
+    }
+
     pub async fn step<T, F>(
         &mut self,
         name: &str,
@@ -26,23 +83,6 @@ impl Run {
     {
         let bar = ui::spinner(name);
         self.step_with(name, &bar, rows, work).await
-    }
-
-    /// A step whose work can succeed and still mean failure, as checks that
-    /// ran and found offending rows: `judge` says why, and the step, the
-    /// summary and the report then say failed.
-    pub async fn judged_step<T, F>(
-        &mut self,
-        name: &str,
-        rows: impl Fn(&T) -> Option<u64>,
-        judge: impl Fn(&T) -> Option<String>,
-        work: F,
-    ) -> anyhow::Result<T>
-    where
-        F: Future<Output = anyhow::Result<T>>,
-    {
-        let bar = ui::spinner(name);
-        self.record(name, &bar, rows, judge, work).await
     }
 
     pub async fn step_with<T, F>(

@@ -15,8 +15,8 @@ use crate::ui;
 /// status` uses for an engine that is not running).
 const NOT_AVAILABLE: u8 = 3;
 
-pub async fn run(args: &AwsArgs) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(args).await?;
+pub async fn run(args: &AwsArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(args, project).await?;
     let c = &config.cluster;
     let role_name = &config.iam.role_name;
     let bucket = config.s3.bucket.as_str();
@@ -157,7 +157,8 @@ pub async fn run(args: &AwsArgs) -> anyhow::Result<ExitCode> {
             BucketState::Usable => {
                 let layout = Layout::new(bucket, &config.s3.prefix);
                 let mut detail = Vec::new();
-                for (_, dir) in sparkify::staging_dirs() {
+                for source in project.sources() {
+                    let dir = source.dir.as_str();
                     let parts: Vec<s3::Object> =
                         s3::list(&aws.s3, bucket, &layout.data_prefix(dir))
                             .await?

@@ -1,23 +1,27 @@
-//! The pipeline steps shared by `dwh all` and the single-step subcommands.
+//! What the pipeline commands share: connecting and locking, the local
+//! run's inputs and plan, and printing what each step did.
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dwh_core::checks::{self, CheckResult};
+use dwh_core::checks::CheckResult;
 use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
-use dwh_core::sql::{self, Dialect};
-use dwh_core::warehouse::{TransformReport, WriteBatch};
-use dwh_core::{Schema, Warehouse};
-use indicatif::ProgressBar;
+use dwh_core::pipeline::Files;
+use dwh_core::sql::{self, Dialect, Parts, RunPlan, StagingFrom};
+use dwh_core::warehouse::TransformReport;
+use dwh_core::{Project, Warehouse};
 
-use super::data::sources;
+use super::data::{sources, Location};
 use super::local::database_url;
-use super::run::Run;
+use super::run::{BarSlot, Run};
 use crate::cli::{DataArgs, WarehouseArgs};
 use crate::report::RunReport;
 use crate::ui;
+
+/// The name of the staging step of a local run, as the core pipeline
+/// reports it.
+pub const LOAD_STEP: &str = "load staging";
 
 /// Connects to the warehouse of `args` (the demo database with `--demo`).
 pub async fn connect(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
@@ -64,54 +68,54 @@ pub async fn lock(warehouse: &Warehouse, no_wait: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads staging inside `batch`, with a live count of records and bytes.
-pub async fn load_step(
+/// The local run's write transaction: staging from files.
+pub fn local_plan(project: &Project, parts: Parts) -> anyhow::Result<RunPlan> {
+    let staging: Vec<_> = project
+        .sources()
+        .iter()
+        .map(|s| (s.table, StagingFrom::Files))
+        .collect();
+    Ok(sql::run_plan(
+        project.schema(),
+        Dialect::Postgres,
+        &staging,
+        parts,
+    )?)
+}
+
+/// The staging files of `location`, with `--max-errors` and live counters.
+pub fn files(location: &Location, project: &Project, data: &DataArgs) -> anyhow::Result<Files> {
+    let sources = sources(location, project)?;
+    Ok(Files {
+        progress: sources.iter().map(|_| Arc::default()).collect(),
+        sources,
+        options: LoadOptions {
+            max_errors: data.max_errors,
+            rejects: Some(data.rejects_file()),
+        },
+    })
+}
+
+/// Shows live record and byte counts on the load step's spinner while the
+/// pipeline runs; abort the handle when it is done.
+pub fn load_ticker(
     run: &mut Run,
-    batch: &WriteBatch<'_>,
-    dir: &Path,
-    data: &DataArgs,
-) -> anyhow::Result<Vec<StagingReport>> {
-    let loads = sources(dir)?;
-    let progress: Vec<Arc<LoadProgress>> = loads.iter().map(|_| Arc::default()).collect();
-    let options = LoadOptions {
-        max_errors: data.max_errors,
-        rejects: Some(data.rejects_file()),
-    };
-    let bar = ui::spinner(format!("load staging from {}", dir.display()));
-    let ticker = spawn_ticker(bar.clone(), progress.clone());
-    let result = run
-        .step_with(
-            "load staging",
-            &bar,
-            |r: &Vec<StagingReport>| Some(r.iter().map(|s| s.rows).sum()),
-            async { Ok(batch.load_staging(&loads, &options, &progress).await?) },
-        )
-        .await;
-    ticker.abort();
-    let reports = result?;
-    for r in &reports {
-        eprintln!(
-            "    {}: {} rows from {} files ({}){}",
-            r.table,
-            ui::thousands(r.rows),
-            r.files,
-            ui::bytes(r.bytes),
-            match (&r.rejects_file, r.rejected) {
-                (Some(path), n) if n > 0 =>
-                    format!(", {n} bad records skipped into {}", path.display()),
-                _ => String::new(),
-            }
-        );
-    }
-    Ok(reports)
+    location: &Location,
+    files: &Files,
+) -> tokio::task::JoinHandle<()> {
+    let slot = run.prepare(LOAD_STEP, format!("load staging from {location}"));
+    spawn_ticker(slot, files.progress.clone())
 }
 
 /// Updates the load spinner with records and bytes read so far.
-fn spawn_ticker(bar: ProgressBar, progress: Vec<Arc<LoadProgress>>) -> tokio::task::JoinHandle<()> {
+fn spawn_ticker(slot: BarSlot, progress: Vec<Arc<LoadProgress>>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let started = Instant::now();
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
+            let Some(bar) = slot.lock().ok().and_then(|b| b.clone()) else {
+                continue;
+            };
             let records: u64 = progress
                 .iter()
                 .map(|p| p.records.load(Ordering::Relaxed))
@@ -131,20 +135,22 @@ fn spawn_ticker(bar: ProgressBar, progress: Vec<Arc<LoadProgress>>) -> tokio::ta
     })
 }
 
-pub async fn transform_step(
-    run: &mut Run,
-    batch: &WriteBatch<'_>,
-    schema: &Schema,
-) -> anyhow::Result<Vec<TransformReport>> {
-    let reports = run
-        .step(
-            "build star schema",
-            |r: &Vec<TransformReport>| Some(r.iter().map(|t| t.rows_after - t.rows_before).sum()),
-            async { Ok(batch.transform(schema).await?) },
-        )
-        .await?;
-    print_transform(&reports);
-    Ok(reports)
+/// Each staging table's rows, files and bytes, and skipped records.
+pub fn print_staging(reports: &[StagingReport]) {
+    for r in reports {
+        eprintln!(
+            "    {}: {} rows from {} files ({}){}",
+            r.table,
+            ui::thousands(r.rows),
+            r.files,
+            ui::bytes(r.bytes),
+            match (&r.rejects_file, r.rejected) {
+                (Some(path), n) if n > 0 =>
+                    format!(", {n} bad records skipped into {}", path.display()),
+                _ => String::new(),
+            }
+        );
+    }
 }
 
 /// Each star-schema table's rows, and how many the run added.
@@ -159,60 +165,7 @@ pub fn print_transform(reports: &[TransformReport]) {
     }
 }
 
-pub async fn check_step(
-    run: &mut Run,
-    warehouse: &Warehouse,
-    schema: &Schema,
-) -> anyhow::Result<Vec<CheckResult>> {
-    let queries = sql::checks::queries(schema, checks::EXAMPLES);
-    check_queries_step(run, warehouse, &queries).await
-}
-
-/// Runs checks already rendered (the Redshift run renders its own).
-pub async fn check_queries_step(
-    run: &mut Run,
-    warehouse: &Warehouse,
-    queries: &[sql::checks::CheckQuery],
-) -> anyhow::Result<Vec<CheckResult>> {
-    let results = run
-        .judged_step(
-            "data-quality checks",
-            |r: &Vec<CheckResult>| Some(r.len() as u64),
-            |r: &Vec<CheckResult>| failed_checks(r),
-            async { Ok(checks::run_queries(warehouse.client(), queries).await?) },
-        )
-        .await?;
-    print_checks(&results);
-    Ok(results)
-}
-
-/// Failed checks shown in one line, at most this many in full.
-const FAILED_SHOWN: usize = 3;
-
-/// `None` when every check passed, else one line: how many failed, and
-/// which, with their offending keys.
-pub fn failed_checks(results: &[CheckResult]) -> Option<String> {
-    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
-    if failed.is_empty() {
-        return None;
-    }
-    let mut shown: Vec<String> = failed
-        .iter()
-        .take(FAILED_SHOWN)
-        .map(|c| c.describe())
-        .collect();
-    if failed.len() > FAILED_SHOWN {
-        shown.push(format!("and {} more", failed.len() - FAILED_SHOWN));
-    }
-    let noun = if failed.len() == 1 { "check" } else { "checks" };
-    Some(format!(
-        "{} data-quality {noun} failed: {}",
-        failed.len(),
-        shown.join("; ")
-    ))
-}
-
-fn print_checks(results: &[CheckResult]) {
+pub fn print_checks(results: &[CheckResult]) {
     let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
     if failed.is_empty() {
         eprintln!("    all {} checks passed", results.len());
@@ -237,10 +190,10 @@ fn print_checks(results: &[CheckResult]) {
 
 pub async fn table_counts(
     warehouse: &Warehouse,
-    schema: &Schema,
+    project: &Project,
     report: &mut RunReport,
 ) -> anyhow::Result<()> {
-    for table in schema.tables() {
+    for table in project.schema().tables() {
         report
             .tables
             .insert(table.name.to_owned(), warehouse.row_count(table).await?);

@@ -27,8 +27,8 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-pub async fn run(args: &TeardownArgs) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws).await?;
+pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws, project).await?;
     let c = &config.cluster;
     let role_name = &config.iam.role_name;
     let ours = ec2::group_name(&c.identifier);

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use dwh_core::Project;
+
 use crate::aws::layout::Layout;
 use crate::aws::upload::{self, Uploaded};
 use crate::aws::{redshift, s3, Aws};
@@ -17,6 +19,7 @@ pub async fn upload_data(
     config: &DwhConfig,
     aws: &Aws,
     data: &Path,
+    project: &Project,
 ) -> anyhow::Result<Vec<Uploaded>> {
     let bucket = config.bucket()?;
     if s3::ensure_bucket(aws, bucket).await? {
@@ -32,7 +35,7 @@ pub async fn upload_data(
         None => redshift::slices_per_node(&config.cluster.node_type) * config.cluster.nodes.max(1),
     };
     let layout = Layout::new(bucket, &config.s3.prefix);
-    let reports = upload::upload(&aws.s3, &layout, data, &sparkify::staging_dirs(), slices).await?;
+    let reports = upload::upload(&aws.s3, &layout, data, project, slices).await?;
     let rows = reports
         .iter()
         .map(|r| {
@@ -63,9 +66,9 @@ pub async fn upload_data(
     Ok(reports)
 }
 
-pub async fn run(args: &UploadArgs) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws).await?;
-    upload_data(&config, &aws, &args.data).await?;
+pub async fn run(args: &UploadArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws, project).await?;
+    upload_data(&config, &aws, &args.data, project).await?;
     let layout = Layout::new(&config.s3.bucket, &config.s3.prefix);
     println!(
         "next: dwh all --target redshift (COPY into the cluster), or dwh all --data {} (load it locally)",

@@ -41,10 +41,12 @@ struct Import {
     problems: Vec<String>,
 }
 
-/// Converts `text`; the error lists every problem of the file.
-pub fn import_ini(text: &str) -> anyhow::Result<Imported> {
+/// Converts `text`, on the defaults of warehouse `project`; the error
+/// lists every problem of the file.
+pub fn import_ini(text: &str, project: &str) -> anyhow::Result<Imported> {
     let (entries, mut problems) = ini::parse(text);
     let mut import = Import::default();
+    import.out.config = DwhConfig::for_project(project);
     for entry in &entries {
         import.entry(entry);
     }
@@ -353,7 +355,7 @@ SONG_DATA='s3://udacity-dend/song_data'
 
     #[test]
     fn imports_the_classic_config_without_secrets() {
-        let imported = import_ini(CLASSIC).unwrap();
+        let imported = import_ini(CLASSIC, "shop").unwrap();
         let c = &imported.config;
         assert_eq!(c.cluster.identifier, "dwhcluster");
         assert_eq!(c.aws.region.as_deref(), Some("us-west-2"));
@@ -393,7 +395,7 @@ SONG_DATA='s3://udacity-dend/song_data'
     #[test]
     fn prefixes_are_kept_whole_unless_they_end_in_the_data_set() {
         let location = |log: &str| {
-            let c = import_ini(&format!("[S3]\nLOG_DATA={log}\n"))
+            let c = import_ini(&format!("[S3]\nLOG_DATA={log}\n"), "shop")
                 .unwrap()
                 .config;
             format!("{}|{}", c.s3.bucket, c.s3.prefix)
@@ -409,6 +411,7 @@ SONG_DATA='s3://udacity-dend/song_data'
         let imported = import_ini(
             "[CLUSTER]\nHOST=from-host.x.eu-west-1.redshift.amazonaws.com\n\
              [DWH]\nDWH_CLUSTER_IDENTIFIER=explicit\n",
+            "shop",
         )
         .unwrap();
         assert_eq!(imported.config.cluster.identifier, "explicit");
@@ -422,9 +425,12 @@ SONG_DATA='s3://udacity-dend/song_data'
 
     #[test]
     fn every_problem_is_reported_with_its_ini_key() {
-        let e = import_ini("[DWH]\njust words\nDWH_NUM_NODES=many\nDWH_NODE_TYPE=x1\n")
-            .unwrap_err()
-            .to_string();
+        let e = import_ini(
+            "[DWH]\njust words\nDWH_NUM_NODES=many\nDWH_NODE_TYPE=x1\n",
+            "shop",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("3 problems"), "{e}");
         assert!(e.contains("line 2"), "{e}");
         assert!(

@@ -15,4 +15,5 @@ mod staging;
 pub(crate) mod testpoint;
 
 pub use source::{LocalDir, Source, SourceFile};
+pub(crate) use staging::copy_files;
 pub use staging::{copy_staging, LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

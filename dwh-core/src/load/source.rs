@@ -6,6 +6,8 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::project::FilePattern;
+
 /// One input file of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -28,16 +30,27 @@ pub trait Source: Send + Sync + fmt::Debug {
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>>;
 }
 
-/// Every `*.json` file below a directory, recursively, sorted by path.
+/// Every file below a directory whose name matches a pattern (`*.json`
+/// by default), recursively, sorted by path.
 #[derive(Debug, Clone)]
 pub struct LocalDir {
     root: PathBuf,
+    pattern: FilePattern,
 }
 
 impl LocalDir {
-    /// A source of the JSON files below `root`.
+    /// A source of the `*.json` files below `root`.
     pub fn new(root: impl Into<PathBuf>) -> LocalDir {
-        LocalDir { root: root.into() }
+        let pattern = FilePattern::new("*.json").expect("a valid pattern");
+        LocalDir::matching(root, pattern)
+    }
+
+    /// A source of the files below `root` whose names match `pattern`.
+    pub fn matching(root: impl Into<PathBuf>, pattern: FilePattern) -> LocalDir {
+        LocalDir {
+            root: root.into(),
+            pattern,
+        }
     }
 
     /// The directory searched.
@@ -46,7 +59,7 @@ impl LocalDir {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> io::Result<()> {
+fn walk(dir: &Path, pattern: &FilePattern, out: &mut Vec<SourceFile>) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", dir.display())))?
         .collect::<Result<_, _>>()?;
@@ -55,8 +68,8 @@ fn walk(dir: &Path, out: &mut Vec<SourceFile>) -> io::Result<()> {
         let path = entry.path();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
+            walk(&path, pattern, out)?;
+        } else if pattern.matches(&entry.file_name().to_string_lossy()) {
             let size = entry.metadata()?.len();
             out.push(SourceFile {
                 name: path.display().to_string(),
@@ -74,7 +87,7 @@ impl Source for LocalDir {
 
     fn files(&self) -> io::Result<Vec<SourceFile>> {
         let mut files = Vec::new();
-        walk(&self.root, &mut files)?;
+        walk(&self.root, &self.pattern, &mut files)?;
         Ok(files)
     }
 

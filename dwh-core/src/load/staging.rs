@@ -86,6 +86,9 @@ impl fmt::Display for Rejected {
 #[derive(Debug, thiserror::Error)]
 /// Why a staging load failed; in every case nothing was loaded.
 pub enum LoadError {
+    #[error("staging table `{0}` has no source in this run; give every staging table one")]
+    /// The run plan loads a table it was given no source for.
+    NoSource(&'static str),
     #[error("no *.json files under {0}; point --data at a directory of JSON sources")]
     /// The source has no JSON files.
     NoFiles(String),
@@ -181,6 +184,26 @@ pub async fn copy_staging(
     options: &LoadOptions,
     progress: Arc<LoadProgress>,
 ) -> Result<StagingReport, LoadError> {
+    transaction
+        .batch_execute(&sql::truncate_table(table))
+        .await
+        .map_err(|source| LoadError::Copy {
+            table: table.name,
+            source,
+        })?;
+    copy_files(transaction, table, source, options, progress).await
+}
+
+/// Streams every record of `source` into `table` with the binary
+/// `COPY … FROM STDIN` ([`sql::copy_binary_stdin`]), without emptying it
+/// first: the pipeline runs the rendered `TRUNCATE` itself.
+pub(crate) async fn copy_files(
+    transaction: &Transaction<'_>,
+    table: &'static Table,
+    source: Arc<dyn Source>,
+    options: &LoadOptions,
+    progress: Arc<LoadProgress>,
+) -> Result<StagingReport, LoadError> {
     if let (None, max @ 1..) = (&options.rejects, options.max_errors) {
         return Err(LoadError::NoRejectsFile(max));
     }
@@ -204,10 +227,6 @@ pub async fn copy_staging(
         table: table.name,
         source,
     };
-    transaction
-        .batch_execute(&sql::truncate_table(table))
-        .await
-        .map_err(copy_error)?;
     let sink = transaction
         .copy_in(&sql::copy_binary_stdin(table))
         .await

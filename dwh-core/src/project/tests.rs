@@ -3,22 +3,25 @@ use crate::schema::Table;
 use crate::{DimTable, StagingTable};
 
 #[derive(StagingTable)]
+#[allow(dead_code)]
 #[dwh(table = "staging_a", diststyle = even)]
-struct StagingA {
-    id: Option<i64>,
+pub struct StagingA {
+    pub id: Option<i64>,
 }
 
 #[derive(StagingTable)]
+#[allow(dead_code)]
 #[dwh(table = "staging_b", diststyle = even)]
-struct StagingB {
-    id: Option<i64>,
+pub struct StagingB {
+    pub id: Option<i64>,
 }
 
 #[derive(DimTable)]
+#[allow(dead_code)]
 #[dwh(table = "dim_a", diststyle = all, source = StagingA)]
-struct DimA {
+pub struct DimA {
     #[dwh(natural_key)]
-    id: i64,
+    pub id: i64,
 }
 
 fn schema() -> Schema {

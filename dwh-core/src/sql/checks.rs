@@ -143,6 +143,20 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
     ))
 }
 
+/// For a keyless fact: how far its row count is from the number of source
+/// rows (after the load's filter). One count, 0 when they agree. A keyless
+/// fact is rebuilt with one row per source row, so a difference means rows
+/// lost, or multiplied by a lookup that matched more than one row.
+pub fn keyless_row_count(table: &Table) -> Option<String> {
+    let load = table.load.as_ref().filter(|_| table.is_keyless())?;
+    let filter: Vec<String> = load.filter.iter().map(|f| f.to_string()).collect();
+    Some(format!(
+        "SELECT ABS((SELECT COUNT(*) FROM {t}) - (SELECT COUNT(*) {source})) AS n",
+        t = quote_ident(table.name),
+        source = source_rows(load, &filter, Vec::new()),
+    ))
+}
+
 /// How a check's query reports offenders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckSql {
@@ -178,11 +192,19 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             let (count, examples) = listing(query, examples);
             CheckSql::Listing { count, examples }
         };
-        let keys = table.natural_key.join(", ");
-        push(
-            format!("natural key ({keys}) is unique"),
-            listing(&duplicate_keys(table)),
-        );
+        let source = table.load.map_or("", |l| l.source.name);
+        if let Some(sql) = keyless_row_count(table) {
+            push(
+                format!("one row per {source} source row (keyless)"),
+                CheckSql::Count(sql),
+            );
+        } else {
+            let keys = table.natural_key.join(", ");
+            push(
+                format!("natural key ({keys}) is unique"),
+                listing(&duplicate_keys(table)),
+            );
+        }
         for column in table.columns {
             if let Some(dimension) = column.references {
                 let key = dimension
@@ -196,7 +218,6 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
                 );
             }
         }
-        let source = table.load.map_or("", |l| l.source.name);
         if let Some(sql) = missing_from_source(table) {
             push(
                 format!("every {source} source row is loaded"),

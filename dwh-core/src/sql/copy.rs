@@ -86,6 +86,11 @@ pub enum CopyError {
         /// The column it is read into.
         column: &'static str,
     },
+    #[error(
+        "the {0} engine cannot load staging this way: the local engine loads files, Redshift COPYs from S3"
+    )]
+    /// A staging load the dialect cannot run (S3 COPY locally, files on Redshift).
+    Unsupported(&'static str),
 }
 
 fn check(

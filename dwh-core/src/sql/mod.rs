@@ -87,8 +87,8 @@ mod copy;
 mod ddl;
 mod ident;
 mod limit;
-pub mod redshift;
 pub mod registry;
+pub mod run;
 mod transform;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
@@ -97,7 +97,7 @@ pub use ddl::{
 };
 pub use ident::{quote_ident, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};
-pub use redshift::{redshift_run, RedshiftRun};
+pub use run::{redshift_run, run_plan, Parts, RedshiftRun, RunPlan, StagingFrom};
 pub use transform::{load_statements, LoadStatements};
 
 /// The SQL dialect to render for.

@@ -442,3 +442,106 @@ fn dialect_names_parse() {
     assert_eq!("postgresql".parse::<Dialect>(), Ok(Dialect::Postgres));
     assert!("mysql".parse::<Dialect>().is_err());
 }
+
+/// A keyless event fact with two roles of one dimension: the player who
+/// passed and the one who received, each found by its own lookup.
+const PASSES: Table = Table {
+    name: "passes",
+    rust_name: "Pass",
+    kind: TableKind::Fact,
+    columns: &[
+        Column {
+            nullable: false,
+            fill: Fill::Column("ts"),
+            ..Column::new("passed_at", SqlType::Timestamp)
+        },
+        Column {
+            fill: Fill::Column("a.player_id"),
+            references: Some(&PLAYERS),
+            ..Column::new("from_player", SqlType::Integer)
+        },
+        Column {
+            fill: Fill::Column("b.player_id"),
+            references: Some(&PLAYERS),
+            ..Column::new("to_player", SqlType::Integer)
+        },
+    ],
+    dist_style: DistStyle::Even,
+    dist_key: None,
+    sort_key: None,
+    natural_key: &[],
+    primary_key: &[],
+    load: Some(Load {
+        source: &STAGING,
+        filter: Some("src.quoted > 0"),
+        latest_by: None,
+        tie_break: None,
+        lookups: &[
+            Lookup {
+                table: &PLAYERS,
+                alias: "a",
+                on: &[("label", "src.user_id")],
+            },
+            Lookup {
+                table: &PLAYERS,
+                alias: "b",
+                on: &[("player_id", "src.quoted")],
+            },
+        ],
+    }),
+};
+
+#[test]
+fn keyless_fact_is_rebuilt_with_delete_then_insert_in_both_dialects() {
+    assert!(PASSES.is_keyless());
+    assert!(!PLAYS.is_keyless() && !PLAYERS.is_keyless() && !STAGING.is_keyless());
+    let load = load_statements(&PASSES, Dialect::Redshift).unwrap();
+    assert_eq!(
+        load.statements,
+        load_statements(&PASSES, Dialect::Postgres)
+            .unwrap()
+            .statements
+    );
+    // DELETE, never TRUNCATE: TRUNCATE commits the run's transaction on Redshift.
+    assert_eq!(load.statements[0], "DELETE FROM \"passes\"");
+    insta::assert_snapshot!(load.statements[1], @r#"
+    INSERT INTO "passes" ("passed_at", "from_player", "to_player")
+    SELECT
+        src."ts" AS "passed_at",
+        "a"."player_id" AS "from_player",
+        "b"."player_id" AS "to_player"
+    FROM "staging_plays" AS src
+    LEFT JOIN "players" AS "a" ON RTRIM("a"."label") = RTRIM(src.user_id)
+    LEFT JOIN "players" AS "b" ON "b"."player_id" = (src.quoted)
+    WHERE src.quoted > 0
+    "#);
+}
+
+#[test]
+fn keyless_fact_checks_count_rows_and_each_role() {
+    let schema = crate::catalog::Schema::new([&STAGING, &PLAYERS, &PASSES]).unwrap();
+    let passes: Vec<checks::CheckQuery> = checks::queries(&schema, 5)
+        .into_iter()
+        .filter(|q| q.table.name == "passes")
+        .collect();
+    let names: Vec<&str> = passes.iter().map(|q| q.check.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "one row per staging_plays source row (keyless)",
+            "every `from_player` is in `players`",
+            "every `to_player` is in `players`",
+        ]
+    );
+    assert_eq!(
+        passes[0].sql,
+        checks::CheckSql::Count(
+            "SELECT ABS((SELECT COUNT(*) FROM \"passes\") - (SELECT COUNT(*) FROM \"staging_plays\" AS src WHERE (src.quoted > 0))) AS n"
+                .to_owned()
+        )
+    );
+
+    assert!(checks::keyless_row_count(&PLAYS).is_none());
+    assert!(checks::missing_from_source(&PASSES).is_none());
+    assert!(checks::keyless_source_rows(&PASSES).is_none());
+}

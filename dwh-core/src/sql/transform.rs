@@ -11,6 +11,19 @@
 //!
 //! So re-running a load on the same staging data changes nothing, and a
 //! load on new data adds only what is new.
+//!
+//! Keyless facts (`#[dwh(keyless)]`: append-only events such as flights,
+//! with no natural key) cannot be de-duplicated: nothing says which row
+//! was loaded before. Every run replaces staging with the whole batch, so
+//! such a fact is rebuilt from it: `DELETE FROM fact`, then one row per
+//! (filtered) staging row, `INSERT … SELECT`, inside the run's transaction.
+//! A re-run on the same data gives the same rows; a failed run leaves the
+//! old ones. It is DELETE, never TRUNCATE: on Redshift "TRUNCATE commits
+//! the transaction in which it is run"
+//! (https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html), which
+//! would make the rest of the run non-atomic. The price is that a keyless
+//! fact holds only the latest batch, and on Redshift the DELETE leaves
+//! deleted rows for VACUUM to reclaim.
 
 use super::ident::quote_ident;
 use super::Dialect;
@@ -28,6 +41,12 @@ pub struct LoadStatements {
 /// The load of a dimension or fact table, or `None` for a staging table.
 pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements> {
     let load = table.load.as_ref()?;
+    if table.is_keyless() {
+        return Some(LoadStatements {
+            table: table.name,
+            statements: rebuild_keyless(table, load),
+        });
+    }
     let new_rows = select_new_rows(table, load);
     let statements = match (table.kind, dialect) {
         (TableKind::Dimension, Dialect::Postgres) => {
@@ -48,6 +67,32 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
         table: table.name,
         statements,
     })
+}
+
+/// A keyless fact's load, the same in both dialects: empty it (DELETE,
+/// which stays inside the transaction on Redshift), then one row per
+/// source row.
+fn rebuild_keyless(table: &Table, load: &Load) -> Vec<String> {
+    let target = quote_ident(table.name);
+    // Every row is kept: no order picks one row per key.
+    let load = Load {
+        latest_by: None,
+        tie_break: None,
+        ..*load
+    };
+    vec![
+        format!("DELETE FROM {target}"),
+        format!(
+            "INSERT INTO {target} ({cols})\n{rows}",
+            cols = quoted(&columns_of(table), ""),
+            // Written for nesting in the keyed loads' subqueries; flush left here.
+            rows = source_rows(table, &load)
+                .lines()
+                .map(|l| l.strip_prefix("        ").unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ]
 }
 
 fn columns_of(table: &Table) -> Vec<&'static str> {

@@ -3,12 +3,13 @@
 
 pub mod charts;
 
+use dwh_core::project::AnalysisResult;
 use dwh_core::sql::Limit;
 use dwh_core::{Row, Warehouse, WarehouseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The most played songs.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct TopSong {
     pub title: String,
     pub artist: String,
@@ -16,14 +17,14 @@ pub struct TopSong {
 }
 
 /// The most played artists.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct TopArtist {
     pub artist: String,
     pub plays: i64,
 }
 
 /// The users with the most plays.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct ActiveUser {
     pub user_id: i32,
     pub first_name: Option<String>,
@@ -33,21 +34,21 @@ pub struct ActiveUser {
 }
 
 /// Plays per hour of day (0–23) or weekday (0 = Sunday).
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct PlaysBy {
     pub bucket: i16,
     pub plays: i64,
 }
 
 /// Plays per subscription level at the time of the play.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct PlaysByLevel {
     pub level: String,
     pub plays: i64,
 }
 
 /// Users per gender and current level.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct UsersByGenderLevel {
     pub gender: Option<String>,
     pub level: String,
@@ -55,7 +56,7 @@ pub struct UsersByGenderLevel {
 }
 
 /// A ranked text value: a location or a user agent.
-#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct Ranked {
     pub value: Option<String>,
     pub plays: i64,
@@ -117,30 +118,32 @@ pub fn top_user_agents(top: Limit) -> String {
     )
 }
 
-/// Every analysis as `(title, sql)`, in run order. `top` is rendered as a
-/// literal, not bound: see [`Limit`].
-pub fn queries(top: Limit) -> Vec<(String, String)> {
-    [
-        ("top songs", top_songs(top)),
-        ("top artists", top_artists(top)),
-        ("active users", active_users(top)),
-        ("plays by hour", PLAYS_BY_HOUR.to_owned()),
-        ("plays by weekday", PLAYS_BY_WEEKDAY.to_owned()),
-        ("plays by level", PLAYS_BY_LEVEL.to_owned()),
-        (
-            "users by gender and level",
-            USERS_BY_GENDER_LEVEL.to_owned(),
-        ),
-        ("top locations", top_locations(top)),
-        ("top user agents", top_user_agents(top)),
+/// Every analysis of the project, as `dwh_core` analyses in run order.
+pub fn analyses() -> Vec<dwh_core::Analysis> {
+    use dwh_core::Analysis as A;
+    vec![
+        A::new::<TopSong>("top_songs", "Top songs", top_songs),
+        A::new::<TopArtist>("top_artists", "Top artists", top_artists),
+        A::new::<ActiveUser>("active_users", "Most active users", active_users),
+        A::new::<PlaysBy>("plays_by_hour", "Plays by hour of day", |_| {
+            PLAYS_BY_HOUR.to_owned()
+        }),
+        A::new::<PlaysBy>("plays_by_weekday", "Plays by weekday (0 = Sunday)", |_| {
+            PLAYS_BY_WEEKDAY.to_owned()
+        }),
+        A::new::<PlaysByLevel>("plays_by_level", "Plays by level", |_| {
+            PLAYS_BY_LEVEL.to_owned()
+        }),
+        A::new::<UsersByGenderLevel>("users_by_gender_level", "Users by gender and level", |_| {
+            USERS_BY_GENDER_LEVEL.to_owned()
+        }),
+        A::new::<Ranked>("top_locations", "Top locations", top_locations),
+        A::new::<Ranked>("top_user_agents", "Top user agents", top_user_agents),
     ]
-    .into_iter()
-    .map(|(title, sql)| (title.to_owned(), sql))
-    .collect()
 }
 
 /// Every built-in analysis, run once.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     pub top_songs: Vec<TopSong>,
     pub top_artists: Vec<TopArtist>,
@@ -154,6 +157,16 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The typed analysis back from the results of a run of [`analyses`]
+    /// (what `dwh all --charts` hands the chart renderer).
+    pub fn from_results(results: &[AnalysisResult]) -> Result<Analysis, serde_json::Error> {
+        let object = results
+            .iter()
+            .map(|r| (r.key.to_owned(), r.json()))
+            .collect::<serde_json::Map<_, _>>();
+        serde_json::from_value(serde_json::Value::Object(object))
+    }
+
     /// Runs every analysis; `top` bounds the ranked lists. No query binds a
     /// parameter, so the SQL means the same on Redshift.
     pub async fn run(warehouse: &Warehouse, top: Limit) -> Result<Analysis, WarehouseError> {

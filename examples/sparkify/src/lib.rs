@@ -21,6 +21,7 @@
 //!   AZ64; free text is ZSTD; low-cardinality strings are BYTEDICT.
 
 pub mod analysis;
+pub mod gen;
 
 use chrono::NaiveDateTime;
 use dwh_core::{DimTable, FactTable, Schema, StagingTable};
@@ -227,10 +228,17 @@ pub fn schema() -> Schema {
     .expect("the Sparkify schema is consistent")
 }
 
-/// Where each staging table's files live below a Sparkify data directory.
-pub fn staging_dirs() -> [(&'static dwh_core::schema::Table, &'static str); 2] {
-    [
-        (&<StagingEvent as StagingTable>::TABLE, "log_data"),
-        (&<StagingSong as StagingTable>::TABLE, "song_data"),
-    ]
+/// The Sparkify warehouse as a dwh project: its schema, the folders of the
+/// course's data layout, the analyses, charts, and the data generator.
+pub fn project() -> dwh_core::Project {
+    dwh_core::Project::new("sparkify", schema())
+        // JSON lines of app events, one file per day (`2018-11-01-events.json`).
+        .source::<StagingEvent>("log_data", "*.json")
+        // Song metadata, one object per file below letter folders.
+        .source::<StagingSong>("song_data", "*.json")
+        .analyses(analysis::analyses())
+        .charts(analysis::charts::from_results)
+        .generator(gen::Sparkify)
+        .build()
+        .expect("the Sparkify project is consistent")
 }

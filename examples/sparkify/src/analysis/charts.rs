@@ -414,3 +414,13 @@ mod tests {
         assert_eq!(dense(&[by(30, 1), by(-1, 1), by(1, 2)], 3), [0, 2, 0]);
     }
 }
+
+/// The project's chart hook: the results of a run read back into
+/// [`Analysis`], then [`write`].
+pub fn from_results(
+    results: &[dwh_core::project::AnalysisResult],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, dwh_core::project::GenError> {
+    let analysis = Analysis::from_results(results)?;
+    Ok(write(&analysis, dir)?)
+}

@@ -2,8 +2,8 @@
 //! benchmarks at any scale: the same [`GenConfig`] always yields
 //! byte-identical files.
 //!
-//! Sparkify-specific (issue 10 moves it out of dwh-core, into the Sparkify
-//! example); no other module of the library uses it (the benchmarks do).
+//! [`Sparkify`] plugs it into the project as its [`Generator`]: `dwh gen`
+//! and `dwh all` without `--data` call it.
 //!
 //! # Layout under `out`
 //!
@@ -177,4 +177,56 @@ fn validate(config: &GenConfig) -> io::Result<()> {
         return invalid("events need at least one user");
     }
     Ok(())
+}
+
+/// The generator as the project's [`Generator`]: `size` events, with a
+/// song catalogue of one song per 20 events (at least 50), as `dwh all`
+/// has always generated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sparkify;
+
+impl Sparkify {
+    /// The configuration for `events` events and `seed`.
+    pub fn config(events: u64, seed: u64) -> GenConfig {
+        GenConfig {
+            events,
+            songs: (events / 20).clamp(50, MAX_SONGS),
+            seed,
+            ..GenConfig::default()
+        }
+    }
+}
+
+impl dwh_core::project::Generator for Sparkify {
+    fn unit(&self) -> &'static str {
+        "events"
+    }
+
+    fn default_size(&self) -> u64 {
+        20_000
+    }
+
+    fn max_size(&self) -> u64 {
+        MAX_EVENTS
+    }
+
+    fn generate(
+        &self,
+        out: &Path,
+        size: u64,
+        seed: u64,
+    ) -> Result<dwh_core::project::GenSummary, dwh_core::project::GenError> {
+        let s = generate(&Sparkify::config(size, seed), out)?;
+        Ok(dwh_core::project::GenSummary {
+            files: s.event_files + s.song_files,
+            bytes: s.bytes,
+            lines: vec![
+                format!(
+                    "log_data: {} events ({} song plays, {} matching a song) by {} users",
+                    s.events, s.next_song_events, s.matched_plays, s.users
+                ),
+                format!("song_data: {} songs by {} artists", s.songs, s.artists),
+            ],
+        })
+    }
 }

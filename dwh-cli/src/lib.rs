@@ -1,5 +1,21 @@
-//! `dwh`: build a typed star-schema warehouse on Redshift or on a local
-//! PostgreSQL that dwh starts itself.
+#![warn(missing_docs)]
+
+//! The dwh command line as a library: every subcommand (`all`, `ddl`,
+//! `diagram`, `check`, `analyze`, `gen`, `upload`, `provision`,
+//! `all --target redshift`, …) on the warehouse project you pass.
+//!
+//! A warehouse's binary is one line:
+//!
+//! ```no_run
+//! # mod my_warehouse { pub fn project() -> dwh_core::Project { unimplemented!() } }
+//! fn main() -> std::process::ExitCode {
+//!     dwh_cli::main(my_warehouse::project())
+//! }
+//! ```
+//!
+//! `my_warehouse::project()` declares the schema, where each staging
+//! table's files live and the analyses ([`dwh_core::Project`]); `dwh new
+//! PATH` scaffolds such a crate.
 
 mod aws;
 mod cli;
@@ -12,23 +28,55 @@ mod ui;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use dwh_core::Project;
 
 /// Exit code after Ctrl-C, as shells report a process ended by SIGINT.
 const INTERRUPTED: u8 = 130;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Runs the command line of the process (`std::env::args`) on `project`
+/// and returns the exit code: 0 done, 1 error, 2 a data-quality check
+/// failed, 3 the cluster is not available (`status`), 130 interrupted.
+pub fn main(project: Project) -> ExitCode {
     exit_on_stdout_errors();
-    let cli = match cli::Cli::try_parse() {
+    let cli = match parse(&project) {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
     init_logging(cli.debug);
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run(cli, &project)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The arguments, with the program named as it was invoked (`dwh`, or
+/// your warehouse's binary) in help and errors.
+fn parse(project: &Project) -> Result<cli::Cli, clap::Error> {
+    let program = std::env::args_os()
+        .next()
+        .and_then(|p| {
+            std::path::Path::new(&p)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "dwh".to_owned());
+    let command = cli::Cli::command()
+        .name(program.clone())
+        .bin_name(program)
+        .before_help(format!("warehouse: {}", project.name()));
+    let matches = command.try_get_matches()?;
+    cli::Cli::from_arg_matches(&matches)
+}
+
+async fn run(cli: cli::Cli, project: &Project) -> ExitCode {
     // Ctrl-C drops the running command: its open transaction is rolled
     // back (and the server rolls back any the connection still holds).
     tokio::select! {
-        outcome = commands::run(cli) => match outcome {
+        outcome = commands::run(cli, project) => match outcome {
             Ok(code) => code,
             Err(error) if out::is_broken_pipe(&error) => ExitCode::SUCCESS,
             Err(error) => {

@@ -1,10 +1,10 @@
 //! The data generator's throughput: events written per second, files
-//! included (`cargo bench -p dwh-core --bench gen`).
+//! included (`cargo bench -p sparkify --bench gen`).
 
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dwh_core::gen::{generate, GenConfig};
+use sparkify::gen::{generate, GenConfig};
 
 const EVENTS: u64 = 200_000;
 

@@ -1,0 +1,320 @@
+//! The pipeline, one for both targets: runs a [`RunPlan`] rendered by
+//! [`sql::run_plan`](crate::sql::run_plan) statement by statement in one
+//! transaction, reading back what each statement's [`Action`] asks for,
+//! then the checks and the analyses. Nothing here writes SQL.
+//!
+//! The staging load is the only step that differs: locally the
+//! [`Action::CopyFiles`] statements are fed from the [`Files`] given,
+//! on Redshift [`Action::Copy`] runs `COPY … FROM` S3. A failed Redshift
+//! COPY rolls the transaction back and returns
+//! [`LoadError::Copy`](crate::load::LoadError::Copy); the caller may then
+//! look up its load errors (`sql::run::load_errors_query`) on the same
+//! session.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_postgres::Transaction;
+
+use crate::checks::{self, CheckResult};
+use crate::load::{self, testpoint, LoadError, LoadOptions, LoadProgress, Source, StagingReport};
+use crate::project::{AnalysisResult, Project};
+use crate::schema::Table;
+use crate::sql::checks::CheckQuery;
+use crate::sql::run::{Action, RunPlan, RunStatement, Step};
+use crate::sql::Limit;
+use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
+
+/// Told when each step starts and ends, e.g. to draw spinners and keep a
+/// run report. Every method has an empty default.
+pub trait Progress {
+    /// `step` started.
+    fn step_started(&mut self, _step: &str) {}
+    /// `step` ended: the rows it reports, and why it failed, if it did (a
+    /// check step can run fine and still fail).
+    fn step_finished(&mut self, _step: &str, _rows: Option<u64>, _failure: Option<&str>) {}
+}
+
+/// A run without progress reports.
+impl Progress for () {}
+
+/// The local staging inputs: each staging table's source files, how bad
+/// records are handled, and live counters.
+#[derive(Debug, Default)]
+pub struct Files {
+    /// Each staging table's source.
+    pub sources: Vec<(&'static Table, Arc<dyn Source>)>,
+    /// `--max-errors` and the rejects file.
+    pub options: LoadOptions,
+    /// One counter per source, in order, read by a progress display.
+    pub progress: Vec<Arc<LoadProgress>>,
+}
+
+/// What the run transaction did.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Each staging table loaded. For a Redshift COPY only `table` and
+    /// `rows` are known here; the caller fills in files and bytes.
+    pub staging: Vec<StagingReport>,
+    /// Each star-schema table's rows before and after.
+    pub transform: Vec<TransformReport>,
+}
+
+/// Where the executor is within the plan.
+#[derive(Default)]
+struct State {
+    loaded: Loaded,
+    before: Option<(u64, Instant)>,
+    existing: Vec<String>,
+}
+
+/// The name of the step a statement belongs to, as progress shows it.
+fn step_name(step: Step, plan: &RunPlan) -> &'static str {
+    match step {
+        Step::Begin | Step::Lock => "lock and check ownership",
+        Step::Drop => "drop dwh's tables (--fresh)",
+        Step::Create => "create tables",
+        Step::Staging if plan.dialect == crate::sql::Dialect::Redshift => {
+            "load staging (COPY from S3)"
+        }
+        Step::Staging => "load staging",
+        Step::StarSchema => "build star schema",
+        Step::Commit => "commit",
+    }
+}
+
+/// Runs the write transaction of `plan` on `warehouse`. On any error it
+/// rolls back, so the warehouse is as it was.
+pub async fn execute(
+    warehouse: &mut Warehouse,
+    plan: &RunPlan,
+    files: &Files,
+    progress: &mut dyn Progress,
+) -> Result<Loaded, WarehouseError> {
+    let database = warehouse.database().await?;
+    let statements = match plan.transaction.as_slice() {
+        [begin, middle @ .., commit]
+            if begin.step == Step::Begin && commit.step == Step::Commit =>
+        {
+            middle
+        }
+        _ => panic!("a run plan is BEGIN … COMMIT"),
+    };
+    // tokio-postgres sends the plan's `BEGIN` and `COMMIT` itself, and
+    // rolls back when the transaction is dropped unfinished.
+    let transaction = warehouse
+        .client_mut()
+        .transaction()
+        .await
+        .map_err(WarehouseError::sql("starting the run transaction"))?;
+    let mut state = State::default();
+    let mut start = 0;
+    while start < statements.len() {
+        let name = step_name(statements[start].step, plan);
+        let end = statements[start..]
+            .iter()
+            .position(|s| step_name(s.step, plan) != name)
+            .map_or(statements.len(), |n| start + n);
+        progress.step_started(name);
+        let (staged, tables) = (state.loaded.staging.len(), state.loaded.transform.len());
+        let mut result = Ok(());
+        for statement in &statements[start..end] {
+            result = execute_one(&transaction, statement, files, &database, &mut state).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        let rows = rows_of(statements[start].step, &state.loaded, staged, tables);
+        let failure = result.as_ref().err().map(|e| e.to_string());
+        progress.step_finished(name, rows, failure.as_deref());
+        result?;
+        start = end;
+    }
+    progress.step_started("commit");
+    testpoint::pause("commit", None).await;
+    let committed = transaction
+        .commit()
+        .await
+        .map_err(WarehouseError::sql("committing"));
+    let failure = committed.as_ref().err().map(|e| e.to_string());
+    progress.step_finished("commit", None, failure.as_deref());
+    committed?;
+    Ok(state.loaded)
+}
+
+/// The rows a step reports: rows loaded into staging, rows added to the
+/// star schema.
+fn rows_of(step: Step, loaded: &Loaded, staged: usize, tables: usize) -> Option<u64> {
+    match step {
+        Step::Staging => Some(loaded.staging[staged..].iter().map(|s| s.rows).sum()),
+        Step::StarSchema => Some(
+            loaded.transform[tables..]
+                .iter()
+                .map(|t| t.rows_after.saturating_sub(t.rows_before))
+                .sum(),
+        ),
+        _ => None,
+    }
+}
+
+async fn execute_one(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    files: &Files,
+    database: &str,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    let context = || format!("running `{}`", statement.label);
+    match statement.action {
+        Action::Execute => tx
+            .batch_execute(&statement.sql)
+            .await
+            .map_err(WarehouseError::sql(context()))?,
+        Action::Copy(table) => {
+            tx.batch_execute(&statement.sql).await.map_err(|source| {
+                WarehouseError::load(table)(LoadError::Copy {
+                    table: table.name,
+                    source,
+                })
+            })?;
+        }
+        Action::CopyFiles(table) => {
+            let report = copy_files(tx, table, files).await?;
+            state.loaded.staging.push(report);
+        }
+        Action::ExistingTables => state.existing = names(tx, statement).await?,
+        Action::RegisteredTables => {
+            let registered = names(tx, statement).await?;
+            check_owned(database, std::mem::take(&mut state.existing), registered)?;
+        }
+        Action::CopiedRows(table) => {
+            let rows = count(tx, statement).await?;
+            state.loaded.staging.push(StagingReport {
+                table: table.name,
+                location: String::new(),
+                files: 0,
+                rows,
+                bytes: 0,
+                rejected: 0,
+                rejects_file: None,
+            });
+        }
+        Action::RowsBefore(_) => state.before = Some((count(tx, statement).await?, Instant::now())),
+        Action::RowsAfter(table) => {
+            let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
+            state.loaded.transform.push(TransformReport {
+                table: table.name,
+                rows_before,
+                rows_after: count(tx, statement).await?,
+                duration: started.elapsed(),
+            });
+            testpoint::pause("transform", Some(table.name)).await;
+        }
+    }
+    // Each staging table ends with its ANALYZE.
+    if statement.step == Step::Staging && statement.label.starts_with("analyze") {
+        if let Some(table) = statement.label.strip_prefix("analyze ") {
+            testpoint::pause("load", Some(table)).await;
+        }
+    }
+    Ok(())
+}
+
+/// The binary load of one staging table from its source in `files`.
+async fn copy_files(
+    tx: &Transaction<'_>,
+    table: &'static Table,
+    files: &Files,
+) -> Result<StagingReport, WarehouseError> {
+    let at = files
+        .sources
+        .iter()
+        .position(|(t, _)| t.name == table.name)
+        .ok_or(WarehouseError::Load(LoadError::NoSource(table.name)))?;
+    let options = LoadOptions {
+        rejects: files
+            .options
+            .rejects
+            .as_ref()
+            .map(|p| rejects_path(p, table.name)),
+        ..files.options.clone()
+    };
+    let progress = files.progress.get(at).cloned().unwrap_or_default();
+    load::copy_files(
+        tx,
+        table,
+        Arc::clone(&files.sources[at].1),
+        &options,
+        progress,
+    )
+    .await
+    .map_err(WarehouseError::load(table))
+}
+
+async fn names(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+) -> Result<Vec<String>, WarehouseError> {
+    let rows = tx
+        .query(&statement.sql, &[])
+        .await
+        .map_err(WarehouseError::sql(format!(
+            "running `{}`",
+            statement.label
+        )))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+async fn count(tx: &Transaction<'_>, statement: &RunStatement) -> Result<u64, WarehouseError> {
+    let row = tx
+        .query_one(&statement.sql, &[])
+        .await
+        .map_err(WarehouseError::sql(format!(
+            "running `{}`",
+            statement.label
+        )))?;
+    Ok(row.get::<_, i64>(0).max(0) as u64)
+}
+
+/// Runs the checks, as one step named `data-quality checks` that fails
+/// when a check does.
+pub async fn check(
+    warehouse: &Warehouse,
+    queries: &[CheckQuery],
+    progress: &mut dyn Progress,
+) -> Result<Vec<CheckResult>, WarehouseError> {
+    const STEP: &str = "data-quality checks";
+    progress.step_started(STEP);
+    let result = checks::run_queries(warehouse.client(), queries).await;
+    match &result {
+        Ok(results) => {
+            let failed = checks::failed_summary(results);
+            progress.step_finished(STEP, Some(results.len() as u64), failed.as_deref());
+        }
+        Err(e) => progress.step_finished(STEP, None, Some(&e.to_string())),
+    }
+    result
+}
+
+/// Runs every analysis of `project`, as one step named `analysis`.
+pub async fn analyze(
+    warehouse: &Warehouse,
+    project: &Project,
+    top: Limit,
+    progress: &mut dyn Progress,
+) -> Result<Vec<AnalysisResult>, WarehouseError> {
+    const STEP: &str = "analysis";
+    progress.step_started(STEP);
+    let mut results = Vec::with_capacity(project.analyses().len());
+    for analysis in project.analyses() {
+        match analysis.run(warehouse, top).await {
+            Ok(result) => results.push(result),
+            Err(e) => {
+                progress.step_finished(STEP, None, Some(&e.to_string()));
+                return Err(e);
+            }
+        }
+    }
+    progress.step_finished(STEP, None, None);
+    Ok(results)
+}

