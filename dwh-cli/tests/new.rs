@@ -137,7 +137,7 @@ fn new_refuses_a_non_empty_folder_or_a_bad_name_before_writing() {
     std::fs::write(&file, "").unwrap();
 
     let cases: [(&[&str], &Path, &str); 4] = [
-        (&[], &taken, "is not empty (it holds `notes.txt`"),
+        (&[], &taken, "is not empty (it holds `notes.txt`)"),
         (&[], &file, "is a file, not a directory"),
         (&["--name", "My Shop"], &dir.join("shop"), "--name My Shop:"),
         (&[], &dir.join("2026"), "give a name with --name NAME"),

@@ -18,8 +18,8 @@ pub struct NewArgs {
     /// Folder to create the project in: new, or empty
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
-    /// Project and package name: lowercase letters, digits, `-`, `_`
-    /// [default: PATH's folder name, made one]
+    /// Project and package name: lowercase letters, digits, `-`, `_`, starting
+    /// with a letter [default: PATH's folder name, lowercased, other characters as `-`]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 }
@@ -82,26 +82,30 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
 
 /// `path` must be new, or an empty directory.
 fn check_target(path: &Path) -> anyhow::Result<()> {
-    match std::fs::read_dir(path) {
-        Ok(mut entries) => {
-            if let Some(entry) = entries.next() {
-                let first = entry.map(|e| e.file_name().to_string_lossy().into_owned());
-                bail!(
-                    "{} is not empty (it holds {}); `dwh new` writes only into a new or empty \
-                     directory, so nothing of yours is overwritten: choose another PATH",
-                    path.display(),
-                    first.map_or_else(|_| "entries".to_owned(), |n| format!("`{n}`, …"))
-                );
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(_) if path.exists() && !path.is_dir() => bail!(
             "{} is a file, not a directory; give a new or empty directory",
             path.display()
         ),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let mut names = entries
+        .map(|e| e.map(|e| format!("`{}`", e.file_name().to_string_lossy())))
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("listing {}", path.display()))?;
+    if names.is_empty() {
+        return Ok(());
     }
+    names.sort();
+    let more = if names.len() > 3 { ", …" } else { "" };
+    bail!(
+        "{} is not empty (it holds {}{more}); `dwh new` writes only into a new or empty \
+         directory, so that nothing of yours is overwritten: choose another PATH",
+        path.display(),
+        names[..names.len().min(3)].join(", ")
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
