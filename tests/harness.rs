@@ -170,3 +170,46 @@ pub async fn sample_warehouse(name: &str) -> Warehouse {
     build_sparkify(&mut warehouse, &sample_data()).await;
     warehouse
 }
+
+/// What a warehouse binary printed, and how it ended.
+#[derive(Debug)]
+pub struct CliRun {
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CliRun {
+    /// Panics with both streams unless the run exited 0.
+    pub fn success(self, what: &str) -> CliRun {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{what}:\n{}\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs a warehouse binary built on `dwh_cli::main` (`env!("CARGO_BIN_EXE_…")`)
+/// with `args`, on the test engine's directory, without a terminal.
+pub async fn run_cli(binary: &str, args: &[&str]) -> CliRun {
+    let engine = engine().await;
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .env("DWH_LOCAL_DIR", engine.dir())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the warehouse binary");
+    CliRun {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -3,8 +3,14 @@
 //!
 //! `location` in the logs reads like `"San Francisco-Oakland-Hayward, CA"`:
 //! a metropolitan area, a comma, and one or more state codes.
+//!
+//! It is a warehouse of its own: `cargo run -p dwh-example-custom-dimension
+//! -- all` (or `ddl`, `diagram`, `check`, …) runs every dwh subcommand on
+//! [`project`] through `dwh_cli::main`.
 
-use dwh_core::{DimTable, FactTable, Schema, StagingTable};
+use dwh_core::sql::Limit;
+use dwh_core::{Analysis, DimTable, FactTable, Project, Row, Schema, StagingTable};
+use serde::{Deserialize, Serialize};
 use sparkify::{Artist, Song, SongPlay, StagingEvent, StagingSong, Time, User};
 
 /// One row per distinct listener location.
@@ -40,4 +46,37 @@ pub fn schema() -> Schema {
         &<SongPlay as FactTable>::TABLE,
     ])
     .expect("the extended schema is consistent")
+}
+
+/// Listeners' plays per metropolitan area, from the new dimension.
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub struct PlaysByMetro {
+    pub metro_area: String,
+    pub plays: i64,
+}
+
+/// The most played metropolitan areas: `songplays` joined with `locations`.
+pub fn top_metro_areas(top: Limit) -> String {
+    format!(
+        "SELECT l.metro_area, COUNT(*) AS plays FROM songplays sp \
+         JOIN locations l ON l.location = sp.location \
+         GROUP BY l.metro_area ORDER BY plays DESC, l.metro_area LIMIT {top}"
+    )
+}
+
+/// Sparkify plus `locations` as a warehouse of its own: Sparkify's data
+/// folders, generator and analyses, and one analysis of the new dimension.
+pub fn project() -> Project {
+    Project::new("sparkify-locations", schema())
+        .source::<StagingEvent>("log_data", "*.json")
+        .source::<StagingSong>("song_data", "*.json")
+        .analyses(sparkify::analysis::analyses())
+        .analysis(Analysis::new::<PlaysByMetro>(
+            "top_metro_areas",
+            "Top metropolitan areas",
+            top_metro_areas,
+        ))
+        .generator(sparkify::gen::Sparkify)
+        .build()
+        .expect("the extended project is consistent")
 }
