@@ -83,35 +83,38 @@ fn new_writes_a_project_on_this_checkout() {
     );
 }
 
-#[tokio::test]
-async fn the_new_project_builds_and_runs_all() {
-    let project = scaffold("new_run");
-    let url = fresh_db("cli_new_project").await;
-    let report = project.join("run.json");
+/// `cargo run -- ARGS` in `project`, built into this build's target
+/// directory; its stdout. Panics, with both streams, when it fails.
+fn cargo_run(project: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--quiet",
-            "--",
-            "all",
-            "--database-url",
-            &url,
-            "--report",
-        ])
-        .arg(&report)
-        .current_dir(&project)
+        .args(["run", "--quiet", "--"])
+        .args(args)
+        .current_dir(project)
         .env("CARGO_TARGET_DIR", target_dir())
         .env("NO_COLOR", "1")
         .env_remove("DWH_DATABASE_URL")
         .env_remove("DWH_LOCAL_DIR")
         .output()
         .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "cargo run -- all failed ({:?}):\n{}{}",
+        "cargo run -- {args:?} failed ({:?}):\n{stdout}{}",
         out.status,
-        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn the_new_project_builds_and_runs_all() {
+    let project = scaffold("new_run");
+    let url = fresh_db("cli_new_project").await;
+    let report = project.join("run.json");
+    let report_arg = report.display().to_string();
+    cargo_run(
+        &project,
+        &["all", "--database-url", &url, "--report", &report_arg],
     );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).expect("report written")).unwrap();
@@ -124,6 +127,17 @@ async fn the_new_project_builds_and_runs_all() {
             rows.is_some_and(|r| !r.is_empty()),
             "{analysis}: {report:#}"
         );
+    }
+    // The physical design the template declares reaches the Redshift DDL.
+    let ddl = cargo_run(&project, &["ddl"]);
+    for part in [
+        "DISTSTYLE EVEN",
+        "DISTSTYLE ALL",
+        "DISTKEY (\"customer_id\")",
+        "SORTKEY (\"ordered_at\")",
+        "\"ordered_at\" TIMESTAMP NOT NULL ENCODE RAW",
+    ] {
+        assert!(ddl.contains(part), "{part} missing:\n{ddl}");
     }
 }
 
