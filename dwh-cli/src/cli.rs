@@ -65,6 +65,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Start a new warehouse: a cargo project with a schema, analyses and sample data
+    New(crate::commands::new::NewArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,7 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             paths::output_dir(&args.out, "--out")?;
         }
         Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
+        Command::New(args) => super::new::check(args)?,
         // Before the AWS configuration is read: a bad network is a typo,
         // not a reason to resolve a region and credentials first.
         Command::OpenPort(args) => {

@@ -9,6 +9,7 @@ mod ddl;
 mod diagram;
 mod gen;
 mod local;
+pub(crate) mod new;
 mod open_port;
 mod pipeline;
 mod provision;
@@ -45,5 +46,6 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::Upload(args) => upload::run(&args, project).await,
         Command::Teardown(args) => teardown::run(&args, project).await,
         Command::Config { command } => config::run(command, project),
+        Command::New(args) => new::run(&args),
     }
 }
