@@ -326,10 +326,11 @@ async fn the_redshift_run_lock_makes_a_second_writer_wait_for_the_first() {
 /// there now: the drops run inside the one run transaction.)
 #[test]
 fn redshift_refuses_no_wait_before_any_work() {
-    for (flag, message) in [(
-        "--no-wait",
-        "--no-wait is not available with --target redshift",
-    )] {
+    {
+        let (flag, message) = (
+            "--no-wait",
+            "--no-wait is not available with --target redshift",
+        );
         let output = dwh_run([
             "all",
             "--target",

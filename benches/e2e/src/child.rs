@@ -93,7 +93,10 @@ impl Progress for Timer {
     }
 
     fn step_finished(&mut self, step: &str, _rows: Option<u64>, _failure: Option<&str>) {
-        let secs = self.started.take().map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let secs = self
+            .started
+            .take()
+            .map_or(0.0, |t| t.elapsed().as_secs_f64());
         *self.seconds.entry(step.to_owned()).or_default() += secs;
     }
 }

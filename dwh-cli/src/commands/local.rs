@@ -62,9 +62,13 @@ pub async fn database_url(args: &WarehouseArgs, demo: bool) -> anyhow::Result<St
 }
 
 /// Whether a command that loads data works on the demo database: asked
-/// for (`--demo`), or generated data (no `--data`) on the local engine.
-pub fn uses_demo(warehouse: &WarehouseArgs, data: &DataArgs) -> bool {
-    warehouse.demo || (data.data.is_none() && warehouse.database_url.is_none())
+/// for (`--demo`), or generated data (no `--data`, and the project has a
+/// generator) on the local engine. A project's own data folder is real data.
+pub fn uses_demo(warehouse: &WarehouseArgs, data: &DataArgs, project: &dwh_core::Project) -> bool {
+    warehouse.demo
+        || (data.data.is_none()
+            && project.generator().is_some()
+            && warehouse.database_url.is_none())
 }
 
 pub async fn run(command: LocalCommand) -> anyhow::Result<ExitCode> {

@@ -117,7 +117,7 @@ async fn prepare_local(
     let location =
         data::resolve(run, &args.data, args.size, &args.warehouse.local, project).await?;
     let files = files(&location, project, &args.data)?;
-    let demo = uses_demo(&args.warehouse, &args.data);
+    let demo = uses_demo(&args.warehouse, &args.data, project);
     let url = run
         .step(
             "start warehouse",
@@ -243,7 +243,7 @@ pub async fn load(args: &LoadArgs, project: &Project) -> anyhow::Result<ExitCode
     let location =
         data::resolve(&mut run, &args.data, None, &args.warehouse.local, project).await?;
     let files = files(&location, project, &args.data)?;
-    let demo = uses_demo(&args.warehouse, &args.data);
+    let demo = uses_demo(&args.warehouse, &args.data, project);
     let parts = Parts {
         staging: true,
         ..Parts::NONE

@@ -332,6 +332,16 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// The project's chart hook: the results of a run read back into
+/// [`Analysis`], then [`write`].
+pub fn from_results(
+    results: &[dwh_core::project::AnalysisResult],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, dwh_core::project::GenError> {
+    let analysis = Analysis::from_results(results)?;
+    Ok(write(&analysis, dir)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,14 +423,4 @@ mod tests {
         let by = |bucket, plays| PlaysBy { bucket, plays };
         assert_eq!(dense(&[by(30, 1), by(-1, 1), by(1, 2)], 3), [0, 2, 0]);
     }
-}
-
-/// The project's chart hook: the results of a run read back into
-/// [`Analysis`], then [`write`].
-pub fn from_results(
-    results: &[dwh_core::project::AnalysisResult],
-    dir: &Path,
-) -> Result<Vec<PathBuf>, dwh_core::project::GenError> {
-    let analysis = Analysis::from_results(results)?;
-    Ok(write(&analysis, dir)?)
 }
