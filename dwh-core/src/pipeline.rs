@@ -7,7 +7,7 @@
 //! [`Action::CopyFiles`] statements are fed from the [`Files`] given,
 //! on Redshift [`Action::Copy`] runs `COPY … FROM` S3. A failed Redshift
 //! COPY rolls the transaction back and returns
-//! [`LoadError::Copy`](crate::load::LoadError::Copy); the caller may then
+//! [`LoadError::Copy`]; the caller may then
 //! look up its load errors (`sql::run::load_errors_query`) on the same
 //! session.
 

@@ -20,7 +20,7 @@
 //! A re-run on the same data gives the same rows; a failed run leaves the
 //! old ones. It is DELETE, never TRUNCATE: on Redshift "TRUNCATE commits
 //! the transaction in which it is run"
-//! (https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html), which
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html>), which
 //! would make the rest of the run non-atomic. The price is that a keyless
 //! fact holds only the latest batch, and on Redshift the DELETE leaves
 //! deleted rows for VACUUM to reclaim.
