@@ -69,19 +69,11 @@ impl Default for ClusterSection {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IamSection {
     /// The role Redshift assumes to read the data bucket.
     pub role_name: String,
-}
-
-impl Default for IamSection {
-    fn default() -> Self {
-        IamSection {
-            role_name: String::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

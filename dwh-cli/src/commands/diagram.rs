@@ -18,9 +18,9 @@ pub fn run(args: &DiagramArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let schema = project.schema();
     let Some(dir) = &args.out else {
         let text = match args.format.unwrap_or(DiagramFormat::Mermaid) {
-            DiagramFormat::Mermaid => diagram::mermaid(&schema),
-            DiagramFormat::Dot => diagram::dot(&schema),
-            DiagramFormat::Svg => diagram::svg(&schema),
+            DiagramFormat::Mermaid => diagram::mermaid(schema),
+            DiagramFormat::Dot => diagram::dot(schema),
+            DiagramFormat::Svg => diagram::svg(schema),
             DiagramFormat::All => bail!("--format all writes several files: give --out DIR"),
         };
         out::print(&text)?;
@@ -30,13 +30,13 @@ pub fn run(args: &DiagramArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or(DiagramFormat::All);
     let wants = |f: DiagramFormat| format == f || format == DiagramFormat::All;
     if wants(DiagramFormat::Mermaid) {
-        write(dir, "mmd", &diagram::mermaid(&schema))?;
+        write(dir, "mmd", &diagram::mermaid(schema))?;
     }
     if wants(DiagramFormat::Dot) {
-        write(dir, "dot", &diagram::dot(&schema))?;
+        write(dir, "dot", &diagram::dot(schema))?;
     }
     if wants(DiagramFormat::Svg) {
-        write(dir, "svg", &diagram::svg(&schema))?;
+        write(dir, "svg", &diagram::svg(schema))?;
     }
     Ok(ExitCode::SUCCESS)
 }
