@@ -4,6 +4,7 @@
 
 use crate::aws::ec2;
 use crate::aws::plan::{Action, Plan};
+use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
 
 use super::survey::Survey;
@@ -52,31 +53,7 @@ pub fn plan(survey: &Survey, config: &DwhConfig, snapshot: Option<&str>) -> Plan
             );
         }
     }
-    match &survey.cluster {
-        Some(cl) if cl.status == "deleting" => plan.add_op(
-            Action::Keep,
-            "Redshift cluster",
-            id,
-            "already being deleted; will wait",
-            Op::AwaitClusterGone,
-        ),
-        Some(cl) => plan.add_op(
-            Action::Delete,
-            "Redshift cluster",
-            id,
-            match snapshot {
-                Some(s) => format!("{} × {}; final snapshot `{s}`", cl.nodes, cl.node_type),
-                None => format!(
-                    "{} × {}; NO final snapshot: its data is lost",
-                    cl.nodes, cl.node_type
-                ),
-            },
-            Op::DeleteCluster {
-                snapshot: snapshot.map(str::to_owned),
-            },
-        ),
-        None => plan.add(Action::Keep, "Redshift cluster", id, "absent"),
-    }
+    cluster_step(&mut plan, survey.cluster.as_ref(), id, snapshot);
     let ours = ec2::group_name(id);
     match survey.groups.iter().find(|g| g.name == ours) {
         Some(g) => plan.add_op(
@@ -108,4 +85,38 @@ pub fn plan(survey: &Survey, config: &DwhConfig, snapshot: Option<&str>) -> Plan
         ));
     }
     plan
+}
+
+/// Delete the cluster, or wait for a delete already under way.
+fn cluster_step(
+    plan: &mut Plan<Op>,
+    cluster: Option<&ClusterState>,
+    id: &str,
+    snapshot: Option<&str>,
+) {
+    match cluster {
+        Some(cl) if cl.status == "deleting" => plan.add_op(
+            Action::Keep,
+            "Redshift cluster",
+            id,
+            "already being deleted; will wait",
+            Op::AwaitClusterGone,
+        ),
+        Some(cl) => plan.add_op(
+            Action::Delete,
+            "Redshift cluster",
+            id,
+            match snapshot {
+                Some(s) => format!("{} × {}; final snapshot `{s}`", cl.nodes, cl.node_type),
+                None => format!(
+                    "{} × {}; NO final snapshot: its data is lost",
+                    cl.nodes, cl.node_type
+                ),
+            },
+            Op::DeleteCluster {
+                snapshot: snapshot.map(str::to_owned),
+            },
+        ),
+        None => plan.add(Action::Keep, "Redshift cluster", id, "absent"),
+    }
 }
