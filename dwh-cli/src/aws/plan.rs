@@ -1,5 +1,8 @@
 //! What a command will do to AWS, printed before it does it (as
 //! `terraform plan` does), so a person sees creations and deletions first.
+//! Each step may carry the operation that applies it (`Op`, one enum per
+//! command), so a plan is worked out by a pure function from what exists and
+//! then executed in order.
 
 use std::fmt;
 
@@ -29,21 +32,34 @@ impl fmt::Display for Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
+pub struct Step<Op = ()> {
     pub action: Action,
     pub resource: &'static str,
     pub name: String,
     pub detail: String,
+    /// What applying this step does; `None` for a row that is only shown
+    /// (a resource kept as it is, or absent).
+    pub op: Option<Op>,
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct Plan {
-    pub steps: Vec<Step>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan<Op = ()> {
+    pub steps: Vec<Step<Op>>,
     /// Things a person should know that change nothing.
     pub notes: Vec<String>,
 }
 
-impl Plan {
+impl<Op> Default for Plan<Op> {
+    fn default() -> Self {
+        Plan {
+            steps: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl<Op> Plan<Op> {
+    /// A row that is shown and does nothing when applied.
     pub fn add(
         &mut self,
         action: Action,
@@ -51,12 +67,47 @@ impl Plan {
         name: impl Into<String>,
         detail: impl Into<String>,
     ) {
+        self.push(action, resource, name.into(), detail.into(), None);
+    }
+
+    /// A row whose `op` runs when the plan is applied.
+    pub fn add_op(
+        &mut self,
+        action: Action,
+        resource: &'static str,
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        op: Op,
+    ) {
+        self.push(action, resource, name.into(), detail.into(), Some(op));
+    }
+
+    fn push(
+        &mut self,
+        action: Action,
+        resource: &'static str,
+        name: String,
+        detail: String,
+        op: Option<Op>,
+    ) {
         self.steps.push(Step {
             action,
             resource,
-            name: name.into(),
-            detail: detail.into(),
+            name,
+            detail,
+            op,
         });
+    }
+
+    /// The operations to run, in order.
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.steps.iter().filter_map(|s| s.op.as_ref())
+    }
+
+    /// The step for `resource`, if the plan has one.
+    #[cfg(test)]
+    pub fn step(&self, resource: &str) -> Option<&Step<Op>> {
+        self.steps.iter().find(|s| s.resource == resource)
     }
 
     pub fn note(&mut self, note: impl Into<String>) {
@@ -115,7 +166,7 @@ mod tests {
 
     #[test]
     fn counts_and_changes() {
-        let mut plan = Plan::default();
+        let mut plan = Plan::<()>::default();
         plan.add(Action::Adopt, "IAM role", "r", "");
         plan.add(Action::Keep, "ingress", "x", "");
         assert!(!plan.changes());
@@ -126,5 +177,9 @@ mod tests {
             "1 to create, 0 to update, 0 to delete, 1 adopted"
         );
         assert_eq!(Action::Delete.to_string(), "- delete");
+        assert_eq!(plan.ops().count(), 0);
+        plan.add_op(Action::Delete, "role", "r", "", ());
+        assert_eq!(plan.ops().count(), 1);
+        assert_eq!(plan.step("cluster").map(|s| s.action), Some(Action::Create));
     }
 }

@@ -36,6 +36,16 @@ impl ClusterState {
     pub fn slices(&self) -> u32 {
         slices_per_node(&self.node_type) * self.nodes.max(1)
     }
+
+    /// Whether the role called `name` is attached.
+    pub fn has_role(&self, name: &str) -> bool {
+        let suffix = format!("/{name}");
+        self.iam_roles.iter().any(|arn| arn.ends_with(&suffix))
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.status == "available"
+    }
 }
 
 /// Slices per node of each node type (Redshift management guide, "Node

@@ -1,0 +1,35 @@
+//! `dwh status`: each AWS resource dwh manages, as it is now. `survey`
+//! reads AWS, `plan` (pure) makes the rows and the exit code, `run` prints.
+
+mod plan;
+mod survey;
+#[cfg(test)]
+mod tests;
+
+use std::process::ExitCode;
+
+use crate::aws::iam;
+use crate::cli::AwsArgs;
+use crate::ui;
+
+pub async fn run(args: &AwsArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(args, project).await?;
+    let policy = iam::s3_read_policy(
+        iam::partition(&aws.region),
+        &config.s3.bucket,
+        &config.s3.prefix,
+    );
+    let survey = survey::survey(&aws, &config, &policy, project).await?;
+    let report = plan::plan(&survey, &config);
+    let rows = report
+        .rows
+        .into_iter()
+        .map(|r| vec![r.resource.to_owned(), r.name, r.state, r.detail])
+        .collect();
+    println!("{} (region {})", args.config.display(), aws.region);
+    println!(
+        "{}",
+        ui::table(&["resource", "name", "state", "detail"], rows)
+    );
+    Ok(ExitCode::from(report.exit))
+}

@@ -1,0 +1,66 @@
+//! `dwh teardown`: closes the port, deletes the cluster (final snapshot
+//! unless `--skip-final-snapshot`) and waits, then deletes dwh's security
+//! group and the IAM role. Planned first and confirmed unless `--yes`;
+//! re-running finishes a teardown that stopped half-way. The data bucket is
+//! kept.
+//!
+//! Three stages: `survey` reads what exists, `plan` (pure) decides what to
+//! delete, `apply` deletes it.
+
+mod apply;
+mod plan;
+mod survey;
+#[cfg(test)]
+mod tests;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::bail;
+
+use crate::aws::{iam, redshift};
+use crate::cli::TeardownArgs;
+
+/// Asks for `yes` on the terminal; refuses when there is none to ask.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to delete without confirmation: no terminal to ask on; pass --yes");
+    }
+    eprint!("{question} Only 'yes' will be accepted: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
+    let (config, aws) = super::config::load(&args.aws, project).await?;
+    let policy = iam::s3_read_policy(
+        iam::partition(&aws.region),
+        &config.s3.bucket,
+        &config.s3.prefix,
+    );
+    let survey = survey::survey(&aws, &config, &policy).await?;
+
+    let snapshot = (!args.skip_final_snapshot).then(|| {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        redshift::final_snapshot_id(&config.cluster.identifier, now)
+    });
+    let plan = plan::plan(&survey, &config, snapshot.as_deref());
+    plan.print(&format!("Teardown plan for {}:", aws.region));
+    if plan.ops().next().is_none() {
+        println!("nothing to tear down");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes && !confirm("Delete these resources?")? {
+        println!("teardown cancelled; nothing changed");
+        return Ok(ExitCode::from(1));
+    }
+    apply::apply(&aws, &config, &plan, Duration::from_secs(args.timeout * 60)).await?;
+    println!("✔ teardown complete");
+    Ok(ExitCode::SUCCESS)
+}
