@@ -29,6 +29,23 @@ pub struct StepRecord {
     pub error: Option<String>,
 }
 
+impl StepRecord {
+    /// A step that took `duration`: failed when `error` says why.
+    pub fn new(step: &str, rows: Option<u64>, duration: Duration, error: Option<String>) -> Self {
+        StepRecord {
+            step: step.to_owned(),
+            status: if error.is_none() {
+                StepStatus::Ok
+            } else {
+                StepStatus::Failed
+            },
+            rows,
+            duration,
+            error,
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct RunReport {
     /// `failed` when a step failed, a data-quality check included.

@@ -7,6 +7,8 @@ mod config;
 pub(crate) mod data;
 mod ddl;
 mod diagram;
+#[cfg(test)]
+mod fixtures;
 mod gen;
 mod local;
 pub(crate) mod new;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use dwh_core::pipeline::Progress;
 use indicatif::ProgressBar;
 
-use crate::report::{RunReport, StepRecord, StepStatus};
+use crate::report::{RunReport, StepRecord};
 use crate::ui;
 
 /// Runs steps with a spinner each, recording them for the summary and report.
@@ -46,17 +46,7 @@ impl Progress for Run {
         if let Some(slot) = slot {
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
-        let record = StepRecord {
-            step: step.to_owned(),
-            status: if failure.is_none() {
-                StepStatus::Ok
-            } else {
-                StepStatus::Failed
-            },
-            rows,
-            duration: started.elapsed(),
-            error: failure.map(str::to_owned),
-        };
+        let record = StepRecord::new(step, rows, started.elapsed(), failure.map(str::to_owned));
         ui::finish(&bar, &record);
         self.report.steps.push(record);
     }
@@ -72,6 +62,8 @@ impl Run {
         slot
     }
 
+    /// Runs `work` as step `name`, with a spinner, recorded with the rows
+    /// `rows` reads from its result.
     pub async fn step<T, F>(
         &mut self,
         name: &str,
@@ -82,51 +74,12 @@ impl Run {
         F: Future<Output = anyhow::Result<T>>,
     {
         let bar = ui::spinner(name);
-        self.step_with(name, &bar, rows, work).await
-    }
-
-    pub async fn step_with<T, F>(
-        &mut self,
-        name: &str,
-        bar: &ProgressBar,
-        rows: impl Fn(&T) -> Option<u64>,
-        work: F,
-    ) -> anyhow::Result<T>
-    where
-        F: Future<Output = anyhow::Result<T>>,
-    {
-        self.record(name, bar, rows, |_| None, work).await
-    }
-
-    async fn record<T, F>(
-        &mut self,
-        name: &str,
-        bar: &ProgressBar,
-        rows: impl Fn(&T) -> Option<u64>,
-        judge: impl Fn(&T) -> Option<String>,
-        work: F,
-    ) -> anyhow::Result<T>
-    where
-        F: Future<Output = anyhow::Result<T>>,
-    {
         let started = Instant::now();
         let result = work.await;
-        let error = match &result {
-            Ok(value) => judge(value),
-            Err(e) => Some(format!("{e:#}")),
-        };
-        let record = StepRecord {
-            step: name.to_owned(),
-            status: if error.is_none() {
-                StepStatus::Ok
-            } else {
-                StepStatus::Failed
-            },
-            rows: result.as_ref().ok().and_then(&rows),
-            duration: started.elapsed(),
-            error,
-        };
-        ui::finish(bar, &record);
+        let error = result.as_ref().err().map(|e| format!("{e:#}"));
+        let rows = result.as_ref().ok().and_then(&rows);
+        let record = StepRecord::new(name, rows, started.elapsed(), error);
+        ui::finish(&bar, &record);
         self.report.steps.push(record);
         result
     }

@@ -8,12 +8,7 @@ use crate::aws::plan::{Action, Plan};
 use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
 
-fn config() -> DwhConfig {
-    let mut config = DwhConfig::for_project("sparkify");
-    config.s3.bucket = "dwh-data".into();
-    config.s3.prefix = "sparkify".into();
-    config
-}
+use crate::commands::fixtures::config;
 
 fn role(config: &DwhConfig) -> RoleState {
     RoleState {
@@ -46,7 +41,7 @@ fn cluster(config: &DwhConfig) -> ClusterState {
 fn group(cidrs: &[&str]) -> GroupState {
     GroupState {
         id: "sg-1".into(),
-        name: "dwh-dwh-sparkify".into(),
+        name: "dwh-dwh-shop".into(),
         vpc_id: "vpc-1".into(),
         ingress: cidrs
             .iter()
@@ -115,7 +110,7 @@ fn nothing_exists_so_everything_is_created_in_dependency_order() {
     let policy = plan.step("IAM inline policy").unwrap();
     assert_eq!(
         policy.detail,
-        "s3:GetObject on s3://dwh-data/sparkify/*, s3:ListBucket on the bucket"
+        "s3:GetObject on s3://dwh-data/shop/*, s3:ListBucket on the bucket"
     );
     let cluster = plan.step("Redshift cluster").unwrap();
     assert!(cluster.detail.contains("encrypted, private"), "{cluster:?}");

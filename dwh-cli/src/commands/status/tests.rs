@@ -8,12 +8,7 @@ use crate::aws::redshift::ClusterState;
 use crate::aws::s3::Object;
 use crate::config::DwhConfig;
 
-fn config() -> DwhConfig {
-    let mut config = DwhConfig::for_project("sparkify");
-    config.s3.bucket = "dwh-data".into();
-    config.s3.prefix = "sparkify".into();
-    config
-}
+use crate::commands::fixtures::config;
 
 fn everything(config: &DwhConfig) -> Survey {
     let c = &config.cluster;
@@ -45,16 +40,16 @@ fn everything(config: &DwhConfig) -> Survey {
         }),
         groups: vec![GroupState {
             id: "sg-1".into(),
-            name: "dwh-dwh-sparkify".into(),
+            name: "dwh-dwh-shop".into(),
             vpc_id: "vpc-1".into(),
             ingress: Vec::new(),
         }],
         bucket: Bucket::Usable(vec![Folder {
             dir: "log_data".into(),
             objects: vec![
-                object("sparkify/log_data/part-00000.json.gz", 1024),
-                object("sparkify/log_data/part-00001.json.gz", 1024),
-                object("sparkify/log_data/notes.txt", 1 << 30),
+                object("shop/log_data/part-00000.json.gz", 1024),
+                object("shop/log_data/part-00001.json.gz", 1024),
+                object("shop/log_data/notes.txt", 1 << 30),
             ],
             manifest: true,
         }]),
@@ -90,9 +85,9 @@ fn nothing_exists_so_every_row_is_missing_and_the_exit_is_3() {
     assert_eq!(
         states,
         [
-            ("IAM role", "dwh-sparkify-s3-read", "missing"),
-            ("Redshift cluster", "dwh-sparkify", "missing"),
-            ("security group", "dwh-dwh-sparkify", "missing"),
+            ("IAM role", "dwh-shop-s3-read", "missing"),
+            ("Redshift cluster", "dwh-shop", "missing"),
+            ("security group", "dwh-dwh-shop", "missing"),
             ("S3 bucket", "-", "not configured"),
         ]
     );
@@ -122,7 +117,7 @@ fn everything_available_exits_0_and_counts_only_parts() {
         lines[2]
     );
     assert!(
-        lines[3].ends_with("s3://dwh-data/sparkify: log_data: 2 parts, 2.0 kB, manifest"),
+        lines[3].ends_with("s3://dwh-data/shop: log_data: 2 parts, 2.0 kB, manifest"),
         "{}",
         lines[3]
     );
@@ -165,7 +160,7 @@ fn what_dwh_would_not_have_made_is_flagged() {
             "policy `dwh-s3-read` missing or stale; also: AmazonS3ReadOnlyAccess",
         ),
         (1, "PUBLIC; NOT encrypted"),
-        (1, "role `dwh-sparkify-s3-read` not attached"),
+        (1, "role `dwh-shop-s3-read` not attached"),
         (2, "tcp/5439 from 0.0.0.0/0 (PUBLIC)"),
         (3, "not yours owned by another account"),
     ] {

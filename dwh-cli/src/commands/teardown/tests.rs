@@ -9,7 +9,7 @@ use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
 
 fn config() -> DwhConfig {
-    let mut config = DwhConfig::for_project("sparkify");
+    let mut config = DwhConfig::for_project("shop");
     config.s3.bucket = "dwh-data".into();
     config
 }
@@ -32,7 +32,7 @@ fn group(id: &str, name: &str, ingress: Vec<Ingress>) -> GroupState {
 
 fn cluster(status: &str, groups: &[&str]) -> ClusterState {
     ClusterState {
-        identifier: "dwh-sparkify".into(),
+        identifier: "dwh-shop".into(),
         status: status.into(),
         node_type: "ra3.large".into(),
         nodes: 2,
@@ -42,14 +42,14 @@ fn cluster(status: &str, groups: &[&str]) -> ClusterState {
         iam_roles: Vec::new(),
         publicly_accessible: false,
         encrypted: true,
-        database: "sparkify".into(),
+        database: "shop".into(),
         user: "dwh_admin".into(),
     }
 }
 
 fn role() -> RoleState {
     RoleState {
-        arn: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
+        arn: "arn:aws:iam::123456789012:role/dwh-shop-s3-read".into(),
         trusts_redshift: true,
         policy_current: true,
         managed_policies: Vec::new(),
@@ -63,7 +63,7 @@ fn everything() -> Survey {
         port: 5440,
         groups: vec![group(
             "sg-1",
-            "dwh-dwh-sparkify",
+            "dwh-dwh-shop",
             vec![rule("203.0.113.0/24", true), rule("198.51.100.7/32", false)],
         )],
         role: Some(role()),
@@ -81,7 +81,7 @@ fn ops(plan: &Plan<Op>) -> Vec<Op> {
 fn our_group() -> Op {
     Op::DeleteGroup {
         id: "sg-1".into(),
-        name: "dwh-dwh-sparkify".into(),
+        name: "dwh-dwh-shop".into(),
     }
 }
 
@@ -105,7 +105,7 @@ fn nothing_exists_so_nothing_is_done_and_the_bucket_is_kept() {
 
 #[test]
 fn everything_is_deleted_door_first_and_only_dwhs_rules() {
-    let plan = teardown_plan(&everything(), &config(), Some("dwh-sparkify-final-1"));
+    let plan = teardown_plan(&everything(), &config(), Some("dwh-shop-final-1"));
     assert_eq!(
         ops(&plan),
         [
@@ -115,7 +115,7 @@ fn everything_is_deleted_door_first_and_only_dwhs_rules() {
                 port: 5440,
             },
             Op::DeleteCluster {
-                snapshot: Some("dwh-sparkify-final-1".into())
+                snapshot: Some("dwh-shop-final-1".into())
             },
             our_group(),
             Op::DeleteRole,
@@ -128,7 +128,7 @@ fn everything_is_deleted_door_first_and_only_dwhs_rules() {
     let cluster = plan.step("Redshift cluster").unwrap();
     assert_eq!(
         cluster.detail,
-        "2 × ra3.large; final snapshot `dwh-sparkify-final-1`"
+        "2 × ra3.large; final snapshot `dwh-shop-final-1`"
     );
 }
 
@@ -210,6 +210,6 @@ fn an_adopted_clusters_own_group_is_kept_but_dwhs_rule_on_it_closed() {
     let group = plan.step("security group").unwrap();
     assert_eq!(
         (group.action, group.name.as_str(), group.detail.as_str()),
-        (Action::Keep, "dwh-dwh-sparkify", "absent")
+        (Action::Keep, "dwh-dwh-shop", "absent")
     );
 }
