@@ -1,22 +1,13 @@
 //! Data-quality queries derived from the schema.
 
-use super::ident::quote_ident;
+use super::ident::{quote_ident, quote_list};
 use super::transform::{lookup_on, stored_expr};
 use crate::catalog::Schema;
 use crate::schema::{Load, Table};
 
-fn key_list(table: &Table) -> String {
-    table
-        .natural_key
-        .iter()
-        .map(|k| quote_ident(k))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Natural keys that occur more than once: `(key, n)` rows.
 pub fn duplicate_keys(table: &Table) -> String {
-    let keys = key_list(table);
+    let keys = quote_list(table.natural_key.iter().copied(), "");
     let key_text = table
         .natural_key
         .iter()

@@ -1,6 +1,6 @@
 //! Bulk loads: the jsonpaths document and COPY statements.
 
-use super::ident::{quote_ident, quote_literal};
+use super::ident::{quote_ident, quote_list, quote_literal};
 use super::Dialect;
 use crate::schema::{Table, TableKind};
 
@@ -23,12 +23,7 @@ pub fn jsonpaths(table: &Table) -> String {
 }
 
 fn column_names(table: &Table) -> String {
-    table
-        .columns
-        .iter()
-        .map(|c| quote_ident(c.name))
-        .collect::<Vec<_>>()
-        .join(", ")
+    quote_list(table.columns.iter().map(|c| c.name), "")
 }
 
 /// `COPY t (cols) FROM STDIN (FORMAT binary)`: the local engine's load.

@@ -1,6 +1,6 @@
 //! CREATE / DROP / TRUNCATE TABLE.
 
-use super::ident::quote_ident;
+use super::ident::{quote_ident, quote_list};
 use super::Dialect;
 use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};
 
@@ -72,14 +72,6 @@ fn column_def(column: &Column, dialect: Dialect) -> String {
     def
 }
 
-fn column_list(columns: &[&str]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Informational constraints: Redshift does not enforce them but its planner
 /// trusts them, and "some queries could return incorrect results" when they
 /// are violated; "do not define key constraints for your tables if you
@@ -98,7 +90,7 @@ fn constraints(table: &Table) -> Vec<String> {
     if generated {
         vec![format!(
             "    PRIMARY KEY ({})",
-            column_list(table.primary_key)
+            quote_list(table.primary_key.iter().copied(), "")
         )]
     } else {
         Vec::new()
@@ -125,7 +117,7 @@ fn table_attributes(table: &Table) -> String {
         };
         sql.push_str(&format!(
             "\n{style} SORTKEY ({})",
-            column_list(sort.columns)
+            quote_list(sort.columns.iter().copied(), "")
         ));
     }
     sql

@@ -53,6 +53,17 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{name}\"")
 }
 
+/// Quoted names joined by `, `, each after `prefix` (an alias such as
+/// `n.`, or empty): `"a", "b"` or `n."a", n."b"`. The one place lists of
+/// identifiers are rendered.
+pub fn quote_list<'a>(names: impl IntoIterator<Item = &'a str>, prefix: &str) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("{prefix}{}", quote_ident(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `'text'` with quotes (and, on Redshift, backslashes) escaped.
 pub fn quote_literal(text: &str, dialect: Dialect) -> String {
     let mut out = String::with_capacity(text.len() + 2);

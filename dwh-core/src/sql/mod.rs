@@ -95,7 +95,7 @@ pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
 pub use ddl::{
     analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
 };
-pub use ident::{quote_ident, quote_literal, validate_ident, IdentError};
+pub use ident::{quote_ident, quote_list, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};
 pub use run::{redshift_run, run_plan, Parts, RedshiftRun, RunPlan, StagingFrom};
 pub use transform::{load_statements, LoadStatements};

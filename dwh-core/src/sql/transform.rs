@@ -25,7 +25,7 @@
 //! fact holds only the latest batch, and on Redshift the DELETE leaves
 //! deleted rows for VACUUM to reclaim.
 
-use super::ident::quote_ident;
+use super::ident::{quote_ident, quote_list};
 use super::Dialect;
 use crate::schema::{Column, Fill, Load, Lookup, Table, TableKind};
 
@@ -100,11 +100,7 @@ fn columns_of(table: &Table) -> Vec<&'static str> {
 }
 
 fn quoted(names: &[&str], prefix: &str) -> String {
-    names
-        .iter()
-        .map(|n| format!("{prefix}{}", quote_ident(n)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    quote_list(names.iter().copied(), prefix)
 }
 
 fn key_match(table: &Table, left: &str, right: &str) -> String {
