@@ -167,85 +167,23 @@ pub async fn upload(
 ) -> anyhow::Result<Vec<Uploaded>> {
     let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
     let mut reports = Vec::new();
-    for StagingSource {
-        table,
-        dir,
-        pattern,
-    } in project.sources()
-    {
-        let (table, dir) = (*table, dir.as_str());
-        let local = data.join(dir);
+    for source in project.sources() {
+        let local = data.join(&source.dir);
         if !local.is_dir() {
             anyhow::bail!(
-                "{} has no {dir}/ directory; a data directory of warehouse `{}` holds {}",
+                "{} has no {}/ directory; a data directory of warehouse `{}` holds {}",
                 data.display(),
+                source.dir,
                 project.name(),
                 crate::commands::data::expected_dirs(project)
             );
         }
-        let out = scratch.0.join(dir);
-        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let bar = ui::spinner(format!("splitting and compressing {}", local.display()));
-        let source: Arc<dyn Source> = Arc::new(LocalDir::matching(&local, pattern.clone()));
-        let (files, total, parts) = {
-            let source = Arc::clone(&source);
-            let out = out.clone();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-                let files = source.files()?;
-                let total: u64 = files.iter().map(|f| f.size).sum();
-                let parts = split(source.as_ref(), part_count(total, slices), &out)?;
-                Ok((files.len(), total, parts))
-            })
-            .await??
-        };
-        bar.finish_and_clear();
-        let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
-        let bar = ui::spinner(format!(
-            "uploading {} parts of {dir} ({}) to {}",
-            parts.len(),
-            ui::bytes(total),
-            layout.uri(&layout.data_prefix(dir))
-        ));
-        let sizes: Vec<(String, u64)> = futures_util::stream::iter(parts.iter().zip(&keys))
-            .map(|(part, key)| async move {
-                let size = std::fs::metadata(&part.path)?.len();
-                let body = ByteStream::from_path(&part.path)
-                    .await
-                    .with_context(|| format!("reading {}", part.path.display()))?;
-                s3::put(client, &layout.bucket, key, body, "application/gzip").await?;
-                Ok::<_, anyhow::Error>((layout.uri(key), size))
-            })
-            .buffered(UPLOADS_IN_FLIGHT)
-            .try_collect()
-            .await?;
-        bar.finish_and_clear();
-        let manifest_key = layout.manifest_key(dir);
-        s3::put(
+        let target = Target {
             client,
-            &layout.bucket,
-            &manifest_key,
-            ByteStream::from(manifest(&sizes).into_bytes()),
-            "application/json",
-        )
-        .await?;
-        // Parts of a larger earlier upload would be read twice by a source
-        // that lists the prefix.
-        let mut removed = 0;
-        for object in s3::list(client, &layout.bucket, &layout.data_prefix(dir)).await? {
-            if layout.is_part_key(dir, &object.key) && !keys.contains(&object.key) {
-                s3::delete(client, &layout.bucket, &object.key).await?;
-                removed += 1;
-            }
-        }
-        reports.push(Uploaded {
-            table: table.name,
-            files,
-            records: parts.iter().map(|p| p.records).sum(),
-            raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
-            parts: sizes,
-            manifest: layout.uri(&manifest_key),
-            removed,
-        });
+            layout,
+            slices,
+        };
+        reports.push(target.upload_source(source, &local, &scratch.0).await?);
     }
     for source in project.sources() {
         let table = source.table;
@@ -259,6 +197,103 @@ pub async fn upload(
         .await?;
     }
     Ok(reports)
+}
+
+/// Where an upload goes.
+struct Target<'a> {
+    client: &'a aws_sdk_s3::Client,
+    layout: &'a Layout,
+    slices: u32,
+}
+
+impl Target<'_> {
+    /// Splits and compresses one source's files into parts below `scratch`,
+    /// uploads them with their manifest, and removes parts of an earlier,
+    /// larger upload.
+    async fn upload_source(
+        &self,
+        source: &StagingSource,
+        local: &Path,
+        scratch: &Path,
+    ) -> anyhow::Result<Uploaded> {
+        let (layout, dir) = (self.layout, source.dir.as_str());
+        let out = scratch.join(dir);
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        let bar = ui::spinner(format!("splitting and compressing {}", local.display()));
+        let files: Arc<dyn Source> = Arc::new(LocalDir::matching(local, source.pattern.clone()));
+        let slices = self.slices;
+        let (count, total, parts) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let listed = files.files()?;
+            let total: u64 = listed.iter().map(|f| f.size).sum();
+            let parts = split(files.as_ref(), part_count(total, slices), &out)?;
+            Ok((listed.len(), total, parts))
+        })
+        .await??;
+        bar.finish_and_clear();
+        let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
+        let bar = ui::spinner(format!(
+            "uploading {} parts of {dir} ({}) to {}",
+            parts.len(),
+            ui::bytes(total),
+            layout.uri(&layout.data_prefix(dir))
+        ));
+        let sizes = self.put_parts(&parts, &keys).await?;
+        bar.finish_and_clear();
+        let manifest_key = layout.manifest_key(dir);
+        let body = ByteStream::from(manifest(&sizes).into_bytes());
+        s3::put(
+            self.client,
+            &layout.bucket,
+            &manifest_key,
+            body,
+            "application/json",
+        )
+        .await?;
+        Ok(Uploaded {
+            table: source.table.name,
+            files: count,
+            records: parts.iter().map(|p| p.records).sum(),
+            raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
+            parts: sizes,
+            manifest: layout.uri(&manifest_key),
+            removed: self.remove_stale(dir, &keys).await?,
+        })
+    }
+
+    /// Uploads `parts` under `keys`, a few at a time; each one's URI and size.
+    async fn put_parts(
+        &self,
+        parts: &[Part],
+        keys: &[String],
+    ) -> anyhow::Result<Vec<(String, u64)>> {
+        let (client, layout) = (self.client, self.layout);
+        futures_util::stream::iter(parts.iter().zip(keys))
+            .map(|(part, key)| async move {
+                let size = std::fs::metadata(&part.path)?.len();
+                let body = ByteStream::from_path(&part.path)
+                    .await
+                    .with_context(|| format!("reading {}", part.path.display()))?;
+                s3::put(client, &layout.bucket, key, body, "application/gzip").await?;
+                Ok::<_, anyhow::Error>((layout.uri(key), size))
+            })
+            .buffered(UPLOADS_IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
+    /// Removes the parts of `dir` not in `keys`: those of a larger earlier
+    /// upload would be read twice by a source that lists the prefix.
+    async fn remove_stale(&self, dir: &str, keys: &[String]) -> anyhow::Result<usize> {
+        let (client, layout) = (self.client, self.layout);
+        let mut removed = 0;
+        for object in s3::list(client, &layout.bucket, &layout.data_prefix(dir)).await? {
+            if layout.is_part_key(dir, &object.key) && !keys.contains(&object.key) {
+                s3::delete(client, &layout.bucket, &object.key).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
 }
 
 /// Reads back a part: its lines.
