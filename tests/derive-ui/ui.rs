@@ -2,7 +2,7 @@
 //!
 //! `ui/<kind-of-mistake>/<case>.rs` must fail to compile with exactly the
 //! errors in the `.stderr` next to it; `ui/pass/*.rs` must compile.
-//! Regenerate snapshots with `TRYBUILD=overwrite cargo test -p dwh-tests --test ui`
+//! Regenerate snapshots with `TRYBUILD=overwrite cargo test -p dwh-derive-ui --test ui`
 //! and review every changed `.stderr` like code.
 
 use std::fs;
