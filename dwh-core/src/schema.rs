@@ -239,6 +239,8 @@ pub struct Column {
     pub fill: Fill,
     /// Facts: the dimension this column refers to (an informational FK).
     pub references: Option<&'static Table>,
+    /// The field's `///` doc comment; empty when there is none.
+    pub doc: &'static str,
 }
 
 impl Column {
@@ -254,6 +256,7 @@ impl Column {
             json: None,
             fill: Fill::None,
             references: None,
+            doc: "",
         }
     }
 }
@@ -312,6 +315,9 @@ pub struct Table {
     pub primary_key: &'static [&'static str],
     /// How a dimension or fact is filled; `None` for staging tables.
     pub load: Option<Load>,
+    /// The struct's `///` doc comment (what the table holds and why it is
+    /// distributed and sorted as it is); empty when there is none.
+    pub doc: &'static str,
 }
 
 impl Table {

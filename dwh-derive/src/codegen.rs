@@ -166,6 +166,7 @@ fn table_expr(model: &TableModel) -> TokenStream {
     };
     let natural_key = &model.natural_key;
     let primary_key = &model.primary_key;
+    let doc = &model.doc;
     let columns = model.columns.iter().map(column_expr);
     let load = match &model.load {
         None => quote!(::core::option::Option::None),
@@ -186,6 +187,7 @@ fn table_expr(model: &TableModel) -> TokenStream {
             natural_key: &[#(#natural_key),*],
             primary_key: &[#(#primary_key),*],
             load: #load,
+            doc: #doc,
         }
     }
 }
@@ -204,6 +206,7 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
         }
     };
     let identity = c.identity;
+    let doc = &c.doc;
     let json = match &c.json {
         None => quote!(::core::option::Option::None),
         Some((key, epoch_millis)) => quote!(::core::option::Option::Some(
@@ -239,6 +242,7 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
             json: #json,
             fill: #fill,
             references: #references,
+            doc: #doc,
         }
     }
 }
