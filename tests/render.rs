@@ -285,3 +285,15 @@ fn doc_comments_reach_the_schema_model() {
     );
     assert_eq!(table.column("artist").unwrap().doc, "");
 }
+
+/// Each column carries its field's Rust type as declared, for `dwh docs`.
+#[test]
+fn rust_types_reach_the_schema_model() {
+    use dwh_core::StagingTable;
+    let table = sparkify::StagingEvent::TABLE;
+    assert_eq!(
+        table.column("ts").unwrap().rust_type,
+        "Option<NaiveDateTime>"
+    );
+    assert_eq!(table.column("status").unwrap().rust_type, "Option<i16>");
+}

@@ -241,6 +241,9 @@ pub struct Column {
     pub references: Option<&'static Table>,
     /// The field's `///` doc comment; empty when there is none.
     pub doc: &'static str,
+    /// The field's Rust type as declared, e.g. `Option<String>`; empty for
+    /// hand-written descriptions.
+    pub rust_type: &'static str,
 }
 
 impl Column {
@@ -257,6 +260,7 @@ impl Column {
             fill: Fill::None,
             references: None,
             doc: "",
+            rust_type: "",
         }
     }
 }

@@ -207,6 +207,7 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
     };
     let identity = c.identity;
     let doc = &c.doc;
+    let rust_type = rust_type(&c.ty, c.nullable);
     let json = match &c.json {
         None => quote!(::core::option::Option::None),
         Some((key, epoch_millis)) => quote!(::core::option::Option::Some(
@@ -243,7 +244,28 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
             fill: #fill,
             references: #references,
             doc: #doc,
+            rust_type: #rust_type,
         }
+    }
+}
+
+/// The field's Rust type as written, e.g. `Option<NaiveDateTime>`, for docs.
+fn rust_type(ty: &Type, nullable: bool) -> String {
+    let text = ty.to_token_stream().to_string();
+    let text = [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+    ]
+    .iter()
+    .fold(text, |t, (from, to)| t.replace(from, to));
+    if nullable {
+        format!("Option<{text}>")
+    } else {
+        text
     }
 }
 
