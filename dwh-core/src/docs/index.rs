@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::html::{escape, script_json, Shell};
+use super::html::{doc, escape, script_json, Shell};
 use super::table_href;
 use crate::diagram::{kind_name, svg};
 use crate::project::Project;
@@ -46,7 +46,7 @@ fn table_list(project: &Project, kind: TableKind) -> String {
                 table_href(t),
                 escape(t.name),
                 t.columns.len(),
-                escape(t.doc.lines().next().unwrap_or(""))
+                summary(t.doc)
             )
         })
         .collect();
@@ -63,6 +63,21 @@ fn table_list(project: &Project, kind: TableKind) -> String {
     )
 }
 
+/// A doc comment's first paragraph on one line.
+fn first_paragraph(text: &str) -> String {
+    let first = text.split("\n\n").next().unwrap_or("");
+    first.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first paragraph as inline HTML (code spans kept).
+fn summary(text: &str) -> String {
+    let html = doc(&first_paragraph(text));
+    html.trim()
+        .trim_start_matches("<p>")
+        .trim_end_matches("</p>")
+        .to_owned()
+}
+
 /// Tables and columns for the search box: name, kind, first doc line, link.
 fn search_index(project: &Project) -> Value {
     let mut entries = Vec::new();
@@ -70,14 +85,14 @@ fn search_index(project: &Project) -> Value {
         let href = table_href(t);
         entries.push(json!({
             "name": t.name, "kind": kind_name(t.kind), "href": href,
-            "doc": t.doc.lines().next().unwrap_or(""),
+            "doc": first_paragraph(t.doc),
         }));
         for c in t.columns {
             entries.push(json!({
                 "name": format!("{}.{}", t.name, c.name),
                 "kind": c.ty.to_string(),
                 "href": format!("{href}#col-{}", c.name),
-                "doc": c.doc.lines().next().unwrap_or(""),
+                "doc": first_paragraph(c.doc),
             }));
         }
     }
