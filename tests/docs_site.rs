@@ -200,7 +200,10 @@ fn every_internal_link_resolves_and_nothing_is_external() {
             }
             // The diagram's arrow heads are `url(#endarrow)`: same document.
             assert!(
-                page.text.split("url(").skip(1).all(|rest| rest.starts_with('#')),
+                page.text
+                    .split("url(")
+                    .skip(1)
+                    .all(|rest| rest.starts_with('#')),
                 "{}: CSS url() to another document",
                 page.path
             );
