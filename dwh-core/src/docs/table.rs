@@ -52,8 +52,9 @@ fn columns(table: &Table) -> String {
 
 fn column_row(table: &Table, c: &Column) -> String {
     format!(
-        "<tr id=\"col-{name}\"><td><code>{name}</code></td><td><code>{ty}</code></td><td><code>{rust}</code></td>\
-         <td>{not_null}</td><td>{encode}</td><td>{keys}</td><td>{source}</td><td>{doc}</td></tr>\n",
+        "<tr id=\"col-{name}\"><td><code>{name}</code></td><td data-label=\"SQL\"><code>{ty}</code></td>\
+         <td data-label=\"Rust\"><code>{rust}</code></td><td>{not_null}</td><td data-label=\"ENCODE\">{encode}</td>\
+         <td data-label=\"Keys\">{keys}</td><td data-label=\"Source\">{source}</td><td>{doc}</td></tr>\n",
         name = escape(c.name),
         ty = escape(&c.ty.to_string()),
         rust = escape(c.rust_type),
