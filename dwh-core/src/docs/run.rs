@@ -16,9 +16,20 @@ pub fn page(report: &Value, shell: &Shell) -> String {
         ));
     }
     if let Value::Object(sections) = report {
-        for (name, value) in sections.iter().filter(|(k, _)| *k != "status") {
+        // What a reader looks for first; any other section follows.
+        let known = [
+            "steps",
+            "checks",
+            "tables",
+            "staging",
+            "transform",
+            "analysis",
+        ];
+        let mut names: Vec<&String> = sections.keys().filter(|k| *k != "status").collect();
+        names.sort_by_key(|k| known.iter().position(|n| n == k).unwrap_or(known.len()));
+        for name in names {
             body.push_str(&format!("<h2 id=\"{0}\">{0}</h2>\n", escape(name)));
-            body.push_str(&section(value, 3));
+            body.push_str(&section(&sections[name], 3));
         }
     }
     shell.render(&body)
@@ -90,7 +101,11 @@ fn cell(v: &Value) -> String {
         Value::String(s) if s == "ok" => "<span class=\"ok\">ok</span>".to_owned(),
         Value::String(s) if s == "failed" => "<span class=\"failed\">failed</span>".to_owned(),
         Value::String(s) => escape(s),
-        Value::Number(n) => n.to_string(),
+        // Durations are fractional milliseconds: a tenth is plenty.
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => format!("{f:.1}"),
+            _ => n.to_string(),
+        },
         Value::Array(items) if items.iter().all(is_scalar) => {
             items.iter().map(cell).collect::<Vec<_>>().join(", ")
         }
