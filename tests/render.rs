@@ -267,3 +267,33 @@ async fn ddl_creates_the_declared_columns(schema: &Schema) {
     }
     warehouse.drop_tables(schema).await.unwrap();
 }
+
+/// The derives carry each struct's and field's `///` text into the model,
+/// which `dwh docs` shows; undocumented items get an empty string.
+#[test]
+fn doc_comments_reach_the_schema_model() {
+    use dwh_core::StagingTable;
+    let table = sparkify::StagingEvent::TABLE;
+    assert!(
+        table.doc.starts_with("One app event, as logged"),
+        "{table:?}"
+    );
+    let user_id = table.column("user_id").unwrap();
+    assert_eq!(
+        user_id.doc,
+        "A string in the logs; `\"\"` for logged-out events."
+    );
+    assert_eq!(table.column("artist").unwrap().doc, "");
+}
+
+/// Each column carries its field's Rust type as declared, for `dwh docs`.
+#[test]
+fn rust_types_reach_the_schema_model() {
+    use dwh_core::StagingTable;
+    let table = sparkify::StagingEvent::TABLE;
+    assert_eq!(
+        table.column("ts").unwrap().rust_type,
+        "Option<NaiveDateTime>"
+    );
+    assert_eq!(table.column("status").unwrap().rust_type, "Option<i16>");
+}

@@ -31,6 +31,8 @@ pub enum Command {
     Ddl(DdlArgs),
     /// Draw the star schema as Mermaid, Graphviz DOT and SVG (no network)
     Diagram(DiagramArgs),
+    /// Write the warehouse as a static web site: tables, lineage, last run (no network)
+    Docs(DocsArgs),
     /// Create the tables that do not exist yet (and register them as dwh's)
     CreateTables(CreateTablesArgs),
     /// Drop the tables dwh created (asks first unless --yes)
@@ -120,6 +122,23 @@ pub struct DiagramArgs {
     /// Write star-schema.{mmd,dot,svg} into this directory instead of printing
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `target/` because the site is generated output: every Cargo project
+/// ignores it in git, and `cargo doc` puts its own site there too.
+pub const DOCS_OUT: &str = "target/dwh-docs";
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Directory to write the site into (created if missing)
+    #[arg(long, value_name = "DIR", default_value = DOCS_OUT)]
+    pub out: PathBuf,
+    /// A run report written by `dwh all --report FILE`, shown as the "Last run" page
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Open index.html in the desktop's browser (xdg-open or open)
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,6 +21,21 @@ pub fn input_dir(path: &Path, flag: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A file dwh reads (`dwh docs --report`): it must exist and be a file.
+pub fn input_file(path: &Path, flag: &str) -> anyhow::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => bail!(
+            "{flag} {} is a directory, not a file; give the JSON file `dwh all --report` wrote",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{flag} {}: no such file", path.display())
+        }
+        Err(e) => bail!("{flag} {}: {e}", path.display()),
+    }
+}
+
 /// A directory dwh writes into (`--out`, `--charts`): a directory, or
 /// nothing yet (it is created).
 pub fn output_dir(path: &Path, flag: &str) -> anyhow::Result<()> {

@@ -183,6 +183,54 @@ fn diagram_out_writes_every_format() {
     }
 }
 
+/// `dwh docs` writes the site (with the run page when given a report) and
+/// checks its paths and report before writing anything.
+#[test]
+fn docs_writes_the_site_and_checks_its_arguments() {
+    let dir = dwh_tests::scratch("cli_docs");
+    let site = dir.join("site");
+    let report = dir.join("report.json");
+    std::fs::write(&report, r#"{"status": "ok", "tables": {"users": 96}}"#).unwrap();
+    let out = run(dwh()
+        .args(["docs", "--open", "--out"])
+        .arg(&site)
+        .arg("--report")
+        .arg(&report)
+        .env("PATH", ""));
+    out.assert_success("dwh docs --open without an opener");
+    assert!(out.stdout.contains("index.html"), "{}", out.all());
+    for table in TABLES {
+        assert!(
+            site.join(format!("tables/{table}.html")).is_file(),
+            "{table}"
+        );
+    }
+    let run_page = std::fs::read_to_string(site.join("run.html")).unwrap();
+    assert!(run_page.contains("users"), "{run_page}");
+
+    let fresh = dir.join("never-written");
+    let site_arg = fresh.display().to_string();
+    let missing = dir.join("missing.json").display().to_string();
+    let out = dwh_run(["docs", "--out", &site_arg, "--report", &missing]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    out.assert_stderr_has(&format!("--report {missing}: no such file"));
+    let not_json = dir.join("not.json");
+    std::fs::write(&not_json, "{").unwrap();
+    let out = dwh_run([
+        "docs",
+        "--out",
+        &site_arg,
+        "--report",
+        &not_json.display().to_string(),
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    out.assert_stderr_has("is not JSON");
+    assert!(
+        !fresh.exists(),
+        "nothing written before the arguments are checked"
+    );
+}
+
 /// A path of the wrong type is named once, with what it is and what was
 /// expected, before any work.
 #[test]
@@ -195,6 +243,7 @@ fn a_path_of_the_wrong_type_is_named() {
 
     for args in [
         vec!["diagram", "--out", &file_arg],
+        vec!["docs", "--out", &file_arg],
         vec!["gen", "--events", "10", "--out", &file_arg],
         vec![
             "analyze",

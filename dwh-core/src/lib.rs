@@ -108,6 +108,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod diagram;
+pub mod docs;
 pub mod load;
 pub mod local;
 pub mod pipeline;

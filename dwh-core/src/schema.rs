@@ -239,6 +239,11 @@ pub struct Column {
     pub fill: Fill,
     /// Facts: the dimension this column refers to (an informational FK).
     pub references: Option<&'static Table>,
+    /// The field's `///` doc comment; empty when there is none.
+    pub doc: &'static str,
+    /// The field's Rust type as declared, e.g. `Option<String>`; empty for
+    /// hand-written descriptions.
+    pub rust_type: &'static str,
 }
 
 impl Column {
@@ -254,6 +259,8 @@ impl Column {
             json: None,
             fill: Fill::None,
             references: None,
+            doc: "",
+            rust_type: "",
         }
     }
 }
@@ -312,6 +319,9 @@ pub struct Table {
     pub primary_key: &'static [&'static str],
     /// How a dimension or fact is filled; `None` for staging tables.
     pub load: Option<Load>,
+    /// The struct's `///` doc comment (what the table holds and why it is
+    /// distributed and sorted as it is); empty when there is none.
+    pub doc: &'static str,
 }
 
 impl Table {

@@ -91,6 +91,7 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         columns,
         load,
         requirements,
+        doc: crate::docs::doc_text(&input.attrs),
     })
 }
 
@@ -619,6 +620,7 @@ fn column_model(
         json,
         fill,
         references: f.attrs.references.clone(),
+        doc: crate::docs::doc_text(&f.field.attrs),
     }
 }
 

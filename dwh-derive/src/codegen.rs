@@ -166,6 +166,7 @@ fn table_expr(model: &TableModel) -> TokenStream {
     };
     let natural_key = &model.natural_key;
     let primary_key = &model.primary_key;
+    let doc = &model.doc;
     let columns = model.columns.iter().map(column_expr);
     let load = match &model.load {
         None => quote!(::core::option::Option::None),
@@ -186,6 +187,7 @@ fn table_expr(model: &TableModel) -> TokenStream {
             natural_key: &[#(#natural_key),*],
             primary_key: &[#(#primary_key),*],
             load: #load,
+            doc: #doc,
         }
     }
 }
@@ -204,6 +206,8 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
         }
     };
     let identity = c.identity;
+    let doc = &c.doc;
+    let rust_type = rust_type(&c.ty, c.nullable);
     let json = match &c.json {
         None => quote!(::core::option::Option::None),
         Some((key, epoch_millis)) => quote!(::core::option::Option::Some(
@@ -239,7 +243,29 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
             json: #json,
             fill: #fill,
             references: #references,
+            doc: #doc,
+            rust_type: #rust_type,
         }
+    }
+}
+
+/// The field's Rust type as written, e.g. `Option<NaiveDateTime>`, for docs.
+fn rust_type(ty: &Type, nullable: bool) -> String {
+    let text = ty.to_token_stream().to_string();
+    let text = [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+    ]
+    .iter()
+    .fold(text, |t, (from, to)| t.replace(from, to));
+    if nullable {
+        format!("Option<{text}>")
+    } else {
+        text
     }
 }
 

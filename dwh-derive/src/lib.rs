@@ -5,6 +5,7 @@ mod attr;
 mod check;
 mod codegen;
 mod ctxt;
+mod docs;
 mod model;
 mod names;
 mod types;

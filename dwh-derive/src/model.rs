@@ -189,6 +189,8 @@ pub struct ColumnModel {
     pub json: Option<(String, bool)>,
     pub fill: FillModel,
     pub references: Option<Path>,
+    /// The field's `///` text.
+    pub doc: String,
 }
 
 pub struct LookupModel {
@@ -217,4 +219,6 @@ pub struct TableModel {
     pub columns: Vec<ColumnModel>,
     pub load: Option<LoadModel>,
     pub requirements: Vec<ColumnRequirement>,
+    /// The struct's `///` text.
+    pub doc: String,
 }

@@ -173,6 +173,7 @@ mod tests {
         sort_key: None,
         natural_key: &[],
         primary_key: &[],
+        doc: "",
         load: None,
     };
 

@@ -44,6 +44,12 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
                 paths::output_dir(dir, "--out")?;
             }
         }
+        Command::Docs(args) => {
+            paths::output_dir(&args.out, "--out")?;
+            if let Some(file) = &args.report {
+                paths::input_file(file, "--report")?;
+            }
+        }
         Command::Gen(args) => {
             generated(project, args.size)?;
             paths::output_dir(&args.out, "--out")?;

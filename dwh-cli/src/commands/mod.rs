@@ -7,6 +7,7 @@ mod config;
 pub(crate) mod data;
 mod ddl;
 mod diagram;
+mod docs;
 #[cfg(test)]
 mod fixtures;
 mod gen;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ddl(args) => ddl::run(&args, project),
         Command::Diagram(args) => diagram::run(&args, project),
+        Command::Docs(args) => docs::run(&args, project),
         Command::Gen(args) => gen::run(&args, project).await,
         Command::Local { command } => local::run(command).await,
         Command::All(args) => pipeline::all(&args, project).await,

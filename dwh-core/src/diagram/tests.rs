@@ -24,6 +24,7 @@ const STAGING: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    doc: "",
     load: None,
 };
 
@@ -51,6 +52,7 @@ const PLAYERS: Table = Table {
     }),
     natural_key: &["player_id"],
     primary_key: &["player_id"],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: Some("src.user_id <> ''"),
@@ -90,6 +92,7 @@ const PLAYS: Table = Table {
     }),
     natural_key: &["played_at", "player_id"],
     primary_key: &["play_id"],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: None,

@@ -35,6 +35,7 @@ const STAGING: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    doc: "",
     load: None,
 };
 
@@ -63,6 +64,7 @@ const PLAYERS: Table = Table {
     }),
     natural_key: &["player_id"],
     primary_key: &["player_id"],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: Some("src.user_id <> ''"),
@@ -103,6 +105,7 @@ const PLAYS: Table = Table {
     }),
     natural_key: &["played_at", "player_id"],
     primary_key: &["play_id"],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: None,
@@ -335,6 +338,7 @@ const LABELS: Table = Table {
     name: "labels",
     natural_key: &["label"],
     primary_key: &["label"],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: None,
@@ -471,6 +475,7 @@ const PASSES: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    doc: "",
     load: Some(Load {
         source: &STAGING,
         filter: Some("src.quoted > 0"),

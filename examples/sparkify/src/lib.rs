@@ -27,6 +27,9 @@ use chrono::NaiveDateTime;
 use dwh_core::{DimTable, FactTable, Schema, StagingTable};
 
 /// One app event, as logged (JSON lines under `log_data/`).
+///
+/// DISTSTYLE EVEN: the largest table, transient; spread evenly so COPY
+/// uses every slice.
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "staging_events", diststyle = even)]
 pub struct StagingEvent {
@@ -68,6 +71,9 @@ pub struct StagingEvent {
 }
 
 /// One song's metadata (one JSON object per file under `song_data/`).
+///
+/// DISTSTYLE ALL: small, and looked up by every play, so every node
+/// holds a copy.
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "staging_songs", diststyle = all)]
 pub struct StagingSong {
@@ -91,6 +97,9 @@ pub struct StagingSong {
 /// App users, one row per user with their latest details: users move between
 /// the free and paid levels, so of all their events the latest one wins.
 /// Logged-out events carry no user (`userId` is `""`) and are left out.
+///
+/// DISTSTYLE ALL: a small dimension, so joins from `songplays` never
+/// redistribute.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(
     table = "users",
@@ -114,6 +123,9 @@ pub struct User {
 }
 
 /// Songs in the catalogue.
+///
+/// DISTSTYLE ALL: a small dimension, so joins from `songplays` never
+/// redistribute.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(table = "songs", diststyle = all, sortkey(song_id), source = StagingSong)]
 pub struct Song {
@@ -131,6 +143,9 @@ pub struct Song {
 }
 
 /// Artists, one row per artist id.
+///
+/// DISTSTYLE ALL: a small dimension, so joins from `songplays` never
+/// redistribute.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(table = "artists", diststyle = all, sortkey(artist_id), source = StagingSong)]
 pub struct Artist {
@@ -147,6 +162,9 @@ pub struct Artist {
 }
 
 /// The timestamps of song plays broken into calendar parts.
+///
+/// DISTKEY and SORTKEY `start_time`, like `songplays`: the two large
+/// tables join co-located, and time-range queries skip blocks.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(
     table = "time",
@@ -175,6 +193,10 @@ pub struct Time {
 
 /// One row per song play (`NextSong` event). The song and artist are looked
 /// up by title, artist name and duration; most plays find none (NULL).
+///
+/// DISTKEY and SORTKEY `start_time`, shared with `time`. `song_id` would be
+/// the textbook DISTKEY, but most plays match no song (NULL), and a NULL
+/// key hashes every such row onto one slice.
 #[derive(Debug, Clone, FactTable)]
 #[dwh(
     table = "songplays",
