@@ -212,10 +212,11 @@ fn s3_as(moto: &Moto, key: &str, secret: &str) -> aws_sdk_s3::Client {
 /// does not let Redshift assume roles) and evaluated on every request.
 #[test]
 fn the_role_reads_its_prefix_and_nothing_else_of_the_bucket() {
+    dwh_tests::require_sample!();
     let moto = Moto::start();
     let dir = scratch("policy");
     std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/sparkify");
+    let sample = dwh_tests::sample_dir();
     moto.dwh(&dir, &["provision"]).ok();
     moto.dwh(&dir, &["upload", "--data", sample.to_str().unwrap()])
         .ok();
