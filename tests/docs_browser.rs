@@ -98,10 +98,30 @@ fn tempdir(what: &str) -> PathBuf {
     dir
 }
 
-/// Writes the site of `project` under target/tmp and returns its directory.
+/// Writes the site of `project` into a directory of its own under
+/// target/tmp (tests run in parallel: a shared one would be rewritten
+/// under a browser reading it) and returns it.
 fn site(project: &Project) -> PathBuf {
-    let dir = Path::new(TMP).join(format!("dwh-docs-{}", project.name()));
+    let dir = tempdir(project.name());
     dwh_core::docs::write(&dir, project, None).unwrap();
+    dir
+}
+
+/// The site of `project` with a run page: its analyses run on the course
+/// sample, as `dwh all --report` stores them.
+async fn site_with_run(project: &Project) -> PathBuf {
+    let warehouse = dwh_tests::sample_warehouse(&format!("docs_browser_{}", project.name())).await;
+    let top = dwh_core::sql::Limit::new(5).unwrap();
+    let results = dwh_core::pipeline::analyze(&warehouse, project, top, &mut ())
+        .await
+        .unwrap();
+    let analysis: serde_json::Map<String, serde_json::Value> = results
+        .iter()
+        .map(|r| (r.key.to_owned(), r.json()))
+        .collect();
+    let report = serde_json::json!({"status": "ok", "analysis": analysis});
+    let dir = Path::new(TMP).join(format!("dwh-docs-run-{}", project.name()));
+    dwh_core::docs::write(&dir, project, Some(&report)).unwrap();
     dir
 }
 
@@ -204,32 +224,64 @@ fn an_external_request_would_be_caught() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The run page shows every analysis with a chart: the project's own SVG
+/// files when it draws them (each loaded from disk), else a bar chart.
+#[tokio::test]
+async fn the_run_page_shows_each_analysis_with_its_chart() {
+    dwh_tests::require_sample!();
+    let Some(browser) = chromium() else { return };
+    let project = sparkify::project();
+    let dir = site_with_run(&project).await;
+    let log = dir.join("run.netlog.json");
+    let url = file_url(&dir.join("run.html"));
+    let dom = Html::parse_document(&browse(browser, &url, &["--dump-dom"], &log));
+    let titles = texts(&dom, "section.analysis h3");
+    let declared: Vec<&str> = project.analyses().iter().map(|a| a.title()).collect();
+    assert_eq!(titles, declared);
+    let images: Vec<String> = dom
+        .select(&Selector::parse("figure.chart img").unwrap())
+        .map(|img| img.attr("src").unwrap().to_owned())
+        .collect();
+    assert!(!images.is_empty());
+    for src in &images {
+        let svg = std::fs::read_to_string(dir.join(src)).unwrap();
+        assert!(svg.contains("<svg"), "{src} is an SVG chart");
+    }
+    assert_eq!(page_requests(&log), Vec::<String>::new());
+    screenshot(browser, &dir, "run.html", 1280, 1600);
+}
+
 #[test]
 fn screenshots_at_laptop_and_phone_widths() {
     let Some(browser) = chromium() else { return };
     let dir = site(&sparkify::project());
-    let shots = Path::new(TMP).join("dwh-docs-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
     for (page, width, height) in [
         ("index.html", 1280, 1100),
         ("tables/songplays.html", 390, 1200),
     ] {
-        let name = page.trim_end_matches(".html").replace('/', "-");
-        let png = shots.join(format!("sparkify-{name}-{width}.png"));
-        let log = shots.join(format!("{name}-{width}.netlog.json"));
-        browse(
-            browser,
-            &file_url(&dir.join(page)),
-            &[
-                &format!("--screenshot={}", png.display()),
-                &format!("--window-size={width},{height}"),
-            ],
-            &log,
-        );
-        let bytes = std::fs::read(&png).unwrap();
-        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", png.display());
-        let png_width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-        assert_eq!(png_width, width, "{}", png.display());
-        eprintln!("screenshot: {}", png.display());
+        screenshot(browser, &dir, page, width, height);
     }
+}
+
+/// A PNG of `page` at `width`, under target/tmp/dwh-docs-screenshots.
+fn screenshot(browser: &Path, site: &Path, page: &str, width: u32, height: u32) {
+    let shots = Path::new(TMP).join("dwh-docs-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let name = page.trim_end_matches(".html").replace('/', "-");
+    let png = shots.join(format!("sparkify-{name}-{width}.png"));
+    let log = shots.join(format!("{name}-{width}.netlog.json"));
+    browse(
+        browser,
+        &file_url(&site.join(page)),
+        &[
+            &format!("--screenshot={}", png.display()),
+            &format!("--window-size={width},{height}"),
+        ],
+        &log,
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", png.display());
+    let png_width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    assert_eq!(png_width, width, "{}", png.display());
+    eprintln!("screenshot: {}", png.display());
 }

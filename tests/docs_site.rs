@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use dwh_core::docs::{site, Page};
+use dwh_core::docs::{site, LastRun, Page};
 use dwh_core::Project;
 use scraper::{Html, Selector};
 use serde_json::{json, Value};
@@ -28,7 +28,12 @@ fn report() -> Value {
         "checks": [{"table": "users", "check": "natural key (user_id) is unique",
                     "passed": false, "failures": 2, "examples": ["user_id=15 (2 rows)", "<b>x</b>"]}],
         "tables": {"users": 96, "songplays": 319},
-        "analysis": {"top_songs": [{"song": "You're The One", "plays": 37}]}
+        "analysis": {
+            "top_songs": [{"title": "You're The One", "artist": "Dwight Yoakam", "plays": 37},
+                          {"title": "Catch You Baby", "artist": "Lonnie Gordon", "plays": 9}],
+            "plays_by_hour": [{"bucket": 0, "plays": 5}, {"bucket": 1, "plays": 0}],
+            "retired_analysis": [{"n": 1}]
+        }
     })
 }
 
@@ -48,7 +53,12 @@ fn parse(page: &Page) -> Html {
 }
 
 fn pages_of(project: &Project) -> BTreeMap<String, Page> {
-    site(project, Some(&report()))
+    let report = report();
+    let run = LastRun {
+        report: &report,
+        charts: &[],
+    };
+    site(project, Some(run))
         .into_iter()
         .map(|p| (p.path.clone(), p))
         .collect()
@@ -163,6 +173,72 @@ fn the_run_page_shows_checks_with_offending_keys_escaped() {
         doc.select(&sel("h2")).count(),
         6,
         "one section per report key but status"
+    );
+}
+
+fn texts(doc: &Html, css: &str) -> Vec<String> {
+    doc.select(&sel(css))
+        .map(|e| e.text().collect::<String>())
+        .collect()
+}
+
+/// Each declared analysis: its columns in field order (a report's JSON
+/// objects come back sorted), its rows, and a bar per row when the project
+/// draws no charts of its own; a result no longer declared still shows.
+#[test]
+fn analyses_show_in_field_order_with_a_bar_chart_each() {
+    let doc = parse(&pages_of(&sparkify::project())["run.html"]);
+    assert_eq!(
+        texts(&doc, "#analysis-top_songs th"),
+        ["title", "artist", "plays"]
+    );
+    assert_eq!(texts(&doc, "#analysis-top_songs h3"), ["Top songs"]);
+    assert_eq!(
+        doc.select(&sel("#analysis-top_songs svg.chart rect.bar"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        doc.select(&sel("#analysis-plays_by_hour svg.chart rect.bar"))
+            .count(),
+        2
+    );
+    let labels = texts(&doc, "#analysis-top_songs svg.chart text.label");
+    assert_eq!(
+        labels,
+        [
+            "You're The One · Dwight Yoakam",
+            "Catch You Baby · Lonnie Gordon"
+        ]
+    );
+    assert!(texts(&doc, "h3").contains(&"retired_analysis".to_owned()));
+    assert_eq!(doc.select(&sel("img")).count(), 0);
+}
+
+/// A project that draws its own charts gets those on the run page, in
+/// place of the bar charts.
+#[test]
+fn the_projects_own_charts_replace_the_bar_charts() {
+    let report = report();
+    let charts = ["charts/top-songs.svg".to_owned()];
+    let run = LastRun {
+        report: &report,
+        charts: &charts,
+    };
+    let page = site(&sparkify::project(), Some(run))
+        .into_iter()
+        .find(|p| p.path == "run.html")
+        .unwrap();
+    let doc = parse(&page);
+    let images: Vec<_> = doc
+        .select(&sel("figure.chart img"))
+        .map(|img| (img.attr("src").unwrap(), img.attr("alt").unwrap()))
+        .collect();
+    assert_eq!(images, [("charts/top-songs.svg", "top songs")]);
+    assert_eq!(doc.select(&sel("svg.chart")).count(), 0);
+    assert_eq!(
+        texts(&doc, "#analysis-top_songs th"),
+        ["title", "artist", "plays"]
     );
 }
 

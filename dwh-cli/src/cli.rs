@@ -134,8 +134,29 @@ pub struct DocsArgs {
     #[arg(long, value_name = "DIR", default_value = DOCS_OUT)]
     pub out: PathBuf,
     /// A run report written by `dwh all --report FILE`, shown as the "Last run" page
+    /// [default: the last run recorded in the warehouse, when there is one]
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Leave out the "Last run" page: read neither a report nor the warehouse
+    #[arg(long, conflicts_with = "report")]
+    pub no_run: bool,
+    /// Read the last run from this PostgreSQL server instead of the local engine
+    #[arg(
+        long,
+        env = "DWH_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Read the last run from the local engine's demo database only
+    /// [default: whichever of its databases ran last]
+    #[arg(long, conflicts_with = "database_url")]
+    pub demo: bool,
+    /// Rows in each ranked list of the analyses read from the warehouse
+    #[arg(long, default_value = "5")]
+    pub top: Limit,
+    #[command(flatten)]
+    pub local: LocalArgs,
     /// Open index.html in the desktop's browser (xdg-open or open)
     #[arg(long)]
     pub open: bool,

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use common::*;
+use dwh_core::local::{EngineState, LocalEngine};
 
 /// Every `CREATE TABLE` parses as SQL and each table appears once.
 fn assert_ddl(sql: &str, dialect: &dyn sqlparser::dialect::Dialect) {
@@ -600,4 +601,74 @@ fn open_port_checks_the_network_before_any_aws_work() {
             "{text}"
         );
     }
+}
+
+/// Without `--report`, `dwh docs` reads the last run back from the local
+/// engine, from whichever database ran last; an engine never set up is
+/// not created for it, and the site then has no run page.
+#[test]
+fn docs_reads_the_last_run_from_the_database_that_ran_last() {
+    dwh_tests::require_sample!();
+    let engine = EngineDir::new("docs-last-run");
+    let site = dwh_tests::scratch("cli_docs_last_run").join("site");
+    let engine_arg = engine.arg();
+    let site_arg = site.display().to_string();
+    let docs = |extra: &[&str]| {
+        let mut args = vec!["docs", "--local-dir", &engine_arg, "--out", &site_arg];
+        args.extend(extra);
+        let out = dwh_run(args);
+        out.assert_success("dwh docs");
+        out
+    };
+
+    let out = docs(&[]);
+    out.assert_stderr_has("no run of `sparkify` is recorded in the warehouse");
+    assert!(!site.join("run.html").exists());
+    assert_eq!(
+        LocalEngine::status(&engine.requested).unwrap().state,
+        EngineState::NotInitialised,
+        "docs does not set up an engine"
+    );
+
+    let sample = sample().display().to_string();
+    dwh_run(["all", "--local-dir", &engine.arg(), "--data", &sample]).assert_success("all");
+    docs(&[]);
+    let page = std::fs::read_to_string(site.join("run.html")).unwrap();
+    assert!(page.contains("Read from database `dwh`"), "{page}");
+    assert!(
+        page.contains("<tr><td>data-quality checks</td><td><span class=\"ok\">ok</span></td>"),
+        "{page}"
+    );
+    for (table, rows) in sample_counts() {
+        let row = format!("<tr><td>{table}</td><td>{}</td></tr>", rows.unwrap());
+        assert!(page.contains(&row), "{row} in {page}");
+    }
+    let charts: Vec<&str> = page
+        .split("<img src=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(!charts.is_empty(), "Sparkify draws its charts: {page}");
+    for chart in charts {
+        assert!(site.join(chart).is_file(), "{chart}");
+    }
+
+    // A later run into the demo database is the last run now.
+    let half = half_sample("cli_docs_last_run_half").display().to_string();
+    dwh_run([
+        "all",
+        "--local-dir",
+        &engine.arg(),
+        "--demo",
+        "--data",
+        &half,
+    ])
+    .assert_success("all --demo");
+    docs(&[]);
+    let page = std::fs::read_to_string(site.join("run.html")).unwrap();
+    assert!(page.contains("Read from database `dwh_demo`"), "{page}");
+
+    std::fs::remove_dir_all(&site).unwrap();
+    docs(&["--no-run"]);
+    assert!(site.join("index.html").is_file() && !site.join("run.html").exists());
 }

@@ -11,55 +11,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use dwh_core::local::{EngineState, LocalEngine};
 
-/// An engine directory of this test; its server is stopped and its files
-/// removed on drop, even when the test fails.
-struct EngineDir {
-    requested: PathBuf,
-}
-
-impl EngineDir {
-    fn new(label: &str) -> EngineDir {
-        let requested =
-            std::env::temp_dir().join(format!("dwh-cli-{label}-{}", std::process::id()));
-        let dir = EngineDir { requested };
-        dir.cleanup();
-        dir
-    }
-
-    fn arg(&self) -> String {
-        self.requested.display().to_string()
-    }
-
-    fn cleanup(&self) {
-        if let Ok(status) = LocalEngine::status(&self.requested) {
-            if let EngineState::Running { pid } = status.state {
-                signal("-QUIT", pid); // immediate shutdown
-                wait_until(|| !self.running());
-            }
-            let _ = std::fs::remove_dir_all(&status.dir);
-        }
-        let _ = std::fs::remove_dir_all(&self.requested);
-    }
-
-    fn running(&self) -> bool {
-        LocalEngine::status(&self.requested).is_ok_and(|s| s.is_running())
-    }
-}
-
-impl Drop for EngineDir {
-    fn drop(&mut self) {
-        self.cleanup();
-    }
-}
-
-fn wait_until(mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while !done() {
-        assert!(std::time::Instant::now() < deadline, "timed out");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 #[tokio::test]
 async fn a_server_killed_mid_run_is_reported_and_the_next_run_recovers() {
     dwh_tests::require_sample!();

@@ -6,6 +6,7 @@
 //! SVG and JavaScript, no external URL), so opening `index.html` from disk
 //! works without a server or network.
 
+mod chart;
 mod html;
 mod index;
 mod lineage;
@@ -15,7 +16,7 @@ mod table;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::project::Project;
+use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 
 pub use html::escape;
@@ -37,10 +38,22 @@ pub fn table_href(table: &Table) -> String {
     format!("tables/{}.html", table.name)
 }
 
-/// Every file of the site for `project`; `report` is a run report
-/// (`dwh all --report FILE`) to render as the run page.
-pub fn site(project: &Project, report: Option<&serde_json::Value>) -> Vec<Page> {
-    let has_run = report.is_some();
+/// The last run the site shows: a run report (`dwh all --report FILE`, or
+/// one read back from the warehouse) and the chart files the project's
+/// renderer drew from it, relative to the site root.
+#[derive(Debug, Clone, Copy)]
+pub struct LastRun<'a> {
+    /// The report, as JSON.
+    pub report: &'a serde_json::Value,
+    /// Chart files (`charts/top_songs.svg`); empty when the project draws
+    /// none, and the page draws a bar chart per analysis instead.
+    pub charts: &'a [String],
+}
+
+/// Every file of the site for `project`; `run`, when given, becomes the
+/// run page.
+pub fn site(project: &Project, run: Option<LastRun>) -> Vec<Page> {
+    let has_run = run.is_some();
     let shell = |title: &'static str, root: &'static str| html::Shell {
         project: project.name(),
         title,
@@ -72,23 +85,47 @@ pub fn site(project: &Project, report: Option<&serde_json::Value>) -> Vec<Page> 
             text: table::page(project, t, &checks, &shell),
         });
     }
-    if let Some(report) = report {
+    if let Some(run) = run {
+        let page = run::RunPage {
+            project,
+            report: run.report,
+            charts: run.charts,
+        };
         pages.push(Page {
             path: "run.html".to_owned(),
-            text: run::page(report, &shell("Last run", "")),
+            text: run::page(&page, &shell("Last run", "")),
         });
     }
     pages
 }
 
 /// Writes [`site`] into `dir` (created when missing) and returns the path
-/// of its `index.html`.
+/// of its `index.html`. With a `report`, the project's chart renderer (if
+/// it has one) draws the report's analyses into `dir/charts` first.
 pub fn write(
     dir: &Path,
     project: &Project,
     report: Option<&serde_json::Value>,
 ) -> io::Result<PathBuf> {
-    for page in site(project, report) {
+    let results = report.map(|r| analysis_results(project, r));
+    let charts = match (results, project.charts()) {
+        // The renderer draws from every analysis; a report without all of
+        // them (an older or hand-made one) gets the page's bar charts.
+        (Some(results), Some(draw)) if results.len() == project.analyses().len() => {
+            let files = draw(&results, &dir.join("charts")).map_err(io::Error::other)?;
+            files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|name| format!("charts/{}", name.to_string_lossy()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let run = report.map(|report| LastRun {
+        report,
+        charts: &charts,
+    });
+    for page in site(project, run) {
         let path = dir.join(&page.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -96,4 +133,16 @@ pub fn write(
         std::fs::write(&path, page.text)?;
     }
     Ok(dir.join("index.html"))
+}
+
+/// The report's results of the project's analyses, typed back.
+pub fn analysis_results(project: &Project, report: &serde_json::Value) -> Vec<AnalysisResult> {
+    let Some(stored) = report.get("analysis") else {
+        return Vec::new();
+    };
+    project
+        .analyses()
+        .iter()
+        .filter_map(|a| AnalysisResult::from_report(a, stored.get(a.key())?))
+        .collect()
 }

@@ -10,6 +10,7 @@
 mod lock;
 mod ownership;
 mod redact;
+mod runs;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -57,6 +57,35 @@ fn copy_of(table: &dwh_core::schema::Table, project: &str) -> S3Copy {
     }
 }
 
+/// The run's statements, then the run log's INSERT for a run of two steps
+/// (a failed one with a quote, a backslash and non-ASCII in its error).
+fn statements_with_run_log(run: &sql::RedshiftRun) -> Vec<(String, String)> {
+    use dwh_core::sql::runs::{record_run, RunRecord, StepRecord};
+    let step = |name: &str, status: &str, error: Option<&str>| StepRecord {
+        step: name.to_owned(),
+        status: status.to_owned(),
+        rows: Some(8056),
+        duration_ms: 812.5,
+        error: error.map(str::to_owned),
+    };
+    let record = RunRecord {
+        project: "sparkify".to_owned(),
+        run_at: chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_micro_opt(22, 15, 3, 250_000)
+            .unwrap(),
+        status: "failed".to_owned(),
+        steps: vec![
+            step("load staging", "ok", None),
+            step("data-quality checks", "failed", Some("it's \\ é")),
+        ],
+    };
+    let mut statements = run.statements();
+    let insert = record_run(&record, dwh_core::sql::Dialect::Redshift).unwrap();
+    statements.push(("run log: record the run".to_owned(), insert));
+    statements
+}
+
 fn script(statements: &[(String, String)]) -> String {
     statements
         .iter()
@@ -69,7 +98,7 @@ fn script(statements: &[(String, String)]) -> String {
 fn the_whole_run_snapshot() {
     // Beside the other rendering snapshots, in tests/snapshots.
     insta::with_settings!({ snapshot_path => "../snapshots" }, {
-        insta::assert_snapshot!("redshift_run", script(&run().statements()));
+        insta::assert_snapshot!("redshift_run", script(&statements_with_run_log(&run())));
     });
 }
 
@@ -83,7 +112,7 @@ fn the_flights_run_snapshot() {
 #[test]
 fn the_whole_run_breaks_no_redshift_rule() {
     for run in [run(), flights_run()] {
-        assert_no_violation(&run.statements());
+        assert_no_violation(&statements_with_run_log(&run));
     }
 }
 
@@ -189,7 +218,7 @@ fn staging() -> Vec<(&'static dwh_core::schema::Table, sql::StagingFrom)> {
 
 #[test]
 fn every_statement_parses_in_sqlfluffs_redshift_grammar() {
-    let mut statements = run().statements();
+    let mut statements = statements_with_run_log(&run());
     statements.extend(
         flights_run()
             .statements()

@@ -1,17 +1,28 @@
 //! `dwh docs`: the warehouse as a static web site (see `dwh_core::docs`),
-//! with the last run when a `--report` is given.
+//! with the last run: from a `--report`, else read back from the warehouse.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use dwh_core::Project;
+use dwh_core::local::{EngineState, LocalEngine, DATABASE, DEMO_DATABASE};
+use dwh_core::sql::runs::RunRecord;
+use dwh_core::sql::Dialect;
+use dwh_core::{Project, Warehouse};
+use serde_json::Value;
 
+use super::local::engine_dir;
+use super::run_log;
 use crate::cli::DocsArgs;
-use crate::paths;
+use crate::{paths, ui};
 
-pub fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    let report = args.report.as_deref().map(read_report).transpose()?;
+pub async fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode> {
+    paths::output_dir(&args.out, "--out")?;
+    let report = match &args.report {
+        Some(path) => Some(read_report(path)?),
+        None if args.no_run => None,
+        None => last_run(args, project).await?,
+    };
     paths::create_dir(&args.out, "--out")?;
     let index = dwh_core::docs::write(&args.out, project, report.as_ref())
         .with_context(|| format!("writing the site into {}", args.out.display()))?;
@@ -22,7 +33,7 @@ pub fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_report(path: &Path) -> anyhow::Result<serde_json::Value> {
+fn read_report(path: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the run report {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
@@ -31,6 +42,66 @@ fn read_report(path: &Path) -> anyhow::Result<serde_json::Value> {
             path.display()
         )
     })
+}
+
+/// The last run recorded in the warehouse, as a report: on `--database-url`,
+/// else on the local engine (the database that ran last, or the demo one
+/// with `--demo`). A local engine that was never set up is not started for
+/// this: the site then has no run page, and says why.
+async fn last_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<Value>> {
+    let bar = ui::spinner("reading the last run from the warehouse");
+    let found = match &args.database_url {
+        Some(url) => {
+            let warehouse = Warehouse::connect(url, Dialect::Postgres).await?;
+            let database = warehouse.database().await?;
+            run_log::read_back(&warehouse, project, args.top, &database).await?
+        }
+        None => last_local_run(args, project).await?,
+    };
+    bar.finish_and_clear();
+    if found.is_none() {
+        eprintln!(
+            "  no run of `{}` is recorded in the warehouse, so the site has no \"Last run\" page: \
+             run `dwh all` first, or give --report FILE",
+            project.name()
+        );
+    }
+    Ok(found)
+}
+
+async fn last_local_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<Value>> {
+    let dir = engine_dir(&args.local);
+    if LocalEngine::status(&dir)?.state == EngineState::NotInitialised {
+        return Ok(None);
+    }
+    let engine = LocalEngine::ensure(&dir)
+        .await
+        .with_context(|| format!("starting the local engine in {}", dir.display()))?;
+    let databases: &[&str] = if args.demo {
+        &[DEMO_DATABASE]
+    } else {
+        &[DATABASE, DEMO_DATABASE]
+    };
+    // The database whose last run of this project finished last.
+    let mut latest: Option<(RunRecord, Warehouse, &str)> = None;
+    for &database in databases {
+        let url = engine.database_url(database).await?;
+        let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
+        if let Some(run) = warehouse.last_run(project.name()).await? {
+            if latest
+                .as_ref()
+                .is_none_or(|(best, ..)| run.run_at > best.run_at)
+            {
+                latest = Some((run, warehouse, database));
+            }
+        }
+    }
+    match latest {
+        Some((_, warehouse, database)) => {
+            run_log::read_back(&warehouse, project, args.top, database).await
+        }
+        None => Ok(None),
+    }
 }
 
 /// Opens `index` with the desktop's opener; without one (a server, a

@@ -18,6 +18,7 @@ mod pipeline;
 mod provision;
 mod redshift;
 pub(crate) mod run;
+mod run_log;
 mod status;
 mod steps;
 mod teardown;
@@ -34,7 +35,7 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ddl(args) => ddl::run(&args, project),
         Command::Diagram(args) => diagram::run(&args, project),
-        Command::Docs(args) => docs::run(&args, project),
+        Command::Docs(args) => docs::run(&args, project).await,
         Command::Gen(args) => gen::run(&args, project).await,
         Command::Local { command } => local::run(command).await,
         Command::All(args) => pipeline::all(&args, project).await,

@@ -17,6 +17,7 @@ use super::data::{self, Location};
 use super::local::{database_url, uses_demo};
 use super::redshift::RedshiftRun;
 use super::run::Run;
+use super::run_log;
 use super::steps::{
     connect, connect_writer, files, load_ticker, local_plan, lock, print_checks, print_staging,
     print_transform, table_counts,
@@ -104,7 +105,9 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
     print_analysis(&results);
     charts::step(run, project, &results, args.charts.as_deref()).await?;
     run.report.analysis = analysis_json(&results);
-    table_counts(warehouse, project, &mut run.report).await
+    table_counts(warehouse, project, &mut run.report).await?;
+    run_log::record(warehouse, project, &run.report).await;
+    Ok(())
 }
 
 /// The local target: data, engine, run lock, and the plan.

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use dwh_core::local::{EngineState, LocalEngine};
 use dwh_core::sql::Dialect;
 use dwh_core::Warehouse;
 
@@ -345,4 +346,53 @@ pub fn all_args<'a>(url: &'a str, data: &'a Path, extra: &[&'a str]) -> Vec<Stri
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     args
+}
+
+/// An engine directory of this test; its server is stopped and its files
+/// removed on drop, even when the test fails.
+pub struct EngineDir {
+    pub requested: PathBuf,
+}
+
+impl EngineDir {
+    pub fn new(label: &str) -> EngineDir {
+        let requested =
+            std::env::temp_dir().join(format!("dwh-cli-{label}-{}", std::process::id()));
+        let dir = EngineDir { requested };
+        dir.cleanup();
+        dir
+    }
+
+    pub fn arg(&self) -> String {
+        self.requested.display().to_string()
+    }
+
+    fn cleanup(&self) {
+        if let Ok(status) = LocalEngine::status(&self.requested) {
+            if let EngineState::Running { pid } = status.state {
+                signal("-QUIT", pid); // immediate shutdown
+                wait_until(|| !self.running());
+            }
+            let _ = std::fs::remove_dir_all(&status.dir);
+        }
+        let _ = std::fs::remove_dir_all(&self.requested);
+    }
+
+    pub fn running(&self) -> bool {
+        LocalEngine::status(&self.requested).is_ok_and(|s| s.is_running())
+    }
+}
+
+impl Drop for EngineDir {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+pub fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -29,6 +29,7 @@ type Rows = (Vec<String>, Vec<Vec<Value>>);
 pub struct Analysis {
     key: &'static str,
     title: &'static str,
+    columns: &'static [&'static str],
     sql: Arc<Render>,
     run: Runner,
 }
@@ -75,6 +76,46 @@ impl AnalysisResult {
         )
     }
 
+    /// The result of `analysis` as a run report stored it (`rows` from
+    /// [`json`](Self::json)), columns back in field order; `None` when
+    /// `rows` is not an array of objects.
+    pub fn from_report(analysis: &Analysis, rows: &Value) -> Option<AnalysisResult> {
+        let objects: Vec<&serde_json::Map<String, Value>> = rows
+            .as_array()?
+            .iter()
+            .map(Value::as_object)
+            .collect::<Option<_>>()?;
+        // Declared fields first; a key the row type no longer has (an older
+        // report) is kept at the end rather than dropped.
+        let present = |c: &str| objects.is_empty() || objects.iter().any(|o| o.contains_key(c));
+        let mut columns: Vec<String> = analysis
+            .columns
+            .iter()
+            .filter(|c| present(c))
+            .map(|c| (*c).to_owned())
+            .collect();
+        for key in objects.iter().flat_map(|o| o.keys()) {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+        let rows = objects
+            .iter()
+            .map(|o| {
+                columns
+                    .iter()
+                    .map(|c| o.get(c).cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
+            .collect();
+        Some(AnalysisResult {
+            key: analysis.key,
+            title: analysis.title,
+            columns,
+            rows,
+        })
+    }
+
     /// The rows read back into `T`, e.g. by a chart that wants them typed.
     pub fn rows_as<T: DeserializeOwned>(&self) -> Result<Vec<T>, serde_json::Error> {
         serde_json::from_value(self.json())
@@ -95,6 +136,7 @@ impl Analysis {
         Analysis {
             key,
             title,
+            columns: T::COLUMNS,
             sql: Arc::new(sql),
             run: |warehouse, sql| Box::pin(run_typed::<T>(warehouse, sql)),
         }
@@ -108,6 +150,11 @@ impl Analysis {
     /// The title shown above its result.
     pub fn title(&self) -> &'static str {
         self.title
+    }
+
+    /// The row type's columns, in field order.
+    pub fn columns(&self) -> &'static [&'static str] {
+        self.columns
     }
 
     /// Its SQL for `top` ranked rows.

@@ -89,6 +89,7 @@ mod ident;
 mod limit;
 pub mod registry;
 pub mod run;
+pub mod runs;
 mod transform;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};

@@ -229,6 +229,9 @@ pub struct RedshiftRun {
     /// The rows of `STL_LOAD_ERRORS` for the session's last COPY; see
     /// [`load_errors_query`].
     pub load_errors: String,
+    /// The run log, created if missing after the run; its `INSERT` of the
+    /// run's steps is [`runs::record_run`](super::runs::record_run).
+    pub run_log: String,
 }
 
 /// Load errors listed at most.
@@ -256,6 +259,7 @@ pub fn redshift_run(
             .map(|(title, sql)| AnalysisQuery { title, sql })
             .collect(),
         load_errors: load_errors_query(),
+        run_log: super::runs::create_runs(),
     })
 }
 
@@ -419,6 +423,7 @@ impl RedshiftRun {
             "load errors of the last COPY".into(),
             self.load_errors.clone(),
         ));
+        out.push(("run log".into(), self.run_log.clone()));
         out
     }
 }

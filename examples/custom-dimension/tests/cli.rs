@@ -75,4 +75,17 @@ async fn all_then_check_fill_locations_from_the_sample() {
     run_cli(BIN, &["check", "--database-url", &url])
         .await
         .success("check");
+    // The site's run page, read back from the warehouse: Sparkify's charts,
+    // and the new analysis with its rows.
+    let site = dwh_tests::scratch("custom_dimension_cli").join("site");
+    let out = site.display().to_string();
+    run_cli(BIN, &["docs", "--database-url", &url, "--out", &out])
+        .await
+        .success("docs");
+    let page = std::fs::read_to_string(site.join("run.html")).unwrap();
+    let locations = format!("<tr><td>locations</td><td>{}</td></tr>", expected.len());
+    assert!(page.contains(&locations), "{locations} in {page}");
+    assert!(page.contains("<h3>Top metropolitan areas</h3>"), "{page}");
+    assert!(site.join("charts/top-songs.svg").is_file());
+    assert!(page.contains("<img src=\"charts/top-songs.svg\""), "{page}");
 }

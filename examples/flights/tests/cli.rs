@@ -59,6 +59,30 @@ async fn all_check_and_analyze_on_generated_flights() {
             analyze.stdout
         );
     }
+    // The site's run page, read back from the warehouse: flights draws no
+    // charts of its own, so each analysis gets the page's bar chart.
+    let site = dwh_tests::scratch("flights_cli_docs");
+    let out = site.display().to_string();
+    run_cli(BIN, &["docs", "--database-url", &url, "--out", &out])
+        .await
+        .success("docs");
+    let page = std::fs::read_to_string(site.join("run.html")).unwrap();
+    assert!(
+        page.contains("<tr><td>flights</td><td>3000</td></tr>"),
+        "{page}"
+    );
+    for analysis in flights::project().analyses() {
+        let section = format!(
+            "<section class=\"analysis\" id=\"analysis-{}\">",
+            analysis.key()
+        );
+        let at = page
+            .find(&section)
+            .unwrap_or_else(|| panic!("{section} in {page}"));
+        let rest = &page[at..];
+        let body = &rest[..rest.find("</section>").unwrap()];
+        assert!(body.contains("<svg class=\"chart\""), "{body}");
+    }
 }
 
 /// A warehouse without a chart renderer refuses `--charts` before any work.

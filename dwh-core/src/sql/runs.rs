@@ -1,0 +1,228 @@
+//! The run log (`dwh_runs`): the steps of every finished `dwh all`, one row
+//! per step, so `dwh docs` can show the last run from the warehouse itself.
+//!
+//! A run's rows share its `run_at`, rendered by dwh as a literal (not the
+//! server's clock function, whose meaning differs: PostgreSQL's `now()` is
+//! the transaction's start, Redshift's `GETDATE()` the statement's), so one
+//! `INSERT` writes one run and `MAX(run_at)` finds the last. Like the
+//! registry, every statement renders the same for both dialects but for
+//! literal escaping, and binds no parameters.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::ident::{quote_ident, quote_literal};
+use super::Dialect;
+
+/// The run log's table name.
+pub const RUNS: &str = "dwh_runs";
+
+/// Bytes of a step's error message kept: Redshift's VARCHAR length counts
+/// bytes (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>).
+const ERROR_BYTES: usize = 1000;
+/// Bytes of a step name kept.
+const STEP_BYTES: usize = 250;
+
+/// One finished run: the project, when it ended, its outcome, its steps
+/// in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// The project that ran (`Project::name`): one database can hold the
+    /// tables of several projects, each reads back its own runs.
+    pub project: String,
+    /// When the run finished, UTC (microseconds, as both engines keep).
+    pub run_at: NaiveDateTime,
+    /// `ok`, or `failed` when a step or a data-quality check failed.
+    pub status: String,
+    /// The steps, in the order they ran.
+    pub steps: Vec<StepRecord>,
+}
+
+impl RunRecord {
+    /// A run finishing now.
+    pub fn finished_now(project: &str, status: &str, steps: Vec<StepRecord>) -> RunRecord {
+        RunRecord {
+            project: project.to_owned(),
+            run_at: chrono::Utc::now().naive_utc(),
+            status: status.to_owned(),
+            steps,
+        }
+    }
+}
+
+/// One step of a run, as the run report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step's name (`load staging_events`).
+    pub step: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// Rows the step wrote or read, when it counts any.
+    pub rows: Option<i64>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: f64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `CREATE TABLE IF NOT EXISTS dwh_runs (...)`: a small table with no
+/// physical options, so the same statement runs on both dialects. No column
+/// name is a Redshift reserved word
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_pg_keywords.html>).
+pub fn create_runs() -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n    \
+         project VARCHAR(127) NOT NULL,\n    \
+         run_at TIMESTAMP NOT NULL,\n    \
+         dwh_version VARCHAR(32) NOT NULL,\n    \
+         run_status VARCHAR(16) NOT NULL,\n    \
+         step_no INTEGER NOT NULL,\n    \
+         step VARCHAR(256) NOT NULL,\n    \
+         step_status VARCHAR(16) NOT NULL,\n    \
+         row_count BIGINT,\n    \
+         duration_ms DOUBLE PRECISION NOT NULL,\n    \
+         error VARCHAR(1024)\n)",
+        quote_ident(RUNS)
+    )
+}
+
+/// One multi-row `INSERT` of `run`'s steps; `None` for a run without steps.
+pub fn record_run(run: &RunRecord, dialect: Dialect) -> Option<String> {
+    if run.steps.is_empty() {
+        return None;
+    }
+    let run_at = format!(
+        "CAST({} AS TIMESTAMP)",
+        quote_literal(
+            &run.run_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            dialect
+        )
+    );
+    let project = quote_literal(&run.project, dialect);
+    let version = quote_literal(env!("CARGO_PKG_VERSION"), dialect);
+    let status = quote_literal(&run.status, dialect);
+    let text = |t: &str, bytes: usize| quote_literal(truncate(t, bytes), dialect);
+    let rows: Vec<String> = run
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(no, s)| {
+            format!(
+                "({project}, {run_at}, {version}, {status}, {no}, {}, {}, {}, {}, {})",
+                text(&s.step, STEP_BYTES),
+                text(&s.status, 16),
+                s.rows.map_or("NULL".to_owned(), |n| n.to_string()),
+                finite(s.duration_ms),
+                s.error
+                    .as_deref()
+                    .map_or("NULL".to_owned(), |e| text(e, ERROR_BYTES)),
+            )
+        })
+        .collect();
+    Some(format!(
+        "INSERT INTO {} (project, run_at, dwh_version, run_status, step_no, step, step_status, row_count, \
+         duration_ms, error) VALUES\n{}",
+        quote_ident(RUNS),
+        rows.join(",\n")
+    ))
+}
+
+/// The steps of `project`'s last run, in order:
+/// `run_at, run_status, step, step_status, row_count, duration_ms, error`.
+pub fn last_run(project: &str, dialect: Dialect) -> String {
+    let runs = quote_ident(RUNS);
+    let project = quote_literal(project, dialect);
+    format!(
+        "SELECT run_at, run_status, step, step_status, row_count, duration_ms, error \
+         FROM {runs} WHERE project = {project} AND run_at = \
+         (SELECT MAX(run_at) FROM {runs} WHERE project = {project}) ORDER BY step_no"
+    )
+}
+
+/// `text` cut to at most `bytes` bytes, on a character boundary.
+fn truncate(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A duration as a SQL number (a NaN or infinity would not parse).
+fn finite(ms: f64) -> String {
+    if ms.is_finite() {
+        format!("{ms:.3}")
+    } else {
+        "0".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> RunRecord {
+        RunRecord {
+            project: "sparkify".to_owned(),
+            run_at: NaiveDateTime::parse_from_str("2026-12-01 22:15:03.5", "%Y-%m-%d %H:%M:%S%.f")
+                .unwrap(),
+            status: "failed".to_owned(),
+            steps: vec![
+                StepRecord {
+                    step: "load staging".to_owned(),
+                    status: "ok".to_owned(),
+                    rows: Some(8056),
+                    duration_ms: 812.25,
+                    error: None,
+                },
+                StepRecord {
+                    step: "checks".to_owned(),
+                    status: "failed".to_owned(),
+                    rows: None,
+                    duration_ms: f64::NAN,
+                    error: Some(format!("it's \\ {}", "é".repeat(600))),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn one_insert_per_run_with_its_time_as_a_literal() {
+        let sql = record_run(&run(), Dialect::Redshift).unwrap();
+        assert_eq!(
+            sql.matches("CAST('2026-12-01 22:15:03.500000' AS TIMESTAMP)")
+                .count(),
+            2
+        );
+        assert!(
+            sql.contains("'load staging', 'ok', 8056, 812.250, NULL)"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("'checks', 'failed', NULL, 0, 'it''s \\\\ é"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn errors_are_cut_to_the_column_in_bytes_on_a_character_boundary() {
+        let sql = record_run(&run(), Dialect::Postgres).unwrap();
+        let error = sql.split("'it''s").nth(1).unwrap();
+        let kept = &error[..error.find('\'').unwrap()];
+        assert!(kept.len() + "it's".len() <= ERROR_BYTES, "{}", kept.len());
+        assert!(kept.ends_with('é'));
+    }
+
+    #[test]
+    fn a_run_without_steps_writes_nothing() {
+        let empty = RunRecord {
+            steps: vec![],
+            ..run()
+        };
+        assert!(record_run(&empty, Dialect::Postgres).is_none());
+    }
+}
