@@ -12,7 +12,9 @@
 
 mod args;
 mod child;
+mod hand;
 mod machine;
+mod plans;
 mod report;
 mod side_by_side;
 
@@ -26,7 +28,7 @@ use sparkify::gen::GenConfig;
 use args::{Args, Size, USAGE};
 use child::AllRun;
 use report::{GenRun, Report, SizeResult};
-use side_by_side::{dwh_load, events_table, Psql};
+use side_by_side::{dwh_load, events_table, Format, Psql};
 
 /// Seed of generated data sets (the one `dwh all` uses).
 const SEED: u64 = 42;
@@ -173,59 +175,145 @@ async fn measure(
         rerun = Some(keep_best(rerun, again));
     }
     let (all, rerun) = (all.expect("one run"), rerun.expect("one run"));
+    if all.checks_failed + rerun.checks_failed > 0 {
+        return Err(format!(
+            "{} data-quality checks failed: a run that builds wrong tables has no figures",
+            all.checks_failed + rerun.checks_failed
+        ));
+    }
+    print_shares(&all);
+    let hand_transform_s = hand::transform(&url).await?;
+    eprintln!(
+        "   hand-written INSERT … SELECT DISTINCT ON transform: {hand_transform_s:.2} s (dwh {:.2}× of it)",
+        all.transform_s / hand_transform_s
+    );
+    let statement_plans = plans::explain(&url, &sparkify::project()).await?;
+    let plans_file = args.out.join(format!("plans-{}.md", size.label()));
+    std::fs::write(
+        &plans_file,
+        plans::markdown(&size.label(), &statement_plans),
+    )
+    .map_err(|e| format!("{}: {e}", plans_file.display()))?;
+    if let Some(slowest) = statement_plans
+        .iter()
+        .max_by(|a, b| a.millis.total_cmp(&b.millis))
+    {
+        eprintln!(
+            "   slowest statement: {} {} ({:.0} ms; every plan in {}):\n{}",
+            slowest.step,
+            slowest.label,
+            slowest.millis,
+            plans_file.display(),
+            slowest.plan
+        );
+    }
     let events = all
         .staging_rows
         .iter()
         .find(|(t, _)| t == events_table().name)
         .map_or(0, |(_, n)| *n);
     let songs = all.staging_rows.iter().map(|(_, n)| n).sum::<u64>() - events;
-
-    let psql = Psql {
-        bin: psql_bin.to_owned(),
-        url: url.clone(),
-    };
-    let csv = args.out.join("staging_events.csv");
-    psql.export_csv(events_table(), &csv)?;
-    let log_data = data.join("log_data");
-    let event_json_bytes = json_bytes(&log_data);
-
-    let mut dwh_load_s = Vec::new();
-    let mut analyze_s = Vec::new();
-    let mut psql_copy_s = Vec::new();
-    for run in 0..args.runs {
-        // Alternate which goes first, so neither always follows the other.
-        for dwh_first in [run % 2 == 0, run % 2 == 1] {
-            if dwh_first {
-                let (secs, rows) = dwh_load(&url, events_table(), &log_data).await?;
-                if rows != events {
-                    return Err(format!("dwh loaded {rows} events, `all` {events}"));
-                }
-                dwh_load_s.push(secs);
-                let analyze = psql.analyze(events_table())?;
-                analyze_s.push(analyze);
-                eprintln!("   dwh staging load: {secs:.3} s (ANALYZE alone {analyze:.3} s)");
-            } else {
-                let secs = psql.copy_csv(events_table(), &csv)?;
-                psql_copy_s.push(secs);
-                eprintln!("   psql \\copy csv:   {secs:.3} s");
-            }
-            psql.vacuum(events_table())?;
-        }
-    }
-    let _ = std::fs::remove_file(&csv);
+    let times = side_by_side(args, &url, psql_bin, &data, events).await?;
     Ok(SizeResult {
         size: size.label(),
         data_dir: data.display().to_string(),
         events,
         songs,
-        event_json_bytes,
+        event_json_bytes: json_bytes(&data.join("log_data")),
         generated,
-        dwh_load_s,
-        analyze_s,
-        psql_copy_s,
+        dwh_load_s: times.dwh,
+        analyze_s: times.analyze,
+        psql_copy_s: times.csv,
+        psql_binary_s: times.binary,
+        hand_transform_s,
         all,
         rerun,
     })
+}
+
+/// Each step's share of a whole `all`.
+fn print_shares(all: &AllRun) {
+    let steps = [
+        ("load staging", all.load_s),
+        ("transform", all.transform_s),
+        ("checks", all.checks_s),
+        ("analysis", all.analysis_s),
+    ];
+    let shares: Vec<String> = steps
+        .iter()
+        .map(|(step, s)| format!("{step} {:.0}%", 100.0 * s / all.total_s))
+        .collect();
+    eprintln!(
+        "   shares of all ({:.2} s, {:.2}× the staging load): {}",
+        all.total_s,
+        all.total_s / all.load_s,
+        shares.join(", ")
+    );
+}
+
+/// Seconds of each side-by-side load, every run.
+struct LoadTimes {
+    dwh: Vec<f64>,
+    analyze: Vec<f64>,
+    csv: Vec<f64>,
+    binary: Vec<f64>,
+}
+
+/// dwh's staging load against psql's `\copy` of the same rows as CSV and as
+/// binary, interleaved, each run in a rotated order.
+async fn side_by_side(
+    args: &Args,
+    url: &str,
+    psql_bin: &Path,
+    data: &Path,
+    events: u64,
+) -> Result<LoadTimes, String> {
+    let psql = Psql {
+        bin: psql_bin.to_owned(),
+        url: url.to_owned(),
+    };
+    let csv = args.out.join("staging_events.csv");
+    let binary = args.out.join("staging_events.bin");
+    psql.export(events_table(), &csv, Format::Csv)?;
+    psql.export(events_table(), &binary, Format::Binary)?;
+    let log_data = data.join("log_data");
+    let mut times = LoadTimes {
+        dwh: Vec::new(),
+        analyze: Vec::new(),
+        csv: Vec::new(),
+        binary: Vec::new(),
+    };
+    for run in 0..args.runs {
+        // Rotate which goes first, so none always follows another.
+        for turn in 0..3 {
+            match (run + turn) % 3 {
+                0 => {
+                    let (secs, rows) = dwh_load(url, events_table(), &log_data).await?;
+                    if rows != events {
+                        return Err(format!("dwh loaded {rows} events, `all` {events}"));
+                    }
+                    times.dwh.push(secs);
+                    let analyze = psql.analyze(events_table())?;
+                    times.analyze.push(analyze);
+                    eprintln!("   dwh staging load:    {secs:.3} s (ANALYZE alone {analyze:.3} s)");
+                }
+                1 => {
+                    let secs = psql.copy(events_table(), &csv, Format::Csv, events)?;
+                    times.csv.push(secs);
+                    eprintln!("   psql \\copy csv:      {secs:.3} s");
+                }
+                _ => {
+                    let secs = psql.copy(events_table(), &binary, Format::Binary, events)?;
+                    times.binary.push(secs);
+                    eprintln!("   psql \\copy binary:   {secs:.3} s");
+                }
+            }
+            psql.vacuum(events_table())?;
+        }
+    }
+    let _ = std::fs::remove_file(&csv);
+    let _ = std::fs::remove_file(&binary);
+    Ok(times)
 }
 
 /// The faster run, with the higher peak RSS of the two.

@@ -35,6 +35,12 @@ pub struct SizeResult {
     pub analyze_s: Vec<f64>,
     /// psql `\copy` of the same rows as CSV, each run (seconds).
     pub psql_copy_s: Vec<f64>,
+    /// psql `\copy` of the same rows in PostgreSQL's binary format, each
+    /// run (seconds): the database's own ingest limit.
+    pub psql_binary_s: Vec<f64>,
+    /// The hand-written `INSERT … SELECT DISTINCT ON` transform of the same
+    /// staging rows (seconds).
+    pub hand_transform_s: f64,
     /// `all` into a fresh database (tables created in the run).
     pub all: AllRun,
     /// `all` again on the same data: every dimension row matched and
@@ -67,6 +73,11 @@ impl SizeResult {
     /// dwh's rate as a share of psql's.
     pub fn ratio(&self) -> f64 {
         best(&self.psql_copy_s) / best(&self.dwh_load_s)
+    }
+
+    /// dwh's load rate as a share of psql's binary `\copy`.
+    pub fn binary_ratio(&self) -> f64 {
+        best(&self.psql_binary_s) / best(&self.dwh_load_s)
     }
 
     pub fn peak_rss_mb(&self) -> f64 {
@@ -150,6 +161,27 @@ impl Report {
                 secs(s.all.total_s),
                 secs(s.rerun.total_s),
                 s.peak_rss_mb(),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nRatios (targets of issue 14 in brackets): a fresh `all` against the staging load inside it; the checks' share of it; dwh's staging load against psql's `\\copy` (best runs, same rows); dwh's transform against the hand-written `INSERT … SELECT DISTINCT ON` of the same tables.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| data | `all` / load [≤ 3.5×] | checks / `all` [≤ 15%] | load vs binary `\\copy` [≥ 0.9×] | load vs CSV `\\copy` [≥ 1.0× / 1.5×] | transform / hand-written |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
+        for s in &self.sizes {
+            let _ = writeln!(
+                out,
+                "| {} | {:.2}× | {:.0}% | {:.2}× | {:.2}× | {:.2}× |",
+                s.size,
+                s.all.total_s / s.all.load_s,
+                100.0 * s.all.checks_s / s.all.total_s,
+                s.binary_ratio(),
+                s.ratio(),
+                s.all.transform_s / s.hand_transform_s,
             );
         }
         let _ = writeln!(out, "\n`all` steps, fresh database / re-run (seconds):\n");

@@ -5,10 +5,11 @@
 //!   files, as `dwh all` runs it (TRUNCATE, binary COPY fed by the parser,
 //!   ANALYZE for the transform's planner), from BEGIN to COMMIT. The
 //!   ANALYZE alone is timed too, right after, to tell its share.
-//! - psql: `\copy staging_events (...) FROM 'file' (FORMAT csv)` of the same
-//!   rows, exported by PostgreSQL itself to CSV, after TRUNCATE in the same
-//!   transaction; the sum of psql's `\timing` of BEGIN, TRUNCATE, `\copy`
-//!   and COMMIT (process start and connection not counted).
+//! - psql: `\copy staging_events (...) FROM 'file' (FORMAT csv)` and
+//!   `(FORMAT binary)` of the same rows, exported by PostgreSQL itself, after
+//!   TRUNCATE in the same transaction; the sum of psql's `\timing` of BEGIN,
+//!   TRUNCATE, `\copy` and COMMIT (process start and connection not
+//!   counted), and the table's row count checked after.
 //!
 //! Each run vacuums the table afterwards, untimed, so that no autovacuum
 //! triggered by one run's inserts competes with the next run.
@@ -37,6 +38,23 @@ fn column_list(table: &Table) -> String {
         .join(", ")
 }
 
+/// The file formats psql's `\copy` loads: CSV text, which the server
+/// parses, and PostgreSQL's binary format, the database's ingest limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Binary,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Binary => "binary",
+        }
+    }
+}
+
 pub struct Psql {
     pub bin: PathBuf,
     pub url: String,
@@ -63,28 +81,38 @@ impl Psql {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
-    /// Writes the rows of `table` to `csv`, as PostgreSQL formats them.
-    pub fn export_csv(&self, table: &Table, csv: &Path) -> Result<(), String> {
+    /// Writes the rows of `table` to `file` in `format`, as PostgreSQL
+    /// itself writes them.
+    pub fn export(&self, table: &Table, file: &Path, format: Format) -> Result<(), String> {
         self.run(&[format!(
-            "\\copy {} ({}) TO {} (FORMAT csv)",
+            "\\copy {} ({}) TO {} (FORMAT {})",
             quote_ident(table.name),
             column_list(table),
-            quote_literal(&csv.display().to_string(), Dialect::Postgres)
+            quote_literal(&file.display().to_string(), Dialect::Postgres),
+            format.name()
         )])
         .map(drop)
     }
 
-    /// Empties `table` and loads `csv` into it in one transaction; seconds.
-    pub fn copy_csv(&self, table: &Table, csv: &Path) -> Result<f64, String> {
+    /// Empties `table` and loads `file` into it in one transaction;
+    /// seconds. Fails unless the table then holds `rows` rows.
+    pub fn copy(
+        &self,
+        table: &Table,
+        file: &Path,
+        format: Format,
+        rows: u64,
+    ) -> Result<f64, String> {
         let name = quote_ident(table.name);
         let stdout = self.run(&[
             "\\timing on".to_owned(),
             "BEGIN".to_owned(),
             format!("TRUNCATE {name}"),
             format!(
-                "\\copy {name} ({}) FROM {} (FORMAT csv)",
+                "\\copy {name} ({}) FROM {} (FORMAT {})",
                 column_list(table),
-                quote_literal(&csv.display().to_string(), Dialect::Postgres)
+                quote_literal(&file.display().to_string(), Dialect::Postgres),
+                format.name()
             ),
             "COMMIT".to_owned(),
         ])?;
@@ -95,6 +123,14 @@ impl Psql {
             .collect();
         if millis.len() != 4 {
             return Err(format!("expected 4 timings from psql, got: {stdout}"));
+        }
+        let loaded = self.run(&[format!("SELECT COUNT(*) FROM {name}")])?;
+        let loaded = loaded.lines().find_map(|l| l.trim().parse::<u64>().ok());
+        if loaded != Some(rows) {
+            return Err(format!(
+                "psql's \\copy ({}) loaded {loaded:?} rows, not {rows}",
+                format.name()
+            ));
         }
         Ok(millis.iter().sum::<f64>() / 1000.0)
     }
