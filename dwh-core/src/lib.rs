@@ -110,6 +110,7 @@ pub mod checks;
 pub mod diagram;
 pub mod docs;
 pub mod load;
+pub mod migrate;
 pub mod local;
 pub mod pipeline;
 pub mod project;
