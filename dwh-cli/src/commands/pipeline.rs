@@ -93,6 +93,9 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         Target::Local => prepare_local(run, args, project, parts).await?,
         Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
     };
+    if !args.fresh {
+        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    }
     let loaded = execute(run, &mut prepared).await?;
     run.report.staging = loaded.staging;
     run.report.transform = loaded.transform;

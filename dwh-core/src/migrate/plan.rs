@@ -74,6 +74,8 @@ pub struct TablePlan {
     pub safety: Safety,
     /// The statements, in the order they run.
     pub steps: Vec<Step>,
+    /// Only comments differ (the normal run sets them itself).
+    pub comments_only: bool,
 }
 
 /// Every table's plan, in the schema's order; tables that match are left out.
@@ -150,12 +152,16 @@ pub fn plan_table(live: &LiveTable, table: &'static Table, dialect: Dialect) -> 
         .chain(steps.iter().map(|s| s.safety))
         .max()
         .unwrap_or(Safety::Safe);
+    let comments_only = changes
+        .iter()
+        .all(|c| matches!(c, Change::TableDoc(_) | Change::ColumnDoc(_)));
     Some(TablePlan {
         table: table.name,
         action,
         changes: changes.iter().map(|c| c.to_string()).collect(),
         safety,
         steps,
+        comments_only,
     })
 }
 
@@ -171,6 +177,7 @@ fn create(table: &'static Table, dialect: Dialect) -> TablePlan {
         changes: vec!["create the table".to_owned()],
         safety: Safety::Safe,
         steps: sql.into_iter().map(|s| step(s, Safety::Safe, None)).collect(),
+        comments_only: false,
     }
 }
 
