@@ -100,7 +100,10 @@ async fn add_columns_fills_existing_rows() {
     assert_eq!(plan.action, TableAction::Alter);
     let zeros: i64 = warehouse
         .client()
-        .query_one("SELECT COUNT(*) FROM people WHERE plays = 0 AND country IS NULL", &[])
+        .query_one(
+            "SELECT COUNT(*) FROM people WHERE plays = 0 AND country IS NULL",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -208,7 +211,10 @@ async fn doc_comments_become_comments() {
     assert!(plan.steps.iter().all(|s| s.sql.starts_with("COMMENT ON")));
     let comment: String = warehouse
         .client()
-        .query_one("SELECT obj_description('people'::regclass, 'pg_class')", &[])
+        .query_one(
+            "SELECT obj_description('people'::regclass, 'pg_class')",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);

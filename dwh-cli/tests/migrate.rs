@@ -35,8 +35,16 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     .await;
     let plan = dwh_run(["plan", "--database-url", &url]);
     assert_eq!(plan.code, Some(2), "{}", plan.all());
-    assert!(plan.stdout.contains("table `users`: alter (safe)"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("add column `level` VARCHAR(8)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("table `users`: alter (safe)"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("add column `level` VARCHAR(8)"),
+        "{}",
+        plan.stdout
+    );
     let json = dwh_run(["plan", "--json", "--database-url", &url]);
     assert_eq!(json.code, Some(2));
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -52,7 +60,11 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     dwh_run(["migrate", "--database-url", &url]).assert_success("migrate");
     assert_eq!(dwh_run(["plan", "--database-url", &url]).code, Some(0));
     assert_eq!(
-        scalar(&url, "SELECT COUNT(*) FROM users WHERE user_id = 7 AND level = ''").await,
+        scalar(
+            &url,
+            "SELECT COUNT(*) FROM users WHERE user_id = 7 AND level = ''"
+        )
+        .await,
         1
     );
 }
@@ -89,5 +101,9 @@ fn arguments_are_checked_before_any_work() {
     let help = dwh_run(["plan", "--help"]);
     assert!(help.stdout.contains("Exit status: 0"), "{}", help.stdout);
     let help = dwh_run(["migrate", "--help"]);
-    assert!(help.stdout.contains("--allow-destructive"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("--allow-destructive"),
+        "{}",
+        help.stdout
+    );
 }

@@ -9,9 +9,7 @@
 use dwh_core::migrate::live::{assemble, GrantRow};
 use dwh_core::migrate::plan::plan_table;
 use dwh_core::migrate::{ColumnRow, LiveTable, Safety, TableAction, TablePlan, TableRow};
-use dwh_core::schema::{
-    Column, DistStyle, Encode, SortKey, SortStyle, SqlType, Table, TableKind,
-};
+use dwh_core::schema::{Column, DistStyle, Encode, SortKey, SortStyle, SqlType, Table, TableKind};
 use dwh_core::sql::Dialect;
 
 use super::rules::check_statement;
@@ -46,7 +44,10 @@ fn sortkey(mut c: ColumnRow, position: i32) -> ColumnRow {
 /// would be live had the struct below without changes created it.
 fn old_columns() -> Vec<ColumnRow> {
     vec![
-        sortkey(col("start_time", "timestamp without time zone", false, "raw"), 1),
+        sortkey(
+            col("start_time", "timestamp without time zone", false, "raw"),
+            1,
+        ),
         distkey(col("user_id", "integer", false, "az64")),
         col("level", "character varying(8)", true, "lzo"),
         col("location", "character varying(64)", true, "zstd"),
@@ -116,7 +117,11 @@ fn script(live: &LiveTable, table: &'static Table) -> (TablePlan, String) {
         plan.changes.join("; ")
     );
     for step in &plan.steps {
-        let place = if step.in_transaction { "in transaction" } else { "outside" };
+        let place = if step.in_transaction {
+            "in transaction"
+        } else {
+            "outside"
+        };
         out.push_str(&format!("\n-- {:?}, {place}", step.safety));
         if let Some(note) = step.note {
             out.push_str(&format!(": {note}"));
@@ -163,7 +168,12 @@ fn add_columns_with_a_default_for_existing_rows() {
 }
 
 static WIDER: Table = Table {
-    columns: &[START, USER, LEVEL, n("location", SqlType::Varchar(256), Encode::Zstd)],
+    columns: &[
+        START,
+        USER,
+        LEVEL,
+        n("location", SqlType::Varchar(256), Encode::Zstd),
+    ],
     ..PLAYS
 };
 
@@ -213,7 +223,12 @@ fn change_the_sort_key_or_drop_it() {
 }
 
 static REENCODED: Table = Table {
-    columns: &[START, USER, n("level", SqlType::Varchar(8), Encode::Bytedict), LOCATION],
+    columns: &[
+        START,
+        USER,
+        n("level", SqlType::Varchar(8), Encode::Bytedict),
+        LOCATION,
+    ],
     ..PLAYS
 };
 
@@ -233,7 +248,12 @@ fn widen_a_sort_key_column_drops_the_sort_key_first() {
             style: SortStyle::Compound,
             columns: &["start_time", "level"],
         }),
-        columns: &[START, USER, n("level", SqlType::Varchar(16), Encode::Lzo), LOCATION],
+        columns: &[
+            START,
+            USER,
+            n("level", SqlType::Varchar(16), Encode::Lzo),
+            LOCATION,
+        ],
         ..PLAYS
     };
     let (plan, text) = script(&live(rows, 1), &SORTED_LEVEL);
@@ -246,7 +266,12 @@ fn widen_a_sort_key_column_drops_the_sort_key_first() {
 }
 
 static BIGGER_SORT_COLUMN: Table = Table {
-    columns: &[START, c("user_id", SqlType::BigInt, Encode::Az64), LEVEL, LOCATION],
+    columns: &[
+        START,
+        c("user_id", SqlType::BigInt, Encode::Az64),
+        LEVEL,
+        LOCATION,
+    ],
     sort_key: Some(SortKey {
         style: SortStyle::Compound,
         columns: &["user_id"],
@@ -275,7 +300,12 @@ fn a_sort_key_column_changes_type_by_a_deep_copy() {
 }
 
 static NARROWER: Table = Table {
-    columns: &[START, USER, LEVEL, n("location", SqlType::Varchar(32), Encode::Zstd)],
+    columns: &[
+        START,
+        USER,
+        LEVEL,
+        n("location", SqlType::Varchar(32), Encode::Zstd),
+    ],
     ..PLAYS
 };
 
@@ -389,10 +419,17 @@ fn every_migration_statement_parses_in_sqlfluffs_redshift_grammar() {
         &DOCUMENTED,
     ];
     let mut statements = Vec::new();
-    for table in cases.iter().copied().chain([&BIGGER_SORT_COLUMN, &INTERLEAVED]) {
+    for table in cases
+        .iter()
+        .copied()
+        .chain([&BIGGER_SORT_COLUMN, &INTERLEAVED])
+    {
         let plan = plan_table(&live(old_columns(), 1), table, Dialect::Redshift).unwrap();
         for (i, step) in plan.steps.iter().enumerate() {
-            statements.push((format!("{} step {i}", plan.changes.join("; ")), step.sql.clone()));
+            statements.push((
+                format!("{} step {i}", plan.changes.join("; ")),
+                step.sql.clone(),
+            ));
         }
     }
     let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint-migrate");

@@ -81,9 +81,17 @@ pub async fn refuse_differing(warehouse: &Warehouse, project: &Project) -> anyho
         "the warehouse's {} {} {} from the structs, so `dwh all` changed nothing.\n  \
          Run `dwh plan` to see the difference and `dwh migrate` to apply it \
          (or `dwh all --fresh` to rebuild every table from the data).",
-        if differing.len() == 1 { "table" } else { "tables" },
+        if differing.len() == 1 {
+            "table"
+        } else {
+            "tables"
+        },
         differing.join(", "),
-        if differing.len() == 1 { "differs" } else { "differ" },
+        if differing.len() == 1 {
+            "differs"
+        } else {
+            "differ"
+        },
     )
 }
 
@@ -147,7 +155,11 @@ fn print_table(table: &TablePlan) {
         TableAction::Alter => "alter",
         TableAction::DeepCopy => "deep copy",
     };
-    println!("table `{}`: {action} ({})", table.table, safety(table.safety));
+    println!(
+        "table `{}`: {action} ({})",
+        table.table,
+        safety(table.safety)
+    );
     for change in &table.changes {
         println!("  - {change}");
     }

@@ -44,12 +44,20 @@ pub(super) fn steps(live: &LiveTable, table: &Table, dialect: Dialect) -> Vec<St
     ];
     for grant in &live.grants {
         let sql = format!("GRANT {} ON {t} TO {}", grant.privilege, grant.grantee);
-        steps.push(step(sql, Safety::Safe, Some("the old table's grant, again")));
+        steps.push(step(
+            sql,
+            Safety::Safe,
+            Some("the old table's grant, again"),
+        ));
     }
     if dialect == Dialect::Postgres {
-        steps.extend(table.columns.iter().filter(|c| c.identity).map(|c| {
-            step(restart_identity(table, c), Safety::Safe, None)
-        }));
+        steps.extend(
+            table
+                .columns
+                .iter()
+                .filter(|c| c.identity)
+                .map(|c| step(restart_identity(table, c), Safety::Safe, None)),
+        );
     }
     steps.extend(
         comment_statements(table, dialect)

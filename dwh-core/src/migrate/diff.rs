@@ -149,9 +149,11 @@ impl Change {
         match self {
             Change::AddColumn(_) | Change::TableDoc(_) | Change::ColumnDoc(_) => Safety::Safe,
             Change::DropColumn(_) => Safety::Destructive,
-            Change::Retype { column, from_ty, .. } => match from_ty {
-                Some(SqlType::Varchar(_)) if widens(from_ty.unwrap(), column.ty) => Safety::Safe,
-                Some(from) if widens(*from, column.ty) => Safety::Rewrite,
+            Change::Retype {
+                column, from_ty, ..
+            } => match *from_ty {
+                Some(from @ SqlType::Varchar(_)) if widens(from, column.ty) => Safety::Safe,
+                Some(from) if widens(from, column.ty) => Safety::Rewrite,
                 _ => Safety::Destructive,
             },
             Change::Nullability(c) if c.nullable => Safety::Safe,

@@ -200,8 +200,8 @@ fn live_column(row: &ColumnRow, dialect: Dialect) -> LiveColumn {
 fn encoding(name: &str) -> Option<Encode> {
     use Encode::*;
     let all = [
-        Raw, Az64, Bytedict, Delta, Delta32k, Lzo, Mostly8, Mostly16, Mostly32, Runlength,
-        Text255, Text32k, Zstd,
+        Raw, Az64, Bytedict, Delta, Delta32k, Lzo, Mostly8, Mostly16, Mostly32, Runlength, Text255,
+        Text32k, Zstd,
     ];
     let name = name.trim();
     if name.eq_ignore_ascii_case("none") {

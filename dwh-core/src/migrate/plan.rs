@@ -144,7 +144,10 @@ pub fn plan_table(live: &LiveTable, table: &'static Table, dialect: Dialect) -> 
         let steps = deep_copy::steps(live, table, dialect);
         (TableAction::DeepCopy, steps)
     } else {
-        (TableAction::Alter, alter_steps(&changes, live, table, dialect))
+        (
+            TableAction::Alter,
+            alter_steps(&changes, live, table, dialect),
+        )
     };
     let safety = changes
         .iter()
@@ -176,7 +179,10 @@ fn create(table: &'static Table, dialect: Dialect) -> TablePlan {
         action: TableAction::Create,
         changes: vec!["create the table".to_owned()],
         safety: Safety::Safe,
-        steps: sql.into_iter().map(|s| step(s, Safety::Safe, None)).collect(),
+        steps: sql
+            .into_iter()
+            .map(|s| step(s, Safety::Safe, None))
+            .collect(),
         comments_only: false,
     }
 }
@@ -227,7 +233,10 @@ fn needs_deep_copy(changes: &[Change], live: &LiveTable, table: &Table, dialect:
         Change::AddColumn(c) => c.identity,
         Change::Retype { column, .. } => !alterable_type(column, live, table, interleaved),
         Change::SortKey { to, .. } => {
-            interleaved || to.as_ref().is_some_and(|s| s.style == SortStyle::Interleaved)
+            interleaved
+                || to
+                    .as_ref()
+                    .is_some_and(|s| s.style == SortStyle::Interleaved)
         }
         // ALTER DISTSTYLE "is not supported for tables with interleaved sort keys".
         Change::Dist { .. } => interleaved,
@@ -242,7 +251,8 @@ fn alterable_type(column: &Column, live: &LiveTable, table: &Table, interleaved:
     let Some(found) = live.column(column.name) else {
         return false;
     };
-    let widen = matches!((found.ty, column.ty), (Some(SqlType::Varchar(a)), SqlType::Varchar(b)) if b > a);
+    let widen =
+        matches!((found.ty, column.ty), (Some(SqlType::Varchar(a)), SqlType::Varchar(b)) if b > a);
     let encoded = matches!(
         found.encode,
         Some(Encode::Bytedict | Encode::Runlength | Encode::Text255 | Encode::Text32k)
@@ -253,7 +263,8 @@ fn alterable_type(column: &Column, live: &LiveTable, table: &Table, interleaved:
         .sort_key
         .as_ref()
         .is_some_and(|s| s.columns.iter().any(|c| c == column.name));
-    widen && !encoded && !dist_key && !(interleaved && in_sort)
+    let in_interleaved = interleaved && in_sort;
+    widen && !(encoded || dist_key || in_interleaved)
 }
 
 fn alter_steps(changes: &[Change], live: &LiveTable, table: &Table, dialect: Dialect) -> Vec<Step> {
@@ -278,7 +289,9 @@ fn in_transaction_steps(changes: &[Change], table: &Table, dialect: Dialect) -> 
                 None,
             )),
             Change::AddColumn(c) => steps.extend(add_column(&t, c, dialect)),
-            Change::Retype { column, from_ty, .. } if dialect == Dialect::Postgres => {
+            Change::Retype {
+                column, from_ty, ..
+            } if dialect == Dialect::Postgres => {
                 steps.push(step(pg_retype(&t, column, *from_ty), safety, None))
             }
             Change::Nullability(c) if dialect == Dialect::Postgres => {
@@ -320,7 +333,10 @@ fn add_column(t: &str, column: &Column, dialect: Dialect) -> Vec<Step> {
     let sql = match (filled, dialect) {
         (false, _) => format!("ALTER TABLE {t} ADD COLUMN {def}"),
         (true, Dialect::Postgres) => {
-            format!("ALTER TABLE {t} ADD COLUMN {def} DEFAULT {}", zero_literal(column.ty))
+            format!(
+                "ALTER TABLE {t} ADD COLUMN {def} DEFAULT {}",
+                zero_literal(column.ty)
+            )
         }
         (true, Dialect::Redshift) => {
             // Redshift's order: type, DEFAULT, ENCODE, NOT NULL.
@@ -336,7 +352,8 @@ fn add_column(t: &str, column: &Column, dialect: Dialect) -> Vec<Step> {
             sql + " NOT NULL"
         }
     };
-    let note = filled.then_some("existing rows get the type's zero value (0, '', FALSE, 1970-01-01)");
+    let note =
+        filled.then_some("existing rows get the type's zero value (0, '', FALSE, 1970-01-01)");
     let mut steps = vec![step(sql, Safety::Safe, note)];
     if filled && dialect == Dialect::Postgres {
         let sql = format!(
@@ -427,6 +444,9 @@ fn dist_sql(t: &str, to: &LiveDist) -> String {
         LiveDist::Auto => format!("ALTER TABLE {t} ALTER DISTSTYLE AUTO"),
         LiveDist::Even => format!("ALTER TABLE {t} ALTER DISTSTYLE EVEN"),
         LiveDist::All => format!("ALTER TABLE {t} ALTER DISTSTYLE ALL"),
-        LiveDist::Key(k) => format!("ALTER TABLE {t} ALTER DISTSTYLE KEY DISTKEY {}", quote_ident(k)),
+        LiveDist::Key(k) => format!(
+            "ALTER TABLE {t} ALTER DISTSTYLE KEY DISTKEY {}",
+            quote_ident(k)
+        ),
     }
 }

@@ -20,9 +20,7 @@ pub fn parse_type(name: &str) -> Option<SqlType> {
         ("real" | "float4", None) => SqlType::Real,
         ("double precision" | "float8" | "float", None) => SqlType::Double,
         ("boolean" | "bool", None) => SqlType::Boolean,
-        ("character varying" | "varchar", Some(len)) => {
-            SqlType::Varchar(len.trim().parse().ok()?)
-        }
+        ("character varying" | "varchar", Some(len)) => SqlType::Varchar(len.trim().parse().ok()?),
         ("date", None) => SqlType::Date,
         ("timestamp without time zone" | "timestamp", None) => SqlType::Timestamp,
         ("timestamp with time zone" | "timestamptz", None) => SqlType::TimestampTz,

@@ -21,7 +21,8 @@
 use super::checks::{self, CheckQuery};
 use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
-    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
+    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table,
+    truncate_table, IfNotExists,
 };
 use super::ident::quote_ident;
 use super::registry::{self, Origin};
