@@ -169,7 +169,13 @@ fn print_table(table: &TablePlan) {
         } else {
             ", outside the transaction"
         };
-        println!("  [{}{place}]", safety(step.safety));
+        match step.note {
+            Some(note) => {
+                let note = note.trim_start_matches("outside the transaction: ");
+                println!("  [{}{place}] {note}", safety(step.safety))
+            }
+            None => println!("  [{}{place}]", safety(step.safety)),
+        }
         for line in step.sql.lines() {
             println!("    {line}");
         }
