@@ -1,11 +1,15 @@
 //! `dwh plan` on Redshift, without a cluster: catalog rows written from
-//! the documented column lists of SVV_REDSHIFT_COLUMNS
+//! the documented column lists and examples of PG_TABLE_DEF
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_TABLE_DEF.html>:
+//! `format_type` names, encoding `none` for RAW, sort key positions),
+//! SVV_REDSHIFT_COLUMNS
 //! (<https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_COLUMNS.html>)
 //! and PG_CLASS_INFO (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_CLASS_INFO.html>)
 //! describe an old version of a table; the plan against the new struct is
 //! snapshot, checked by the Redshift rules and parsed by sqlfluff. One case
 //! per kind of change `dwh plan` handles.
 
+use dwh_core::migrate::catalog;
 use dwh_core::migrate::live::{assemble, GrantRow};
 use dwh_core::migrate::plan::plan_table;
 use dwh_core::migrate::{ColumnRow, LiveTable, Safety, TableAction, TablePlan, TableRow};
@@ -15,7 +19,7 @@ use dwh_core::sql::Dialect;
 use super::rules::check_statement;
 use super::sqlfluff;
 
-/// A column as SVV_REDSHIFT_COLUMNS lists it.
+/// A column as the catalog query returns it (see `dwh_core::migrate::catalog`).
 fn col(name: &str, data_type: &str, nullable: bool, encoding: &str) -> ColumnRow {
     ColumnRow {
         table: "plays".into(),
@@ -45,7 +49,7 @@ fn sortkey(mut c: ColumnRow, position: i32) -> ColumnRow {
 fn old_columns() -> Vec<ColumnRow> {
     vec![
         sortkey(
-            col("start_time", "timestamp without time zone", false, "raw"),
+            col("start_time", "timestamp without time zone", false, "none"),
             1,
         ),
         distkey(col("user_id", "integer", false, "az64")),
@@ -432,7 +436,33 @@ fn every_migration_statement_parses_in_sqlfluffs_redshift_grammar() {
             ));
         }
     }
+    statements.extend(catalog_queries());
     let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint-migrate");
     let failures = sqlfluff::unparsable(&statements, &scratch);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The queries that read the live schema on Redshift, for the tables of
+/// the Sparkify example.
+fn catalog_queries() -> Vec<(String, String)> {
+    let project = sparkify::project();
+    let names: Vec<&str> = project.schema().tables().iter().map(|t| t.name).collect();
+    vec![
+        ("tables".into(), catalog::tables_query(&names, Dialect::Redshift)),
+        ("columns".into(), catalog::columns_query(&names, Dialect::Redshift)),
+        ("grants".into(), catalog::grants_query(&names, Dialect::Redshift)),
+    ]
+}
+
+#[test]
+fn the_catalog_queries_snapshot() {
+    let text: Vec<String> = catalog_queries()
+        .into_iter()
+        .map(|(label, sql)| {
+            let violations = check_statement(&label, &sql);
+            assert!(violations.is_empty(), "{violations:?}");
+            format!("-- {label}\n{sql};\n")
+        })
+        .collect();
+    snapshot("catalog_queries", &text.join("\n"));
 }

@@ -4,12 +4,17 @@
 //! [`crate::sql::registry`]).
 //!
 //! Redshift's sources, each from its documented column list:
-//! - columns: SVV_REDSHIFT_COLUMNS carries the type, nullability,
-//!   encoding, DISTKEY flag, sort key position (negative when interleaved)
-//!   and the column comment (`remarks`), and is visible to every user
-//!   (<https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_COLUMNS.html>);
-//!   PG_TABLE_DEF carries the same but only for schemas on the
-//!   search_path, and SVV_ALL_COLUMNS has no encoding or keys.
+//! - columns: PG_TABLE_DEF documents the type, encoding (`none` is RAW),
+//!   DISTKEY flag, sort key position (alternating signs when interleaved)
+//!   and NOT NULL, for the tables of schemas on the search_path, which the
+//!   current schema always is
+//!   (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_TABLE_DEF.html>);
+//!   SVV_REDSHIFT_COLUMNS adds the ordinal position, the default (an
+//!   IDENTITY column's names `identity`) and the comment (`remarks`)
+//!   (<https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_COLUMNS.html>).
+//!   Its own `data_type` is a VARCHAR(32) whose VARCHAR width the
+//!   documentation does not show, so the type is PG_TABLE_DEF's;
+//!   SVV_ALL_COLUMNS has no encoding or keys.
 //! - DISTSTYLE: PG_CLASS_INFO's `reldiststyle` / `releffectivediststyle`
 //!   (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_CLASS_INFO.html>);
 //!   SVV_TABLE_INFO has it too but is superuser-only and shows no empty
@@ -63,13 +68,19 @@ pub fn columns_query(names: &[&str], dialect: Dialect) -> String {
              WHERE n.nspname = current_schema() AND c.relname IN ({list}) \
              AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
         ),
+        // PG_TABLE_DEF for what it documents (type as `format_type`
+        // prints it, with the VARCHAR width; encoding; distkey; sortkey;
+        // notnull), SVV_REDSHIFT_COLUMNS for the order, default and comment.
         Dialect::Redshift => format!(
-            "SELECT table_name::varchar, column_name::varchar, data_type::varchar, \
-             is_nullable::varchar, TRIM(encoding)::varchar, distkey, sortkey::int4, \
-             column_default::varchar, remarks::varchar \
-             FROM svv_redshift_columns \
-             WHERE database_name = current_database() AND schema_name = current_schema() \
-             AND table_name IN ({list}) ORDER BY table_name, ordinal_position"
+            "SELECT d.tablename::varchar, d.\"column\"::varchar, d.type::varchar, \
+             CASE WHEN d.\"notnull\" THEN 'NO' ELSE 'YES' END, TRIM(d.encoding)::varchar, \
+             d.distkey, d.sortkey::int4, c.column_default::varchar, c.remarks::varchar \
+             FROM pg_table_def d \
+             JOIN svv_redshift_columns c ON c.database_name = current_database() \
+             AND c.schema_name = d.schemaname AND c.table_name = d.tablename \
+             AND c.column_name = d.\"column\" \
+             WHERE d.schemaname = current_schema() AND d.tablename IN ({list}) \
+             ORDER BY d.tablename, c.ordinal_position"
         ),
     }
 }

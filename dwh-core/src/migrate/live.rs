@@ -107,7 +107,8 @@ pub struct TableRow {
 
 /// One row of the column query, in ordinal order:
 /// `table, column, data_type, is_nullable, encoding, distkey, sortkey,
-/// column_default, remarks` (SVV_REDSHIFT_COLUMNS' names).
+/// column_default, remarks` (the names of SVV_REDSHIFT_COLUMNS; type, encoding,
+/// keys and NOT NULL as PG_TABLE_DEF has them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRow {
     /// Table name.
