@@ -57,7 +57,9 @@ fn ddl_prints_each_dialect_and_the_jsonpaths() {
     assert_ddl(&postgres.stdout, &sqlparser::dialect::PostgreSqlDialect {});
     // The structs' doc comments, as the warehouse's own comments.
     assert!(
-        postgres.stdout.contains("COMMENT ON TABLE \"users\" IS 'App users"),
+        postgres
+            .stdout
+            .contains("COMMENT ON TABLE \"users\" IS 'App users"),
         "{}",
         postgres.stdout
     );

@@ -56,6 +56,9 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     all.assert_stderr_has("table `users` differs from the structs");
     all.assert_stderr_has("`dwh plan`");
     assert_eq!(scalar(&url, "SELECT COUNT(*) FROM staging_events").await, 0);
+    let transform = dwh_run(["transform", "--database-url", &url]);
+    assert_eq!(transform.code, Some(1), "{}", transform.all());
+    transform.assert_stderr_has("`dwh migrate`");
 
     dwh_run(["migrate", "--database-url", &url]).assert_success("migrate");
     assert_eq!(dwh_run(["plan", "--database-url", &url]).code, Some(0));

@@ -448,9 +448,18 @@ fn catalog_queries() -> Vec<(String, String)> {
     let project = sparkify::project();
     let names: Vec<&str> = project.schema().tables().iter().map(|t| t.name).collect();
     vec![
-        ("tables".into(), catalog::tables_query(&names, Dialect::Redshift)),
-        ("columns".into(), catalog::columns_query(&names, Dialect::Redshift)),
-        ("grants".into(), catalog::grants_query(&names, Dialect::Redshift)),
+        (
+            "tables".into(),
+            catalog::tables_query(&names, Dialect::Redshift),
+        ),
+        (
+            "columns".into(),
+            catalog::columns_query(&names, Dialect::Redshift),
+        ),
+        (
+            "grants".into(),
+            catalog::grants_query(&names, Dialect::Redshift),
+        ),
     ]
 }
 

@@ -61,9 +61,10 @@ pub async fn migrate(args: &MigrateArgs, project: &Project) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// `dwh all`'s guard: fails, naming the tables, when an existing declared
-/// table differs from its struct in more than its comments (which the run
-/// sets itself): loading it could fail on the old shape or fill it wrong.
+/// The guard of `dwh all`, `load` and `transform`: fails, naming the
+/// tables, when an existing declared table differs from its struct in more
+/// than its comments (which the run sets itself): loading it could fail on
+/// the old shape or fill it wrong.
 pub async fn refuse_differing(warehouse: &Warehouse, project: &Project) -> anyhow::Result<()> {
     // A declared table dwh does not own is refused as such, first.
     warehouse.owned_tables(project.schema()).await?;
@@ -78,7 +79,7 @@ pub async fn refuse_differing(warehouse: &Warehouse, project: &Project) -> anyho
         return Ok(());
     }
     bail!(
-        "the warehouse's {} {} {} from the structs, so `dwh all` changed nothing.\n  \
+        "the warehouse's {} {} {} from the structs, so dwh changed nothing.\n  \
          Run `dwh plan` to see the difference and `dwh migrate` to apply it \
          (or `dwh all --fresh` to rebuild every table from the data).",
         if differing.len() == 1 {

@@ -94,6 +94,7 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
     };
     if !args.fresh {
+        // Before any write: a load into an older shape fails or fills it wrong.
         super::migrate::refuse_differing(&prepared.warehouse, project).await?;
     }
     let loaded = execute(run, &mut prepared).await?;
@@ -188,6 +189,9 @@ async fn part(
         location,
         redshift: None,
     };
+    if parts.staging || parts.star {
+        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    }
     execute(&mut run, &mut prepared).await?;
     Ok(run)
 }
