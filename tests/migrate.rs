@@ -230,3 +230,56 @@ async fn created_tables_carry_their_comments() {
     warehouse.create_tables(&schema).await.unwrap();
     assert!(warehouse.plan(&schema).await.unwrap().is_empty());
 }
+
+static NULLABLE_ID_NO_NAME: Table = people(&[Column::new("user_id", SqlType::Integer)]);
+
+/// Destructive steps run too when asked: a dropped column (its values go,
+/// the other columns' stay) and NOT NULL lifted.
+#[tokio::test]
+async fn drop_a_column_and_allow_null() {
+    let mut warehouse = old_warehouse("migrate_drop", &OLD).await;
+    let ids = sum_user_ids(&warehouse).await;
+    let schema = Schema::new([&NULLABLE_ID_NO_NAME]).unwrap();
+    let plan = warehouse.plan(&schema).await.unwrap();
+    assert_eq!(plan.destructive().len(), 1, "{plan:#?}");
+    let batch = warehouse.begin().await.unwrap();
+    batch.migrate(&schema, &plan).await.unwrap();
+    batch.commit().await.unwrap();
+    let live = warehouse.live_tables(&schema).await.unwrap();
+    assert_eq!(
+        live,
+        [LiveTable::declared(&NULLABLE_ID_NO_NAME, Dialect::Postgres)]
+    );
+    assert_eq!(sum_user_ids(&warehouse).await, ids);
+}
+
+async fn sum_user_ids(warehouse: &Warehouse) -> (i64, i64) {
+    let row = warehouse
+        .client()
+        .query_one("SELECT COUNT(*), SUM(user_id)::int8 FROM people", &[])
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+static NARROW: Table = people(&[ID, Column::new("name", SqlType::Varchar(6))]);
+
+/// A narrower VARCHAR than the data holds fails the migration instead of
+/// cutting values, and the transaction leaves the table as it was.
+#[tokio::test]
+async fn narrowing_below_the_data_fails_and_changes_nothing() {
+    let mut warehouse = old_warehouse("migrate_narrow", &OLD).await;
+    let before = fingerprint(&warehouse).await;
+    let schema = Schema::new([&NARROW]).unwrap();
+    let plan = warehouse.plan(&schema).await.unwrap();
+    let batch = warehouse.begin().await.unwrap();
+    let error = batch.migrate(&schema, &plan).await.unwrap_err();
+    assert!(
+        error.to_string().contains("migrating table `people`"),
+        "{error}"
+    );
+    drop(batch);
+    assert_eq!(fingerprint(&warehouse).await, before);
+    let live = warehouse.live_tables(&schema).await.unwrap();
+    assert_eq!(live, [LiveTable::declared(&OLD, Dialect::Postgres)]);
+}
