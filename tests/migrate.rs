@@ -76,7 +76,9 @@ async fn migrate(warehouse: &mut Warehouse, new: &'static Table) -> dwh_core::mi
     batch.migrate(&schema, &plan).await.unwrap();
     batch.commit().await.unwrap();
     warehouse.migrate_outside(&plan).await.unwrap();
-    let live = warehouse.live_tables(&schema).await.unwrap();
+    let mut live = warehouse.live_tables(&schema).await.unwrap();
+    // Grants are carried over, not declared.
+    live.iter_mut().for_each(|t| t.grants.clear());
     assert_eq!(live, [LiveTable::declared(new, Dialect::Postgres)]);
     assert!(warehouse.plan(&schema).await.unwrap().is_empty());
     assert_eq!(fingerprint(warehouse).await, before, "rows changed");
@@ -168,6 +170,16 @@ static REORDERED: Table = people(&[
 #[tokio::test]
 async fn deep_copy_keeps_rows_and_identity() {
     let mut warehouse = old_warehouse("migrate_deep_copy", &WITH_ID).await;
+    // A reader's grant: the rebuilt table grants it again.
+    warehouse
+        .client()
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE migrate_reader; \
+             EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+             GRANT SELECT ON people TO migrate_reader",
+        )
+        .await
+        .unwrap();
     let ids_before: i64 = sum_ids(&warehouse).await;
     let plan = migrate(&mut warehouse, &REORDERED).await;
     assert_eq!(plan.action, TableAction::DeepCopy);
@@ -182,6 +194,16 @@ async fn deep_copy_keeps_rows_and_identity() {
         .unwrap()
         .get(0);
     assert_eq!(next, 1001, "the sequence continues after the copied ids");
+    let granted: bool = warehouse
+        .client()
+        .query_one(
+            "SELECT has_table_privilege('migrate_reader', 'people', 'SELECT')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(granted, "the grant survives the deep copy");
 }
 
 async fn sum_ids(warehouse: &Warehouse) -> i64 {

@@ -201,9 +201,11 @@ pub(super) fn step(sql: String, safety: Safety, note: Option<&'static str>) -> S
 /// <https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html>).
 const TYPE_OUTSIDE: &str = "outside the transaction: Redshift cannot alter a column's type \
      inside a transaction block (ALTER TABLE, ALTER COLUMN … TYPE)";
-/// ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE redistribute or re-sort
-/// the table and "can't run concurrently" with VACUUM or each other
-/// (same page): dwh runs each on its own, after the commit.
+/// ALTER DISTSTYLE / DISTKEY / SORTKEY / ENCODE redistribute, re-sort or
+/// re-encode the table's blocks and "can't run concurrently" with VACUUM
+/// or each other on a table (same page). The page does not promise that
+/// every such form runs inside a transaction block, so dwh does not rely on
+/// it: each runs on its own, after the commit, like ALTER COLUMN … TYPE.
 const PHYSICAL_OUTSIDE: &str = "outside the transaction: Redshift rewrites the table's \
      blocks for this ALTER and runs it on its own (ALTER TABLE usage notes)";
 
