@@ -10,6 +10,7 @@
 //! Nothing here touches a database: the warehouse runs the queries and
 //! the plan (`Warehouse::live_tables`, `WriteBatch::migrate`).
 
+mod alter;
 pub mod catalog;
 mod deep_copy;
 pub mod diff;
