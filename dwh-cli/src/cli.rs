@@ -37,6 +37,11 @@ pub enum Command {
     CreateTables(CreateTablesArgs),
     /// Drop the tables dwh created (asks first unless --yes)
     DropTables(DropTablesArgs),
+    /// Show how the warehouse's tables differ from the structs, and the statements that would
+    /// close it (exit 2 when there is something to migrate)
+    Plan(PlanArgs),
+    /// Apply `dwh plan`: alter the tables to match the structs, keeping every row
+    Migrate(MigrateArgs),
     /// Load staging tables from JSON files
     Load(LoadArgs),
     /// Build dimensions and facts from staging, in one transaction
@@ -286,6 +291,59 @@ pub struct AllArgs {
         default_value = "dwh.toml"
     )]
     pub config: PathBuf,
+}
+
+/// Where `dwh plan` and `dwh migrate` look.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Where the warehouse is: the local engine (or --database-url), or the cluster of dwh.toml
+    #[arg(long, value_enum, default_value = "local")]
+    pub target: Target,
+    /// The AWS configuration file, for --target redshift
+    #[arg(
+        long,
+        env = "DWH_CONFIG",
+        value_name = "FILE",
+        default_value = "dwh.toml"
+    )]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each table that differs is listed with its changes and the statements `dwh migrate` \
+    would run, each marked safe (catalog only, or adds), rewrite (rewrites data, loses none) or \
+    destructive (may lose data: a dropped column, a narrower type), and whether it runs inside the \
+    migration's transaction. Tables that do not exist yet are listed as `create`.\n\n\
+    Exit status: 0 when the warehouse matches the structs, 2 when there is something to migrate, \
+    1 on an error. Reads only."
+)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// Print the plan as JSON on stdout (tables, changes, statements with their safety)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Runs the plan of `dwh plan` under the run lock, in one transaction: on an error \
+    nothing changes. On Redshift, ALTER COLUMN … TYPE and the DISTSTYLE, SORTKEY and ENCODE \
+    changes cannot run in a transaction block; they run one by one after the commit. What Redshift \
+    cannot alter in place (another type of a sort or dist key column, a narrower type, an \
+    interleaved sort key, a dropped column) is rebuilt by a deep copy inside the transaction."
+)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub warehouse: WarehouseArgs,
+    /// Also run destructive steps (dropped columns, narrower or other types: data may be lost)
+    #[arg(long)]
+    pub allow_destructive: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -44,8 +44,9 @@ fn ddl_prints_each_dialect_and_the_jsonpaths() {
 
     let postgres = dwh_run(["ddl", "--dialect", "postgres", "--loads"]);
     postgres.assert_success("dwh ddl --dialect postgres --loads");
+    // (The doc comments mention DISTSTYLE; the table attributes follow `)`.)
     assert!(
-        !postgres.stdout.contains("DISTSTYLE"),
+        !postgres.stdout.contains(")\nDISTSTYLE"),
         "{}",
         postgres.stdout
     );
@@ -55,6 +56,14 @@ fn ddl_prints_each_dialect_and_the_jsonpaths() {
         postgres.stdout
     );
     assert_ddl(&postgres.stdout, &sqlparser::dialect::PostgreSqlDialect {});
+    // The structs' doc comments, as the warehouse's own comments.
+    assert!(
+        postgres
+            .stdout
+            .contains("COMMENT ON TABLE \"users\" IS 'App users"),
+        "{}",
+        postgres.stdout
+    );
 
     let paths = dwh_run(["ddl", "--jsonpaths", "staging_events"]);
     paths.assert_success("dwh ddl --jsonpaths staging_events");

@@ -111,6 +111,7 @@ pub mod diagram;
 pub mod docs;
 pub mod load;
 pub mod local;
+pub mod migrate;
 pub mod pipeline;
 pub mod project;
 pub mod report;

@@ -8,6 +8,7 @@
 //! connection that ends). [`Warehouse::lock`] keeps a second writer out.
 
 mod lock;
+mod migrate;
 mod ownership;
 mod redact;
 mod runs;
@@ -646,6 +647,12 @@ async fn create_tables(
                 .batch_execute(&ddl)
                 .await
                 .map_err(WarehouseError::sql(context()))?;
+            for comment in sql::comment_statements(table, dialect) {
+                client
+                    .batch_execute(&comment)
+                    .await
+                    .map_err(WarehouseError::sql(context()))?;
+            }
             if !ownership.is_registered(table.name) {
                 client
                     .batch_execute(&registry::register(table.name, Origin::Created, dialect))

@@ -4,6 +4,7 @@
 //! Redshift grammar. Nothing here runs on a cluster: no emulator runs
 //! Redshift SQL, so the rules stand in for it.
 
+mod migrate;
 mod rules;
 mod sqlfluff;
 

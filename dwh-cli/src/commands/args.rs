@@ -5,7 +5,7 @@ use anyhow::bail;
 
 use dwh_core::Project;
 
-use crate::cli::{Command, DataArgs, Target};
+use crate::cli::{Command, DataArgs, Target, TargetArgs, WarehouseArgs};
 use crate::paths;
 
 pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
@@ -33,6 +33,8 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             }
         }
         Command::Load(args) => data(&args.data)?,
+        Command::Plan(args) => target(&args.target, &args.warehouse)?,
+        Command::Migrate(args) => target(&args.target, &args.warehouse)?,
         Command::Analyze(args) => {
             if let Some(dir) = &args.charts {
                 charts(project)?;
@@ -65,6 +67,26 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `--target redshift` reads dwh.toml; the local engine's flags would be ignored there.
+fn target(target: &TargetArgs, warehouse: &WarehouseArgs) -> anyhow::Result<()> {
+    if target.target == Target::Local {
+        return Ok(());
+    }
+    let local_only = [
+        (warehouse.database_url.is_some(), "--database-url"),
+        (warehouse.demo, "--demo"),
+        (warehouse.no_wait, "--no-wait"),
+    ];
+    if let Some((_, flag)) = local_only.iter().find(|(set, _)| *set) {
+        bail!(
+            "{flag} is for the local target: with --target redshift, dwh connects to the cluster \
+             of {} (and its run lock, LOCK dwh_registry, always waits)",
+            target.config.display()
+        );
     }
     Ok(())
 }

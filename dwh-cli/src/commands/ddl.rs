@@ -45,6 +45,9 @@ pub fn run(args: &DdlArgs, project: &Project) -> anyhow::Result<ExitCode> {
             "{};\n",
             sql::create_table(table, dialect, IfNotExists::Yes)
         );
+        for comment in sql::comment_statements(table, dialect) {
+            let _ = writeln!(text, "{comment};\n");
+        }
     }
     if args.loads {
         for table in schema.transform_order() {

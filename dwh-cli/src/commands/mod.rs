@@ -12,6 +12,7 @@ mod docs;
 mod fixtures;
 mod gen;
 mod local;
+mod migrate;
 pub(crate) mod new;
 mod open_port;
 mod pipeline;
@@ -41,6 +42,8 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::All(args) => pipeline::all(&args, project).await,
         Command::CreateTables(args) => pipeline::create_tables(&args, project).await,
         Command::DropTables(args) => pipeline::drop_tables(&args, project).await,
+        Command::Plan(args) => migrate::plan(&args, project).await,
+        Command::Migrate(args) => migrate::migrate(&args, project).await,
         Command::Load(args) => pipeline::load(&args, project).await,
         Command::Transform(args) => pipeline::transform(&args, project).await,
         Command::Check(args) => pipeline::check(&args, project).await,

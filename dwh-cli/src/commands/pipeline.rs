@@ -94,6 +94,10 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         Target::Local => prepare_local(run, args, project, parts).await?,
         Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
     };
+    if !args.fresh {
+        // Before any write: a load into an older shape fails or fills it wrong.
+        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    }
     let loaded = execute(run, &mut prepared).await?;
     run.report.staging = loaded.staging;
     run.report.transform = loaded.transform;
@@ -188,6 +192,9 @@ async fn part(
         location,
         redshift: None,
     };
+    if parts.staging || parts.star {
+        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    }
     execute(&mut run, &mut prepared).await?;
     Ok(run)
 }

@@ -105,6 +105,33 @@ pub async fn prepare(
     })
 }
 
+/// Connects to the cluster of `config` for `dwh plan` and `dwh migrate`:
+/// the configuration, cluster lookup and login of `dwh all --target
+/// redshift`, without its upload and COPY preparation.
+pub async fn connect_cluster(
+    run: &mut Run,
+    config: &std::path::Path,
+    project: &Project,
+) -> anyhow::Result<Warehouse> {
+    let aws_args = AwsArgs {
+        config: config.to_owned(),
+    };
+    let (config, aws) = super::config::load(&aws_args, project).await?;
+    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
+    let (host, port) = cluster
+        .endpoint
+        .clone()
+        .ok_or_else(|| anyhow!("cluster `{}` has no endpoint yet", cluster.identifier))?;
+    let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
+    let client = run
+        .step("connect to Redshift", |_| None, async {
+            let (user, password) = redshift::login(&aws, &config.cluster).await?;
+            connect::connect(&target, &config.cluster.database, &user, &password).await
+        })
+        .await?;
+    Ok(Warehouse::from_client(client, Dialect::Redshift))
+}
+
 async fn find_cluster(run: &mut Run, aws: &Aws, id: &str) -> anyhow::Result<ClusterState> {
     run.step("find cluster", |_| None, async {
         let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {

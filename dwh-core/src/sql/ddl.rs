@@ -1,6 +1,6 @@
 //! CREATE / DROP / TRUNCATE TABLE.
 
-use super::ident::{quote_ident, quote_list};
+use super::ident::{quote_ident, quote_list, quote_literal};
 use super::Dialect;
 use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};
 
@@ -28,12 +28,22 @@ pub enum IfNotExists {
 /// File exists" at startup, for good), and logging costs the local loads
 /// nothing measurable with the engine's fsync off.
 pub fn create_table(table: &Table, dialect: Dialect, if_not_exists: IfNotExists) -> String {
+    create_table_named(table, table.name, dialect, if_not_exists)
+}
+
+/// [`create_table`] under another name: the new table of a deep copy.
+pub(crate) fn create_table_named(
+    table: &Table,
+    name: &str,
+    dialect: Dialect,
+    if_not_exists: IfNotExists,
+) -> String {
     let staging = table.kind == TableKind::Staging;
     let mut sql = String::from("CREATE TABLE ");
     if if_not_exists == IfNotExists::Yes {
         sql.push_str("IF NOT EXISTS ");
     }
-    sql.push_str(&quote_ident(table.name));
+    sql.push_str(&quote_ident(name));
     sql.push_str(" (\n");
     let mut lines: Vec<String> = table
         .columns
@@ -54,7 +64,56 @@ pub fn create_table(table: &Table, dialect: Dialect, if_not_exists: IfNotExists)
     sql
 }
 
-fn column_def(column: &Column, dialect: Dialect) -> String {
+/// `COMMENT ON TABLE` / `COMMENT ON COLUMN` for every non-empty doc
+/// comment of `table`: the struct's and the fields' `///` text, so the
+/// warehouse's own catalog (and any SQL client) shows it. Both dialects
+/// take the same statement
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_COMMENT.html>).
+pub fn comment_statements(table: &Table, dialect: Dialect) -> Vec<String> {
+    let mut out = Vec::new();
+    if !table.doc.trim().is_empty() {
+        out.push(comment_on_table(table.name, Some(table.doc), dialect));
+    }
+    for column in table.columns {
+        if !column.doc.trim().is_empty() {
+            out.push(comment_on_column(
+                table.name,
+                column.name,
+                Some(column.doc),
+                dialect,
+            ));
+        }
+    }
+    out
+}
+
+/// `COMMENT ON TABLE t IS '…'`, or `IS NULL` to remove it.
+pub fn comment_on_table(table: &str, doc: Option<&str>, dialect: Dialect) -> String {
+    format!(
+        "COMMENT ON TABLE {} IS {}",
+        quote_ident(table),
+        comment_text(doc, dialect)
+    )
+}
+
+/// `COMMENT ON COLUMN t.c IS '…'`, or `IS NULL` to remove it.
+pub fn comment_on_column(table: &str, column: &str, doc: Option<&str>, dialect: Dialect) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        quote_ident(table),
+        quote_ident(column),
+        comment_text(doc, dialect)
+    )
+}
+
+fn comment_text(doc: Option<&str>, dialect: Dialect) -> String {
+    match doc.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(doc) => quote_literal(doc, dialect),
+        None => "NULL".to_owned(),
+    }
+}
+
+pub(crate) fn column_def(column: &Column, dialect: Dialect) -> String {
     let mut def = format!("    {} {}", quote_ident(column.name), column.ty);
     if column.identity {
         def.push_str(match dialect {
@@ -97,7 +156,7 @@ fn constraints(table: &Table) -> Vec<String> {
     }
 }
 
-fn table_attributes(table: &Table) -> String {
+pub(crate) fn table_attributes(table: &Table) -> String {
     let mut sql = String::new();
     let style = match table.dist_style {
         DistStyle::Auto => "AUTO",

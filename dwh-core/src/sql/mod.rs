@@ -84,7 +84,7 @@
 
 pub mod checks;
 mod copy;
-mod ddl;
+pub(crate) mod ddl;
 mod ident;
 mod limit;
 pub mod registry;
@@ -94,7 +94,8 @@ mod transform;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
 pub use ddl::{
-    analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
+    analyze_table, comment_on_column, comment_on_table, comment_statements, count_rows,
+    create_table, delete_all, drop_table, truncate_table, IfNotExists,
 };
 pub use ident::{quote_ident, quote_list, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};

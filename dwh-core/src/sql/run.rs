@@ -21,7 +21,8 @@
 use super::checks::{self, CheckQuery};
 use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
-    analyze_table, count_rows, create_table, delete_all, drop_table, truncate_table, IfNotExists,
+    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table,
+    truncate_table, IfNotExists,
 };
 use super::ident::quote_ident;
 use super::registry::{self, Origin};
@@ -186,6 +187,11 @@ pub fn run_plan(
             tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
             let register = registry::register_if_new(table.name, Origin::Created, dialect);
             tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
+            // The doc comments, on every run: a no-op on a table dwh
+            // created, and `dwh all` refuses a table whose comments differ.
+            for comment in comment_statements(table, dialect) {
+                tx.push(stmt(Step::Create, Action::Execute, "comment", comment).on(table));
+            }
             if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
                 // Earlier dwh releases made staging UNLOGGED, which a server
                 // crash mid-load can leave unrecoverable; a no-op on a

@@ -1,0 +1,134 @@
+//! Reading the live schema and applying a migration plan
+//! ([`crate::migrate`]) on a connection.
+
+use tokio_postgres::GenericClient;
+
+use super::ownership::Ownership;
+use super::{Warehouse, WarehouseError, WriteBatch};
+use crate::catalog::Schema;
+use crate::migrate::live::{assemble, GrantRow};
+use crate::migrate::{catalog, plan, ColumnRow, LiveTable, Plan, TableRow};
+use crate::sql::registry;
+use crate::sql::Dialect;
+
+/// The declared tables that exist, as the catalog describes them.
+async fn read_live(
+    client: &impl GenericClient,
+    schema: &Schema,
+    dialect: Dialect,
+) -> Result<Vec<LiveTable>, WarehouseError> {
+    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
+    let context = "reading the live schema of the declared tables";
+    let query = |sql: String| async move {
+        client
+            .query(&sql, &[])
+            .await
+            .map_err(WarehouseError::sql(context))
+    };
+    let tables: Vec<TableRow> = query(catalog::tables_query(&names, dialect))
+        .await?
+        .iter()
+        .map(|r| TableRow {
+            table: r.get(0),
+            diststyle: r.get(1),
+            remarks: r.get(2),
+        })
+        .collect();
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns: Vec<ColumnRow> = query(catalog::columns_query(&names, dialect))
+        .await?
+        .iter()
+        .map(|r| ColumnRow {
+            table: r.get(0),
+            column: r.get(1),
+            data_type: r.get(2),
+            is_nullable: r.get(3),
+            encoding: r.get(4),
+            distkey: r.get(5),
+            sortkey: r.get(6),
+            column_default: r.get(7),
+            remarks: r.get(8),
+        })
+        .collect();
+    let grants: Vec<GrantRow> = query(catalog::grants_query(&names, dialect))
+        .await?
+        .iter()
+        .map(|r| GrantRow {
+            table: r.get(0),
+            grantee: r.get(1),
+            privilege: r.get(2),
+        })
+        .collect();
+    Ok(assemble(&tables, &columns, &grants, dialect))
+}
+
+impl Warehouse {
+    /// The declared tables that exist, read from the catalog.
+    pub async fn live_tables(&self, schema: &Schema) -> Result<Vec<LiveTable>, WarehouseError> {
+        read_live(self.client(), schema, self.dialect()).await
+    }
+
+    /// What `dwh migrate` would do: the difference of the live tables from
+    /// `schema`, and the statements that close it. Reads only.
+    pub async fn plan(&self, schema: &Schema) -> Result<Plan, WarehouseError> {
+        let live = self.live_tables(schema).await?;
+        Ok(plan(schema, &live, self.dialect()))
+    }
+
+    /// Runs the steps of `plan` that cannot run inside a transaction
+    /// (Redshift's ALTER COLUMN TYPE, DISTSTYLE, SORTKEY, ENCODE), one by
+    /// one and in order, after [`WriteBatch::migrate`] committed the rest.
+    /// A failure stops at that step; the steps before it stay done, and
+    /// `dwh plan` shows what is left.
+    pub async fn migrate_outside(&self, plan: &Plan) -> Result<usize, WarehouseError> {
+        let mut done = 0;
+        for (table, step) in plan.steps().filter(|(_, s)| !s.in_transaction) {
+            tracing::debug!(table, sql = %step.sql, "migrating outside the transaction");
+            self.client()
+                .batch_execute(&step.sql)
+                .await
+                .map_err(WarehouseError::sql(format!(
+                    "migrating table `{table}` ({})",
+                    step.sql
+                )))?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}
+
+impl WriteBatch<'_> {
+    /// The plan, read inside this transaction (after its lock).
+    pub async fn plan(&self, schema: &Schema) -> Result<Plan, WarehouseError> {
+        let live = read_live(&self.transaction, schema, self.dialect).await?;
+        Ok(plan(schema, &live, self.dialect))
+    }
+
+    /// Runs the in-transaction steps of `plan`, after the ownership check
+    /// (dwh alters only its own tables) and with the registry present (a
+    /// created table is registered); the steps run.
+    pub async fn migrate(&self, schema: &Schema, plan: &Plan) -> Result<usize, WarehouseError> {
+        Ownership::read(&self.transaction, schema, self.dialect)
+            .await?
+            .check()?;
+        self.transaction
+            .batch_execute(&registry::create_registry())
+            .await
+            .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
+        let mut done = 0;
+        for (table, step) in plan.steps().filter(|(_, s)| s.in_transaction) {
+            tracing::debug!(table, sql = %step.sql, "migrating");
+            self.transaction
+                .batch_execute(&step.sql)
+                .await
+                .map_err(WarehouseError::sql(format!(
+                    "migrating table `{table}` ({})",
+                    step.sql
+                )))?;
+            done += 1;
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,477 @@
+//! `dwh plan` on Redshift, without a cluster: catalog rows written from
+//! the documented column lists and examples of PG_TABLE_DEF
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_TABLE_DEF.html>:
+//! `format_type` names, encoding `none` for RAW, sort key positions),
+//! SVV_REDSHIFT_COLUMNS
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_REDSHIFT_COLUMNS.html>)
+//! and PG_CLASS_INFO (<https://docs.aws.amazon.com/redshift/latest/dg/r_PG_CLASS_INFO.html>)
+//! describe an old version of a table; the plan against the new struct is
+//! snapshot, checked by the Redshift rules and parsed by sqlfluff. One case
+//! per kind of change `dwh plan` handles.
+
+use dwh_core::migrate::catalog;
+use dwh_core::migrate::live::{assemble, GrantRow};
+use dwh_core::migrate::plan::plan_table;
+use dwh_core::migrate::{ColumnRow, LiveTable, Safety, TableAction, TablePlan, TableRow};
+use dwh_core::schema::{Column, DistStyle, Encode, SortKey, SortStyle, SqlType, Table, TableKind};
+use dwh_core::sql::Dialect;
+
+use super::rules::check_statement;
+use super::sqlfluff;
+
+/// A column as the catalog query returns it (see `dwh_core::migrate::catalog`).
+fn col(name: &str, data_type: &str, nullable: bool, encoding: &str) -> ColumnRow {
+    ColumnRow {
+        table: "plays".into(),
+        column: name.into(),
+        data_type: data_type.into(),
+        is_nullable: if nullable { "YES" } else { "NO" }.into(),
+        encoding: Some(encoding.into()),
+        distkey: false,
+        sortkey: 0,
+        column_default: None,
+        remarks: None,
+    }
+}
+
+fn distkey(mut c: ColumnRow) -> ColumnRow {
+    c.distkey = true;
+    c
+}
+
+fn sortkey(mut c: ColumnRow, position: i32) -> ColumnRow {
+    c.sortkey = position;
+    c
+}
+
+/// The old `plays`: KEY(user_id), COMPOUND SORTKEY(start_time), as it
+/// would be live had the struct below without changes created it.
+fn old_columns() -> Vec<ColumnRow> {
+    vec![
+        sortkey(
+            col("start_time", "timestamp without time zone", false, "none"),
+            1,
+        ),
+        distkey(col("user_id", "integer", false, "az64")),
+        col("level", "character varying(8)", true, "lzo"),
+        col("location", "character varying(64)", true, "zstd"),
+    ]
+}
+
+/// PG_CLASS_INFO: 1 is DISTSTYLE KEY.
+fn live(columns: Vec<ColumnRow>, diststyle: i32) -> LiveTable {
+    live_with(columns, diststyle, &[])
+}
+
+fn live_with(columns: Vec<ColumnRow>, diststyle: i32, grants: &[GrantRow]) -> LiveTable {
+    let tables = [TableRow {
+        table: "plays".into(),
+        diststyle: Some(diststyle),
+        remarks: None,
+    }];
+    assemble(&tables, &columns, grants, Dialect::Redshift).remove(0)
+}
+
+const fn c(name: &'static str, ty: SqlType, encode: Encode) -> Column {
+    Column {
+        nullable: false,
+        encode: Some(encode),
+        ..Column::new(name, ty)
+    }
+}
+
+const fn n(name: &'static str, ty: SqlType, encode: Encode) -> Column {
+    Column {
+        nullable: true,
+        ..c(name, ty, encode)
+    }
+}
+
+const START: Column = c("start_time", SqlType::Timestamp, Encode::Raw);
+const USER: Column = c("user_id", SqlType::Integer, Encode::Az64);
+const LEVEL: Column = n("level", SqlType::Varchar(8), Encode::Lzo);
+const LOCATION: Column = n("location", SqlType::Varchar(64), Encode::Zstd);
+
+/// The struct as the old rows describe it.
+const PLAYS: Table = Table {
+    name: "plays",
+    rust_name: "Play",
+    kind: TableKind::Fact,
+    columns: &[START, USER, LEVEL, LOCATION],
+    dist_style: DistStyle::Key,
+    dist_key: Some("user_id"),
+    sort_key: Some(SortKey {
+        style: SortStyle::Compound,
+        columns: &["start_time"],
+    }),
+    natural_key: &[],
+    primary_key: &[],
+    load: None,
+    doc: "",
+};
+
+/// The plan of `table` against `live`, as a script with each step's
+/// safety and transaction placement; checked by the Redshift rules.
+fn script(live: &LiveTable, table: &'static Table) -> (TablePlan, String) {
+    let plan = plan_table(live, table, Dialect::Redshift).expect("something to do");
+    let mut out = format!(
+        "-- {:?}, {:?}: {}\n",
+        plan.action,
+        plan.safety,
+        plan.changes.join("; ")
+    );
+    for step in &plan.steps {
+        let place = if step.in_transaction {
+            "in transaction"
+        } else {
+            "outside"
+        };
+        out.push_str(&format!("\n-- {:?}, {place}", step.safety));
+        if let Some(note) = step.note {
+            out.push_str(&format!(": {note}"));
+        }
+        out.push_str(&format!("\n{};\n", step.sql));
+        let violations = check_statement(&step.sql, &step.sql);
+        assert!(violations.is_empty(), "{violations:?}");
+    }
+    (plan, out)
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("migrate_redshift_{name}"), text);
+    });
+}
+
+#[test]
+fn the_old_rows_read_back_as_the_old_struct() {
+    let live = live(old_columns(), 1);
+    assert_eq!(live, LiveTable::declared(&PLAYS, Dialect::Redshift));
+    assert!(plan_table(&live, &PLAYS, Dialect::Redshift).is_none());
+}
+
+static ADDED: Table = Table {
+    columns: &[
+        START,
+        USER,
+        LEVEL,
+        LOCATION,
+        c("session_id", SqlType::Integer, Encode::Az64),
+        n("agent", SqlType::Varchar(256), Encode::Zstd),
+    ],
+    ..PLAYS
+};
+
+#[test]
+fn add_columns_with_a_default_for_existing_rows() {
+    let (plan, text) = script(&live(old_columns(), 1), &ADDED);
+    assert_eq!(plan.action, TableAction::Alter);
+    assert_eq!(plan.safety, Safety::Safe);
+    assert!(plan.steps.iter().all(|s| s.in_transaction));
+    snapshot("add_columns", &text);
+}
+
+static WIDER: Table = Table {
+    columns: &[
+        START,
+        USER,
+        LEVEL,
+        n("location", SqlType::Varchar(256), Encode::Zstd),
+    ],
+    ..PLAYS
+};
+
+#[test]
+fn widen_a_varchar_outside_the_transaction() {
+    let (plan, text) = script(&live(old_columns(), 1), &WIDER);
+    assert_eq!(plan.action, TableAction::Alter);
+    assert_eq!(plan.safety, Safety::Safe);
+    assert!(!plan.steps[0].in_transaction);
+    snapshot("widen_varchar", &text);
+}
+
+static EVEN: Table = Table {
+    dist_style: DistStyle::Even,
+    dist_key: None,
+    ..PLAYS
+};
+static OTHER_KEY: Table = Table {
+    dist_key: Some("start_time"),
+    ..PLAYS
+};
+
+#[test]
+fn change_diststyle_and_distkey() {
+    let (_, even) = script(&live(old_columns(), 1), &EVEN);
+    let (_, key) = script(&live(old_columns(), 1), &OTHER_KEY);
+    snapshot("diststyle", &format!("{even}\n{key}"));
+}
+
+static LONGER_SORT: Table = Table {
+    sort_key: Some(SortKey {
+        style: SortStyle::Compound,
+        columns: &["start_time", "user_id"],
+    }),
+    ..PLAYS
+};
+static NO_SORT: Table = Table {
+    sort_key: None,
+    ..PLAYS
+};
+
+#[test]
+fn change_the_sort_key_or_drop_it() {
+    let (_, longer) = script(&live(old_columns(), 1), &LONGER_SORT);
+    let (_, none) = script(&live(old_columns(), 1), &NO_SORT);
+    snapshot("sortkey", &format!("{longer}\n{none}"));
+}
+
+static REENCODED: Table = Table {
+    columns: &[
+        START,
+        USER,
+        n("level", SqlType::Varchar(8), Encode::Bytedict),
+        LOCATION,
+    ],
+    ..PLAYS
+};
+
+#[test]
+fn change_a_column_encoding() {
+    let (plan, text) = script(&live(old_columns(), 1), &REENCODED);
+    assert_eq!(plan.action, TableAction::Alter);
+    snapshot("encode", &text);
+}
+
+#[test]
+fn widen_a_sort_key_column_drops_the_sort_key_first() {
+    let mut rows = old_columns();
+    rows[2] = sortkey(rows[2].clone(), 2);
+    static SORTED_LEVEL: Table = Table {
+        sort_key: Some(SortKey {
+            style: SortStyle::Compound,
+            columns: &["start_time", "level"],
+        }),
+        columns: &[
+            START,
+            USER,
+            n("level", SqlType::Varchar(16), Encode::Lzo),
+            LOCATION,
+        ],
+        ..PLAYS
+    };
+    let (plan, text) = script(&live(rows, 1), &SORTED_LEVEL);
+    let sql: Vec<&str> = plan.steps.iter().map(|s| s.sql.as_str()).collect();
+    let none = sql.iter().position(|s| s.ends_with("ALTER SORTKEY NONE"));
+    let retype = sql.iter().position(|s| s.contains("TYPE VARCHAR(16)"));
+    let restore = sql.iter().position(|s| s.contains("COMPOUND SORTKEY"));
+    assert!(none < retype && retype < restore, "{sql:#?}");
+    snapshot("widen_sort_key_column", &text);
+}
+
+static BIGGER_SORT_COLUMN: Table = Table {
+    columns: &[
+        START,
+        c("user_id", SqlType::BigInt, Encode::Az64),
+        LEVEL,
+        LOCATION,
+    ],
+    sort_key: Some(SortKey {
+        style: SortStyle::Compound,
+        columns: &["user_id"],
+    }),
+    ..PLAYS
+};
+
+/// dbt-labs/dbt-adapters#650: the type of a sort (here also dist) key
+/// column changes. Redshift alters only VARCHAR widths, so the table is
+/// rebuilt in one transaction: no ALTER on the key column at all.
+#[test]
+fn a_sort_key_column_changes_type_by_a_deep_copy() {
+    let mut rows = old_columns();
+    rows[0].sortkey = 0;
+    rows[1] = sortkey(rows[1].clone(), 1);
+    let grants = [GrantRow {
+        table: "plays".into(),
+        grantee: "GROUP \"analysts\"".into(),
+        privilege: "select".into(),
+    }];
+    let (plan, text) = script(&live_with(rows, 1, &grants), &BIGGER_SORT_COLUMN);
+    assert_eq!(plan.action, TableAction::DeepCopy);
+    assert_eq!(plan.safety, Safety::Rewrite);
+    assert!(plan.steps.iter().all(|s| s.in_transaction));
+    snapshot("sort_key_column_type", &text);
+}
+
+static NARROWER: Table = Table {
+    columns: &[
+        START,
+        USER,
+        LEVEL,
+        n("location", SqlType::Varchar(32), Encode::Zstd),
+    ],
+    ..PLAYS
+};
+
+#[test]
+fn narrowing_is_a_destructive_deep_copy() {
+    let (plan, text) = script(&live(old_columns(), 1), &NARROWER);
+    assert_eq!(plan.action, TableAction::DeepCopy);
+    assert_eq!(plan.safety, Safety::Destructive);
+    snapshot("narrow", &text);
+}
+
+static INTERLEAVED: Table = Table {
+    sort_key: Some(SortKey {
+        style: SortStyle::Interleaved,
+        columns: &["start_time", "user_id"],
+    }),
+    ..PLAYS
+};
+
+#[test]
+fn an_interleaved_sort_key_is_a_deep_copy() {
+    let (plan, text) = script(&live(old_columns(), 1), &INTERLEAVED);
+    assert_eq!(plan.action, TableAction::DeepCopy);
+    // And back: the live interleaved key (alternating signs) to compound.
+    let mut rows = old_columns();
+    rows[1] = sortkey(rows[1].clone(), -2);
+    let back = plan_table(&live(rows, 1), &PLAYS, Dialect::Redshift).unwrap();
+    assert_eq!(back.action, TableAction::DeepCopy);
+    snapshot("interleaved", &text);
+}
+
+static DROPPED: Table = Table {
+    columns: &[START, USER, LEVEL],
+    ..PLAYS
+};
+
+#[test]
+fn a_dropped_column_is_a_destructive_deep_copy() {
+    let (plan, text) = script(&live(old_columns(), 1), &DROPPED);
+    assert_eq!(plan.action, TableAction::DeepCopy);
+    assert_eq!(plan.safety, Safety::Destructive);
+    snapshot("drop_column", &text);
+}
+
+static DOCUMENTED: Table = Table {
+    doc: "One play of a song.",
+    columns: &[
+        START,
+        USER,
+        Column {
+            doc: "free or paid, as of the play",
+            ..LEVEL
+        },
+        LOCATION,
+    ],
+    ..PLAYS
+};
+
+#[test]
+fn doc_comments_become_comments() {
+    let mut rows = old_columns();
+    rows[3].remarks = Some("an old comment".into());
+    let (plan, text) = script(&live(rows, 1), &DOCUMENTED);
+    assert_eq!(plan.safety, Safety::Safe);
+    assert!(plan.steps.iter().all(|s| s.sql.starts_with("COMMENT ON")));
+    snapshot("comments", &text);
+}
+
+static WITH_IDENTITY: Table = Table {
+    columns: &[
+        Column {
+            identity: true,
+            ..c("play_id", SqlType::BigInt, Encode::Az64)
+        },
+        START,
+        USER,
+        LEVEL,
+        n("location", SqlType::Varchar(32), Encode::Zstd),
+    ],
+    ..PLAYS
+};
+
+/// Redshift's IDENTITY(0, 1) takes no explicit values: a deep copy makes
+/// new surrogate keys, so it is destructive.
+#[test]
+fn a_deep_copy_of_an_identity_table_is_destructive() {
+    let mut rows = old_columns();
+    let mut id = col("play_id", "bigint", false, "az64");
+    id.column_default = Some("\"identity\"(101507, 0, '0,1'::text)".into());
+    rows.insert(0, id);
+    let (plan, text) = script(&live(rows, 1), &WITH_IDENTITY);
+    assert_eq!(plan.safety, Safety::Destructive);
+    snapshot("identity_deep_copy", &text);
+}
+
+/// Every statement of every case parses in sqlfluff's Redshift grammar.
+#[test]
+fn every_migration_statement_parses_in_sqlfluffs_redshift_grammar() {
+    let mut sorted_level = old_columns();
+    sorted_level[2] = sortkey(sorted_level[2].clone(), 2);
+    let cases: [&'static Table; 10] = [
+        &ADDED,
+        &WIDER,
+        &EVEN,
+        &OTHER_KEY,
+        &LONGER_SORT,
+        &NO_SORT,
+        &REENCODED,
+        &NARROWER,
+        &DROPPED,
+        &DOCUMENTED,
+    ];
+    let mut statements = Vec::new();
+    for table in cases
+        .iter()
+        .copied()
+        .chain([&BIGGER_SORT_COLUMN, &INTERLEAVED])
+    {
+        let plan = plan_table(&live(old_columns(), 1), table, Dialect::Redshift).unwrap();
+        for (i, step) in plan.steps.iter().enumerate() {
+            statements.push((
+                format!("{} step {i}", plan.changes.join("; ")),
+                step.sql.clone(),
+            ));
+        }
+    }
+    statements.extend(catalog_queries());
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("redshift-lint-migrate");
+    let failures = sqlfluff::unparsable(&statements, &scratch);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The queries that read the live schema on Redshift, for the tables of
+/// the Sparkify example.
+fn catalog_queries() -> Vec<(String, String)> {
+    let project = sparkify::project();
+    let names: Vec<&str> = project.schema().tables().iter().map(|t| t.name).collect();
+    vec![
+        (
+            "tables".into(),
+            catalog::tables_query(&names, Dialect::Redshift),
+        ),
+        (
+            "columns".into(),
+            catalog::columns_query(&names, Dialect::Redshift),
+        ),
+        (
+            "grants".into(),
+            catalog::grants_query(&names, Dialect::Redshift),
+        ),
+    ]
+}
+
+#[test]
+fn the_catalog_queries_snapshot() {
+    let text: Vec<String> = catalog_queries()
+        .into_iter()
+        .map(|(label, sql)| {
+            let violations = check_statement(&label, &sql);
+            assert!(violations.is_empty(), "{violations:?}");
+            format!("-- {label}\n{sql};\n")
+        })
+        .collect();
+    snapshot("catalog_queries", &text.join("\n"));
+}
