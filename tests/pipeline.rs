@@ -266,3 +266,49 @@ async fn a_user_defined_dimension_loads_beside_sparkify() {
         Some("IL-IN-WI")
     );
 }
+
+/// The run sets the doc comments of the tables it creates, and leaves those
+/// of existing tables alone: COMMENT ON locks a table (waiting out an
+/// autovacuum of the rows just loaded), and a drifted comment is
+/// `dwh migrate`'s to set.
+#[tokio::test]
+async fn the_run_comments_the_tables_it_creates_only() {
+    use dwh_core::pipeline::{self, Files};
+    use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
+    let (mut warehouse, _) = fresh_warehouse("pipeline_comments").await;
+    let project = sparkify::project();
+    let staging: Vec<_> = project
+        .sources()
+        .iter()
+        .map(|s| (s.table, StagingFrom::Files))
+        .collect();
+    let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, Parts::ALL).unwrap();
+    let files = Files {
+        sources: dwh_tests::project_sources(&project, &dwh_tests::sample_data()),
+        ..Files::default()
+    };
+    pipeline::execute(&mut warehouse, &plan, &files, &mut ())
+        .await
+        .unwrap();
+    let declared = users_comment(&warehouse)
+        .await
+        .expect("created with its doc comment");
+    assert!(declared.starts_with("App users"), "{declared}");
+    warehouse
+        .client()
+        .batch_execute("COMMENT ON TABLE users IS 'set by hand'")
+        .await
+        .unwrap();
+    pipeline::execute(&mut warehouse, &plan, &files, &mut ())
+        .await
+        .unwrap();
+    assert_eq!(
+        users_comment(&warehouse).await.as_deref(),
+        Some("set by hand")
+    );
+}
+
+async fn users_comment(warehouse: &Warehouse) -> Option<String> {
+    let sql = "SELECT obj_description('users'::regclass, 'pg_class')";
+    warehouse.client().query_one(sql, &[]).await.unwrap().get(0)
+}

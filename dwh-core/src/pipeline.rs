@@ -66,6 +66,8 @@ struct State {
     loaded: Loaded,
     before: Option<(u64, Instant)>,
     existing: Vec<String>,
+    /// The declared tables that existed as the run began.
+    existed: Vec<String>,
 }
 
 /// The name of the step a statement belongs to, as progress shows it.
@@ -182,7 +184,15 @@ async fn execute_one(
             let report = copy_files(tx, table, files).await?;
             state.loaded.staging.push(report);
         }
-        Action::ExistingTables => state.existing = names(tx, statement).await?,
+        Action::ExistingTables => {
+            state.existing = names(tx, statement).await?;
+            state.existed = state.existing.clone();
+        }
+        Action::IfCreated(table) if state.existed.iter().any(|t| t == table.name) => {}
+        Action::IfCreated(_) => tx
+            .batch_execute(&statement.sql)
+            .await
+            .map_err(WarehouseError::sql(context()))?,
         Action::RegisteredTables => {
             let registered = names(tx, statement).await?;
             check_owned(database, std::mem::take(&mut state.existing), registered)?;

@@ -63,7 +63,7 @@ pub async fn migrate(args: &MigrateArgs, project: &Project) -> anyhow::Result<Ex
 
 /// The guard of `dwh all`, `load` and `transform`: fails, naming the
 /// tables, when an existing declared table differs from its struct in more
-/// than its comments (which the run sets itself): loading it could fail on
+/// than its comments (which change no data; `dwh migrate` sets them): loading it could fail on
 /// the old shape or fill it wrong.
 pub async fn refuse_differing(warehouse: &Warehouse, project: &Project) -> anyhow::Result<()> {
     // A declared table dwh does not own is refused as such, first.

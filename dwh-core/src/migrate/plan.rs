@@ -73,7 +73,7 @@ pub struct TablePlan {
     pub safety: Safety,
     /// The statements, in the order they run.
     pub steps: Vec<Step>,
-    /// Only comments differ (the normal run sets them itself).
+    /// Only comments differ: no data is at stake, so runs go on.
     pub comments_only: bool,
 }
 

@@ -73,6 +73,9 @@ pub enum Action {
     RowsBefore(&'static Table),
     /// One row, one BIGINT: the table's rows after its load.
     RowsAfter(&'static Table),
+    /// Run for its effect when the table did not exist as the run began
+    /// (this run's `CREATE TABLE IF NOT EXISTS` made it).
+    IfCreated(&'static Table),
 }
 
 impl Action {
@@ -87,6 +90,7 @@ impl Action {
             Action::CopiedRows(_) => "copied rows",
             Action::RowsBefore(_) => "rows before",
             Action::RowsAfter(_) => "rows after",
+            Action::IfCreated(_) => "if created",
         }
     }
 }
@@ -187,10 +191,18 @@ pub fn run_plan(
             tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
             let register = registry::register_if_new(table.name, Origin::Created, dialect);
             tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
-            // The doc comments, on every run: a no-op on a table dwh
-            // created, and `dwh all` refuses a table whose comments differ.
+            // The doc comments of a table this run creates. Not on every
+            // run: COMMENT ON takes a lock that waits for autovacuum (up to
+            // deadlock_timeout per table) on the large tables a run just
+            // loaded; comments that drift are shown and set by
+            // `dwh plan` / `dwh migrate`.
+            let when = if parts.fresh {
+                Action::Execute
+            } else {
+                Action::IfCreated(table)
+            };
             for comment in comment_statements(table, dialect) {
-                tx.push(stmt(Step::Create, Action::Execute, "comment", comment).on(table));
+                tx.push(stmt(Step::Create, when, "comment", comment).on(table));
             }
             if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
                 // Earlier dwh releases made staging UNLOGGED, which a server
