@@ -163,27 +163,7 @@ impl Report {
                 s.peak_rss_mb(),
             );
         }
-        let _ = writeln!(
-            out,
-            "\nRatios (targets of issue 14 in brackets): a fresh `all` against the staging load inside it; the checks' share of it; dwh's staging load against psql's `\\copy` (best runs, same rows); dwh's transform against the hand-written `INSERT … SELECT DISTINCT ON` of the same tables.\n"
-        );
-        let _ = writeln!(
-            out,
-            "| data | `all` / load [≤ 3.5×] | checks / `all` [≤ 15%] | load vs binary `\\copy` [≥ 0.9×] | load vs CSV `\\copy` [≥ 1.0× / 1.5×] | transform / hand-written |"
-        );
-        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
-        for s in &self.sizes {
-            let _ = writeln!(
-                out,
-                "| {} | {:.2}× | {:.0}% | {:.2}× | {:.2}× | {:.2}× |",
-                s.size,
-                s.all.total_s / s.all.load_s,
-                100.0 * s.all.checks_s / s.all.total_s,
-                s.binary_ratio(),
-                s.ratio(),
-                s.all.transform_s / s.hand_transform_s,
-            );
-        }
+        out.push_str(&self.ratios());
         let _ = writeln!(out, "\n`all` steps, fresh database / re-run (seconds):\n");
         let _ = writeln!(
             out,
@@ -208,6 +188,32 @@ impl Report {
                 pair(a.checks_s, r.checks_s),
                 pair(a.analysis_s, r.analysis_s),
                 pair(a.total_s, r.total_s),
+            );
+        }
+        out
+    }
+    /// The issue-14 ratios, each measured within one run.
+    fn ratios(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nRatios (targets of issue 14 in brackets): a fresh `all` against the staging load inside it; the checks' share of it; dwh's staging load against psql's `\\copy` (best runs, same rows); dwh's transform against the hand-written `INSERT … SELECT DISTINCT ON` of the same tables.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| data | `all` / load [≤ 3.5×] | checks / `all` [≤ 15%] | load vs binary `\\copy` [≥ 0.9×] | load vs CSV `\\copy` [≥ 1.0× / 1.5×] | transform / hand-written |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
+        for s in &self.sizes {
+            let _ = writeln!(
+                out,
+                "| {} | {:.2}× | {:.0}% | {:.2}× | {:.2}× | {:.2}× |",
+                s.size,
+                s.all.total_s / s.all.load_s,
+                100.0 * s.all.checks_s / s.all.total_s,
+                s.binary_ratio(),
+                s.ratio(),
+                s.all.transform_s / s.hand_transform_s,
             );
         }
         out

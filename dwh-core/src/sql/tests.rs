@@ -281,7 +281,7 @@ fn dimension_load_deduplicates_and_upserts_on_postgres() {
     WHERE __dwh_rank = 1
     ) AS n
     ON t."player_id" = n."player_id"
-    WHEN MATCHED THEN UPDATE SET "label" = n."label"
+    WHEN MATCHED AND (t."label" IS DISTINCT FROM n."label") THEN UPDATE SET "label" = n."label"
     WHEN NOT MATCHED THEN INSERT ("player_id", "label") VALUES (n."player_id", n."label")
     "#);
 }

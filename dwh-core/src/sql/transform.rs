@@ -50,14 +50,18 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
     let new_rows = select_new_rows(table, load);
     let statements = match (table.kind, dialect) {
         (TableKind::Dimension, Dialect::Postgres) => {
-            vec![merge(table, &format!("(\n{new_rows}\n)"), true)]
+            vec![merge(
+                table,
+                &format!("(\n{new_rows}\n)"),
+                Dialect::Postgres,
+            )]
         }
         (TableKind::Dimension, Dialect::Redshift) => {
             let temp = quote_ident(&format!("__dwh_new_{}", table.name));
             vec![
                 format!("DROP TABLE IF EXISTS {temp}"),
                 format!("CREATE TEMP TABLE {temp} AS\n{new_rows}"),
-                merge(table, &temp, false),
+                merge(table, &temp, Dialect::Redshift),
                 format!("DROP TABLE {temp}"),
             ]
         }
@@ -260,30 +264,62 @@ fn rank_order(table: &Table, load: &Load) -> String {
 }
 
 /// MERGE the new rows into a dimension: update matched keys, insert others.
-fn merge(table: &Table, source: &str, target_alias: bool) -> String {
+///
+/// On PostgreSQL a matched row is updated only when a value changed: an
+/// update writes a new row version, so a re-run over the same data would
+/// otherwise rewrite the whole dimension (`WHEN MATCHED AND condition`,
+/// <https://www.postgresql.org/docs/15/sql-merge.html>). The Redshift
+/// statement keeps the plain `WHEN MATCHED THEN UPDATE` of its MERGE
+/// syntax (<https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html>),
+/// which requires the clause.
+fn merge(table: &Table, source: &str, dialect: Dialect) -> String {
     let target = quote_ident(table.name);
     let columns = columns_of(table);
-    let (target_head, target_ref) = if target_alias {
-        (format!("{target} AS t"), "t".to_owned())
-    } else {
-        (target.clone(), target.clone())
+    let (target_head, target_ref) = match dialect {
+        Dialect::Postgres => (format!("{target} AS t"), "t".to_owned()),
+        Dialect::Redshift => (target.clone(), target.clone()),
     };
     let mut updated: Vec<&str> = columns
         .iter()
         .copied()
         .filter(|c| !table.natural_key.contains(c))
         .collect();
-    if updated.is_empty() {
-        // Redshift's MERGE needs a WHEN MATCHED clause; a no-op update will do.
-        updated = table.natural_key.to_vec();
-    }
-    let set = updated
-        .iter()
-        .map(|c| format!("{c} = n.{c}", c = quote_ident(c)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let set = |updated: &[&str]| {
+        updated
+            .iter()
+            .map(|c| format!("{c} = n.{c}", c = quote_ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let when_matched = match dialect {
+        // Only key columns: nothing to update.
+        Dialect::Postgres if updated.is_empty() => String::new(),
+        Dialect::Postgres => {
+            let changed = updated
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{target_ref}.{c} IS DISTINCT FROM n.{c}",
+                        c = quote_ident(c)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            format!(
+                "\nWHEN MATCHED AND ({changed}) THEN UPDATE SET {}",
+                set(&updated)
+            )
+        }
+        Dialect::Redshift => {
+            if updated.is_empty() {
+                // A no-op update satisfies Redshift's required clause.
+                updated = table.natural_key.to_vec();
+            }
+            format!("\nWHEN MATCHED THEN UPDATE SET {}", set(&updated))
+        }
+    };
     format!(
-        "MERGE INTO {target_head}\nUSING {source} AS n\nON {on}\nWHEN MATCHED THEN UPDATE SET {set}\nWHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})",
+        "MERGE INTO {target_head}\nUSING {source} AS n\nON {on}{when_matched}\nWHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})",
         on = key_match(table, &target_ref, "n"),
         cols = quoted(&columns, ""),
         values = quoted(&columns, "n."),
