@@ -162,6 +162,8 @@ pub struct DocsArgs {
     pub top: Limit,
     #[command(flatten)]
     pub local: LocalArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Open index.html in the desktop's browser (xdg-open or open)
     #[arg(long)]
     pub open: bool,

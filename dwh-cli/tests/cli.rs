@@ -235,6 +235,17 @@ fn docs_writes_the_site_and_checks_its_arguments() {
     ]);
     assert_eq!(out.code, Some(1), "{}", out.all());
     out.assert_stderr_has("is not JSON");
+    let out = dwh_run([
+        "docs",
+        "--out",
+        &site_arg,
+        "--target",
+        "redshift",
+        "--database-url",
+        "postgresql://127.0.0.1:9/none",
+    ]);
+    assert_eq!(out.code, Some(1), "{}", out.all());
+    out.assert_stderr_has("with --target redshift the last run is read from the cluster");
     assert!(
         !fresh.exists(),
         "nothing written before the arguments are checked"

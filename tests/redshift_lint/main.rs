@@ -59,7 +59,8 @@ fn copy_of(table: &dwh_core::schema::Table, project: &str) -> S3Copy {
 }
 
 /// The run's statements, then the run log's INSERT for a run of two steps
-/// (a failed one with a quote, a backslash and non-ASCII in its error).
+/// (a failed one with a quote, a backslash and non-ASCII in its error) and
+/// the query `dwh docs` reads the last run with.
 fn statements_with_run_log(run: &sql::RedshiftRun) -> Vec<(String, String)> {
     use dwh_core::sql::runs::{record_run, RunRecord, StepRecord};
     let step = |name: &str, status: &str, error: Option<&str>| StepRecord {
@@ -84,6 +85,8 @@ fn statements_with_run_log(run: &sql::RedshiftRun) -> Vec<(String, String)> {
     let mut statements = run.statements();
     let insert = record_run(&record, dwh_core::sql::Dialect::Redshift).unwrap();
     statements.push(("run log: record the run".to_owned(), insert));
+    let last = dwh_core::sql::runs::last_run("sparkify", dwh_core::sql::Dialect::Redshift);
+    statements.push(("run log: the last run (dwh docs)".to_owned(), last));
     statements
 }
 

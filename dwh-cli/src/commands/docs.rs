@@ -1,10 +1,12 @@
 //! `dwh docs`: the warehouse as a static web site (see `dwh_core::docs`),
-//! with the last run: from a `--report`, else read back from the warehouse.
+//! with the last run: from a `--report`, else read back from the warehouse
+//! (the local engine, `--database-url`, or with `--target redshift` the
+//! cluster of the configuration).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use dwh_core::local::{EngineState, LocalEngine, DATABASE, DEMO_DATABASE};
 use dwh_core::sql::runs::RunRecord;
 use dwh_core::sql::Dialect;
@@ -12,12 +14,20 @@ use dwh_core::{Project, Warehouse};
 use serde_json::Value;
 
 use super::local::engine_dir;
+use super::run::Run;
 use super::run_log;
-use crate::cli::DocsArgs;
+use crate::cli::{DocsArgs, Target};
 use crate::{paths, ui};
 
 pub async fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode> {
     paths::output_dir(&args.out, "--out")?;
+    if args.target.target == Target::Redshift && (args.database_url.is_some() || args.demo) {
+        bail!(
+            "--database-url and --demo choose a PostgreSQL warehouse; with --target redshift \
+             the last run is read from the cluster of {}: leave them out",
+            args.target.config.display()
+        );
+    }
     let report = match &args.report {
         Some(path) => Some(read_report(path)?),
         None if args.no_run => None,
@@ -44,19 +54,24 @@ fn read_report(path: &Path) -> anyhow::Result<Value> {
     })
 }
 
-/// The last run recorded in the warehouse, as a report: on `--database-url`,
-/// else on the local engine (the database that ran last, or the demo one
-/// with `--demo`). A local engine that was never set up is not started for
+/// The last run recorded in the warehouse, as a report: on the cluster
+/// (`--target redshift`), on `--database-url`, else on the local engine
+/// (the database that ran last, or the demo one with `--demo`). A local engine that was never set up is not started for
 /// this: the site then has no run page, and says why.
 async fn last_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<Value>> {
     let bar = ui::spinner("reading the last run from the warehouse");
-    let found = match &args.database_url {
-        Some(url) => {
-            let warehouse = Warehouse::connect(url, Dialect::Postgres).await?;
-            let database = warehouse.database().await?;
-            run_log::read_back(&warehouse, project, args.top, &database).await?
+    let found = match (&args.target.target, &args.database_url) {
+        (Target::Redshift, _) => {
+            let mut run = Run::default();
+            let config = &args.target.config;
+            let warehouse = super::redshift::connect_cluster(&mut run, config, project).await?;
+            read_back(&warehouse, args, project).await?
         }
-        None => last_local_run(args, project).await?,
+        (Target::Local, Some(url)) => {
+            let warehouse = Warehouse::connect(url, Dialect::Postgres).await?;
+            read_back(&warehouse, args, project).await?
+        }
+        (Target::Local, None) => last_local_run(args, project).await?,
     };
     bar.finish_and_clear();
     if found.is_none() {
@@ -67,6 +82,15 @@ async fn last_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<V
         );
     }
     Ok(found)
+}
+
+async fn read_back(
+    warehouse: &Warehouse,
+    args: &DocsArgs,
+    project: &Project,
+) -> anyhow::Result<Option<Value>> {
+    let database = warehouse.database().await?;
+    run_log::read_back(warehouse, project, args.top, &database).await
 }
 
 async fn last_local_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<Value>> {
