@@ -193,6 +193,13 @@ async fn execute_one(
             .batch_execute(&statement.sql)
             .await
             .map_err(WarehouseError::sql(context()))?,
+        Action::Analyze(table) => {
+            tx.batch_execute(&statement.sql)
+                .await
+                .map_err(WarehouseError::sql(context()))?;
+            // A staging table is loaded once it is analyzed.
+            testpoint::pause("load", Some(table.name)).await;
+        }
         Action::RegisteredTables => {
             let registered = names(tx, statement).await?;
             check_owned(database, std::mem::take(&mut state.existing), registered)?;
@@ -221,13 +228,21 @@ async fn execute_one(
             testpoint::pause("transform", Some(table.name)).await;
         }
     }
-    // Each staging table ends with its ANALYZE.
-    if statement.step == Step::Staging && statement.label.starts_with("analyze") {
-        if let Some(table) = statement.label.strip_prefix("analyze ") {
-            testpoint::pause("load", Some(table)).await;
-        }
-    }
     Ok(())
+}
+
+/// Runs `statements` (a run plan's middle: no BEGIN, no COMMIT) in `tx`,
+/// for a caller that holds its own transaction, e.g. a [`WriteBatch`](crate::warehouse::WriteBatch).
+pub(crate) async fn run_statements(
+    tx: &Transaction<'_>,
+    statements: &[RunStatement],
+    files: &Files,
+) -> Result<Loaded, WarehouseError> {
+    let mut state = State::default();
+    for statement in statements {
+        execute_one(tx, statement, files, "", &mut state).await?;
+    }
+    Ok(state.loaded)
 }
 
 /// The binary load of one staging table from its source in `files`.

@@ -14,7 +14,7 @@ mod redact;
 mod runs;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio_postgres::error::SqlState;
@@ -26,10 +26,12 @@ pub use redact::redact_url;
 
 use crate::catalog::Schema;
 use crate::load::testpoint;
-use crate::load::{copy_staging, LoadError, LoadOptions, LoadProgress, Source, StagingReport};
+use crate::load::{LoadError, LoadOptions, LoadProgress, Source, StagingReport};
+use crate::pipeline::{self, Files};
 use crate::row::{FromRow, RowError};
 use crate::schema::{Table, TableKind};
 use crate::sql::registry::{self, Origin};
+use crate::sql::run::{staging_load, star_load, StagingFrom};
 use crate::sql::{self, Dialect, IfNotExists};
 use ownership::Ownership;
 
@@ -119,6 +121,9 @@ pub enum WarehouseError {
     #[error(transparent)]
     /// A staging load failed.
     Load(#[from] LoadError),
+    #[error(transparent)]
+    /// A load that cannot be rendered for this dialect or table.
+    Copy(#[from] sql::CopyError),
     #[error("cannot turn a row of `{rust_type}` into JSON: {message}")]
     /// A row read by an analysis did not serialise.
     Serialize {
@@ -512,68 +517,38 @@ impl WriteBatch<'_> {
         drop_own_tables(&self.transaction, schema, self.dialect).await
     }
 
-    /// Replaces the contents of staging tables with their sources.
+    /// Replaces the contents of staging tables with their sources: the
+    /// statements and executor of a run's staging step.
     pub async fn load_staging(
         &self,
         loads: &[(&'static Table, Arc<dyn Source>)],
         options: &LoadOptions,
         progress: &[Arc<LoadProgress>],
     ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let mut reports = Vec::with_capacity(loads.len());
-        for (i, (table, source)) in loads.iter().enumerate() {
-            let progress = progress.get(i).cloned().unwrap_or_default();
-            let options = LoadOptions {
-                rejects: options
-                    .rejects
-                    .as_ref()
-                    .map(|p| rejects_path(p, table.name)),
-                ..options.clone()
-            };
-            let report = copy_staging(
-                &self.transaction,
-                table,
-                Arc::clone(source),
-                &options,
-                progress,
-            )
-            .await
-            .map_err(WarehouseError::load(table))?;
-            reports.push(report);
-            analyze(&self.transaction, table).await?;
-            testpoint::pause("load", Some(table.name)).await;
+        let mut statements = Vec::new();
+        for (table, _) in loads {
+            statements.extend(staging_load(table, &StagingFrom::Files, self.dialect)?);
         }
-        Ok(reports)
+        let files = Files {
+            sources: loads.to_vec(),
+            options: options.clone(),
+            progress: progress.to_vec(),
+        };
+        let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
+        Ok(loaded.staging)
     }
 
-    /// Loads dimensions, then facts, from staging.
+    /// Loads dimensions, then facts, from staging: the statements and
+    /// executor of a run's star-schema step.
     pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
-        let mut reports = Vec::new();
-        for table in schema.transform_order() {
-            let Some(load) = sql::load_statements(table, self.dialect) else {
-                continue;
-            };
-            let started = Instant::now();
-            let rows_before = count(&self.transaction, table).await?;
-            tracing::debug!(table = table.name, "loading from staging");
-            for statement in &load.statements {
-                self.transaction
-                    .batch_execute(statement)
-                    .await
-                    .map_err(WarehouseError::sql(format!("loading `{}`", table.name)))?;
-            }
-            // Fresh statistics let the next loads plan hash joins, not
-            // nested loops over tables the planner thinks are empty.
-            analyze(&self.transaction, table).await?;
-            let rows_after = count(&self.transaction, table).await?;
-            reports.push(TransformReport {
-                table: table.name,
-                rows_before,
-                rows_after,
-                duration: started.elapsed(),
-            });
-            testpoint::pause("transform", Some(table.name)).await;
-        }
-        Ok(reports)
+        let statements: Vec<_> = schema
+            .transform_order()
+            .into_iter()
+            .flat_map(|table| star_load(table, self.dialect))
+            .collect();
+        let files = Files::default();
+        let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
+        Ok(loaded.transform)
     }
 
     /// Makes every step of the batch take effect.
@@ -732,16 +707,6 @@ pub(crate) fn rejects_path(path: &std::path::Path, table: &str) -> std::path::Pa
         .unwrap_or("rejects");
     let ext = path.extension().and_then(|s| s.to_str()).unwrap_or("jsonl");
     path.with_file_name(format!("{stem}.{table}.{ext}"))
-}
-
-async fn analyze(
-    client: &impl tokio_postgres::GenericClient,
-    table: &Table,
-) -> Result<(), WarehouseError> {
-    client
-        .batch_execute(&sql::analyze_table(table))
-        .await
-        .map_err(WarehouseError::sql(format!("analyzing `{}`", table.name)))
 }
 
 async fn count(

@@ -16,4 +16,4 @@ pub(crate) mod testpoint;
 
 pub use source::{LocalDir, Source, SourceFile};
 pub(crate) use staging::copy_files;
-pub use staging::{copy_staging, LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};
+pub use staging::{LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

@@ -174,29 +174,11 @@ pub struct StagingReport {
     pub rejects_file: Option<PathBuf>,
 }
 
-/// Streams every record of `source` into `table` inside `transaction`,
-/// after emptying it. On any error the COPY is aborted; the caller's
-/// transaction then rolls back, leaving the table as it was.
-pub async fn copy_staging(
-    transaction: &Transaction<'_>,
-    table: &'static Table,
-    source: Arc<dyn Source>,
-    options: &LoadOptions,
-    progress: Arc<LoadProgress>,
-) -> Result<StagingReport, LoadError> {
-    transaction
-        .batch_execute(&sql::truncate_table(table))
-        .await
-        .map_err(|source| LoadError::Copy {
-            table: table.name,
-            source,
-        })?;
-    copy_files(transaction, table, source, options, progress).await
-}
-
 /// Streams every record of `source` into `table` with the binary
 /// `COPY … FROM STDIN` ([`sql::copy_binary_stdin`]), without emptying it
-/// first: the pipeline runs the rendered `TRUNCATE` itself.
+/// first: the pipeline runs the rendered `TRUNCATE` itself. On any error the
+/// COPY is aborted; the caller's transaction then rolls back, leaving the
+/// table as it was.
 pub(crate) async fn copy_files(
     transaction: &Transaction<'_>,
     table: &'static Table,
