@@ -543,7 +543,6 @@ impl WriteBatch<'_> {
     pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
         let statements: Vec<_> = schema
             .transform_order()
-            .into_iter()
             .flat_map(|table| star_load(table, self.dialect))
             .collect();
         let files = Files::default();

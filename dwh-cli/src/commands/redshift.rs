@@ -20,6 +20,7 @@ use crate::aws::redshift::ClusterState;
 use crate::aws::upload::Uploaded;
 use crate::aws::{copy, redshift, s3, Aws};
 use crate::cli::{AllArgs, AwsArgs};
+use crate::config::DwhConfig;
 
 /// What the Redshift run needs besides the plan: S3 to describe the
 /// loaded parts, and the project's sources.
@@ -81,19 +82,9 @@ pub async fn prepare(
         .map(|(table, copy)| (table, StagingFrom::S3(copy)))
         .collect();
     let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
-    let (host, port) = cluster
-        .endpoint
-        .clone()
-        .ok_or_else(|| anyhow!("cluster `{}` has no endpoint yet", cluster.identifier))?;
-    let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
-    let client = run
-        .step("connect to Redshift", |_| None, async {
-            let (user, password) = redshift::login(&aws, &config.cluster).await?;
-            connect::connect(&target, &config.cluster.database, &user, &password).await
-        })
-        .await?;
+    let warehouse = login(run, &aws, &config, &cluster).await?;
     Ok(Prepared {
-        warehouse: Warehouse::from_client(client, Dialect::Redshift),
+        warehouse,
         plan,
         files: Files::default(),
         location: None,
@@ -118,6 +109,17 @@ pub async fn connect_cluster(
     };
     let (config, aws) = super::config::load(&aws_args, project).await?;
     let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
+    login(run, &aws, &config, &cluster).await
+}
+
+/// Logs in to `cluster` (temporary credentials for the configured user)
+/// and connects over TLS.
+async fn login(
+    run: &mut Run,
+    aws: &Aws,
+    config: &DwhConfig,
+    cluster: &ClusterState,
+) -> anyhow::Result<Warehouse> {
     let (host, port) = cluster
         .endpoint
         .clone()
@@ -125,7 +127,7 @@ pub async fn connect_cluster(
     let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
     let client = run
         .step("connect to Redshift", |_| None, async {
-            let (user, password) = redshift::login(&aws, &config.cluster).await?;
+            let (user, password) = redshift::login(aws, &config.cluster).await?;
             connect::connect(&target, &config.cluster.database, &user, &password).await
         })
         .await?;

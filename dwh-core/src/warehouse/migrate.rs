@@ -83,19 +83,7 @@ impl Warehouse {
     /// A failure stops at that step; the steps before it stay done, and
     /// `dwh plan` shows what is left.
     pub async fn migrate_outside(&self, plan: &Plan) -> Result<usize, WarehouseError> {
-        let mut done = 0;
-        for (table, step) in plan.steps().filter(|(_, s)| !s.in_transaction) {
-            tracing::debug!(table, sql = %step.sql, "migrating outside the transaction");
-            self.client()
-                .batch_execute(&step.sql)
-                .await
-                .map_err(WarehouseError::sql(format!(
-                    "migrating table `{table}` ({})",
-                    step.sql
-                )))?;
-            done += 1;
-        }
-        Ok(done)
+        run_steps(self.client(), plan, false).await
     }
 }
 
@@ -117,18 +105,31 @@ impl WriteBatch<'_> {
             .batch_execute(&registry::create_registry())
             .await
             .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
-        let mut done = 0;
-        for (table, step) in plan.steps().filter(|(_, s)| s.in_transaction) {
-            tracing::debug!(table, sql = %step.sql, "migrating");
-            self.transaction
-                .batch_execute(&step.sql)
-                .await
-                .map_err(WarehouseError::sql(format!(
-                    "migrating table `{table}` ({})",
-                    step.sql
-                )))?;
-            done += 1;
-        }
-        Ok(done)
+        run_steps(&self.transaction, plan, true).await
     }
+}
+
+/// Runs the steps of `plan` that run inside the transaction, or those that
+/// run outside it, in order; how many ran.
+async fn run_steps(
+    client: &impl GenericClient,
+    plan: &Plan,
+    in_transaction: bool,
+) -> Result<usize, WarehouseError> {
+    let mut done = 0;
+    for (table, step) in plan
+        .steps()
+        .filter(|(_, s)| s.in_transaction == in_transaction)
+    {
+        tracing::debug!(table, sql = %step.sql, in_transaction, "migrating");
+        client
+            .batch_execute(&step.sql)
+            .await
+            .map_err(WarehouseError::sql(format!(
+                "migrating table `{table}` ({})",
+                step.sql
+            )))?;
+        done += 1;
+    }
+    Ok(done)
 }
