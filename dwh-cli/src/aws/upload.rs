@@ -286,14 +286,28 @@ impl Target<'_> {
     async fn remove_stale(&self, dir: &str, keys: &[String]) -> anyhow::Result<usize> {
         let (client, layout) = (self.client, self.layout);
         let mut removed = 0;
-        for object in s3::list(client, &layout.bucket, &layout.data_prefix(dir)).await? {
-            if layout.is_part_key(dir, &object.key) && !keys.contains(&object.key) {
+        for object in uploaded_parts(client, layout, dir).await? {
+            if !keys.contains(&object.key) {
                 s3::delete(client, &layout.bucket, &object.key).await?;
                 removed += 1;
             }
         }
         Ok(removed)
     }
+}
+
+/// The parts `dwh upload` wrote for folder `dir`, not other objects a person
+/// left below it.
+pub async fn uploaded_parts(
+    client: &aws_sdk_s3::Client,
+    layout: &Layout,
+    dir: &str,
+) -> anyhow::Result<Vec<s3::Object>> {
+    let objects = s3::list(client, &layout.bucket, &layout.data_prefix(dir)).await?;
+    Ok(objects
+        .into_iter()
+        .filter(|o| layout.is_part_key(dir, &o.key))
+        .collect())
 }
 
 /// Reads back a part: its lines.

@@ -17,7 +17,7 @@ use crate::aws::connect::{self, SqlTarget};
 use crate::aws::copy::{db_error, explain, CopyFailed};
 use crate::aws::layout::Layout;
 use crate::aws::redshift::ClusterState;
-use crate::aws::upload::Uploaded;
+use crate::aws::upload::{uploaded_parts, Uploaded};
 use crate::aws::{copy, redshift, s3, Aws};
 use crate::cli::{AllArgs, AwsArgs};
 use crate::config::DwhConfig;
@@ -196,15 +196,7 @@ impl RedshiftRun {
     pub async fn complete(&self, staging: &mut [StagingReport]) -> anyhow::Result<()> {
         for (report, source) in staging.iter_mut().zip(self.project.sources()) {
             let dir = &source.dir;
-            let parts: Vec<s3::Object> = s3::list(
-                &self.aws.s3,
-                &self.layout.bucket,
-                &self.layout.data_prefix(dir),
-            )
-            .await?
-            .into_iter()
-            .filter(|o| self.layout.is_part_key(dir, &o.key))
-            .collect();
+            let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
             report.location = self.layout.uri(&self.layout.manifest_key(dir));
             report.files = parts.len() as u64;
             report.bytes = parts.iter().map(|p| p.size).sum();
