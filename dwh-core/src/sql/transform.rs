@@ -47,7 +47,7 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
             statements: rebuild_keyless(table, load),
         });
     }
-    let new_rows = select_new_rows(table, load);
+    let new_rows = select_new_rows(table, load, dialect);
     let statements = match (table.kind, dialect) {
         (TableKind::Dimension, Dialect::Postgres) => {
             vec![merge(
@@ -129,7 +129,7 @@ pub(super) fn fill_expr(fill: Fill) -> Option<String> {
 }
 
 /// One row per natural key from the load source, filtered and looked up.
-pub(super) fn select_new_rows(table: &Table, load: &Load) -> String {
+pub(super) fn select_new_rows(table: &Table, load: &Load, dialect: Dialect) -> String {
     let columns = columns_of(table);
     let key_present = table
         .natural_key
@@ -137,11 +137,26 @@ pub(super) fn select_new_rows(table: &Table, load: &Load) -> String {
         .map(|k| format!("{} IS NOT NULL", quote_ident(k)))
         .collect::<Vec<_>>()
         .join(" AND ");
+    let order = rank_order(table, load);
+    if dialect == Dialect::Postgres {
+        // The same row as ROW_NUMBER() = 1 over the same order, without a
+        // window: PostgreSQL's DISTINCT ON keeps the first row of each key
+        // (<https://www.postgresql.org/docs/15/sql-select.html#SQL-DISTINCT>).
+        let keys = quoted(table.natural_key, "");
+        let then = order
+            .strip_prefix(" ORDER BY ")
+            .map(|o| format!(", {o}"))
+            .unwrap_or_default();
+        return format!(
+            "SELECT DISTINCT ON ({keys}) {cols}\nFROM (\n{inner}\n) AS __dwh_rows\nWHERE {key_present}\nORDER BY {keys}{then}",
+            cols = quoted(&columns, ""),
+            inner = source_rows(table, load),
+        );
+    }
     format!(
         "SELECT {cols}\nFROM (\n    SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {partition}{order}) AS __dwh_rank\n    FROM (\n{inner}\n    ) AS __dwh_rows\n    WHERE {key_present}\n) AS __dwh_ranked\nWHERE __dwh_rank = 1",
         cols = quoted(&columns, ""),
         partition = quoted(table.natural_key, ""),
-        order = rank_order(table, load),
         inner = source_rows(table, load),
     )
 }
