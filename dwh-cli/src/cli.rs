@@ -282,20 +282,11 @@ pub struct AllArgs {
     /// Also draw the analyses as SVG charts into this directory
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
-    /// Where the pipeline runs: the local engine, or the cluster of dwh.toml (COPY from S3)
-    #[arg(long, value_enum, default_value = "local")]
-    pub target: Target,
-    /// The AWS configuration file, for --target redshift
-    #[arg(
-        long,
-        env = "DWH_CONFIG",
-        value_name = "FILE",
-        default_value = "dwh.toml"
-    )]
-    pub config: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
-/// Where `dwh plan` and `dwh migrate` look.
+/// Where a command runs or looks: the local engine, or the cluster of dwh.toml.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// Where the warehouse is: the local engine (or --database-url), or the cluster of dwh.toml

@@ -136,7 +136,7 @@ pub fn write(
 }
 
 /// The report's results of the project's analyses, typed back.
-pub fn analysis_results(project: &Project, report: &serde_json::Value) -> Vec<AnalysisResult> {
+fn analysis_results(project: &Project, report: &serde_json::Value) -> Vec<AnalysisResult> {
     let Some(stored) = report.get("analysis") else {
         return Vec::new();
     };

@@ -65,9 +65,8 @@ pub struct Loaded {
 struct State {
     loaded: Loaded,
     before: Option<(u64, Instant)>,
-    existing: Vec<String>,
     /// The declared tables that existed as the run began.
-    existed: Vec<String>,
+    existing: Vec<String>,
 }
 
 /// The name of the step a statement belongs to, as progress shows it.
@@ -184,11 +183,8 @@ async fn execute_one(
             let report = copy_files(tx, table, files).await?;
             state.loaded.staging.push(report);
         }
-        Action::ExistingTables => {
-            state.existing = names(tx, statement).await?;
-            state.existed = state.existing.clone();
-        }
-        Action::IfCreated(table) if state.existed.iter().any(|t| t == table.name) => {}
+        Action::ExistingTables => state.existing = names(tx, statement).await?,
+        Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
         Action::IfCreated(_) => tx
             .batch_execute(&statement.sql)
             .await
@@ -202,7 +198,7 @@ async fn execute_one(
         }
         Action::RegisteredTables => {
             let registered = names(tx, statement).await?;
-            check_owned(database, std::mem::take(&mut state.existing), registered)?;
+            check_owned(database, state.existing.clone(), registered)?;
         }
         Action::CopiedRows(table) => {
             let rows = count(tx, statement).await?;

@@ -12,7 +12,7 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     match command {
         Command::All(args) => {
             data(&args.data)?;
-            if args.target == Target::Redshift && args.data.rejects.is_some() {
+            if args.target.target == Target::Redshift && args.data.rejects.is_some() {
                 // The cluster's COPY skips bad rows itself and records them in
                 // STL_LOAD_ERRORS, never in a local file:
                 // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html

@@ -45,7 +45,7 @@ pub struct Prepared {
 }
 
 pub async fn all(args: &AllArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    if args.warehouse.no_wait && args.target == Target::Redshift {
+    if args.warehouse.no_wait && args.target.target == Target::Redshift {
         bail!(
             "--no-wait is not available with --target redshift: there the run lock is \
              `LOCK dwh_registry`, which waits for the other run; leave out --no-wait"
@@ -90,7 +90,7 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         fresh: args.fresh,
         ..Parts::ALL
     };
-    let mut prepared = match args.target {
+    let mut prepared = match args.target.target {
         Target::Local => prepare_local(run, args, project, parts).await?,
         Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
     };

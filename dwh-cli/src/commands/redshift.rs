@@ -39,7 +39,7 @@ pub async fn prepare(
     parts: Parts,
 ) -> anyhow::Result<Prepared> {
     let aws_args = AwsArgs {
-        config: args.config.clone(),
+        config: args.target.config.clone(),
     };
     let (config, aws) = super::config::load(&aws_args, project).await?;
     if let Some(data) = &args.data.data {

@@ -9,6 +9,7 @@ use dwh_core::{Project, Warehouse};
 use serde_json::{json, Value};
 
 use super::analysis_view::analysis_json;
+use super::steps::table_counts;
 use crate::report::{RunReport, StepStatus};
 
 /// Records the run of `report` in the warehouse's run log. A run log that
@@ -80,19 +81,14 @@ pub async fn read_back(
     let queries = project.check_queries(checks::EXAMPLES);
     let checks = pipeline::check(warehouse, &queries, &mut ()).await?;
     let results = pipeline::analyze(warehouse, project, top, &mut ()).await?;
-    let mut tables = serde_json::Map::new();
-    for table in project.schema().tables() {
-        tables.insert(
-            table.name.to_owned(),
-            warehouse.row_count(table).await?.into(),
-        );
-    }
+    let mut counted = RunReport::default();
+    table_counts(warehouse, project, &mut counted).await?;
     Ok(Some(json!({
         "status": run.status,
         "source": format!("{source}; row counts, checks and analyses as the warehouse holds them now."),
         "steps": run.steps,
         "checks": checks,
-        "tables": tables,
+        "tables": counted.tables,
         "analysis": analysis_json(&results),
     })))
 }

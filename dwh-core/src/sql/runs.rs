@@ -167,7 +167,7 @@ mod tests {
 
     fn run() -> RunRecord {
         RunRecord {
-            project: "sparkify".to_owned(),
+            project: "shop".to_owned(),
             run_at: NaiveDateTime::parse_from_str("2026-12-01 22:15:03.5", "%Y-%m-%d %H:%M:%S%.f")
                 .unwrap(),
             status: "failed".to_owned(),
