@@ -55,10 +55,14 @@ pub fn edges(schema: &Schema) -> Vec<Edge> {
                 to: table,
                 kind: EdgeKind::LoadedFrom,
             });
-            out.extend(load.lookups.iter().map(|l| Edge {
-                from: l.table,
+            let looked_up = load.lookups.iter().flat_map(|l| {
+                std::iter::once((l.table, l.alias))
+                    .chain(l.joins.iter().map(|j| (j.table, j.alias)))
+            });
+            out.extend(looked_up.map(|(from, alias)| Edge {
+                from,
                 to: table,
-                kind: EdgeKind::Lookup { alias: l.alias },
+                kind: EdgeKind::Lookup { alias },
             }));
         }
     }

@@ -275,6 +275,31 @@ pub struct Lookup {
     pub alias: &'static str,
     /// Equalities `alias.column = source expression`.
     pub on: &'static [(&'static str, &'static str)],
+    /// Tables inner-joined to `table` before the match, e.g. `songs` with
+    /// `artists` to match a play's song title and artist name together.
+    pub joins: &'static [LookupJoin],
+}
+
+/// A table inner-joined to a looked-up one: `(songs AS s JOIN artists AS a
+/// ON a.artist_id = s.artist_id)`, the whole matched against the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupJoin {
+    /// The table joined.
+    pub table: &'static Table,
+    /// Its alias; fill columns may name it as `alias.column`.
+    pub alias: &'static str,
+    /// Equalities `alias.column = expression over the tables joined before`.
+    pub key: &'static [(&'static str, &'static str)],
+    /// Equalities `alias.column = source expression`, matched like the
+    /// lookup's own `on`.
+    pub on: &'static [(&'static str, &'static str)],
+}
+
+impl Lookup {
+    /// The tables of the lookup: its own and its joins'.
+    pub fn tables(&self) -> impl Iterator<Item = &'static Table> + '_ {
+        std::iter::once(self.table).chain(self.joins.iter().map(|j| j.table))
+    }
 }
 
 /// How a dimension or fact is filled from a staging table.
@@ -360,7 +385,10 @@ impl Table {
         };
         if let Some(load) = &self.load {
             push(load.source);
-            load.lookups.iter().for_each(|l| push(l.table));
+            load.lookups
+                .iter()
+                .flat_map(Lookup::tables)
+                .for_each(&mut push);
         }
         self.columns
             .iter()

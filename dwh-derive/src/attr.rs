@@ -41,6 +41,16 @@ pub struct LookupAttr {
     pub table: Path,
     pub alias: LitStr,
     pub on: Vec<(Ident, LitStr)>,
+    pub joins: Vec<JoinAttr>,
+}
+
+/// `join(table = Type, alias = "a", key(column = "expr"), on(column = "expr"))`
+/// inside a lookup: a table inner-joined to the looked-up one.
+pub struct JoinAttr {
+    pub table: Path,
+    pub alias: LitStr,
+    pub key: Vec<(Ident, LitStr)>,
+    pub on: Vec<(Ident, LitStr)>,
 }
 
 #[derive(Default)]
@@ -376,60 +386,130 @@ fn recover(cx: &Ctxt, input: ParseStream, result: syn::Result<()>) -> syn::Resul
     Ok(())
 }
 
-const LOOKUP_KEYS: &[&str] = &["table", "alias", "on"];
+const LOOKUP_KEYS: &[&str] = &["table", "alias", "on", "join"];
+const JOIN_KEYS: &[&str] = &["table", "alias", "key", "on"];
 
-/// `lookup(table = Type, alias = "a", on(column = "expr", ...))`; `None`
-/// (reported) when the table or alias is missing.
-fn parse_lookup(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LookupAttr>> {
-    let mut table = None;
-    let mut alias = None;
-    let mut on: Option<Vec<(Ident, LitStr)>> = None;
-    let mut seen = Seen::default();
+/// The keys of a `lookup(...)` or of a `join(...)` inside one.
+#[derive(Default)]
+struct LookupParts {
+    table: Option<Path>,
+    alias: Option<LitStr>,
+    key: Option<Vec<(Ident, LitStr)>>,
+    on: Option<Vec<(Ident, LitStr)>>,
+    joins: Vec<JoinAttr>,
+    seen: Seen,
+}
+
+/// Parses the keys `allowed` of a `lookup(...)` (`what` = "lookup") or
+/// `join(...)`, reporting unknown and repeated ones.
+fn parse_lookup_parts(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    what: &str,
+    allowed: &[&str],
+) -> syn::Result<LookupParts> {
+    let mut parts = LookupParts::default();
     meta.parse_nested_meta(|inner| {
         let key = key_name(&inner);
-        if !LOOKUP_KEYS.contains(&key.as_str()) {
-            let hint = suggestion(&key, LOOKUP_KEYS.iter().copied());
-            cx.error_spanned_by(&inner.path, format!("unknown lookup key `{key}`{hint}"));
+        if !allowed.contains(&key.as_str()) {
+            let hint = suggestion(&key, allowed.iter().copied());
+            cx.error_spanned_by(&inner.path, format!("unknown {what} key `{key}`{hint}"));
             return skip_value(&inner).map(drop);
         }
-        if !seen.first_use(cx, &key, &inner.path) {
+        // `join` may repeat: one per joined table.
+        if key != "join" && !parts.seen.first_use(cx, &key, &inner.path) {
             return skip_value(&inner).map(drop);
         }
         let result = match key.as_str() {
             "table" => inner
                 .value()
                 .and_then(|v| v.parse())
-                .map(|t| table = Some(t)),
+                .map(|t| parts.table = Some(t)),
             "alias" => inner
                 .value()
                 .and_then(|v| v.parse())
-                .map(|a| alias = Some(a)),
-            _ => comma_list(inner.input, on_pair).map(|pairs| on = Some(pairs)),
+                .map(|a| parts.alias = Some(a)),
+            "key" => comma_list(inner.input, on_pair).map(|pairs| parts.key = Some(pairs)),
+            "join" => parse_join(cx, &inner).map(|join| parts.joins.extend(join)),
+            _ => comma_list(inner.input, on_pair).map(|pairs| parts.on = Some(pairs)),
         };
         recover(cx, inner.input, result)
     })?;
-    let missing: Vec<&str> = [
+    Ok(parts)
+}
+
+/// Reports the required keys of a lookup or join that are missing.
+fn report_missing(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    what: &str,
+    seen: &Seen,
+    required: &[(&str, &str)],
+) {
+    let missing: Vec<&str> = required
+        .iter()
+        .filter_map(|(key, part)| (!seen.contains(key)).then_some(*part))
+        .collect();
+    if !missing.is_empty() {
+        let message = format!("this {what} is missing {}", missing.join(" and "));
+        cx.error_spanned_by(&meta.path, message);
+    }
+}
+
+/// `lookup(table = Type, alias = "a", on(column = "expr", ...), join(...)*)`;
+/// `None` (reported) when the table or alias is missing.
+fn parse_lookup(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<LookupAttr>> {
+    let parts = parse_lookup_parts(cx, meta, "lookup", LOOKUP_KEYS)?;
+    let required = [
         ("table", "`table = Type`"),
         ("alias", "`alias = \"a\"`"),
         ("on", "`on(column = \"expr\", ...)`"),
-    ]
-    .into_iter()
-    .filter_map(|(key, part)| (!seen.contains(key)).then_some(part))
-    .collect();
-    if !missing.is_empty() {
-        let message = format!("this lookup is missing {}", missing.join(" and "));
-        cx.error_spanned_by(&meta.path, message);
-    } else if on.as_ref().is_some_and(Vec::is_empty) {
+    ];
+    report_missing(cx, meta, "lookup", &parts.seen, &required);
+    if required.iter().all(|(k, _)| parts.seen.contains(k))
+        && parts.on.as_ref().is_some_and(Vec::is_empty)
+    {
         cx.error_spanned_by(
             &meta.path,
             "a lookup needs at least one `on(column = \"expr\")`",
         );
     }
-    Ok(table.zip(alias).map(|(table, alias)| LookupAttr {
-        table,
-        alias,
-        on: on.unwrap_or_default(),
-    }))
+    Ok(parts
+        .table
+        .zip(parts.alias)
+        .map(|(table, alias)| LookupAttr {
+            table,
+            alias,
+            on: parts.on.unwrap_or_default(),
+            joins: parts.joins,
+        }))
+}
+
+/// `join(table = Type, alias = "a", key(column = "expr", ...), on(...))`
+/// inside a lookup; `None` (reported) when a required key is missing.
+fn parse_join(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<JoinAttr>> {
+    let parts = parse_lookup_parts(cx, meta, "join", JOIN_KEYS)?;
+    let required = [
+        ("table", "`table = Type`"),
+        ("alias", "`alias = \"a\"`"),
+        ("key", "`key(column = \"alias.column\", ...)`"),
+    ];
+    report_missing(cx, meta, "join", &parts.seen, &required);
+    if parts.key.as_ref().is_some_and(Vec::is_empty) {
+        cx.error_spanned_by(
+            &meta.path,
+            "a join needs at least one `key(column = \"alias.column\")`",
+        );
+    }
+    Ok(match (parts.table, parts.alias, parts.key) {
+        (Some(table), Some(alias), Some(key)) => Some(JoinAttr {
+            table,
+            alias,
+            key,
+            on: parts.on.unwrap_or_default(),
+        }),
+        _ => None,
+    })
 }
 
 /// `column = "expr"` inside a lookup's `on(...)`.

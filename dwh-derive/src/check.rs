@@ -6,10 +6,10 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr};
 
-use crate::attr::{self, ContainerAttrs, FieldAttrs, LookupAttr, VarcharLen};
+use crate::attr::{self, ContainerAttrs, FieldAttrs, JoinAttr, LookupAttr, VarcharLen};
 use crate::ctxt::Ctxt;
 use crate::model::{
-    ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, LoadModel,
+    ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, JoinModel, LoadModel,
     LookupModel, SortStyle, TableModel,
 };
 use crate::names::{identifier_problem, snake_case, suggestion};
@@ -476,35 +476,12 @@ fn load(
         );
         return None;
     };
-    let mut lookups: Vec<LookupModel> = Vec::new();
-    for lookup in &container.lookups {
-        let alias = lookup.alias.value();
-        if let Some(problem) = identifier_problem(&alias) {
-            cx.error_spanned_by(&lookup.alias, problem);
-        } else if alias == SOURCE_ALIAS {
-            cx.error_spanned_by(
-                &lookup.alias,
-                format!("lookup alias `{SOURCE_ALIAS}` is taken by the source table"),
-            );
-        } else if lookups.iter().any(|l| l.alias == alias) {
-            cx.error_spanned_by(
-                &lookup.alias,
-                format!("lookup alias `{alias}` is used twice"),
-            );
-        }
-        for (column, _) in &lookup.on {
-            check_name(cx, &column.to_string(), None, column.span());
-        }
-        lookups.push(LookupModel {
-            table: lookup.table.clone(),
-            alias,
-            on: lookup
-                .on
-                .iter()
-                .map(|(c, e)| (c.to_string(), e.value()))
-                .collect(),
-        });
-    }
+    let mut aliases: Vec<String> = Vec::new();
+    let lookups = container
+        .lookups
+        .iter()
+        .map(|lookup| lookup_model(cx, lookup, &mut aliases))
+        .collect();
     Some(LoadModel {
         source,
         filter: container.filter.as_ref().map(LitStr::value),
@@ -512,6 +489,86 @@ fn load(
         tie_break: container.tie_break.as_ref().map(LitStr::value),
         lookups,
     })
+}
+
+/// Reports an alias that is not an identifier, is `src`, or is taken.
+fn check_alias(cx: &Ctxt, alias: &LitStr, taken: &mut Vec<String>) {
+    let name = alias.value();
+    if let Some(problem) = identifier_problem(&name) {
+        cx.error_spanned_by(alias, problem);
+    } else if name == SOURCE_ALIAS {
+        cx.error_spanned_by(
+            alias,
+            format!("lookup alias `{SOURCE_ALIAS}` is taken by the source table"),
+        );
+    } else if taken.contains(&name) {
+        cx.error_spanned_by(alias, format!("lookup alias `{name}` is used twice"));
+    }
+    taken.push(name);
+}
+
+fn pairs(list: &[(Ident, LitStr)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(c, e)| (c.to_string(), e.value()))
+        .collect()
+}
+
+fn lookup_model(cx: &Ctxt, lookup: &LookupAttr, aliases: &mut Vec<String>) -> LookupModel {
+    check_alias(cx, &lookup.alias, aliases);
+    for (column, _) in &lookup.on {
+        check_name(cx, &column.to_string(), None, column.span());
+    }
+    let mut joined = vec![lookup.alias.value()];
+    let joins = lookup
+        .joins
+        .iter()
+        .map(|join| join_model(cx, join, aliases, &mut joined))
+        .collect();
+    LookupModel {
+        table: lookup.table.clone(),
+        alias: lookup.alias.value(),
+        on: pairs(&lookup.on),
+        joins,
+    }
+}
+
+/// A join's `key` relates it to the tables joined before it (inside the
+/// lookup's parentheses, where the source is not visible): each expression
+/// must name one of their aliases, never `src`.
+fn join_model(
+    cx: &Ctxt,
+    join: &JoinAttr,
+    aliases: &mut Vec<String>,
+    joined: &mut Vec<String>,
+) -> JoinModel {
+    check_alias(cx, &join.alias, aliases);
+    for (column, _) in join.key.iter().chain(&join.on) {
+        check_name(cx, &column.to_string(), None, column.span());
+    }
+    for (_, expr) in &join.key {
+        let text = expr.value();
+        let names_source = text.contains(&format!("{SOURCE_ALIAS}."));
+        let names_joined = joined.iter().any(|a| text.contains(&format!("{a}.")));
+        if names_source || !names_joined {
+            let known: Vec<String> = joined.iter().map(|a| format!("`{a}.column`")).collect();
+            cx.error_spanned_by(
+                expr,
+                format!(
+                    "a join key relates `{}` to the tables joined before it ({}); \
+                     conditions on the source `{SOURCE_ALIAS}` go in the join's `on(...)`",
+                    join.alias.value(),
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    joined.push(join.alias.value());
+    JoinModel {
+        table: join.table.clone(),
+        alias: join.alias.value(),
+        key: pairs(&join.key),
+        on: pairs(&join.on),
+    }
 }
 
 fn check_natural_key_present(
@@ -656,8 +713,8 @@ fn fill(
     }
     let table = match alias.as_deref() {
         None | Some(SOURCE_ALIAS) => &load.source,
-        Some(alias) => match load.lookups.iter().find(|l| l.alias == alias) {
-            Some(lookup) => &lookup.table,
+        Some(alias) => match load.aliases().find(|(a, _)| *a == alias) {
+            Some((_, table)) => table,
             None => {
                 cx.syn_error(syn::Error::new(span, unknown_alias(alias, load)));
                 return FillModel::None;
@@ -687,7 +744,7 @@ fn unknown_alias(alias: &str, load: &LoadModel) -> String {
     let known = || {
         [SOURCE_ALIAS]
             .into_iter()
-            .chain(load.lookups.iter().map(|l| l.alias.as_str()))
+            .chain(load.aliases().map(|(a, _)| a))
     };
     let hint = match suggestion(alias, known()) {
         s if !s.is_empty() => s,
@@ -699,22 +756,29 @@ fn unknown_alias(alias: &str, load: &LoadModel) -> String {
     format!("`{alias}` is neither the source `{SOURCE_ALIAS}` nor a lookup alias{hint}")
 }
 
-/// Every `on(column = ...)` of a lookup names a column of the looked-up table.
+/// Every `on(column = ...)` of a lookup names a column of the looked-up
+/// table, and every `key`/`on` column of a join one of the joined table.
 fn lookup_requirements(lookups: &[LookupAttr], requirements: &mut Vec<ColumnRequirement>) {
+    let mut require = |table: &syn::Path, alias: &LitStr, column: &Ident, verb: &str| {
+        let table_name = attr::path_tokens(table).to_string().replace(' ', "");
+        requirements.push(ColumnRequirement {
+            table: table.clone(),
+            column: column.to_string(),
+            message: format!(
+                "{verb} `{}` joins on `{column}`, which is not a column of `{table_name}`",
+                alias.value()
+            ),
+            span: column.span(),
+        });
+    };
     for lookup in lookups {
-        let table_name = attr::path_tokens(&lookup.table)
-            .to_string()
-            .replace(' ', "");
         for (column, _) in &lookup.on {
-            requirements.push(ColumnRequirement {
-                table: lookup.table.clone(),
-                column: column.to_string(),
-                message: format!(
-                    "lookup `{}` joins on `{column}`, which is not a column of `{table_name}`",
-                    lookup.alias.value()
-                ),
-                span: column.span(),
-            });
+            require(&lookup.table, &lookup.alias, column, "lookup");
+        }
+        for join in &lookup.joins {
+            for (column, _) in join.key.iter().chain(&join.on) {
+                require(&join.table, &join.alias, column, "join");
+            }
         }
     }
 }

@@ -287,8 +287,21 @@ fn load_expr(load: &LoadModel) -> TokenStream {
         let table = any_table(&l.table);
         let alias = &l.alias;
         let on = l.on.iter().map(|(column, expr)| quote!((#column, #expr)));
+        let joins = l.joins.iter().map(|j| {
+            let table = any_table(&j.table);
+            let alias = &j.alias;
+            let key = j.key.iter().map(|(column, expr)| quote!((#column, #expr)));
+            let on = j.on.iter().map(|(column, expr)| quote!((#column, #expr)));
+            quote! {
+                ::dwh_core::schema::LookupJoin {
+                    table: #table, alias: #alias, key: &[#(#key),*], on: &[#(#on),*],
+                }
+            }
+        });
         quote! {
-            ::dwh_core::schema::Lookup { table: #table, alias: #alias, on: &[#(#on),*] }
+            ::dwh_core::schema::Lookup {
+                table: #table, alias: #alias, on: &[#(#on),*], joins: &[#(#joins),*],
+            }
         }
     });
     quote! {

@@ -197,6 +197,26 @@ pub struct LookupModel {
     pub table: Path,
     pub alias: String,
     pub on: Vec<(String, String)>,
+    pub joins: Vec<JoinModel>,
+}
+
+/// A table inner-joined to a looked-up one (`lookup(..., join(...))`).
+pub struct JoinModel {
+    pub table: Path,
+    pub alias: String,
+    pub key: Vec<(String, String)>,
+    pub on: Vec<(String, String)>,
+}
+
+impl LoadModel {
+    /// Every alias a fill may name besides `src`, with its table: each
+    /// lookup's and each of its joins'.
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.lookups.iter().flat_map(|l| {
+            std::iter::once((l.alias.as_str(), &l.table))
+                .chain(l.joins.iter().map(|j| (j.alias.as_str(), &j.table)))
+        })
+    }
 }
 
 pub struct LoadModel {

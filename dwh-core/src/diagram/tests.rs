@@ -102,6 +102,7 @@ const PLAYS: Table = Table {
             table: &PLAYERS,
             alias: "p",
             on: &[("label", "src.user_id")],
+            joins: &[],
         }],
     }),
 };

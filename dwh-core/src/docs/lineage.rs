@@ -69,12 +69,25 @@ pub fn load_rules(project: &Project, table: &Table, root: &str) -> String {
             items.push(format!("ties broken by <code>{}</code>", escape(tie)));
         }
         for l in load.lookups {
-            let on: Vec<String> =
-                l.on.iter()
-                    .map(|(col, expr)| format!("{}.{col} = {expr}", l.alias))
-                    .collect();
+            let pairs = |alias: &str, pairs: &[(&str, &str)]| -> Vec<String> {
+                pairs
+                    .iter()
+                    .map(|(col, expr)| format!("{alias}.{col} = {expr}"))
+                    .collect()
+            };
+            let mut on = pairs(l.alias, l.on);
+            let mut joined = String::new();
+            for j in l.joins {
+                on.extend(pairs(j.alias, j.on));
+                joined.push_str(&format!(
+                    " joined with {} as <code>{}</code> on <code>{}</code>",
+                    link(j.table),
+                    escape(j.alias),
+                    escape(&pairs(j.alias, j.key).join(" AND "))
+                ));
+            }
             items.push(format!(
-                "lookup {} as <code>{}</code> on <code>{}</code>",
+                "lookup {} as <code>{}</code>{joined} on <code>{}</code>",
                 link(l.table),
                 escape(l.alias),
                 escape(&on.join(" AND "))

@@ -1,7 +1,7 @@
 //! Data-quality queries derived from the schema.
 
 use super::ident::{quote_ident, quote_list};
-use super::transform::{lookup_on, stored_expr};
+use super::transform::{lookup_on, lookup_target, stored_expr};
 use crate::catalog::Schema;
 use crate::schema::{Load, Table};
 
@@ -58,16 +58,19 @@ fn key_exprs(table: &Table) -> Vec<String> {
 fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> String {
     let mut sql = format!("FROM {} AS src", quote_ident(load.source.name));
     for lookup in load.lookups {
-        let alias = quote_ident(lookup.alias);
-        let prefix = format!("{alias}.");
-        if !exprs.iter().any(|e| e.contains(&prefix)) {
-            continue;
+        let used = std::iter::once(lookup.alias)
+            .chain(lookup.joins.iter().map(|j| j.alias))
+            .any(|alias| {
+                let prefix = format!("{}.", quote_ident(alias));
+                exprs.iter().any(|e| e.contains(&prefix))
+            });
+        if used {
+            sql.push_str(&format!(
+                " LEFT JOIN {} ON {}",
+                lookup_target(lookup),
+                lookup_on(lookup)
+            ));
         }
-        sql.push_str(&format!(
-            " LEFT JOIN {} AS {alias} ON {}",
-            quote_ident(lookup.table.name),
-            lookup_on(lookup)
-        ));
     }
     if let Some(filter) = load.filter {
         conditions.insert(0, format!("({filter})"));

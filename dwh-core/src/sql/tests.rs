@@ -115,6 +115,7 @@ const PLAYS: Table = Table {
             table: &PLAYERS,
             alias: "p",
             on: &[("label", "src.user_id")],
+            joins: &[],
         }],
     }),
 };
@@ -493,11 +494,13 @@ const PASSES: Table = Table {
                 table: &PLAYERS,
                 alias: "a",
                 on: &[("label", "src.user_id")],
+                joins: &[],
             },
             Lookup {
                 table: &PLAYERS,
                 alias: "b",
                 on: &[("player_id", "src.quoted")],
+                joins: &[],
             },
         ],
     }),

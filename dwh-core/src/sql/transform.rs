@@ -220,26 +220,67 @@ fn source_rows(table: &Table, load: &Load) -> String {
 
 fn lookup_join(lookup: &Lookup) -> String {
     format!(
-        "\n        LEFT JOIN {} AS {} ON {}",
-        quote_ident(lookup.table.name),
-        quote_ident(lookup.alias),
+        "\n        LEFT JOIN {} ON {}",
+        lookup_target(lookup),
         lookup_on(lookup)
     )
 }
 
-/// The join condition of a lookup; VARCHAR columns compare without
-/// trailing blanks, as Redshift compares them.
+/// What a lookup joins: its table, or its table inner-joined with its
+/// joins in parentheses, so the source matches the joined rows as one
+/// (a play's song by title and duration, with its artist by name). A join
+/// of two table references is itself a table reference in Redshift's FROM
+/// grammar (<https://docs.aws.amazon.com/redshift/latest/dg/r_FROM_clause30.html>),
+/// as in PostgreSQL's; the parentheses make the inner join the one
+/// reference the source is LEFT JOINed to.
+pub(crate) fn lookup_target(lookup: &Lookup) -> String {
+    let head = format!(
+        "{} AS {}",
+        quote_ident(lookup.table.name),
+        quote_ident(lookup.alias)
+    );
+    if lookup.joins.is_empty() {
+        return head;
+    }
+    let joins: String = lookup
+        .joins
+        .iter()
+        .map(|j| {
+            format!(
+                " INNER JOIN {} AS {} ON {}",
+                quote_ident(j.table.name),
+                quote_ident(j.alias),
+                equalities(j.table, j.alias, j.key)
+            )
+        })
+        .collect();
+    format!("({head}{joins})")
+}
+
+/// The join condition of a lookup with the source, its joins' included;
+/// VARCHAR columns compare without trailing blanks, as Redshift compares
+/// them.
 pub(crate) fn lookup_on(lookup: &Lookup) -> String {
-    let alias = quote_ident(lookup.alias);
-    lookup
-        .on
+    std::iter::once(equalities(lookup.table, lookup.alias, lookup.on))
+        .chain(
+            lookup
+                .joins
+                .iter()
+                .filter(|j| !j.on.is_empty())
+                .map(|j| equalities(j.table, j.alias, j.on)),
+        )
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `alias.column = (expr) AND …`, VARCHAR columns compared RTRIMmed.
+fn equalities(table: &Table, alias: &str, pairs: &[(&str, &str)]) -> String {
+    let alias = quote_ident(alias);
+    pairs
         .iter()
         .map(|(column, expr)| {
             let left = format!("{alias}.{}", quote_ident(column));
-            let varchar = lookup
-                .table
-                .column(column)
-                .is_some_and(|c| c.ty.is_varchar());
+            let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
             if varchar {
                 format!("RTRIM({left}) = RTRIM({expr})")
             } else {

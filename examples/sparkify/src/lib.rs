@@ -192,7 +192,10 @@ pub struct Time {
 }
 
 /// One row per song play (`NextSong` event). The song and artist are looked
-/// up by title, artist name and duration; most plays find none (NULL).
+/// up in the `songs` and `artists` dimensions (not in the run's staging),
+/// by title, artist name and duration, so a play matches a song loaded by
+/// an earlier run; most plays find none (NULL). A play whose song arrives
+/// in a later run is matched then (see `dwh_unmatched_songplays`).
 ///
 /// DISTKEY and SORTKEY `start_time`, shared with `time`. `song_id` would be
 /// the textbook DISTKEY, but most plays match no song (NULL), and a NULL
@@ -205,9 +208,10 @@ pub struct Time {
     source = StagingEvent,
     filter = "src.page = 'NextSong'",
     lookup(
-        table = StagingSong,
+        table = Song,
         alias = "s",
-        on(title = "src.song", artist_name = "src.artist", duration = "src.length")
+        on(title = "src.song", duration = "src.length"),
+        join(table = Artist, alias = "a", key(artist_id = "s.artist_id"), on(name = "src.artist"))
     )
 )]
 pub struct SongPlay {
@@ -226,7 +230,7 @@ pub struct SongPlay {
     pub level: String,
     #[dwh(from = "s.song_id", references = Song, varchar = 32, encode = zstd)]
     pub song_id: Option<String>,
-    #[dwh(from = "s.artist_id", references = Artist, varchar = 32, encode = zstd)]
+    #[dwh(from = "a.artist_id", references = Artist, varchar = 32, encode = zstd)]
     pub artist_id: Option<String>,
     #[dwh(encode = az64)]
     pub session_id: i32,
