@@ -280,7 +280,7 @@ async fn the_run_comments_the_tables_it_creates_only() {
     let staging: Vec<_> = project
         .sources()
         .iter()
-        .map(|s| (s.table, StagingFrom::Files))
+        .map(|s| (s.table, StagingFrom::AllFiles))
         .collect();
     let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, Parts::ALL).unwrap();
     let files = Files {

@@ -100,7 +100,11 @@ fn local_run_plan_snapshot() {
     let staging: Vec<_> = project
         .sources()
         .iter()
-        .map(|s| (s.table, dwh_core::sql::StagingFrom::Files))
+        .map(|s| {
+            // One new file each: the run loads only what the ledger lacks.
+            let key = format!("{}/new-file.json", s.dir);
+            (s.table, dwh_core::sql::StagingFrom::Files(vec![key]))
+        })
         .collect();
     let parts = dwh_core::sql::Parts {
         fresh: true,

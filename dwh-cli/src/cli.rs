@@ -228,6 +228,14 @@ pub struct DataArgs {
     /// table) [default: rejects.jsonl]
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Rebuild from every file: forget the load ledger and empty the star schema in the run's
+    /// transaction, then load all files (by default a run loads only files not loaded before)
+    #[arg(long)]
+    pub full_refresh: bool,
+    /// When a file loaded before has changed, rebuild from every file as with --full-refresh
+    /// instead of stopping (by default a changed file is an error that names it)
+    #[arg(long, conflicts_with = "full_refresh")]
+    pub reload_changed: bool,
 }
 
 impl DataArgs {

@@ -11,18 +11,23 @@
 //! look up its load errors (`sql::run::load_errors_query`) on the same
 //! session.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+use chrono::NaiveDateTime;
 
 use tokio_postgres::Transaction;
 
 use crate::checks::{self, CheckResult};
-use crate::load::{self, testpoint, LoadError, LoadOptions, LoadProgress, Source, StagingReport};
+use crate::load::{
+    self, testpoint, LoadError, LoadOptions, LoadProgress, Source, SourceFile, StagingReport,
+};
 use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
 use crate::sql::run::{Action, RunPlan, RunStatement, Step};
-use crate::sql::Limit;
+use crate::sql::{ledger, Dialect, Limit};
 use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
 
 /// Told when each step starts and ends, e.g. to draw spinners and keep a
@@ -44,6 +49,10 @@ impl Progress for () {}
 pub struct Files {
     /// Each staging table's source.
     pub sources: Vec<(&'static Table, Arc<dyn Source>)>,
+    /// The files of this run's batch, by staging table (see
+    /// [`crate::load::ledger`]); a table without an entry loads every file
+    /// of its source.
+    pub batches: HashMap<&'static str, Vec<SourceFile>>,
     /// `--max-errors` and the rejects file.
     pub options: LoadOptions,
     /// One counter per source, in order, read by a progress display.
@@ -61,12 +70,27 @@ pub struct Loaded {
 }
 
 /// Where the executor is within the plan.
-#[derive(Default)]
 struct State {
     loaded: Loaded,
     before: Option<(u64, Instant)>,
     /// The declared tables that existed as the run began.
     existing: Vec<String>,
+    /// Staging tables holding a batch not transformed yet.
+    pending: Vec<&'static str>,
+    /// When the run began: the ledger's `run_at` of the files it loads.
+    run_at: NaiveDateTime,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            loaded: Loaded::default(),
+            before: None,
+            existing: Vec::new(),
+            pending: Vec::new(),
+            run_at: chrono::Utc::now().naive_utc(),
+        }
+    }
 }
 
 /// The name of the step a statement belongs to, as progress shows it.
@@ -75,9 +99,8 @@ fn step_name(step: Step, plan: &RunPlan) -> &'static str {
         Step::Begin | Step::Lock => "lock and check ownership",
         Step::Drop => "drop dwh's tables (--fresh)",
         Step::Create => "create tables",
-        Step::Staging if plan.dialect == crate::sql::Dialect::Redshift => {
-            "load staging (COPY from S3)"
-        }
+        Step::Refresh => "empty the star schema (--full-refresh)",
+        Step::Staging if plan.dialect == Dialect::Redshift => "load staging (COPY from S3)",
         Step::Staging => "load staging",
         Step::StarSchema => "build star schema",
         Step::Commit => "commit",
@@ -108,7 +131,7 @@ pub async fn execute(
         .transaction()
         .await
         .map_err(WarehouseError::sql("starting the run transaction"))?;
-    let mut state = State::default();
+    let mut state = State::new();
     let mut start = 0;
     while start < statements.len() {
         let name = step_name(statements[start].step, plan);
@@ -210,9 +233,43 @@ async fn execute_one(
                 bytes: 0,
                 rejected: 0,
                 rejects_file: None,
+                ledger: Vec::new(),
             });
         }
         Action::RowsBefore(_) => state.before = Some((count(tx, statement).await?, Instant::now())),
+        Action::PendingBatch(table) => {
+            if count(tx, statement).await? > 0 {
+                state.pending.push(table.name);
+            }
+        }
+        Action::EmptyStaging(table) if state.pending.contains(&table.name) => {}
+        Action::EmptyStaging(_) => tx
+            .batch_execute(&statement.sql)
+            .await
+            .map_err(WarehouseError::sql(context()))?,
+        Action::AlreadyLoaded(table) => {
+            let files = names(tx, statement).await?;
+            if !files.is_empty() {
+                return Err(WarehouseError::LoadedMeanwhile {
+                    table: table.name,
+                    files,
+                });
+            }
+        }
+        Action::RecordFiles(table) => {
+            let files = state
+                .loaded
+                .staging
+                .last()
+                .filter(|r| r.table == table.name)
+                .map(|r| r.ledger.as_slice())
+                .unwrap_or_default();
+            for sql in ledger::record_files(table, files, state.run_at, Dialect::Postgres) {
+                tx.batch_execute(&sql)
+                    .await
+                    .map_err(WarehouseError::sql(context()))?;
+            }
+        }
         Action::RowsAfter(table) => {
             let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
             state.loaded.transform.push(TransformReport {
@@ -234,7 +291,7 @@ pub(crate) async fn run_statements(
     statements: &[RunStatement],
     files: &Files,
 ) -> Result<Loaded, WarehouseError> {
-    let mut state = State::default();
+    let mut state = State::new();
     for statement in statements {
         execute_one(tx, statement, files, "", &mut state).await?;
     }
@@ -261,15 +318,37 @@ async fn copy_files(
         ..files.options.clone()
     };
     let progress = files.progress.get(at).cloned().unwrap_or_default();
-    load::copy_files(
-        tx,
-        table,
-        Arc::clone(&files.sources[at].1),
-        &options,
-        progress,
-    )
-    .await
-    .map_err(WarehouseError::load(table))
+    let source = Arc::clone(&files.sources[at].1);
+    let batch = match files.batches.get(table.name) {
+        Some(batch) => batch.clone(),
+        None => {
+            // Every file, replacing staging: none at all is a mistake.
+            let all = list(&source).await.map_err(WarehouseError::load(table))?;
+            if all.is_empty() {
+                return Err(WarehouseError::Load(LoadError::NoFiles(source.location())));
+            }
+            all
+        }
+    };
+    load::copy_files(tx, table, source, batch, &options, progress)
+        .await
+        .map_err(WarehouseError::load(table))
+}
+
+/// Every file of `source`, listed off the async threads (a remote source
+/// lists over the network).
+pub async fn list(source: &Arc<dyn Source>) -> Result<Vec<SourceFile>, LoadError> {
+    let listing = {
+        let source = Arc::clone(source);
+        tokio::task::spawn_blocking(move || source.files())
+    };
+    listing
+        .await
+        .map_err(|_| LoadError::Interrupted("listing"))?
+        .map_err(|e| LoadError::List {
+            location: source.location(),
+            source: e,
+        })
 }
 
 async fn names(

@@ -7,6 +7,7 @@
 //! fails, or the process dies (the server rolls back the transaction of a
 //! connection that ends). [`Warehouse::lock`] keeps a second writer out.
 
+pub mod ledger;
 mod lock;
 mod migrate;
 mod ownership;
@@ -31,7 +32,7 @@ use crate::pipeline::{self, Files};
 use crate::row::{FromRow, RowError};
 use crate::schema::{Table, TableKind};
 use crate::sql::registry::{self, Origin};
-use crate::sql::run::{staging_load, star_load, StagingFrom};
+use crate::sql::run::{mark_transformed, staging_load, star_load, StagingFrom};
 use crate::sql::{self, Dialect, IfNotExists};
 use ownership::Ownership;
 
@@ -118,6 +119,35 @@ pub enum WarehouseError {
         /// Its live columns.
         live: String,
     },
+    #[error(
+        "another dwh run loaded {} of this run's files into `{table}` meanwhile ({}); \
+         nothing was changed: run again to load what is still new",
+        files.len(), file_list(files)
+    )]
+    /// Files this run chose were recorded in the ledger by a concurrent run.
+    LoadedMeanwhile {
+        /// The staging table.
+        table: &'static str,
+        /// The files.
+        files: Vec<String>,
+    },
+    #[error(
+        "{} of `{table}` changed since dwh loaded {}: {}.\n  \
+         dwh loads a file once and records its checksum; a changed file would leave rows the \
+         star schema took from its old content. Restore the file, add the change as a new file, \
+         or rebuild from every file with --full-refresh (or --reload-changed, which does that \
+         only when a file changed).",
+        if files.len() == 1 { "a source file" } else { "source files" },
+        if files.len() == 1 { "it" } else { "them" },
+        file_list(files)
+    )]
+    /// Files the ledger holds whose content changed since.
+    ChangedFiles {
+        /// The staging table.
+        table: &'static str,
+        /// The files, by path.
+        files: Vec<String>,
+    },
     #[error(transparent)]
     /// A staging load failed.
     Load(#[from] LoadError),
@@ -147,6 +177,15 @@ fn names(tables: &[String]) -> String {
     let list: Vec<String> = tables.iter().map(|t| format!("`{t}`")).collect();
     let noun = if tables.len() == 1 { "table" } else { "tables" };
     format!("{noun} {}", list.join(", "))
+}
+
+/// Up to five file names, and how many more.
+fn file_list(files: &[String]) -> String {
+    let mut list: Vec<String> = files.iter().take(5).map(|f| format!("`{f}`")).collect();
+    if files.len() > 5 {
+        list.push(format!("and {} more", files.len() - 5));
+    }
+    list.join(", ")
 }
 
 impl WarehouseError {
@@ -527,12 +566,13 @@ impl WriteBatch<'_> {
     ) -> Result<Vec<StagingReport>, WarehouseError> {
         let mut statements = Vec::new();
         for (table, _) in loads {
-            statements.extend(staging_load(table, &StagingFrom::Files, self.dialect)?);
+            statements.extend(staging_load(table, &StagingFrom::AllFiles, self.dialect)?);
         }
         let files = Files {
             sources: loads.to_vec(),
             options: options.clone(),
             progress: progress.to_vec(),
+            batches: Default::default(),
         };
         let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
         Ok(loaded.staging)
@@ -541,10 +581,11 @@ impl WriteBatch<'_> {
     /// Loads dimensions, then facts, from staging: the statements and
     /// executor of a run's star-schema step.
     pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
-        let statements: Vec<_> = schema
+        let mut statements: Vec<_> = schema
             .transform_order()
             .flat_map(|table| star_load(table, self.dialect))
             .collect();
+        statements.push(mark_transformed());
         let files = Files::default();
         let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
         Ok(loaded.transform)
@@ -607,6 +648,10 @@ async fn create_tables(
         .batch_execute(&registry::create_registry())
         .await
         .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
+    client
+        .batch_execute(&sql::ledger::create_ledger())
+        .await
+        .map_err(WarehouseError::sql("creating the load ledger"))?;
     let adopted = if adopt {
         ownership::adopt(client, schema, dialect, &ownership).await?
     } else {
@@ -636,6 +681,12 @@ async fn create_tables(
         }
         if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
             make_logged(client, table).await?;
+        }
+        if let Some(create) = sql::unmatched::create(table) {
+            client
+                .batch_execute(&create)
+                .await
+                .map_err(WarehouseError::sql(context()))?;
         }
     }
     Ok(adopted)

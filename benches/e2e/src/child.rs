@@ -15,7 +15,7 @@ use dwh_core::checks::EXAMPLES;
 use dwh_core::load::{LocalDir, Source};
 use dwh_core::local::LocalEngine;
 use dwh_core::pipeline::{self, Files, Progress};
-use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
+use dwh_core::sql::{self, Dialect, Parts};
 use dwh_core::Warehouse;
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ impl Timer {
 async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let project = sparkify::project();
-    let files = Files {
+    let mut files = Files {
         sources: project
             .sources()
             .iter()
@@ -121,14 +121,6 @@ async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, St
             .collect(),
         ..Files::default()
     };
-    let staging: Vec<_> = project
-        .sources()
-        .iter()
-        .map(|s| (s.table, StagingFrom::Files))
-        .collect();
-    let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, Parts::ALL)
-        .map_err(|e| text(&e))?;
-
     let started = Instant::now();
     LocalEngine::ensure(engine_dir)
         .await
@@ -138,6 +130,19 @@ async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, St
         .map_err(|e| text(&e))?;
     warehouse.lock(true).await.map_err(|e| text(&e))?;
     let engine_s = started.elapsed().as_secs_f64();
+    // Every file, every time: the figures are of a whole build, as
+    // `dwh all --full-refresh` runs it.
+    let batches = warehouse
+        .choose_batches(&mut files, true)
+        .await
+        .map_err(|e| text(&e))?;
+    let parts = Parts {
+        full_refresh: true,
+        ..Parts::ALL
+    };
+    let staging = dwh_core::warehouse::ledger::staging_from(&batches);
+    let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, parts)
+        .map_err(|e| text(&e))?;
 
     // The one pipeline `dwh all` runs, step by step.
     let mut timer = Timer::default();

@@ -54,10 +54,8 @@ async fn transform(
 ) -> Result<Vec<StatementPlan>, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let star = Parts {
-        fresh: false,
-        create: false,
-        staging: false,
         star: true,
+        ..Parts::NONE
     };
     let plan =
         sql::run_plan(project.schema(), Dialect::Postgres, &[], star).map_err(|e| text(&e))?;

@@ -15,6 +15,11 @@ use super::Aws;
 pub struct Object {
     pub key: String,
     pub size: u64,
+    /// The object's ETag, quotes and all: the load ledger's checksum of an
+    /// S3 file, read without reading the object.
+    pub etag: Option<String>,
+    /// When it was last written.
+    pub modified: Option<chrono::NaiveDateTime>,
 }
 
 /// `s3://bucket/some/prefix/` → `("bucket", "some/prefix")`.
@@ -131,6 +136,11 @@ pub async fn list(
             Some(Object {
                 key: o.key()?.to_owned(),
                 size: o.size().unwrap_or(0).max(0) as u64,
+                etag: o.e_tag().map(str::to_owned),
+                modified: o.last_modified().and_then(|t| {
+                    chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos() / 1000 * 1000)
+                        .map(|t| t.naive_utc())
+                }),
             })
         }));
         token = out.next_continuation_token().map(str::to_owned);

@@ -85,6 +85,14 @@ impl Source for S3Source {
             .map(|o| SourceFile {
                 name: s3::uri(&self.bucket, &o.key),
                 size: o.size,
+                key: o
+                    .key
+                    .strip_prefix(&self.prefix)
+                    .unwrap_or(&o.key)
+                    .trim_start_matches('/')
+                    .to_owned(),
+                modified: o.modified,
+                etag: o.etag,
             })
             .collect())
     }
@@ -121,15 +129,13 @@ mod tests {
     async fn names_and_locations() {
         let source = S3Source::new("b-1", "/shop/orders/", Handle::current());
         assert_eq!(source.location(), "s3://b-1/shop/orders/");
-        let file = SourceFile {
-            name: "s3://b-1/shop/orders/part-00000.json.gz".into(),
-            size: 1,
-        };
+        let file = SourceFile::new(
+            "s3://b-1/shop/orders/part-00000.json.gz",
+            "part-00000.json.gz",
+            1,
+        );
         assert_eq!(source.key(&file).unwrap(), "shop/orders/part-00000.json.gz");
-        let other = SourceFile {
-            name: "s3://b-2/x.json".into(),
-            size: 1,
-        };
+        let other = SourceFile::new("s3://b-2/x.json", "x.json", 1);
         assert!(source.key(&other).is_err());
     }
 }

@@ -19,11 +19,12 @@ use super::redshift::RedshiftRun;
 use super::run::Run;
 use super::run_log;
 use super::steps::{
-    connect, connect_writer, files, load_ticker, local_plan, lock, print_checks, print_staging,
-    print_transform, table_counts,
+    choose_batches, connect, connect_writer, files, load_ticker, local_plan, lock, print_checks,
+    print_staging, print_transform, table_counts,
 };
 use crate::cli::{
-    AllArgs, AnalyzeArgs, CreateTablesArgs, DropTablesArgs, LoadArgs, Target, WarehouseArgs,
+    AllArgs, AnalyzeArgs, CreateTablesArgs, DataArgs, DropTablesArgs, LoadArgs, Target,
+    WarehouseArgs,
 };
 use crate::report::StepStatus;
 use crate::ui;
@@ -123,7 +124,7 @@ async fn prepare_local(
 ) -> anyhow::Result<Prepared> {
     let location =
         data::resolve(run, &args.data, args.size, &args.warehouse.local, project).await?;
-    let files = files(&location, project, &args.data)?;
+    let mut files = files(&location, project, &args.data)?;
     let demo = uses_demo(&args.warehouse, &args.data, project);
     let url = run
         .step(
@@ -134,9 +135,11 @@ async fn prepare_local(
         .await?;
     let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
     lock(&warehouse, args.warehouse.no_wait).await?;
+    let mut parts = parts;
+    let batches = choose_batches(&warehouse, &mut files, &args.data, &mut parts).await?;
     Ok(Prepared {
         warehouse,
-        plan: local_plan(project, parts)?,
+        plan: local_plan(project, parts, &batches)?,
         files,
         location: Some(location),
         redshift: None,
@@ -181,13 +184,21 @@ async fn part(
     demo: bool,
     project: &Project,
     parts: Parts,
-    location: Option<(Location, Files)>,
+    location: Option<(Location, Files, &DataArgs)>,
 ) -> anyhow::Result<Run> {
     let mut run = Run::default();
-    let (location, files) = location.map_or((None, Files::default()), |(l, f)| (Some(l), f));
+    let warehouse = connect_writer(warehouse, demo).await?;
+    let mut parts = parts;
+    let (location, files, batches) = match location {
+        Some((location, mut files, data)) => {
+            let batches = choose_batches(&warehouse, &mut files, data, &mut parts).await?;
+            (Some(location), files, batches)
+        }
+        None => (None, Files::default(), Vec::new()),
+    };
     let mut prepared = Prepared {
-        warehouse: connect_writer(warehouse, demo).await?,
-        plan: local_plan(project, parts)?,
+        warehouse,
+        plan: local_plan(project, parts, &batches)?,
         files,
         location,
         redshift: None,
@@ -263,7 +274,7 @@ pub async fn load(args: &LoadArgs, project: &Project) -> anyhow::Result<ExitCode
         demo,
         project,
         parts,
-        Some((location, files)),
+        Some((location, files, &args.data)),
     )
     .await?;
     Ok(ExitCode::SUCCESS)

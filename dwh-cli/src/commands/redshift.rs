@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail};
 use dwh_core::load::{LoadError, StagingReport};
 use dwh_core::pipeline::Files;
 use dwh_core::sql::run::load_errors_query;
-use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
+use dwh_core::sql::{self, Dialect, Parts, S3Batch, StagingFrom};
 use dwh_core::{Project, Warehouse, WarehouseError};
 
 use super::pipeline::Prepared;
@@ -77,9 +77,17 @@ pub async fn prepare(
         &aws.region,
         max_errors,
     );
+    let run_at = chrono::Utc::now().naive_utc();
     let staging: Vec<_> = copies
         .into_iter()
-        .map(|(table, copy)| (table, StagingFrom::S3(copy)))
+        .map(|(table, copy)| {
+            let batch = S3Batch {
+                copy: Some(copy),
+                files: Vec::new(),
+                run_at,
+            };
+            (table, StagingFrom::S3(batch))
+        })
         .collect();
     let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
     let warehouse = login(run, &aws, &config, &cluster).await?;

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dwh_core::checks::CheckResult;
+use dwh_core::load::ledger::Batch;
 use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
 use dwh_core::pipeline::Files;
-use dwh_core::sql::{self, Dialect, Parts, RunPlan, StagingFrom};
+use dwh_core::sql::{self, Dialect, Parts, RunPlan};
+use dwh_core::warehouse::ledger;
 use dwh_core::warehouse::TransformReport;
 use dwh_core::{Project, Warehouse};
 
@@ -68,13 +70,9 @@ pub async fn lock(warehouse: &Warehouse, no_wait: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local run's write transaction: staging from files.
-pub fn local_plan(project: &Project, parts: Parts) -> anyhow::Result<RunPlan> {
-    let staging: Vec<_> = project
-        .sources()
-        .iter()
-        .map(|s| (s.table, StagingFrom::Files))
-        .collect();
+/// The local run's write transaction: staging from this run's new files.
+pub fn local_plan(project: &Project, parts: Parts, batches: &[Batch]) -> anyhow::Result<RunPlan> {
+    let staging = ledger::staging_from(batches);
     Ok(sql::run_plan(
         project.schema(),
         Dialect::Postgres,
@@ -83,11 +81,57 @@ pub fn local_plan(project: &Project, parts: Parts) -> anyhow::Result<RunPlan> {
     )?)
 }
 
+/// Chooses the files this run loads, against the load ledger: the new
+/// ones; every one with `--full-refresh`, or with `--reload-changed` when
+/// a file changed (then `parts` becomes a full refresh). Says what it found.
+pub async fn choose_batches(
+    warehouse: &Warehouse,
+    files: &mut Files,
+    data: &DataArgs,
+    parts: &mut Parts,
+) -> anyhow::Result<Vec<Batch>> {
+    let mut full = parts.fresh || parts.full_refresh || data.full_refresh;
+    let mut batches = warehouse.choose_batches(files, full).await?;
+    if batches.iter().any(|b| !b.changed.is_empty()) {
+        if !data.reload_changed {
+            ledger::refuse_changed(&batches)?;
+        }
+        for b in &batches {
+            for c in &b.changed {
+                eprintln!("  {} changed since it was loaded", c.file.name);
+            }
+        }
+        eprintln!("--reload-changed: rebuilding the warehouse from every file");
+        full = true;
+        batches = warehouse.choose_batches(files, true).await?;
+    }
+    parts.full_refresh = full;
+    for b in &batches {
+        let before = b.unchanged;
+        eprintln!(
+            "  {}: {}{}",
+            b.table.name,
+            match b.new.len() {
+                0 => "no new files".to_owned(),
+                1 => "1 new file".to_owned(),
+                n => format!("{} new files", ui::thousands(n as u64)),
+            },
+            if before > 0 {
+                format!(", {} loaded before", ui::thousands(before as u64))
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(batches)
+}
+
 /// The staging files of `location`, with `--max-errors` and live counters.
 pub fn files(location: &Location, project: &Project, data: &DataArgs) -> anyhow::Result<Files> {
     let sources = sources(location, project)?;
     Ok(Files {
         progress: sources.iter().map(|_| Arc::default()).collect(),
+        batches: Default::default(),
         sources,
         options: LoadOptions {
             max_errors: data.max_errors,

@@ -102,10 +102,7 @@ impl Source for MemorySource {
             .0
             .iter()
             .enumerate()
-            .map(|(i, f)| SourceFile {
-                name: i.to_string(),
-                size: f.len() as u64,
-            })
+            .map(|(i, f)| SourceFile::new(i.to_string(), i.to_string(), f.len() as u64))
             .collect())
     }
 

@@ -8,12 +8,13 @@
 #[doc(hidden)]
 pub mod bench;
 mod encode;
+pub mod ledger;
 mod reader;
 mod record;
 mod source;
 mod staging;
 pub(crate) mod testpoint;
 
-pub use source::{LocalDir, Source, SourceFile};
+pub use source::{Checksum, LocalDir, Source, SourceFile};
 pub(crate) use staging::copy_files;
 pub use staging::{LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

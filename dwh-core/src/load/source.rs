@@ -6,7 +6,17 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+
 use crate::project::FilePattern;
+
+/// A file time as the ledger keeps it: UTC, to the microsecond (the
+/// precision of both engines' TIMESTAMP).
+fn micros(time: std::time::SystemTime) -> NaiveDateTime {
+    let utc = DateTime::<Utc>::from(time).naive_utc();
+    utc.with_nanosecond(utc.nanosecond() / 1000 * 1000)
+        .unwrap_or(utc)
+}
 
 /// One input file of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +25,27 @@ pub struct SourceFile {
     pub name: String,
     /// Its size in bytes, for progress.
     pub size: u64,
+    /// Its identity in the load ledger: its path below the source's folder
+    /// or prefix, `/`-separated, so the same file is known wherever the
+    /// data directory is.
+    pub key: String,
+    /// When it last changed, when the source tells.
+    pub modified: Option<NaiveDateTime>,
+    /// A checksum the source knows without reading the file (an S3 ETag).
+    pub etag: Option<String>,
+}
+
+impl SourceFile {
+    /// A file known by `name` and `key` only.
+    pub fn new(name: impl Into<String>, key: impl Into<String>, size: u64) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            size,
+            key: key.into(),
+            modified: None,
+            etag: None,
+        }
+    }
 }
 
 /// A set of JSON files, listed in a stable order. The loader calls
@@ -28,6 +59,37 @@ pub trait Source: Send + Sync + fmt::Debug {
     fn files(&self) -> io::Result<Vec<SourceFile>>;
     /// A reader of `file`'s bytes (one of those `files` returned).
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>>;
+    /// `file`'s content checksum as the load ledger records it: its ETag
+    /// when the source has one, else the XXH3 of the bytes `open` reads.
+    fn checksum(&self, file: &SourceFile) -> io::Result<String> {
+        if let Some(etag) = &file.etag {
+            return Ok(etag.clone());
+        }
+        let mut hasher = Checksum::default();
+        io::copy(&mut self.open(file)?, &mut hasher)?;
+        Ok(hasher.finish())
+    }
+}
+
+/// The XXH3 checksum of bytes written to it, as `xxh3:` and 16 hex digits.
+#[derive(Default, Clone)]
+pub struct Checksum(xxhash_rust::xxh3::Xxh3Default);
+
+impl Checksum {
+    /// The checksum of the bytes so far.
+    pub fn finish(&self) -> String {
+        format!("xxh3:{:016x}", self.0.digest())
+    }
+}
+
+impl io::Write for Checksum {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Every file below a directory whose name matches a pattern (`*.json`
@@ -59,7 +121,12 @@ impl LocalDir {
     }
 }
 
-fn walk(dir: &Path, pattern: &FilePattern, out: &mut Vec<SourceFile>) -> io::Result<()> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    pattern: &FilePattern,
+    out: &mut Vec<SourceFile>,
+) -> io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", dir.display())))?
         .collect::<Result<_, _>>()?;
@@ -68,12 +135,20 @@ fn walk(dir: &Path, pattern: &FilePattern, out: &mut Vec<SourceFile>) -> io::Res
         let path = entry.path();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            walk(&path, pattern, out)?;
+            walk(root, &path, pattern, out)?;
         } else if pattern.matches(&entry.file_name().to_string_lossy()) {
-            let size = entry.metadata()?.len();
+            let metadata = entry.metadata()?;
+            let key = path.strip_prefix(root).unwrap_or(&path);
             out.push(SourceFile {
                 name: path.display().to_string(),
-                size,
+                size: metadata.len(),
+                key: key
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                modified: metadata.modified().ok().map(micros),
+                etag: None,
             });
         }
     }
@@ -87,7 +162,7 @@ impl Source for LocalDir {
 
     fn files(&self) -> io::Result<Vec<SourceFile>> {
         let mut files = Vec::new();
-        walk(&self.root, &self.pattern, &mut files)?;
+        walk(&self.root, &self.root, &self.pattern, &mut files)?;
         Ok(files)
     }
 

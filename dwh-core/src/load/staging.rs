@@ -1,10 +1,10 @@
 //! Loading one staging table from a [`Source`] by binary COPY.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::SinkExt;
@@ -16,10 +16,11 @@ use tokio_postgres::Transaction;
 use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
 use super::reader::{strip_position, Parsed, ReadError, RecordReader};
 use super::record::{KeyMap, RecordBuf, RecordSeed};
-use super::source::{Source, SourceFile};
+use super::source::{Checksum, Source, SourceFile};
 use super::testpoint;
 use crate::schema::Table;
 use crate::sql;
+use crate::sql::ledger::LedgerFile;
 
 /// Size at which an encoded buffer is handed to the connection.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -172,6 +173,9 @@ pub struct StagingReport {
     pub rejected: u64,
     /// Where they were written, if any were.
     pub rejects_file: Option<PathBuf>,
+    /// Each file loaded, as the load ledger records it.
+    #[serde(skip)]
+    pub ledger: Vec<LedgerFile>,
 }
 
 /// Streams every record of `source` into `table` with the binary
@@ -183,27 +187,12 @@ pub(crate) async fn copy_files(
     transaction: &Transaction<'_>,
     table: &'static Table,
     source: Arc<dyn Source>,
+    files: Vec<SourceFile>,
     options: &LoadOptions,
     progress: Arc<LoadProgress>,
 ) -> Result<StagingReport, LoadError> {
     if let (None, max @ 1..) = (&options.rejects, options.max_errors) {
         return Err(LoadError::NoRejectsFile(max));
-    }
-    // Listing may block (a remote source lists over the network), so it
-    // runs off the async threads, like reading does.
-    let listing = {
-        let source = Arc::clone(&source);
-        tokio::task::spawn_blocking(move || source.files())
-    };
-    let files = listing
-        .await
-        .map_err(|_| LoadError::Interrupted(table.name))?
-        .map_err(|e| LoadError::List {
-            location: source.location(),
-            source: e,
-        })?;
-    if files.is_empty() {
-        return Err(LoadError::NoFiles(source.location()));
     }
     let copy_error = |source| LoadError::Copy {
         table: table.name,
@@ -323,6 +312,7 @@ impl<S: ChunkSink> Producer<S> {
                 bytes: 0,
                 rejected: 0,
                 rejects_file: None,
+                ledger: Vec::new(),
             },
         }
     }
@@ -357,7 +347,12 @@ impl<S: ChunkSink> Producer<S> {
             file: file.name.clone(),
             source: e,
         };
-        let input = source.open(file).map_err(io_error)?;
+        let checksum = Arc::new(Mutex::new(Checksum::default()));
+        let input = Hashing {
+            inner: source.open(file).map_err(io_error)?,
+            checksum: Arc::clone(&checksum),
+        };
+        let mut file_rows = 0u64;
         let mut reader = RecordReader::with_buffer(input, std::mem::take(&mut self.block));
         let mut index = 0u64;
         let mut counted = 0u64;
@@ -386,7 +381,10 @@ impl<S: ChunkSink> Producer<S> {
                     }
                 };
             match outcome {
-                Ok(()) => self.encoded += 1,
+                Ok(()) => {
+                    self.encoded += 1;
+                    file_rows += 1;
+                }
                 Err((column, reason, records)) => {
                     self.reject(file, line, index, column, reason, records)?
                 }
@@ -405,6 +403,14 @@ impl<S: ChunkSink> Producer<S> {
             .bytes
             .fetch_add(read - counted, Ordering::Relaxed);
         self.block = reader.into_buffer();
+        let checksum = checksum.lock().map(|c| c.finish()).unwrap_or_default();
+        self.report.ledger.push(LedgerFile {
+            key: file.key.clone(),
+            size: file.size,
+            modified: file.modified,
+            checksum,
+            rows: file_rows,
+        });
         self.report.files += 1;
         self.report.bytes += read;
         self.progress.files.fetch_add(1, Ordering::Relaxed);
@@ -541,5 +547,22 @@ fn record_error(json: &str, e: &serde_json::Error) -> Unreadable {
             ),
             records: 1,
         },
+    }
+}
+
+/// A reader that checksums what passes through it, so a new file's ledger
+/// checksum costs no second read.
+struct Hashing {
+    inner: Box<dyn Read + Send>,
+    checksum: Arc<Mutex<Checksum>>,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut checksum) = self.checksum.lock() {
+            checksum.write_all(&buf[..n])?;
+        }
+        Ok(n)
     }
 }

@@ -137,17 +137,24 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
     ))
 }
 
-/// For a keyless fact: how far its row count is from the number of source
-/// rows (after the load's filter). One count, 0 when they agree. A keyless
-/// fact is rebuilt with one row per source row, so a difference means rows
-/// lost, or multiplied by a lookup that matched more than one row.
-pub fn keyless_row_count(table: &Table) -> Option<String> {
+/// For a keyless fact: the rows of the batch in staging (after the load's
+/// filter, with the values the load stores) that are not in the fact. One
+/// count, 0 when every batch row was appended. A keyless fact grows by one
+/// row per source row of each batch, so staging (the latest batch) must be
+/// contained in it; `EXCEPT` compares whole rows, NULLs equal, in both
+/// dialects (<https://docs.aws.amazon.com/redshift/latest/dg/r_UNION.html>).
+pub fn keyless_rows_missing(table: &Table) -> Option<String> {
     let load = table.load.as_ref().filter(|_| table.is_keyless())?;
-    let filter: Vec<String> = load.filter.iter().map(|f| f.to_string()).collect();
+    let exprs: Vec<String> = table
+        .loaded_columns()
+        .map(|c| stored_expr(table, c).unwrap_or_else(|| "NULL".to_owned()))
+        .collect();
+    let columns = quote_list(table.loaded_columns().map(|c| c.name), "");
     Some(format!(
-        "SELECT ABS((SELECT COUNT(*) FROM {t}) - (SELECT COUNT(*) {source})) AS n",
-        t = quote_ident(table.name),
-        source = source_rows(load, &filter, Vec::new()),
+        "SELECT COUNT(*) AS n FROM (SELECT {} {} EXCEPT SELECT {columns} FROM {}) AS missing",
+        exprs.join(", "),
+        source_rows(load, &exprs, Vec::new()),
+        quote_ident(table.name),
     ))
 }
 
@@ -187,9 +194,9 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             CheckSql::Listing { count, examples }
         };
         let source = table.load.map_or("", |l| l.source.name);
-        if let Some(sql) = keyless_row_count(table) {
+        if let Some(sql) = keyless_rows_missing(table) {
             push(
-                format!("one row per {source} source row (keyless)"),
+                format!("every {source} row of the batch is loaded (keyless)"),
                 CheckSql::Count(sql),
             );
         } else {
@@ -216,6 +223,12 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             push(
                 format!("every {source} source row is loaded"),
                 listing(&sql),
+            );
+        }
+        if let Some(sql) = super::unmatched::missed_matches(table) {
+            push(
+                "no unmatched row has a match now (late arrivals filled in)".to_owned(),
+                CheckSql::Count(sql),
             );
         }
         if let Some(sql) = keyless_source_rows(table) {

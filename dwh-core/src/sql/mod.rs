@@ -86,11 +86,13 @@ pub mod checks;
 mod copy;
 pub(crate) mod ddl;
 mod ident;
+pub mod ledger;
 mod limit;
 pub mod registry;
 pub mod run;
 pub mod runs;
 mod transform;
+pub mod unmatched;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
 pub use ddl::{
@@ -99,7 +101,7 @@ pub use ddl::{
 };
 pub use ident::{quote_ident, quote_list, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};
-pub use run::{redshift_run, run_plan, Parts, RedshiftRun, RunPlan, StagingFrom};
+pub use run::{redshift_run, run_plan, Parts, RedshiftRun, RunPlan, S3Batch, StagingFrom};
 pub use transform::{load_statements, LoadStatements};
 
 /// The SQL dialect to render for.

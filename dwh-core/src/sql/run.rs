@@ -25,11 +25,14 @@ use super::ddl::{
     truncate_table, IfNotExists,
 };
 use super::ident::quote_ident;
+use super::ledger::{self, LedgerFile};
 use super::registry::{self, Origin};
 use super::transform::load_statements;
+use super::unmatched;
 use super::Dialect;
 use crate::catalog::Schema;
 use crate::schema::{Table, TableKind};
+use chrono::NaiveDateTime;
 
 /// The part of the run transaction a statement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +45,8 @@ pub enum Step {
     Drop,
     /// `CREATE TABLE IF NOT EXISTS` and registration of each declared table.
     Create,
+    /// `--full-refresh`: the ledger forgotten, the star schema emptied.
+    Refresh,
     /// Each staging table emptied, loaded, counted and analysed.
     Staging,
     /// Dimension and fact loads from staging, with row counts before and after.
@@ -79,6 +84,21 @@ pub enum Action {
     /// The ANALYZE that ends a staging table's load: the crash tests' `load`
     /// pause point follows it.
     Analyze(&'static Table),
+    /// One row, one BIGINT: the table's files loaded but not transformed
+    /// ([`ledger::untransformed_files`]). Non-zero: staging holds a batch
+    /// the next [`Action::EmptyStaging`] keeps.
+    PendingBatch(&'static Table),
+    /// Empties the staging table, unless it holds a batch not transformed
+    /// yet (a `dwh load` not followed by `dwh transform`): the new files are
+    /// then added to that batch.
+    EmptyStaging(&'static Table),
+    /// Names of this run's files the ledger holds already: a concurrent run
+    /// loaded them since this run chose them, so this one stops.
+    AlreadyLoaded(&'static Table),
+    /// Records the files the last [`Action::CopyFiles`] loaded in the
+    /// ledger; the statement is rendered when their rows and checksums
+    /// are known ([`ledger::record_files`]).
+    RecordFiles(&'static Table),
 }
 
 impl Action {
@@ -95,6 +115,10 @@ impl Action {
             Action::RowsAfter(_) => "rows after",
             Action::IfCreated(_) => "if created",
             Action::Analyze(_) => "analyze",
+            Action::PendingBatch(_) => "pending batch",
+            Action::EmptyStaging(_) => "empty staging",
+            Action::AlreadyLoaded(_) => "already loaded",
+            Action::RecordFiles(_) => "record files",
         }
     }
 }
@@ -124,10 +148,27 @@ pub struct AnalysisQuery {
 /// Where one staging table's rows come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StagingFrom {
-    /// Files dwh reads and streams in (binary `COPY … FROM STDIN`).
-    Files,
-    /// Redshift's `COPY … FROM` S3.
-    S3(S3Copy),
+    /// This run's new files, by ledger key, which dwh reads and streams in
+    /// (binary `COPY … FROM STDIN`); none: nothing new to load.
+    Files(Vec<String>),
+    /// Every file of the source, replacing what staging holds
+    /// ([`WriteBatch::load_staging`](crate::warehouse::WriteBatch::load_staging)).
+    AllFiles,
+    /// Redshift's `COPY … FROM` S3 of this run's new files.
+    S3(S3Batch),
+}
+
+/// A Redshift staging load: the COPY of a manifest listing this run's new
+/// files only, and their ledger rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Batch {
+    /// The COPY; `None` when no file is new.
+    pub copy: Option<S3Copy>,
+    /// The new files as the ledger records them (their rows counted when
+    /// they were uploaded).
+    pub files: Vec<LedgerFile>,
+    /// The run's time, recorded with the files.
+    pub run_at: NaiveDateTime,
 }
 
 /// Which parts of the pipeline a run does: `dwh all` does all; `load`,
@@ -137,6 +178,9 @@ pub enum StagingFrom {
 pub struct Parts {
     /// Drop dwh's own tables first (`--fresh`).
     pub fresh: bool,
+    /// Forget the ledger and empty the star schema, to rebuild from every
+    /// file (`--full-refresh`).
+    pub full_refresh: bool,
     /// Create the declared tables that do not exist.
     pub create: bool,
     /// Load staging.
@@ -149,6 +193,7 @@ impl Parts {
     /// The whole pipeline, without `--fresh`.
     pub const ALL: Parts = Parts {
         fresh: false,
+        full_refresh: false,
         create: true,
         staging: true,
         star: true,
@@ -157,6 +202,7 @@ impl Parts {
     /// struct update syntax.
     pub const NONE: Parts = Parts {
         fresh: false,
+        full_refresh: false,
         create: false,
         staging: false,
         star: false,
@@ -183,8 +229,18 @@ pub fn run_plan(
     let mut tx = vec![stmt(Step::Begin, Action::Execute, "begin", "BEGIN".into())];
     tx.extend(lock_statements(schema, dialect));
     if parts.fresh {
+        let forget = ledger::forget_files();
+        tx.push(stmt(
+            Step::Drop,
+            Action::Execute,
+            "forget loaded files",
+            forget,
+        ));
         for table in schema.tables().iter().rev() {
             tx.push(stmt(Step::Drop, Action::Execute, "drop", drop_table(table)).on(table));
+            if let Some(drop) = unmatched::drop(table) {
+                tx.push(stmt(Step::Drop, Action::Execute, "drop unmatched", drop).on(table));
+            }
             let unregister = registry::unregister(table.name, dialect);
             tx.push(stmt(Step::Drop, Action::Execute, "unregister", unregister).on(table));
         }
@@ -195,6 +251,9 @@ pub fn run_plan(
             tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
             let register = registry::register_if_new(table.name, Origin::Created, dialect);
             tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
+            if let Some(create) = unmatched::create(table) {
+                tx.push(stmt(Step::Create, Action::Execute, "create unmatched", create).on(table));
+            }
             // The doc comments of a table this run creates. Not on every
             // run: COMMENT ON takes a lock that waits for autovacuum (up to
             // deadlock_timeout per table) on the large tables a run just
@@ -217,6 +276,9 @@ pub fn run_plan(
             }
         }
     }
+    if parts.full_refresh && !parts.fresh {
+        tx.extend(refresh(schema, dialect));
+    }
     if parts.staging {
         for (table, from) in staging {
             tx.extend(staging_load(table, from, dialect)?);
@@ -226,6 +288,7 @@ pub fn run_plan(
         for table in schema.transform_order() {
             tx.extend(star_load(table, dialect));
         }
+        tx.push(mark_transformed());
     }
     tx.push(stmt(
         Step::Commit,
@@ -259,18 +322,18 @@ pub struct RedshiftRun {
 /// Load errors listed at most.
 pub const MAX_LOAD_ERRORS: u32 = 20;
 
-/// Renders a whole Redshift run: `copies` pairs each staging table with
-/// where its COPY reads; `checks` and `analyses` (`(title, sql)`) run after
-/// the commit.
+/// Renders a whole Redshift run: `batches` pairs each staging table with
+/// the COPY of its new files and their ledger rows; `checks` and
+/// `analyses` (`(title, sql)`) run after the commit.
 pub fn redshift_run(
     schema: &Schema,
-    copies: &[(&'static Table, S3Copy)],
+    batches: &[(&'static Table, S3Batch)],
     checks: Vec<CheckQuery>,
     analyses: Vec<(String, String)>,
 ) -> Result<RedshiftRun, CopyError> {
-    let staging: Vec<(&'static Table, StagingFrom)> = copies
+    let staging: Vec<(&'static Table, StagingFrom)> = batches
         .iter()
-        .map(|(table, copy)| (*table, StagingFrom::S3(copy.clone())))
+        .map(|(table, batch)| (*table, StagingFrom::S3(batch.clone())))
         .collect();
     let plan = run_plan(schema, Dialect::Redshift, &staging, Parts::ALL)?;
     Ok(RedshiftRun {
@@ -314,6 +377,12 @@ pub fn lock_statements(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     out.extend([
         stmt(
             Step::Lock,
+            Action::Execute,
+            "ledger",
+            ledger::create_ledger(),
+        ),
+        stmt(
+            Step::Lock,
             Action::ExistingTables,
             "existing tables",
             registry::existing_relations(&names, dialect),
@@ -341,29 +410,98 @@ pub(crate) fn staging_load(
     dialect: Dialect,
 ) -> Result<Vec<RunStatement>, CopyError> {
     let s = |action, what: &str, sql: String| stmt(Step::Staging, action, what, sql).on(table);
-    let mut out = Vec::with_capacity(4);
+    let empty = match dialect {
+        Dialect::Postgres => truncate_table(table),
+        Dialect::Redshift => delete_all(table),
+    };
+    let mut out = Vec::with_capacity(7);
+    if *from == StagingFrom::AllFiles {
+        out.push(s(Action::Execute, "empty", empty));
+    } else {
+        let pending = ledger::untransformed_files(table, dialect);
+        out.push(s(Action::PendingBatch(table), "pending batch", pending));
+        out.push(s(Action::EmptyStaging(table), "empty", empty));
+    }
+    let check = |keys: &[&str]| {
+        let sql = ledger::already_loaded(table, keys, dialect);
+        s(Action::AlreadyLoaded(table), "already loaded", sql)
+    };
     match (from, dialect) {
-        (StagingFrom::S3(copy), Dialect::Redshift) => {
-            out.push(s(Action::Execute, "empty", delete_all(table)));
-            out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
-            out.push(s(
-                Action::CopiedRows(table),
-                "copied rows",
-                "SELECT pg_last_copy_count()".into(),
-            ));
+        (StagingFrom::S3(batch), Dialect::Redshift) => {
+            if let Some(copy) = &batch.copy {
+                let keys: Vec<&str> = batch.files.iter().map(|f| f.key.as_str()).collect();
+                out.push(check(&keys));
+                out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
+                out.push(s(
+                    Action::CopiedRows(table),
+                    "copied rows",
+                    "SELECT pg_last_copy_count()".into(),
+                ));
+                for sql in ledger::record_files(table, &batch.files, batch.run_at, dialect) {
+                    out.push(s(Action::Execute, "record files", sql));
+                }
+            }
         }
-        (StagingFrom::Files, Dialect::Postgres) => {
-            out.push(s(Action::Execute, "empty", truncate_table(table)));
-            out.push(s(
-                Action::CopyFiles(table),
-                "copy",
-                copy_binary_stdin(table),
-            ));
+        (StagingFrom::Files(keys), Dialect::Postgres) => {
+            if !keys.is_empty() {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                out.push(check(&keys));
+                out.extend(copy_and_record(table));
+            }
         }
+        (StagingFrom::AllFiles, Dialect::Postgres) => out.extend(copy_and_record(table)),
         (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),
     }
     out.push(s(Action::Analyze(table), "analyze", analyze_table(table)));
     Ok(out)
+}
+
+/// The local binary COPY of a staging table's files, and their ledger rows
+/// (rendered once the COPY has counted them).
+fn copy_and_record(table: &'static Table) -> [RunStatement; 2] {
+    let s = |action, what: &str, sql: String| stmt(Step::Staging, action, what, sql).on(table);
+    [
+        s(Action::CopyFiles(table), "copy", copy_binary_stdin(table)),
+        s(
+            Action::RecordFiles(table),
+            "record files",
+            format!("-- INSERT INTO {} … (the files loaded)", ledger::LEDGER),
+        ),
+    ]
+}
+
+/// `--full-refresh`: forgets every loaded file and empties the star schema
+/// (and the facts' unmatched rows), so the run rebuilds it from every file.
+/// `DELETE` on Redshift, where `TRUNCATE` would commit.
+fn refresh(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
+    let empty = |table: &Table| match dialect {
+        Dialect::Postgres => truncate_table(table),
+        Dialect::Redshift => delete_all(table),
+    };
+    let mut out = vec![stmt(
+        Step::Refresh,
+        Action::Execute,
+        "forget loaded files",
+        ledger::forget_files(),
+    )];
+    for table in schema.tables().iter().filter(|t| t.load.is_some()) {
+        out.push(stmt(Step::Refresh, Action::Execute, "empty", empty(table)).on(table));
+        if let Some(unmatched) = unmatched::empty(table, dialect) {
+            out.push(stmt(Step::Refresh, Action::Execute, "empty unmatched", unmatched).on(table));
+        }
+    }
+    out
+}
+
+/// Marks the batch transformed: the last statement of the star-schema loads.
+pub(crate) fn mark_transformed() -> RunStatement {
+    let sql = ledger::mark_transformed();
+    stmt(
+        Step::StarSchema,
+        Action::Execute,
+        "mark batch transformed",
+        sql,
+    )
 }
 
 /// Counts, loads and analyses a dimension or fact table.
@@ -373,9 +511,15 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
     };
     let s = |action, what: &str, sql: String| stmt(Step::StarSchema, action, what, sql).on(table);
     let mut out = vec![s(Action::RowsBefore(table), "count", count_rows(table))];
+    if let Some(sql) = unmatched::resolve(table, dialect) {
+        out.push(s(Action::Execute, "match late arrivals", sql));
+    }
     for (i, sql) in load.statements.into_iter().enumerate() {
         let label = format!("load {} #{}", table.name, i + 1);
         out.push(stmt(Step::StarSchema, Action::Execute, &label, sql));
+    }
+    if let Some(sql) = unmatched::record(table, dialect) {
+        out.push(s(Action::Execute, "keep unmatched", sql));
     }
     out.push(s(Action::Execute, "analyze", analyze_table(table)));
     out.push(s(Action::RowsAfter(table), "count", count_rows(table)));

@@ -12,20 +12,24 @@
 //! So re-running a load on the same staging data changes nothing, and a
 //! load on new data adds only what is new.
 //!
+//! Staging holds the run's batch: the rows of the files the load ledger
+//! did not hold ([`super::ledger`]). Dimensions and keyed facts take it in
+//! as above; the latest batch wins a dimension's attributes, so batches
+//! are loaded in time order (one run per day, or one run over all).
+//!
 //! Keyless facts (`#[dwh(keyless)]`: append-only events such as flights,
 //! with no natural key) cannot be de-duplicated: nothing says which row
-//! was loaded before. Every run replaces staging with the whole batch, so
-//! such a fact is rebuilt from it: `DELETE FROM fact`, then one row per
-//! (filtered) staging row, `INSERT … SELECT`, inside the run's transaction.
-//! A re-run on the same data gives the same rows; a failed run leaves the
-//! old ones. It is DELETE, never TRUNCATE: on Redshift "TRUNCATE commits
-//! the transaction in which it is run"
-//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html>), which
-//! would make the rest of the run non-atomic. The price is that a keyless
-//! fact holds only the latest batch, and on Redshift the DELETE leaves
-//! deleted rows for VACUUM to reclaim.
+//! was loaded before. They stay exact through the ledger instead: each
+//! file is loaded once, and a batch is appended once, while the ledger
+//! says it is not transformed yet ([`append_keyless`]).
+//!
+//! A keyed fact's lookup that finds nothing leaves its columns NULL (the
+//! unknown-member rule) and keeps the source row in
+//! `dwh_unmatched_<fact>`; a later run whose dimensions bring the match
+//! fills the columns in ([`super::unmatched`]).
 
 use super::ident::{quote_ident, quote_list};
+use super::ledger;
 use super::Dialect;
 use crate::schema::{Column, Fill, Load, Lookup, Table, TableKind};
 
@@ -44,7 +48,7 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
     if table.is_keyless() {
         return Some(LoadStatements {
             table: table.name,
-            statements: rebuild_keyless(table, load),
+            statements: append_keyless(table, load, dialect),
         });
     }
     let new_rows = select_new_rows(table, load, dialect);
@@ -73,10 +77,11 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
     })
 }
 
-/// A keyless fact's load, the same in both dialects: empty it (DELETE,
-/// which stays inside the transaction on Redshift), then one row per
-/// source row.
-fn rebuild_keyless(table: &Table, load: &Load) -> Vec<String> {
+/// A keyless fact's load, the same in both dialects: one row per source
+/// row of the batch, appended once. The ledger makes it exact: staging
+/// holds only new files, and the append runs only while the batch is not
+/// marked transformed, so a second `dwh transform` adds nothing.
+fn append_keyless(table: &Table, load: &Load, dialect: Dialect) -> Vec<String> {
     let target = quote_ident(table.name);
     // Every row is kept: no order picks one row per key.
     let load = Load {
@@ -84,19 +89,17 @@ fn rebuild_keyless(table: &Table, load: &Load) -> Vec<String> {
         tie_break: None,
         ..*load
     };
-    vec![
-        format!("DELETE FROM {target}"),
-        format!(
-            "INSERT INTO {target} ({cols})\n{rows}",
-            cols = quoted(&columns_of(table), ""),
-            // Written for nesting in the keyed loads' subqueries; flush left here.
-            rows = source_rows(table, &load)
-                .lines()
-                .map(|l| l.strip_prefix("        ").unwrap_or(l))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
-    ]
+    let once = ledger::batch_pending(load.source, dialect);
+    vec![format!(
+        "INSERT INTO {target} ({cols})\n{rows}",
+        cols = quoted(&columns_of(table), ""),
+        // Written for nesting in the keyed loads' subqueries; flush left here.
+        rows = source_rows(table, &load, load.source.name, Some(&once))
+            .lines()
+            .map(|l| l.strip_prefix("        ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )]
 }
 
 fn columns_of(table: &Table) -> Vec<&'static str> {
@@ -130,6 +133,18 @@ pub(super) fn fill_expr(fill: Fill) -> Option<String> {
 
 /// One row per natural key from the load source, filtered and looked up.
 pub(super) fn select_new_rows(table: &Table, load: &Load, dialect: Dialect) -> String {
+    select_rows_from(table, load, dialect, load.source.name, None)
+}
+
+/// As [`select_new_rows`], from the table `from` (shaped like the load's
+/// source) and only its rows meeting `condition`.
+pub(super) fn select_rows_from(
+    table: &Table,
+    load: &Load,
+    dialect: Dialect,
+    from: &str,
+    condition: Option<&str>,
+) -> String {
     let columns = columns_of(table);
     let key_present = table
         .natural_key
@@ -150,14 +165,14 @@ pub(super) fn select_new_rows(table: &Table, load: &Load, dialect: Dialect) -> S
         return format!(
             "SELECT DISTINCT ON ({keys}) {cols}\nFROM (\n{inner}\n) AS __dwh_rows\nWHERE {key_present}\nORDER BY {keys}{then}",
             cols = quoted(&columns, ""),
-            inner = source_rows(table, load),
+            inner = source_rows(table, load, from, condition),
         );
     }
     format!(
         "SELECT {cols}\nFROM (\n    SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {partition}{order}) AS __dwh_rank\n    FROM (\n{inner}\n    ) AS __dwh_rows\n    WHERE {key_present}\n) AS __dwh_ranked\nWHERE __dwh_rank = 1",
         cols = quoted(&columns, ""),
         partition = quoted(table.natural_key, ""),
-        inner = source_rows(table, load),
+        inner = source_rows(table, load, from, condition),
     )
 }
 
@@ -190,7 +205,7 @@ pub(crate) fn stored_expr(table: &Table, column: &Column) -> Option<String> {
 /// natural keys (and references to them) are stored without them and
 /// VARCHAR lookups compare without them, in both dialects: `'X '` and `'X'`
 /// are one key on both. Other values keep their blanks.
-fn source_rows(table: &Table, load: &Load) -> String {
+fn source_rows(table: &Table, load: &Load, from: &str, condition: Option<&str>) -> String {
     let mut exprs: Vec<String> = table
         .loaded_columns()
         .map(|c| {
@@ -205,15 +220,19 @@ fn source_rows(table: &Table, load: &Load) -> String {
         exprs.push(format!("            ({tie}) AS __dwh_tie"));
     }
     let mut inner = format!("        SELECT\n{}", exprs.join(",\n"));
-    inner.push_str(&format!(
-        "\n        FROM {} AS src",
-        quote_ident(load.source.name)
-    ));
+    inner.push_str(&format!("\n        FROM {} AS src", quote_ident(from)));
     for lookup in load.lookups {
         inner.push_str(&lookup_join(lookup));
     }
-    if let Some(filter) = load.filter {
-        inner.push_str(&format!("\n        WHERE {filter}"));
+    let conditions: Vec<&str> = load.filter.into_iter().chain(condition).collect();
+    match conditions.as_slice() {
+        [] => {}
+        [only] => inner.push_str(&format!("\n        WHERE {only}")),
+        // Parenthesised: a filter with OR must not capture the next condition.
+        many => {
+            let each: Vec<String> = many.iter().map(|c| format!("({c})")).collect();
+            inner.push_str(&format!("\n        WHERE {}", each.join(" AND ")));
+        }
     }
     inner
 }

@@ -16,6 +16,8 @@ fn everything(config: &DwhConfig) -> Survey {
     let object = |key: &str, size| Object {
         key: key.into(),
         size,
+        etag: None,
+        modified: None,
     };
     Survey {
         role: Some(RoleState {

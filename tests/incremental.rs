@@ -1,0 +1,321 @@
+//! Incremental loads against the real PostgreSQL engine: the load ledger,
+//! lookups against dimensions across runs, late-arriving songs, and
+//! changed files. Every comparison is of whole tables, row by row.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use dwh_core::load::{Source, SourceFile};
+use dwh_core::pipeline::{self, Files, Loaded};
+use dwh_core::project::Generator;
+use dwh_core::sql::{self, Dialect, Parts};
+use dwh_core::warehouse::ledger::{refuse_changed, staging_from};
+use dwh_core::{Warehouse, WarehouseError};
+use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
+
+/// One `dwh all` as the CLI runs it: the batch chosen against the ledger,
+/// a changed file refused (unless `full_refresh`), the plan run.
+async fn run(
+    warehouse: &mut Warehouse,
+    dir: &Path,
+    full_refresh: bool,
+) -> Result<Loaded, WarehouseError> {
+    let project = sparkify::project();
+    let mut files = Files {
+        sources: project_sources(&project, dir),
+        ..Files::default()
+    };
+    run_files(warehouse, &mut files, full_refresh).await
+}
+
+async fn run_files(
+    warehouse: &mut Warehouse,
+    files: &mut Files,
+    full_refresh: bool,
+) -> Result<Loaded, WarehouseError> {
+    let project = sparkify::project();
+    let batches = warehouse.choose_batches(files, full_refresh).await?;
+    refuse_changed(&batches)?;
+    let parts = Parts {
+        full_refresh,
+        ..Parts::ALL
+    };
+    let plan = sql::run_plan(
+        project.schema(),
+        Dialect::Postgres,
+        &staging_from(&batches),
+        parts,
+    )?;
+    let loaded = pipeline::execute(warehouse, &plan, files, &mut ()).await?;
+    let checks = pipeline::check(warehouse, &project.check_queries(5), &mut ()).await?;
+    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+    Ok(loaded)
+}
+
+/// Every star-schema table's rows, sorted, as text; IDENTITY columns left
+/// out (their values depend on insertion order, not on the data).
+async fn star_tables(warehouse: &Warehouse) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for table in sparkify::schema().tables() {
+        if table.load.is_none() {
+            continue;
+        }
+        let columns: Vec<String> = table
+            .loaded_columns()
+            .map(|c| format!("COALESCE(CAST(\"{}\" AS TEXT), 'NULL')", c.name))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM \"{}\" ORDER BY 1",
+            columns.join(" || '|' || "),
+            table.name
+        );
+        let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+        let mut rows: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        rows.sort();
+        out.insert(table.name, rows);
+    }
+    out
+}
+
+/// Symlinks `files` (paths below `from`) into `to`, keeping their paths.
+fn link(from: &Path, to: &Path, files: &[PathBuf]) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in files {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(file, target).unwrap();
+    }
+}
+
+/// Every `*.json` file below `dir`, sorted.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A data directory holding `logs` of `data`'s log files and `songs` of
+/// its song files.
+fn day_dir(root: &Path, name: &str, data: &Path, logs: &[PathBuf], songs: &[PathBuf]) -> PathBuf {
+    let dir = root.join(name);
+    link(&data.join("log_data"), &dir.join("log_data"), logs);
+    link(&data.join("song_data"), &dir.join("song_data"), songs);
+    dir
+}
+
+/// The November sample loaded one day at a time (30 runs, each given only
+/// that day's log file plus every song file) builds exactly the tables of
+/// one run over the whole month.
+#[tokio::test]
+async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
+    let data = sample_data();
+    let root = scratch("incremental_days");
+    let logs = json_files(&data.join("log_data"));
+    let songs = json_files(&data.join("song_data"));
+    assert_eq!(logs.len(), 30, "one log file per day of November");
+
+    let (mut daily, _) = fresh_warehouse("incremental_daily").await;
+    for (day, log) in logs.iter().enumerate() {
+        let dir = day_dir(
+            &root,
+            &format!("day-{day:02}"),
+            &data,
+            std::slice::from_ref(log),
+            &songs,
+        );
+        let loaded = run(&mut daily, &dir, false).await.unwrap();
+        let loaded_files: Vec<u64> = loaded.staging.iter().map(|s| s.files).collect();
+        // The day's log file, and the song files on the first day only.
+        let expected = if day == 0 {
+            vec![1, songs.len() as u64]
+        } else {
+            vec![1]
+        };
+        assert_eq!(loaded_files, expected, "day {day}");
+    }
+    let (mut once, _) = fresh_warehouse("incremental_once").await;
+    run(&mut once, &data, false).await.unwrap();
+
+    let (daily_tables, once_tables) = (star_tables(&daily).await, star_tables(&once).await);
+    assert!(daily_tables["songplays"].len() > 6000);
+    for (table, rows) in &once_tables {
+        assert!(
+            &daily_tables[table] == rows,
+            "{table} differs: {} rows daily, {} in one run",
+            daily_tables[table].len(),
+            rows.len()
+        );
+    }
+}
+
+/// Counts the files a source opens: a run with nothing new opens none.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<dyn Source>,
+    opened: Arc<AtomicUsize>,
+}
+
+impl Source for Counting {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    fn files(&self) -> std::io::Result<Vec<SourceFile>> {
+        self.inner.files()
+    }
+    fn open(&self, file: &SourceFile) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        self.opened.fetch_add(1, Ordering::SeqCst);
+        self.inner.open(file)
+    }
+}
+
+/// Re-running over files already loaded reads none of them and changes no
+/// row of any table (no row version is rewritten), ledger included.
+#[tokio::test]
+async fn a_rerun_with_no_new_files_reads_nothing_and_changes_nothing() {
+    let (mut warehouse, _) = fresh_warehouse("incremental_rerun").await;
+    let data = sample_data();
+    run(&mut warehouse, &data, false).await.unwrap();
+    let tables = [
+        "users",
+        "songs",
+        "artists",
+        "time",
+        "songplays",
+        "dwh_loaded_files",
+    ];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(row_versions(&warehouse, table).await);
+    }
+    let opened = Arc::new(AtomicUsize::new(0));
+    let mut files = Files {
+        sources: project_sources(&sparkify::project(), &data)
+            .into_iter()
+            .map(|(table, inner)| {
+                let counting = Counting {
+                    inner,
+                    opened: Arc::clone(&opened),
+                };
+                (table, Arc::new(counting) as Arc<dyn Source>)
+            })
+            .collect(),
+        ..Files::default()
+    };
+    let loaded = run_files(&mut warehouse, &mut files, false).await.unwrap();
+    assert!(loaded.staging.is_empty(), "{:?}", loaded.staging);
+    assert_eq!(opened.load(Ordering::SeqCst), 0, "files were read");
+    for (table, before) in tables.into_iter().zip(before) {
+        assert_eq!(
+            row_versions(&warehouse, table).await,
+            before,
+            "{table} changed"
+        );
+    }
+}
+
+/// The transaction ids that wrote `table`'s row versions, sorted.
+async fn row_versions(warehouse: &Warehouse, table: &str) -> Vec<String> {
+    let sql = format!("SELECT xmin::text FROM \"{table}\" ORDER BY 1");
+    let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// Generated data where the songs arrive after the plays that match them
+/// (first the events alone, then the songs) ends with the tables of one
+/// run over everything: the late matches are filled in.
+#[tokio::test]
+async fn songs_arriving_after_their_plays_are_matched_then() {
+    let data = scratch("incremental_generated_data");
+    sparkify::gen::Sparkify.generate(&data, 4000, 7).unwrap();
+    let logs = json_files(&data.join("log_data"));
+    let songs = json_files(&data.join("song_data"));
+    let root = scratch("incremental_generated_runs");
+    let (half, rest) = logs.split_at(logs.len() / 2);
+    let runs = [
+        day_dir(&root, "1-events", &data, half, &[]),
+        day_dir(
+            &root,
+            "2-events-and-songs",
+            &data,
+            rest,
+            &songs[..songs.len() / 2],
+        ),
+        day_dir(&root, "3-songs", &data, &[], &songs[songs.len() / 2..]),
+    ];
+    let (mut split, _) = fresh_warehouse("incremental_late_split").await;
+    let mut matched = Vec::new();
+    for dir in &runs {
+        run(&mut split, dir, false).await.unwrap();
+        matched.push(matched_plays(&split).await);
+    }
+    let (mut once, _) = fresh_warehouse("incremental_late_once").await;
+    run(&mut once, &data, false).await.unwrap();
+    let all = matched_plays(&once).await;
+    assert!(all > 0);
+    assert_eq!(matched[0], 0, "no song is known after the first run");
+    assert!(
+        matched[1] < all && all == matched[2],
+        "{matched:?} of {all}"
+    );
+    assert_eq!(star_tables(&split).await, star_tables(&once).await);
+}
+
+async fn matched_plays(warehouse: &Warehouse) -> i64 {
+    let sql = "SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL";
+    warehouse.client().query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// A file whose content changed since it was loaded stops the run, named,
+/// with nothing changed; `--full-refresh` rebuilds the tables of a fresh
+/// load of the changed data.
+#[tokio::test]
+async fn a_changed_file_is_refused_and_a_full_refresh_rebuilds_from_it() {
+    let data = sample_data();
+    let root = scratch("incremental_changed");
+    let logs = json_files(&data.join("log_data"));
+    let songs = json_files(&data.join("song_data"));
+    let dir = day_dir(&root, "data", &data, &logs[..2], &songs);
+    let (mut warehouse, _) = fresh_warehouse("incremental_changed").await;
+    run(&mut warehouse, &dir, false).await.unwrap();
+    let before = star_tables(&warehouse).await;
+
+    // The first day's file loses its last line.
+    let day = dir
+        .join("log_data")
+        .join(logs[0].strip_prefix(data.join("log_data")).unwrap());
+    let text = std::fs::read_to_string(&day).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    std::fs::remove_file(&day).unwrap();
+    std::fs::write(&day, kept[..kept.len() - 1].join("\n")).unwrap();
+
+    let error = run(&mut warehouse, &dir, false).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, WarehouseError::ChangedFiles { .. }),
+        "{message}"
+    );
+    assert!(message.contains(&day.display().to_string()), "{message}");
+    assert!(message.contains("--full-refresh"), "{message}");
+    assert_eq!(star_tables(&warehouse).await, before);
+
+    run(&mut warehouse, &dir, true).await.unwrap();
+    let (mut fresh, _) = fresh_warehouse("incremental_changed_fresh").await;
+    run(&mut fresh, &dir, false).await.unwrap();
+    let rebuilt = star_tables(&warehouse).await;
+    assert_eq!(rebuilt, star_tables(&fresh).await);
+    assert_ne!(rebuilt, before);
+}
