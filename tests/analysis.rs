@@ -98,7 +98,7 @@ fn matched_song_titles(plays: &[&Value]) -> Vec<(String, i64)> {
 
 /// Every check derived from the Sparkify schema, as `table: check`. None of
 /// them tests what an engine enforces (NOT NULL), so each one can fail.
-const SPARKIFY_CHECKS: [&str; 19] = [
+const SPARKIFY_CHECKS: [&str; 20] = [
     "users: natural key (user_id) is unique",
     "users: every staging_events source row is loaded",
     "users: no staging_events source row lacks the natural key",
@@ -117,6 +117,7 @@ const SPARKIFY_CHECKS: [&str; 19] = [
     "songplays: every `song_id` is in `songs`",
     "songplays: every `artist_id` is in `artists`",
     "songplays: every staging_events source row is loaded",
+    "songplays: no unmatched row has a match now (late arrivals filled in)",
     "songplays: no staging_events source row lacks the natural key",
 ];
 
@@ -173,6 +174,14 @@ async fn each_planted_fault_fails_exactly_its_check() {
             "DELETE FROM songplays WHERE user_id = 15 AND start_time = '2018-11-21 21:56:47.796'",
             "songplays: every staging_events source row is loaded",
             vec!["2018-11-21 21:56:47.796, 15 (1×)".to_owned()],
+        ),
+        (
+            "late arrival not filled in",
+            "UPDATE songplays SET song_id = NULL, artist_id = NULL WHERE song_id IS NOT NULL; \
+             INSERT INTO dwh_unmatched_songplays SELECT e.* FROM staging_events AS e \
+             JOIN songs AS s ON s.title = e.song AND s.duration = e.length WHERE e.page = 'NextSong'",
+            "songplays: no unmatched row has a match now (late arrivals filled in)",
+            vec![],
         ),
         (
             "keyless source row",

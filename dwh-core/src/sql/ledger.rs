@@ -3,11 +3,11 @@
 //! the file brought, so ledger and tables always agree.
 //!
 //! A run loads only the files the ledger does not hold (see
-//! [`crate::load::ledger`]). Staging holds the batch of new files until
-//! it is transformed: `transformed` marks the files whose rows the star
-//! schema has taken in, so a keyless fact appends a batch once, and a
-//! `dwh load` that follows another `dwh load` adds its files to the batch
-//! instead of emptying it.
+//! [`crate::load::ledger`]), and staging holds the last batch loaded into
+//! it. `transformed` marks the files whose rows the star schema has taken
+//! in, so a keyless fact appends a batch once, and a `dwh load` that
+//! follows another `dwh load` adds its files to the batch instead of
+//! emptying it.
 //!
 //! Like the registry and the run log, the statements render the same for
 //! both dialects but for literal escaping, and bind no parameters. No column

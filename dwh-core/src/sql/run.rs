@@ -397,8 +397,11 @@ pub fn lock_statements(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     out
 }
 
-/// Empties a staging table, loads it, and refreshes its statistics: the
-/// loads run with `STATUPDATE OFF` (Redshift) or none (PostgreSQL), and
+/// Loads a staging table with this run's new files, and refreshes its
+/// statistics. Staging holds the last batch loaded into it: with no new
+/// file it keeps it (the star-schema loads take it in again, changing
+/// nothing), and a batch not yet transformed (a `dwh load` not followed by
+/// `dwh transform`) is added to rather than emptied. The loads run with `STATUPDATE OFF` (Redshift) or none (PostgreSQL), and
 /// the star-schema joins are planned on these statistics
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/r_ANALYZE.html>). On
 /// Redshift staging is emptied with `DELETE` (`TRUNCATE` would commit) and
@@ -414,42 +417,43 @@ pub(crate) fn staging_load(
         Dialect::Postgres => truncate_table(table),
         Dialect::Redshift => delete_all(table),
     };
-    let mut out = Vec::with_capacity(7);
-    if *from == StagingFrom::AllFiles {
-        out.push(s(Action::Execute, "empty", empty));
-    } else {
+    let check = |keys: Vec<&str>| {
         let pending = ledger::untransformed_files(table, dialect);
-        out.push(s(Action::PendingBatch(table), "pending batch", pending));
-        out.push(s(Action::EmptyStaging(table), "empty", empty));
-    }
-    let check = |keys: &[&str]| {
-        let sql = ledger::already_loaded(table, keys, dialect);
-        s(Action::AlreadyLoaded(table), "already loaded", sql)
+        let loaded = ledger::already_loaded(table, &keys, dialect);
+        [
+            s(Action::PendingBatch(table), "pending batch", pending),
+            s(Action::EmptyStaging(table), "empty", empty.clone()),
+            s(Action::AlreadyLoaded(table), "already loaded", loaded),
+        ]
     };
+    let mut out = Vec::with_capacity(8);
     match (from, dialect) {
         (StagingFrom::S3(batch), Dialect::Redshift) => {
-            if let Some(copy) = &batch.copy {
-                let keys: Vec<&str> = batch.files.iter().map(|f| f.key.as_str()).collect();
-                out.push(check(&keys));
-                out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
-                out.push(s(
-                    Action::CopiedRows(table),
-                    "copied rows",
-                    "SELECT pg_last_copy_count()".into(),
-                ));
-                for sql in ledger::record_files(table, &batch.files, batch.run_at, dialect) {
-                    out.push(s(Action::Execute, "record files", sql));
-                }
+            let Some(copy) = &batch.copy else {
+                return Ok(out);
+            };
+            out.extend(check(batch.files.iter().map(|f| f.key.as_str()).collect()));
+            out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
+            out.push(s(
+                Action::CopiedRows(table),
+                "copied rows",
+                "SELECT pg_last_copy_count()".into(),
+            ));
+            for sql in ledger::record_files(table, &batch.files, batch.run_at, dialect) {
+                out.push(s(Action::Execute, "record files", sql));
             }
         }
         (StagingFrom::Files(keys), Dialect::Postgres) => {
-            if !keys.is_empty() {
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                out.push(check(&keys));
-                out.extend(copy_and_record(table));
+            if keys.is_empty() {
+                return Ok(out);
             }
+            out.extend(check(keys.iter().map(String::as_str).collect()));
+            out.extend(copy_and_record(table));
         }
-        (StagingFrom::AllFiles, Dialect::Postgres) => out.extend(copy_and_record(table)),
+        (StagingFrom::AllFiles, Dialect::Postgres) => {
+            out.push(s(Action::Execute, "empty", empty));
+            out.extend(copy_and_record(table));
+        }
         (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),
     }
     out.push(s(Action::Analyze(table), "analyze", analyze_table(table)));
