@@ -169,3 +169,31 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
     assert_eq!(users_table(&warehouse).await, table);
     assert_checks_pass(&warehouse).await;
 }
+
+#[tokio::test]
+async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
+    dwh_tests::require_sample!();
+    let (mut warehouse, _) = fresh_warehouse("history_later_batch").await;
+    build_sparkify(&mut warehouse, &sample_data()).await;
+    let mut want = actual(&warehouse).await;
+    // The next batch: user 15 renamed, still paid; then free a day later.
+    let batch = "DELETE FROM staging_events; \
+        INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES \
+        ('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00'), \
+        ('15', 'Lilly', 'free', 'Home', '2018-12-02 10:00:00')";
+    warehouse.client().batch_execute(batch).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.unwrap();
+
+    let free_from = 1_543_744_800_000; // 2018-12-02 10:00:00 UTC, in ms
+    want.get_mut(&15).unwrap().push((free_from, "free".to_owned()));
+    assert_eq!(actual(&warehouse).await, want);
+    let names: Vec<String> = warehouse
+        .client()
+        .query("SELECT DISTINCT first_name FROM users WHERE user_id = 15", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Lilly"], "untracked columns are type 1 on every version");
+}
