@@ -149,7 +149,10 @@ async fn two_time_ordered_runs_keep_the_history_of_one() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(staged as usize, json_objects(&second.join("log_data")).len());
+    assert_eq!(
+        staged as usize,
+        json_objects(&second.join("log_data")).len()
+    );
 
     assert_eq!(users_table(&twice).await, users_table(&once).await);
     assert_eq!(actual(&twice).await, expected(&sample_data()));
@@ -185,15 +188,24 @@ async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
     warehouse.transform(&sparkify::schema()).await.unwrap();
 
     let free_from = 1_543_744_800_000; // 2018-12-02 10:00:00 UTC, in ms
-    want.get_mut(&15).unwrap().push((free_from, "free".to_owned()));
+    want.get_mut(&15)
+        .unwrap()
+        .push((free_from, "free".to_owned()));
     assert_eq!(actual(&warehouse).await, want);
     let names: Vec<String> = warehouse
         .client()
-        .query("SELECT DISTINCT first_name FROM users WHERE user_id = 15", &[])
+        .query(
+            "SELECT DISTINCT first_name FROM users WHERE user_id = 15",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(names, ["Lilly"], "untracked columns are type 1 on every version");
+    assert_eq!(
+        names,
+        ["Lilly"],
+        "untracked columns are type 1 on every version"
+    );
 }

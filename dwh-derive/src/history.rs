@@ -128,7 +128,9 @@ fn tracked(cx: &Ctxt, input: &DeriveInput, fields: &[HistoryField]) -> Vec<Strin
             continue;
         };
         let why = if f.attrs.natural_key.is_some() {
-            Some("a natural key column identifies the row whose versions are kept; it cannot change")
+            Some(
+                "a natural key column identifies the row whose versions are kept; it cannot change",
+            )
         } else if is_role(f.attrs) {
             Some("a `valid_from`, `valid_to` or `is_current` column is filled by the history load")
         } else if f.attrs.identity.is_some() {
@@ -180,7 +182,10 @@ fn role_field(
     for extra in &marked[1..] {
         cx.error_spanned_by(
             extra.ident,
-            format!("only one field can be `{key}`; `{}` already is", first.ident),
+            format!(
+                "only one field can be `{key}`; `{}` already is",
+                first.ident
+            ),
         );
     }
     let fits = first.class == Some(role.class) && first.nullable == role.nullable;

@@ -227,7 +227,9 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
                         "every `{}` finds the `{}` version valid at its `{as_of}`",
                         column.name, dimension.name
                     ),
-                    listing(&history::unversioned(table, column, dimension, history, as_of)),
+                    listing(&history::unversioned(
+                        table, column, dimension, history, as_of,
+                    )),
                 );
             }
             if let Some(dimension) = column.references {

@@ -146,7 +146,10 @@ fn batch(table: &Table, load: &Load, history: &History, names: &Names) -> String
 
 /// Step 2: the new versions, each with its start and end.
 fn versions(history: &History, names: &Names) -> String {
-    let over = format!("OVER (PARTITION BY {} ORDER BY \"__dwh_from\")", names.keys());
+    let over = format!(
+        "OVER (PARTITION BY {} ORDER BY \"__dwh_from\")",
+        names.keys()
+    );
     let tracked: Vec<String> = history.tracked.iter().map(|c| quote_ident(c)).collect();
     let previous: String = tracked
         .iter()
@@ -240,3 +243,6 @@ fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> 
         changed = changed.join(" OR "),
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -75,7 +75,13 @@ pub fn unversioned(
     as_of: &str,
 ) -> String {
     let col = quote_ident(column.name);
-    let key = quote_ident(dimension.natural_key.first().copied().unwrap_or(column.name));
+    let key = quote_ident(
+        dimension
+            .natural_key
+            .first()
+            .copied()
+            .unwrap_or(column.name),
+    );
     let at = quote_ident(as_of);
     format!(
         "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f \
