@@ -30,7 +30,8 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     execute(
         &url,
         "ALTER TABLE users DROP COLUMN level; \
-         INSERT INTO users (user_id, first_name) VALUES (7, 'Ada')",
+         INSERT INTO users (user_id, first_name, valid_from, is_current) \
+         VALUES (7, 'Ada', '2018-11-01', TRUE)",
     )
     .await;
     let plan = dwh_run(["plan", "--database-url", &url]);
