@@ -43,7 +43,7 @@ pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> 
         format!("DROP TABLE IF EXISTS {}", names.batch),
         batch(table, load, history, &names),
         format!("DROP TABLE IF EXISTS {}", names.versions),
-        versions(history, &names),
+        versions(table, history, &names),
         close_current(history, &names),
         insert_versions(history, &names),
     ];
@@ -144,8 +144,12 @@ fn batch(table: &Table, load: &Load, history: &History, names: &Names) -> String
     )
 }
 
-/// Step 2: the new versions, each with its start and end.
-fn versions(history: &History, names: &Names) -> String {
+/// Step 2: the new versions, each with its start and end. VARCHAR tracked
+/// values compare without trailing blanks: Redshift ignores them in
+/// comparisons (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>,
+/// "Significance of trailing blanks"), PostgreSQL does not, and both must
+/// keep the same versions.
+fn versions(table: &Table, history: &History, names: &Names) -> String {
     let over = format!(
         "OVER (PARTITION BY {} ORDER BY \"__dwh_from\")",
         names.keys()
@@ -156,10 +160,18 @@ fn versions(history: &History, names: &Names) -> String {
         .enumerate()
         .map(|(i, c)| format!(", LAG({c}) {over} AS __dwh_prev_{i}"))
         .collect();
-    let changed: Vec<String> = tracked
+    let changed: Vec<String> = history
+        .tracked
         .iter()
+        .zip(&tracked)
         .enumerate()
-        .map(|(i, c)| differs(c, &format!("__dwh_prev_{i}")))
+        .map(|(i, (name, c))| {
+            let prev = format!("__dwh_prev_{i}");
+            match table.column(name).is_some_and(|c| c.ty.is_varchar()) {
+                true => differs(&format!("RTRIM({c})"), &format!("RTRIM({prev})")),
+                false => differs(c, &prev),
+            }
+        })
         .collect();
     format!(
         "CREATE TEMP TABLE {versions} AS\nSELECT {cols}, \"__dwh_from\", LEAD(\"__dwh_from\") {over} AS \"__dwh_to\"\n\
