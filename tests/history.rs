@@ -13,6 +13,9 @@ use dwh_tests::{build_sparkify, fresh_warehouse, json_objects, sample_data, scra
 /// A user's versions: `(valid_from in epoch ms, level)`, in time order.
 type History = BTreeMap<i32, Vec<(i64, String)>>;
 
+/// A stored version: `valid_from` (ms), level, `valid_to` (ms), is_current.
+type Version = (i64, String, Option<i64>, bool);
+
 /// Every level change of every user, in `ts` order, from the raw files:
 /// a version starts at the first event (any page) whose level differs from
 /// the previous event's.
@@ -57,7 +60,7 @@ async fn actual(warehouse: &Warehouse) -> History {
         )
         .await
         .unwrap();
-    let mut out: BTreeMap<i32, Vec<(i64, String, Option<i64>, bool)>> = BTreeMap::new();
+    let mut out: BTreeMap<i32, Vec<Version>> = BTreeMap::new();
     for r in &rows {
         out.entry(r.get(0))
             .or_default()
