@@ -302,7 +302,7 @@ pub struct Load {
 
 /// A type-2 slowly changing dimension (`#[dwh(history = scd2)]`): every
 /// change of a tracked column starts a new version of the key's row
-/// instead of overwriting it (see [`crate::sql::history`]). Of all the rows
+/// instead of overwriting it (see [`crate::sql::load_statements`]). Of all the rows
 /// with one natural key, the versions cover time from the first one's
 /// `valid_from` without gap or overlap, and exactly one is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
