@@ -172,7 +172,7 @@ fn role_field(
         cx.error_spanned_by(
             &input.ident,
             format!(
-                "`history = scd2` needs a `{key}` column: add a field \
+                "`history = scd2` needs a field marked `{key}`: add \
                  `#[dwh({key})] {key}: {}`",
                 role.rust
             ),
