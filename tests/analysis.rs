@@ -71,6 +71,38 @@ async fn analyses_match_answers_computed_from_the_raw_files() {
         .filter(|u| !u.is_empty())
         .collect();
     assert_eq!(users, distinct_users.len() as i64);
+    let paid: Vec<(i32, i64)> = analysis
+        .plays_while_paid
+        .iter()
+        .map(|p| (p.user_id, p.plays))
+        .collect();
+    assert_eq!(paid, plays_while_paid(&events)[..5]);
+}
+
+/// Plays per user made while the user was paid: the level of the user's
+/// latest event at or before the play (any page), most first, then by user.
+fn plays_while_paid(events: &[Value]) -> Vec<(i32, i64)> {
+    let mut levels: BTreeMap<i32, Vec<(i64, &str)>> = BTreeMap::new();
+    for e in events {
+        if let Ok(user) = e["userId"].as_str().unwrap_or_default().parse::<i32>() {
+            let entry = (e["ts"].as_i64().unwrap(), e["level"].as_str().unwrap());
+            levels.entry(user).or_default().push(entry);
+        }
+    }
+    levels.values_mut().for_each(|l| l.sort());
+    let mut counts: BTreeMap<i32, i64> = BTreeMap::new();
+    for p in events.iter().filter(|e| e["page"] == "NextSong") {
+        let user: i32 = p["userId"].as_str().unwrap().parse().unwrap();
+        let ts = p["ts"].as_i64().unwrap();
+        let history = &levels[&user];
+        let at = history.partition_point(|(t, _)| *t <= ts);
+        if history[at - 1].1 == "paid" {
+            *counts.entry(user).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(i32, i64)> = counts.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
 }
 
 /// Titles of the songs that plays match exactly on title, artist name and
@@ -98,8 +130,10 @@ fn matched_song_titles(plays: &[&Value]) -> Vec<(String, i64)> {
 
 /// Every check derived from the Sparkify schema, as `table: check`. None of
 /// them tests what an engine enforces (NOT NULL), so each one can fail.
-const SPARKIFY_CHECKS: [&str; 20] = [
-    "users: natural key (user_id) is unique",
+const SPARKIFY_CHECKS: [&str; 23] = [
+    "users: one version per (user_id, valid_from)",
+    "users: one current version per user_id",
+    "users: versions of a user_id leave no gap and do not overlap",
     "users: every staging_events source row is loaded",
     "users: no staging_events source row lacks the natural key",
     "songs: natural key (song_id) is unique",
@@ -113,6 +147,7 @@ const SPARKIFY_CHECKS: [&str; 20] = [
     "time: no staging_events source row lacks the natural key",
     "songplays: natural key (start_time, user_id) is unique",
     "songplays: every `start_time` is in `time`",
+    "songplays: every `user_id` finds the `users` version valid at its `start_time`",
     "songplays: every `user_id` is in `users`",
     "songplays: every `song_id` is in `songs`",
     "songplays: every `artist_id` is in `artists`",
@@ -156,11 +191,30 @@ async fn each_planted_fault_fails_exactly_its_check() {
     let warehouse = sample_warehouse("analysis_failing_checks").await;
     let faults = [
         (
-            "duplicate key",
-            "INSERT INTO users (user_id, first_name, last_name, gender, level) \
-             VALUES (15, 'Lily', 'Koch', 'F', 'free')",
-            "users: natural key (user_id) is unique",
-            vec!["15 (2×)".to_owned()],
+            "duplicate version",
+            "INSERT INTO users SELECT * FROM users WHERE user_id = 16 AND NOT is_current",
+            "users: one version per (user_id, valid_from)",
+            vec!["16, 2018-11-04 09:49:16.796 (2×)".to_owned()],
+        ),
+        (
+            "no current version",
+            "UPDATE users SET is_current = FALSE WHERE user_id = 16 AND is_current",
+            "users: one current version per user_id",
+            vec!["16 (0×)".to_owned()],
+        ),
+        (
+            "gap between versions",
+            "UPDATE users SET valid_to = valid_to - INTERVAL '1 second' \
+             WHERE user_id = 16 AND NOT is_current",
+            "users: versions of a user_id leave no gap and do not overlap",
+            vec!["16 (1×)".to_owned()],
+        ),
+        (
+            "play before its user's first version",
+            "UPDATE users SET valid_from = valid_from + INTERVAL '1 day' \
+             WHERE user_id = 16 AND NOT is_current",
+            "songplays: every `user_id` finds the `users` version valid at its `start_time`",
+            vec!["16 (5×)".to_owned()],
         ),
         (
             "orphan reference",

@@ -27,6 +27,7 @@ const fn people(columns: &'static [Column]) -> Table {
         sort_key: None,
         natural_key: &[],
         primary_key: &[],
+        history: None,
         load: None,
         doc: "",
     }

@@ -167,7 +167,10 @@ fn strip_clauses(statement: &str, markers: &[&str]) -> String {
     for marker in markers {
         while let Some(start) = out.find(marker) {
             let rest = &out[start + marker.len()..];
-            let end = if marker.ends_with(' ') {
+            let end = if marker.ends_with(' ') && rest.starts_with('(') {
+                // A parenthesised list: up to its closing parenthesis.
+                start + marker.len() + rest.find(')').map_or(rest.len(), |i| i + 1)
+            } else if marker.ends_with(' ') {
                 let word = rest.find([',', '\n']).unwrap_or(rest.len());
                 start + marker.len() + word
             } else if marker.ends_with('/') {

@@ -26,11 +26,12 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     let plan = dwh_run(["plan", "--database-url", &url]);
     assert_eq!(plan.code, Some(0), "{}", plan.all());
 
-    // An older `users`: without `level`, and a row in it.
+    // An older `users`: without its last column `is_current`, and a row in it.
     execute(
         &url,
-        "ALTER TABLE users DROP COLUMN level; \
-         INSERT INTO users (user_id, first_name) VALUES (7, 'Ada')",
+        "ALTER TABLE users DROP COLUMN is_current; \
+         INSERT INTO users (user_id, first_name, level, valid_from) \
+         VALUES (7, 'Ada', 'free', '2018-11-01')",
     )
     .await;
     let plan = dwh_run(["plan", "--database-url", &url]);
@@ -41,7 +42,7 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
         plan.stdout
     );
     assert!(
-        plan.stdout.contains("add column `level` VARCHAR(8)"),
+        plan.stdout.contains("add column `is_current` BOOLEAN"),
         "{}",
         plan.stdout
     );
@@ -61,11 +62,12 @@ async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
     transform.assert_stderr_has("`dwh migrate`");
 
     dwh_run(["migrate", "--database-url", &url]).assert_success("migrate");
-    assert_eq!(dwh_run(["plan", "--database-url", &url]).code, Some(0));
+    let replan = dwh_run(["plan", "--database-url", &url]);
+    assert_eq!(replan.code, Some(0), "{}", replan.all());
     assert_eq!(
         scalar(
             &url,
-            "SELECT COUNT(*) FROM users WHERE user_id = 7 AND level = ''"
+            "SELECT COUNT(*) FROM users WHERE user_id = 7 AND is_current = FALSE"
         )
         .await,
         1

@@ -102,7 +102,22 @@ impl Schema {
                 let Some(target) = column.references else {
                     continue;
                 };
-                let [key] = target.primary_key else {
+                // A type-2 dimension's rows are versions of its natural
+                // key: a fact refers to the key, and `as_of` picks the version.
+                let target_key = match target.history {
+                    Some(_) if column.as_of.is_none() => {
+                        return Err(SchemaError {
+                            table: table.name,
+                            message: format!(
+                                "column `{}` references type-2 dimension `{}` without `as_of`",
+                                column.name, target.name
+                            ),
+                        });
+                    }
+                    Some(_) => target.natural_key,
+                    None => target.primary_key,
+                };
+                let [key] = target_key else {
                     return Err(SchemaError {
                         table: table.name,
                         message: format!(
@@ -133,8 +148,13 @@ impl Schema {
                     });
                 }
             }
+            // The history load fills a type-2 dimension's role columns.
+            let roles = table.history.map(|h| h.roles()).unwrap_or_default();
             for column in table.columns {
-                if column.fill == Fill::None && !column.identity && table.kind != TableKind::Staging
+                if column.fill == Fill::None
+                    && !column.identity
+                    && table.kind != TableKind::Staging
+                    && !roles.contains(&column.name)
                 {
                     return Err(SchemaError {
                         table: table.name,

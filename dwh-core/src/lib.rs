@@ -13,7 +13,9 @@
 //! staging table fills them, their natural key (one row per key, so re-runs
 //! change nothing; an append-only event fact without one is declared
 //! `keyless` and rebuilt from staging on every run) and their Redshift
-//! physical design. [`Schema::new`]
+//! physical design. A dimension declared `history = scd2` keeps a version per
+//! change of its `tracked` columns instead (type 2; see
+//! [`schema::History`]). [`Schema::new`]
 //! checks that the tables fit together and orders them for loading.
 //!
 //! ```

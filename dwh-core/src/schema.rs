@@ -239,6 +239,9 @@ pub struct Column {
     pub fill: Fill,
     /// Facts: the dimension this column refers to (an informational FK).
     pub references: Option<&'static Table>,
+    /// Facts: for a reference to a type-2 dimension, the fact column (a
+    /// timestamp) that picks the version: the one valid at that time.
+    pub as_of: Option<&'static str>,
     /// The field's `///` doc comment; empty when there is none.
     pub doc: &'static str,
     /// The field's Rust type as declared, e.g. `Option<String>`; empty for
@@ -259,6 +262,7 @@ impl Column {
             json: None,
             fill: Fill::None,
             references: None,
+            as_of: None,
             doc: "",
             rust_type: "",
         }
@@ -321,6 +325,31 @@ pub struct Load {
     pub lookups: &'static [Lookup],
 }
 
+/// A type-2 slowly changing dimension (`#[dwh(history = scd2)]`): every
+/// change of a tracked column starts a new version of the key's row
+/// instead of overwriting it (see [`crate::sql::load_statements`]). Of all the rows
+/// with one natural key, the versions cover time from the first one's
+/// `valid_from` without gap or overlap, and exactly one is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct History {
+    /// Columns whose change starts a new version; the others are type 1,
+    /// the same on every version of a key (its latest source row's).
+    pub tracked: &'static [&'static str],
+    /// `TIMESTAMP NOT NULL`: when the version began, the load's `latest_by`.
+    pub valid_from: &'static str,
+    /// Nullable `TIMESTAMP`: when the next version began; NULL while current.
+    pub valid_to: &'static str,
+    /// `BOOLEAN NOT NULL`: true on the key's latest version only.
+    pub is_current: &'static str,
+}
+
+impl History {
+    /// The three columns the history load fills itself.
+    pub fn roles(&self) -> [&'static str; 3] {
+        [self.valid_from, self.valid_to, self.is_current]
+    }
+}
+
 /// A table description, as the derives emit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Table {
@@ -344,6 +373,9 @@ pub struct Table {
     pub primary_key: &'static [&'static str],
     /// How a dimension or fact is filled; `None` for staging tables.
     pub load: Option<Load>,
+    /// A type-2 dimension's history columns; `None` for type 1 (one row
+    /// per natural key, overwritten).
+    pub history: Option<History>,
     /// The struct's `///` doc comment (what the table holds and why it is
     /// distributed and sorted as it is); empty when there is none.
     pub doc: &'static str,

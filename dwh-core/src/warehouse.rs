@@ -472,7 +472,7 @@ impl Warehouse {
     /// let top: Vec<TopUser> = warehouse
     ///     .query_as(
     ///         "SELECT u.user_id, u.first_name, COUNT(*) AS play_count \
-    ///          FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
+    ///          FROM songplays sp JOIN users u ON u.user_id = sp.user_id AND u.is_current \
     ///          GROUP BY u.user_id, u.first_name \
     ///          ORDER BY play_count DESC, u.user_id LIMIT $1",
     ///         &[&limit],

@@ -65,6 +65,29 @@ pub struct ContainerAttrs {
     pub tie_break: Option<LitStr>,
     pub lookups: Vec<LookupAttr>,
     pub keyless: Option<Span>,
+    /// `history = scd2`: a type-2 dimension; `scd1` is the default.
+    pub history: Option<WithSpan<HistoryKind>>,
+}
+
+/// `history = scd1 | scd2`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum HistoryKind {
+    Scd1,
+    Scd2,
+}
+
+impl HistoryKind {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "scd1" => Some(Self::Scd1),
+            "scd2" => Some(Self::Scd2),
+            _ => None,
+        }
+    }
+
+    fn names() -> impl Iterator<Item = &'static str> {
+        ["scd1", "scd2"].into_iter()
+    }
 }
 
 #[derive(Default)]
@@ -81,6 +104,11 @@ pub struct FieldAttrs {
     pub from: Option<LitStr>,
     pub expr: Option<LitStr>,
     pub references: Option<Path>,
+    pub as_of: Option<Ident>,
+    pub tracked: Option<Span>,
+    pub valid_from: Option<Span>,
+    pub valid_to: Option<Span>,
+    pub is_current: Option<Span>,
 }
 
 /// Where an attribute is written.
@@ -102,6 +130,7 @@ const CONTAINER_KEYS: &[&str] = &[
     "tie_break",
     "lookup",
     "keyless",
+    "history",
 ];
 
 const FIELD_KEYS: &[&str] = &[
@@ -117,6 +146,11 @@ const FIELD_KEYS: &[&str] = &[
     "from",
     "expr",
     "references",
+    "as_of",
+    "tracked",
+    "valid_from",
+    "valid_to",
+    "is_current",
 ];
 
 impl Place {
@@ -157,7 +191,8 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
         "json" | "epoch_millis" => derive == Staging,
         "source" | "filter" | "latest_by" | "tie_break" | "lookup" | "identity" | "natural_key"
         | "primary_key" | "from" | "expr" => matches!(derive, Dimension | Fact),
-        "references" | "keyless" => derive == Fact,
+        "references" | "keyless" | "as_of" => derive == Fact,
+        "history" | "tracked" | "valid_from" | "valid_to" | "is_current" => derive == Dimension,
         _ => true,
     };
     if ok {
@@ -165,7 +200,10 @@ fn key_scope(key: &str, derive: Derive) -> Result<(), &'static str> {
     }
     Err(match key {
         "json" | "epoch_millis" => "applies to staging tables only",
-        "references" => "applies to fact tables only",
+        "references" | "as_of" => "applies to fact tables only",
+        "history" | "tracked" | "valid_from" | "valid_to" | "is_current" => {
+            "applies to dimension tables only: only a dimension keeps a history of versions"
+        }
         "keyless" => {
             "applies to fact tables only: a dimension is upserted by its natural key, \
              so it needs one (`#[dwh(natural_key)]`)"
@@ -331,6 +369,9 @@ fn container_key(
             }
         }
         "keyless" => out.keyless = Some(flag(cx, meta, key)?),
+        "history" => {
+            out.history = keyword(cx, meta, "history", HistoryKind::parse, HistoryKind::names)?
+        }
         _ => return Err(unhandled(meta, key)),
     }
     Ok(())
@@ -563,6 +604,11 @@ fn field_key(
         "from" => out.from = Some(meta.value()?.parse()?),
         "expr" => out.expr = Some(meta.value()?.parse()?),
         "references" => out.references = Some(meta.value()?.parse()?),
+        "as_of" => out.as_of = Some(field_name(meta.value()?)?),
+        "tracked" => out.tracked = Some(flag(cx, meta, key)?),
+        "valid_from" => out.valid_from = Some(flag(cx, meta, key)?),
+        "valid_to" => out.valid_to = Some(flag(cx, meta, key)?),
+        "is_current" => out.is_current = Some(flag(cx, meta, key)?),
         _ => return Err(unhandled(meta, key)),
     }
     Ok(())

@@ -8,6 +8,7 @@ use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr};
 
 use crate::attr::{self, ContainerAttrs, FieldAttrs, JoinAttr, LookupAttr, VarcharLen};
 use crate::ctxt::Ctxt;
+use crate::history::{self, HistoryField};
 use crate::model::{
     ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, JoinModel, LoadModel,
     LookupModel, SortStyle, TableModel,
@@ -69,12 +70,20 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         .collect();
     check_natural_key_present(cx, input, derive, &natural_key, container.keyless);
     check_keyless(cx, &fields, &container);
-    let primary_key = primary_key(&fields, &natural_key);
+    let history = history::build(cx, input, &container, &history_fields(&fields));
+    let mut primary_key = primary_key(&fields, &natural_key);
+    if let Some(h) = history.as_ref().filter(|_| primary_key == natural_key) {
+        // One row per version: the key and the time the version began.
+        primary_key.push(h.valid_from.clone());
+    }
     let mut requirements = Vec::new();
-    let columns = fields
+    let mut columns: Vec<ColumnModel> = fields
         .iter()
         .map(|f| column_model(cx, f, derive, load.as_ref(), &mut requirements))
         .collect();
+    for (f, c) in fields.iter().zip(&mut columns) {
+        c.as_of = as_of(cx, f, &fields);
+    }
     if load.is_some() {
         lookup_requirements(&container.lookups, &mut requirements);
     }
@@ -91,8 +100,23 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         columns,
         load,
         requirements,
+        history,
         doc: crate::docs::doc_text(&input.attrs),
     })
+}
+
+fn history_fields<'a>(fields: &'a [FieldAst]) -> Vec<HistoryField<'a>> {
+    fields
+        .iter()
+        .map(|f| HistoryField {
+            ident: f.ident,
+            name: &f.name,
+            ty: &f.field.ty,
+            nullable: f.nullable,
+            class: f.class,
+            attrs: &f.attrs,
+        })
+        .collect()
 }
 
 /// The struct's fields with their names, or `None` (reported) for any other
@@ -626,6 +650,30 @@ fn check_keyless(cx: &Ctxt, fields: &[FieldAst], container: &ContainerAttrs) {
     }
 }
 
+/// `as_of = field`: the timestamp field that picks the version of the
+/// referenced type-2 dimension.
+fn as_of(cx: &Ctxt, f: &FieldAst, fields: &[FieldAst]) -> Option<String> {
+    let ident = f.attrs.as_of.as_ref()?;
+    if f.attrs.references.is_none() {
+        cx.error_spanned_by(
+            ident,
+            "`as_of` picks the version of a referenced type-2 dimension: add `references = Dim`",
+        );
+        return None;
+    }
+    let target = field_named(cx, fields, ident, "as_of")?;
+    if target.class.is_some_and(|c| !c.is_timestamp()) {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "`as_of` names the time of the fact row; `{}` should be a `NaiveDateTime`",
+                target.ident
+            ),
+        );
+    }
+    Some(target.name.clone())
+}
+
 /// Explicit `primary_key` fields, else the IDENTITY column, else the natural key.
 fn primary_key(fields: &[FieldAst], natural_key: &[String]) -> Vec<String> {
     let explicit: Vec<String> = fields
@@ -659,7 +707,10 @@ fn column_model(
         (key, f.attrs.epoch_millis.is_some())
     });
     let fill = match load {
-        Some(load) if f.attrs.identity.is_none() => fill(cx, f, load, requirements),
+        // History role columns are filled by the history load itself.
+        Some(load) if f.attrs.identity.is_none() && !history::is_role(&f.attrs) => {
+            fill(cx, f, load, requirements)
+        }
         _ => FillModel::None,
     };
     ColumnModel {
@@ -677,6 +728,7 @@ fn column_model(
         json,
         fill,
         references: f.attrs.references.clone(),
+        as_of: None,
         doc: crate::docs::doc_text(&f.field.attrs),
     }
 }

@@ -120,7 +120,26 @@ fn table_impls(
             };
         }
     });
+    let versioned = model
+        .columns
+        .iter()
+        .filter(|c| c.as_of.is_none())
+        .filter_map(|c| Some((c, c.references.as_ref()?)))
+        .map(|(c, path)| {
+            let message = format!(
+                "column `{}` refers to a type-2 dimension (`history = scd2`): add \
+                 `as_of = <timestamp field>` to pick the version valid at the row's time",
+                c.name
+            );
+            quote_spanned! {path.span()=>
+                const _: () = if <#path as ::dwh_core::DimTable>::TABLE.history.is_some() {
+                    ::core::panic!("{}", #message)
+                };
+            }
+        });
     quote! {
+        #(#versioned)*
+
         #[automatically_derived]
         impl #trait_path for #ident where #(#bounds,)* {
             const TABLE: ::dwh_core::schema::Table = #table;
@@ -168,6 +187,19 @@ fn table_expr(model: &TableModel) -> TokenStream {
     let primary_key = &model.primary_key;
     let doc = &model.doc;
     let columns = model.columns.iter().map(column_expr);
+    let history = match &model.history {
+        None => quote!(::core::option::Option::None),
+        Some(h) => {
+            let (tracked, from, to, current) =
+                (&h.tracked, &h.valid_from, &h.valid_to, &h.is_current);
+            quote!(::core::option::Option::Some(::dwh_core::schema::History {
+                tracked: &[#(#tracked),*],
+                valid_from: #from,
+                valid_to: #to,
+                is_current: #current,
+            }))
+        }
+    };
     let load = match &model.load {
         None => quote!(::core::option::Option::None),
         Some(load) => {
@@ -187,6 +219,7 @@ fn table_expr(model: &TableModel) -> TokenStream {
             natural_key: &[#(#natural_key),*],
             primary_key: &[#(#primary_key),*],
             load: #load,
+            history: #history,
             doc: #doc,
         }
     }
@@ -232,6 +265,7 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
             quote!(::core::option::Option::Some(#table))
         }
     };
+    let as_of = option_str(c.as_of.as_deref());
     quote! {
         ::dwh_core::schema::Column {
             name: #name,
@@ -243,6 +277,7 @@ fn column_expr(c: &ColumnModel) -> TokenStream {
             json: #json,
             fill: #fill,
             references: #references,
+            as_of: #as_of,
             doc: #doc,
             rust_type: #rust_type,
         }

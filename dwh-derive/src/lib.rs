@@ -6,6 +6,7 @@ mod check;
 mod codegen;
 mod ctxt;
 mod docs;
+mod history;
 mod model;
 mod names;
 mod types;

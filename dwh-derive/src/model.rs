@@ -189,6 +189,9 @@ pub struct ColumnModel {
     pub json: Option<(String, bool)>,
     pub fill: FillModel,
     pub references: Option<Path>,
+    /// For a reference to a type-2 dimension: the fact column whose time
+    /// picks the version.
+    pub as_of: Option<String>,
     /// The field's `///` text.
     pub doc: String,
 }
@@ -239,6 +242,8 @@ pub struct TableModel {
     pub columns: Vec<ColumnModel>,
     pub load: Option<LoadModel>,
     pub requirements: Vec<ColumnRequirement>,
+    /// `history = scd2`: the type-2 columns.
+    pub history: Option<crate::history::HistoryModel>,
     /// The struct's `///` text.
     pub doc: String,
 }

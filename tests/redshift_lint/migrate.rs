@@ -106,6 +106,7 @@ const PLAYS: Table = Table {
     }),
     natural_key: &[],
     primary_key: &[],
+    history: None,
     load: None,
     doc: "",
 };

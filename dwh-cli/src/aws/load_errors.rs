@@ -173,6 +173,7 @@ mod tests {
         sort_key: None,
         natural_key: &[],
         primary_key: &[],
+        history: None,
         doc: "",
         load: None,
     };

@@ -24,6 +24,7 @@ const STAGING: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    history: None,
     doc: "",
     load: None,
 };
@@ -52,6 +53,7 @@ const PLAYERS: Table = Table {
     }),
     natural_key: &["player_id"],
     primary_key: &["player_id"],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,
@@ -92,6 +94,7 @@ const PLAYS: Table = Table {
     }),
     natural_key: &["played_at", "player_id"],
     primary_key: &["play_id"],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,

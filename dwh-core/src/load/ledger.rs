@@ -123,6 +123,7 @@ mod tests {
         primary_key: &[],
         load: None,
         doc: "",
+        history: None,
     };
 
     fn known(source: &LocalDir, file: &SourceFile) -> (String, String, KnownFile) {

@@ -87,6 +87,11 @@ fn comment_steps(changes: &[Change], table: &Table, dialect: Dialect) -> Vec<Ste
             Change::ColumnDoc(c) => {
                 Some(comment_on_column(table.name, c.name, Some(c.doc), dialect))
             }
+            // An added column with a doc comment gets it in the same plan;
+            // otherwise the next plan would still differ.
+            Change::AddColumn(c) if !c.doc.trim().is_empty() => {
+                Some(comment_on_column(table.name, c.name, Some(c.doc), dialect))
+            }
             _ => None,
         })
         .map(|sql| step(sql, Safety::Safe, None))

@@ -23,6 +23,7 @@ const T: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    history: None,
     load: None,
     doc: "",
 };

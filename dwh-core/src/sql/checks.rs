@@ -5,11 +5,17 @@ use super::transform::{lookup_on, lookup_target, stored_expr};
 use crate::catalog::Schema;
 use crate::schema::{Load, Table};
 
+mod history;
+
 /// Natural keys that occur more than once: `(key, n)` rows.
 pub fn duplicate_keys(table: &Table) -> String {
-    let keys = quote_list(table.natural_key.iter().copied(), "");
-    let key_text = table
-        .natural_key
+    duplicates(table, table.natural_key)
+}
+
+/// Values of `columns` that occur more than once: `(key, n)` rows.
+fn duplicates(table: &Table, columns: &[&str]) -> String {
+    let keys = quote_list(columns.iter().copied(), "");
+    let key_text = columns
         .iter()
         .map(|k| format!("CAST({} AS VARCHAR(512))", quote_ident(k)))
         .collect::<Vec<_>>()
@@ -194,7 +200,25 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             CheckSql::Listing { count, examples }
         };
         let source = table.load.map_or("", |l| l.source.name);
-        if let Some(sql) = keyless_rows_missing(table) {
+        if let Some(history) = &table.history {
+            let mut version = table.natural_key.to_vec();
+            version.push(history.valid_from);
+            push(
+                format!("one version per ({})", version.join(", ")),
+                listing(&duplicates(table, &version)),
+            );
+            push(
+                format!("one current version per {}", table.natural_key.join(", ")),
+                listing(&history::current_versions(table, history)),
+            );
+            push(
+                format!(
+                    "versions of a {} leave no gap and do not overlap",
+                    table.natural_key.join(", ")
+                ),
+                listing(&history::version_chain(table, history)),
+            );
+        } else if let Some(sql) = keyless_rows_missing(table) {
             push(
                 format!("every {source} row of the batch is loaded (keyless)"),
                 CheckSql::Count(sql),
@@ -207,6 +231,17 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             );
         }
         for column in table.columns {
+            if let Some((dimension, history, as_of)) = history::versioned(column) {
+                push(
+                    format!(
+                        "every `{}` finds the `{}` version valid at its `{as_of}`",
+                        column.name, dimension.name
+                    ),
+                    listing(&history::unversioned(
+                        table, column, dimension, history, as_of,
+                    )),
+                );
+            }
             if let Some(dimension) = column.references {
                 let key = dimension
                     .primary_key

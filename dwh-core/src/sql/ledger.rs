@@ -188,6 +188,7 @@ mod tests {
         primary_key: &[],
         load: None,
         doc: "",
+        history: None,
     };
 
     fn file(i: usize) -> LedgerFile {

@@ -85,6 +85,7 @@
 pub mod checks;
 mod copy;
 pub(crate) mod ddl;
+mod history;
 mod ident;
 pub mod ledger;
 mod limit;

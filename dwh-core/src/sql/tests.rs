@@ -35,6 +35,7 @@ const STAGING: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    history: None,
     doc: "",
     load: None,
 };
@@ -64,6 +65,7 @@ const PLAYERS: Table = Table {
     }),
     natural_key: &["player_id"],
     primary_key: &["player_id"],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,
@@ -105,6 +107,7 @@ const PLAYS: Table = Table {
     }),
     natural_key: &["played_at", "player_id"],
     primary_key: &["play_id"],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,
@@ -339,6 +342,7 @@ const LABELS: Table = Table {
     name: "labels",
     natural_key: &["label"],
     primary_key: &["label"],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,
@@ -483,6 +487,7 @@ const PASSES: Table = Table {
     sort_key: None,
     natural_key: &[],
     primary_key: &[],
+    history: None,
     doc: "",
     load: Some(Load {
         source: &STAGING,

@@ -45,6 +45,12 @@ pub struct LoadStatements {
 /// The load of a dimension or fact table, or `None` for a staging table.
 pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements> {
     let load = table.load.as_ref()?;
+    if let Some(history) = &table.history {
+        return Some(LoadStatements {
+            table: table.name,
+            statements: super::history::load_statements(table, load, history),
+        });
+    }
     if table.is_keyless() {
         return Some(LoadStatements {
             table: table.name,
@@ -205,7 +211,12 @@ pub(crate) fn stored_expr(table: &Table, column: &Column) -> Option<String> {
 /// natural keys (and references to them) are stored without them and
 /// VARCHAR lookups compare without them, in both dialects: `'X '` and `'X'`
 /// are one key on both. Other values keep their blanks.
-fn source_rows(table: &Table, load: &Load, from: &str, condition: Option<&str>) -> String {
+pub(super) fn source_rows(
+    table: &Table,
+    load: &Load,
+    from: &str,
+    condition: Option<&str>,
+) -> String {
     let mut exprs: Vec<String> = table
         .loaded_columns()
         .map(|c| {

@@ -53,7 +53,7 @@ pub const TOP_USERS_IN_HOURS: &str =
     "SELECT sp.user_id, u.first_name, u.last_name, COUNT(*) AS plays \
      FROM songplays sp \
      JOIN \"time\" t ON t.start_time = sp.start_time \
-     JOIN users u ON u.user_id = sp.user_id \
+     JOIN users u ON u.user_id = sp.user_id AND u.is_current \
      WHERE t.hour BETWEEN $1 AND $2 \
      GROUP BY sp.user_id, u.first_name, u.last_name \
      ORDER BY plays DESC, sp.user_id LIMIT $3";

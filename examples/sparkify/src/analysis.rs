@@ -33,6 +33,13 @@ pub struct ActiveUser {
     pub plays: i64,
 }
 
+/// Users by their plays while on the paid level.
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub struct PaidPlays {
+    pub user_id: i32,
+    pub plays: i64,
+}
+
 /// Plays per hour of day (0–23) or weekday (0 = Sunday).
 #[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
 pub struct PlaysBy {
@@ -80,11 +87,11 @@ pub fn top_artists(top: Limit) -> String {
     )
 }
 
-/// The `top` users with the most plays.
+/// The `top` users with the most plays, with their current level.
 pub fn active_users(top: Limit) -> String {
     format!(
         "SELECT u.user_id, u.first_name, u.last_name, u.level, COUNT(*) AS plays \
-     FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
+     FROM songplays sp JOIN users u ON u.user_id = sp.user_id AND u.is_current \
      GROUP BY u.user_id, u.first_name, u.last_name, u.level \
      ORDER BY plays DESC, u.user_id LIMIT {top}"
     )
@@ -100,7 +107,19 @@ pub const PLAYS_BY_LEVEL: &str =
     "SELECT level, COUNT(*) AS plays FROM songplays GROUP BY level ORDER BY plays DESC, level";
 
 pub const USERS_BY_GENDER_LEVEL: &str = "SELECT gender, level, COUNT(*) AS users FROM users \
-     GROUP BY gender, level ORDER BY gender, level";
+     WHERE is_current GROUP BY gender, level ORDER BY gender, level";
+
+/// The `top` users by plays while paid: each play joins the version of its
+/// user valid at the play's time (`users` keeps the history of `level`), so
+/// a play counts when the user was paid then, whatever the level now.
+pub fn plays_while_paid(top: Limit) -> String {
+    format!(
+        "SELECT sp.user_id, COUNT(*) AS plays \
+     FROM songplays sp JOIN users u ON u.user_id = sp.user_id \
+     AND sp.start_time >= u.valid_from AND (u.valid_to IS NULL OR sp.start_time < u.valid_to) \
+     WHERE u.level = 'paid' GROUP BY sp.user_id ORDER BY plays DESC, sp.user_id LIMIT {top}"
+    )
+}
 
 /// The `top` locations by plays.
 pub fn top_locations(top: Limit) -> String {
@@ -137,6 +156,7 @@ pub fn analyses() -> Vec<dwh_core::Analysis> {
         A::new::<UsersByGenderLevel>("users_by_gender_level", "Users by gender and level", |_| {
             USERS_BY_GENDER_LEVEL.to_owned()
         }),
+        A::new::<PaidPlays>("plays_while_paid", "Plays while paid", plays_while_paid),
         A::new::<Ranked>("top_locations", "Top locations", top_locations),
         A::new::<Ranked>("top_user_agents", "Top user agents", top_user_agents),
     ]
@@ -152,6 +172,7 @@ pub struct Analysis {
     pub plays_by_weekday: Vec<PlaysBy>,
     pub plays_by_level: Vec<PlaysByLevel>,
     pub users_by_gender_level: Vec<UsersByGenderLevel>,
+    pub plays_while_paid: Vec<PaidPlays>,
     pub top_locations: Vec<Ranked>,
     pub top_user_agents: Vec<Ranked>,
 }
@@ -178,6 +199,7 @@ impl Analysis {
             plays_by_weekday: warehouse.query_as(PLAYS_BY_WEEKDAY, &[]).await?,
             plays_by_level: warehouse.query_as(PLAYS_BY_LEVEL, &[]).await?,
             users_by_gender_level: warehouse.query_as(USERS_BY_GENDER_LEVEL, &[]).await?,
+            plays_while_paid: warehouse.query_as(&plays_while_paid(top), &[]).await?,
             top_locations: warehouse.query_as(&top_locations(top), &[]).await?,
             top_user_agents: warehouse.query_as(&top_user_agents(top), &[]).await?,
         })

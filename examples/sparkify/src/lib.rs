@@ -94,9 +94,11 @@ pub struct StagingSong {
     pub year: Option<i16>,
 }
 
-/// App users, one row per user with their latest details: users move between
-/// the free and paid levels, so of all their events the latest one wins.
-/// Logged-out events carry no user (`userId` is `""`) and are left out.
+/// App users, one row per version of a user: users move between the free
+/// and paid levels, and each change of `level` starts a new version (type-2
+/// history), valid from the event that shows it until the next change. Names
+/// and gender are the user's latest, on every version. Logged-out events
+/// carry no user (`userId` is `""`) and are left out.
 ///
 /// DISTSTYLE ALL: a small dimension, so joins from `songplays` never
 /// redistribute.
@@ -104,10 +106,11 @@ pub struct StagingSong {
 #[dwh(
     table = "users",
     diststyle = all,
-    sortkey(user_id),
+    sortkey(user_id, valid_from),
     source = StagingEvent,
     filter = "src.user_id <> ''",
-    latest_by = "src.ts"
+    latest_by = "src.ts",
+    history = scd2
 )]
 pub struct User {
     #[dwh(natural_key, encode = raw, expr = "CAST(NULLIF(src.user_id, '') AS INTEGER)")]
@@ -118,8 +121,18 @@ pub struct User {
     pub last_name: Option<String>,
     #[dwh(varchar = 8, encode = bytedict)]
     pub gender: Option<String>,
-    #[dwh(varchar = 8, encode = bytedict)]
+    /// `free` or `paid`; a change starts a new version.
+    #[dwh(varchar = 8, encode = bytedict, tracked)]
     pub level: String,
+    /// The time of the first event that showed this version's level.
+    #[dwh(valid_from, encode = raw)]
+    pub valid_from: NaiveDateTime,
+    /// When the next version began; NULL for the current version.
+    #[dwh(valid_to, encode = az64)]
+    pub valid_to: Option<NaiveDateTime>,
+    /// True on the user's latest version only.
+    #[dwh(is_current, encode = raw)]
+    pub is_current: bool,
 }
 
 /// Songs in the catalogue.
@@ -222,6 +235,7 @@ pub struct SongPlay {
     #[dwh(
         natural_key,
         references = User,
+        as_of = start_time,
         encode = az64,
         expr = "CAST(NULLIF(src.user_id, '') AS INTEGER)"
     )]

@@ -366,6 +366,7 @@ mod tests {
             users_by_gender_level: vec![],
             top_locations: vec![],
             top_user_agents: vec![],
+            plays_while_paid: vec![],
         }
     }
 

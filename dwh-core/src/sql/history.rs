@@ -1,0 +1,260 @@
+//! The load of a type-2 dimension (`#[dwh(history = scd2)]`): every change
+//! of a tracked column starts a new version of the key's row.
+//!
+//! From the batch's source rows (the same rows, filter, lookups and RTRIM
+//! rules as a type-1 load: [`super::transform`]'s `source_rows`):
+//! 1. `__dwh_batch_<t>`: one row per key and `latest_by` time (of rows
+//!    tied on both, the one the type-1 load would pick: greatest
+//!    `tie_break`, then the other columns ascending), keeping only rows
+//!    later than the key's current version. Rows with no time cannot be
+//!    placed in a history and are left out.
+//! 2. `__dwh_versions_<t>`: the key's current version (as a seed) and the
+//!    batch rows in time order; a row whose tracked values differ from the
+//!    previous row's starts a version, valid from its time to the next
+//!    version's (`LAG`/`LEAD`). A batch whose first rows repeat the current
+//!    version's tracked values continues it.
+//! 3. The current version of each key with a new version is closed at the
+//!    first new one's time; the new versions are inserted, the last one
+//!    current (`valid_to` NULL).
+//! 4. Untracked columns are type 1: every version of a key gets the values
+//!    of its latest batch row.
+//!
+//! So a batch is history after the versions already loaded: batches must
+//! come in time order. A re-run over the same rows finds none later than
+//! the current versions and changes nothing; loading the rows in several
+//! time-ordered batches gives the same versions as one batch over all.
+//!
+//! The statements are the same in both dialects. Temporary tables, UPDATE
+//! and INSERT rather than MERGE: Redshift's MERGE takes one table source
+//! and updates or inserts per match, while a key may gain several versions
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html>).
+//! Null-safe comparisons are spelled with CASE: Redshift's comparison
+//! conditions have no `IS DISTINCT FROM`
+//! (<https://docs.aws.amazon.com/redshift/latest/dg/r_comparison_condition.html>).
+
+use super::ident::quote_ident;
+use super::transform::source_rows;
+use crate::schema::{History, Load, Table};
+
+/// The statements of a type-2 dimension's load, in order, for either dialect.
+pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> Vec<String> {
+    let names = Names::of(table, history);
+    let mut out = vec![
+        format!("DROP TABLE IF EXISTS {}", names.batch),
+        batch(table, load, history, &names),
+        format!("DROP TABLE IF EXISTS {}", names.versions),
+        versions(table, history, &names),
+        close_current(history, &names),
+        insert_versions(history, &names),
+    ];
+    out.extend(untracked(table, history, &names));
+    out.push(format!("DROP TABLE {}", names.batch));
+    out.push(format!("DROP TABLE {}", names.versions));
+    out
+}
+
+/// Quoted names shared by the statements.
+struct Names {
+    target: String,
+    batch: String,
+    versions: String,
+    /// The natural key columns.
+    keys: Vec<String>,
+    /// Every loaded column but the three history roles.
+    data: Vec<String>,
+}
+
+impl Names {
+    fn of(table: &Table, history: &History) -> Names {
+        let roles = history.roles();
+        Names {
+            target: quote_ident(table.name),
+            batch: quote_ident(&format!("__dwh_batch_{}", table.name)),
+            versions: quote_ident(&format!("__dwh_versions_{}", table.name)),
+            keys: table.natural_key.iter().map(|k| quote_ident(k)).collect(),
+            data: table
+                .loaded_columns()
+                .filter(|c| !roles.contains(&c.name))
+                .map(|c| quote_ident(c.name))
+                .collect(),
+        }
+    }
+
+    fn keys(&self) -> String {
+        self.keys.join(", ")
+    }
+
+    fn key_match(&self, left: &str, right: &str) -> String {
+        self.keys
+            .iter()
+            .map(|k| format!("{left}.{k} = {right}.{k}"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    fn data(&self, prefix: &str) -> String {
+        self.data
+            .iter()
+            .map(|c| format!("{prefix}{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Whether `a` and `b` differ, NULL equal to NULL; never NULL itself.
+pub(crate) fn differs(a: &str, b: &str) -> String {
+    format!("CASE WHEN {a} = {b} OR ({a} IS NULL AND {b} IS NULL) THEN FALSE ELSE TRUE END")
+}
+
+/// Step 1: one row per key and time, later than the key's current version.
+fn batch(table: &Table, load: &Load, history: &History, names: &Names) -> String {
+    let mut order: Vec<String> = Vec::new();
+    if load.tie_break.is_some() {
+        order.push("__dwh_tie DESC NULLS LAST".to_owned());
+    }
+    order.extend(
+        names
+            .data
+            .iter()
+            .filter(|c| !names.keys.contains(c))
+            .map(|c| format!("{c} ASC NULLS LAST")),
+    );
+    let key_present: Vec<String> = names
+        .keys
+        .iter()
+        .map(|k| format!("{k} IS NOT NULL"))
+        .chain(["__dwh_order IS NOT NULL".to_owned()])
+        .collect();
+    format!(
+        "CREATE TEMP TABLE {batch} AS\nSELECT {cols}, b.__dwh_order AS \"__dwh_from\"\nFROM (\n    \
+         SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {keys}, __dwh_order ORDER BY {order}) AS __dwh_rank\n    \
+         FROM (\n{rows}\n    ) AS __dwh_rows\n    WHERE {present}\n) AS b\n\
+         LEFT JOIN {target} AS c ON {on} AND c.{current}\n\
+         WHERE b.__dwh_rank = 1 AND (c.{from} IS NULL OR b.__dwh_order > c.{from})",
+        batch = names.batch,
+        cols = names.data("b."),
+        keys = names.keys(),
+        order = order.join(", "),
+        rows = source_rows(table, load, load.source.name, None),
+        present = key_present.join(" AND "),
+        target = names.target,
+        on = names.key_match("c", "b"),
+        current = quote_ident(history.is_current),
+        from = quote_ident(history.valid_from),
+    )
+}
+
+/// Step 2: the new versions, each with its start and end. VARCHAR tracked
+/// values compare without trailing blanks: Redshift ignores them in
+/// comparisons (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>,
+/// "Significance of trailing blanks"), PostgreSQL does not, and both must
+/// keep the same versions.
+fn versions(table: &Table, history: &History, names: &Names) -> String {
+    let over = format!(
+        "OVER (PARTITION BY {} ORDER BY \"__dwh_from\")",
+        names.keys()
+    );
+    let tracked: Vec<String> = history.tracked.iter().map(|c| quote_ident(c)).collect();
+    let previous: String = tracked
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!(", LAG({c}) {over} AS __dwh_prev_{i}"))
+        .collect();
+    let changed: Vec<String> = history
+        .tracked
+        .iter()
+        .zip(&tracked)
+        .enumerate()
+        .map(|(i, (name, c))| {
+            let prev = format!("__dwh_prev_{i}");
+            match table.column(name).is_some_and(|c| c.ty.is_varchar()) {
+                true => differs(&format!("RTRIM({c})"), &format!("RTRIM({prev})")),
+                false => differs(c, &prev),
+            }
+        })
+        .collect();
+    format!(
+        "CREATE TEMP TABLE {versions} AS\nSELECT {cols}, \"__dwh_from\", LEAD(\"__dwh_from\") {over} AS \"__dwh_to\"\n\
+         FROM (\n    SELECT s.*, LAG(\"__dwh_from\") {over} AS __dwh_prev_from{previous}\n    FROM (\n        \
+         SELECT {cols}, {from} AS \"__dwh_from\", 1 AS __dwh_seed FROM {target} AS c\n        \
+         WHERE c.{current} AND EXISTS (SELECT 1 FROM {batch} AS b WHERE {on})\n        \
+         UNION ALL\n        SELECT {cols}, \"__dwh_from\", 0 AS __dwh_seed FROM {batch}\n    ) AS s\n) AS __dwh_steps\n\
+         WHERE __dwh_seed = 0 AND (__dwh_prev_from IS NULL OR {changed})",
+        versions = names.versions,
+        cols = names.data(""),
+        from = quote_ident(history.valid_from),
+        target = names.target,
+        current = quote_ident(history.is_current),
+        batch = names.batch,
+        on = names.key_match("b", "c"),
+        changed = changed.join(" OR "),
+    )
+}
+
+/// Step 3a: the current version of a key with new versions ends where the
+/// first of them begins.
+fn close_current(history: &History, names: &Names) -> String {
+    format!(
+        "UPDATE {target} SET {to} = n.\"__dwh_first\", {current} = FALSE\n\
+         FROM (SELECT {keys}, MIN(\"__dwh_from\") AS \"__dwh_first\" FROM {versions} GROUP BY {keys}) AS n\n\
+         WHERE {on} AND {target}.{current}",
+        target = names.target,
+        to = quote_ident(history.valid_to),
+        current = quote_ident(history.is_current),
+        keys = names.keys(),
+        versions = names.versions,
+        on = names.key_match(&names.target, "n"),
+    )
+}
+
+/// Step 3b: the new versions; the last of each key is current.
+fn insert_versions(history: &History, names: &Names) -> String {
+    format!(
+        "INSERT INTO {target} ({cols}, {from}, {to}, {current})\n\
+         SELECT {cols}, \"__dwh_from\", \"__dwh_to\", \"__dwh_to\" IS NULL FROM {versions}",
+        target = names.target,
+        cols = names.data(""),
+        from = quote_ident(history.valid_from),
+        to = quote_ident(history.valid_to),
+        current = quote_ident(history.is_current),
+        versions = names.versions,
+    )
+}
+
+/// Step 4: untracked columns, type 1 on every version of a key; only rows
+/// whose values change are written. `None` when every column is tracked.
+fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> {
+    let columns: Vec<String> = table
+        .loaded_columns()
+        .map(|c| c.name)
+        .filter(|c| {
+            !table.natural_key.contains(c)
+                && !history.tracked.contains(c)
+                && !history.roles().contains(c)
+        })
+        .map(quote_ident)
+        .collect();
+    if columns.is_empty() {
+        return None;
+    }
+    let set: Vec<String> = columns.iter().map(|c| format!("{c} = n.{c}")).collect();
+    let changed: Vec<String> = columns
+        .iter()
+        .map(|c| differs(&format!("{}.{c}", names.target), &format!("n.{c}")))
+        .collect();
+    Some(format!(
+        "UPDATE {target} SET {set}\nFROM (\n    SELECT {keys}, {cols} FROM (\n        \
+         SELECT b.*, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY \"__dwh_from\" DESC) AS __dwh_rank\n        \
+         FROM {batch} AS b\n    ) AS l\n    WHERE __dwh_rank = 1\n) AS n\nWHERE {on} AND ({changed})",
+        target = names.target,
+        set = set.join(", "),
+        keys = names.keys(),
+        cols = columns.join(", "),
+        batch = names.batch,
+        on = names.key_match(&names.target, "n"),
+        changed = changed.join(" OR "),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

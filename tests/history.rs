@@ -1,0 +1,214 @@
+//! Type-2 history of Sparkify's users against the real PostgreSQL engine:
+//! the versions dwh keeps are the level changes read here from the raw JSON
+//! log files; loading the days in two time-ordered runs (each run's staging
+//! holding only its days) keeps the same history as one run over all; a
+//! re-run over the same data changes no row.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dwh_core::{checks, Warehouse};
+use dwh_tests::{build_sparkify, fresh_warehouse, json_objects, sample_data, scratch};
+
+/// A user's versions: `(valid_from in epoch ms, level)`, in time order.
+type History = BTreeMap<i32, Vec<(i64, String)>>;
+
+/// A stored version: `valid_from` (ms), level, `valid_to` (ms), is_current.
+type Version = (i64, String, Option<i64>, bool);
+
+/// Every level change of every user, in `ts` order, from the raw files:
+/// a version starts at the first event (any page) whose level differs from
+/// the previous event's.
+fn expected(dir: &Path) -> History {
+    let mut events: BTreeMap<i32, Vec<(i64, String)>> = BTreeMap::new();
+    for e in json_objects(&dir.join("log_data")) {
+        let Ok(user) = e["userId"].as_str().unwrap_or_default().parse::<i32>() else {
+            continue;
+        };
+        let level = e["level"].as_str().unwrap().to_owned();
+        events
+            .entry(user)
+            .or_default()
+            .push((e["ts"].as_i64().unwrap(), level));
+    }
+    events
+        .into_iter()
+        .map(|(user, mut events)| {
+            events.sort();
+            let mut versions: Vec<(i64, String)> = Vec::new();
+            for (ts, level) in events {
+                if versions.last().is_none_or(|(_, l)| *l != level) {
+                    versions.push((ts, level));
+                }
+            }
+            (user, versions)
+        })
+        .collect()
+}
+
+/// The versions in `users`, after asserting that each user's versions
+/// chain (`valid_to` = the next `valid_from`) and only the last is current
+/// and open.
+async fn actual(warehouse: &Warehouse) -> History {
+    let rows = warehouse
+        .client()
+        .query(
+            "SELECT user_id, level, CAST(EXTRACT(EPOCH FROM valid_from) * 1000 AS BIGINT), \
+             CAST(EXTRACT(EPOCH FROM valid_to) * 1000 AS BIGINT), is_current \
+             FROM users ORDER BY user_id, valid_from",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut out: BTreeMap<i32, Vec<Version>> = BTreeMap::new();
+    for r in &rows {
+        out.entry(r.get(0))
+            .or_default()
+            .push((r.get(2), r.get(1), r.get(3), r.get(4)));
+    }
+    out.into_iter()
+        .map(|(user, versions)| {
+            for (i, (_, _, to, current)) in versions.iter().enumerate() {
+                let next = versions.get(i + 1).map(|v| v.0);
+                assert_eq!(*to, next, "user {user}: valid_to of version {i}");
+                assert_eq!(*current, next.is_none(), "user {user}: is_current of {i}");
+            }
+            let versions = versions.into_iter().map(|(f, l, _, _)| (f, l)).collect();
+            (user, versions)
+        })
+        .collect()
+}
+
+/// Every column of every row of `users`, as text, in key order.
+async fn users_table(warehouse: &Warehouse) -> Vec<String> {
+    let sql = "SELECT u::text FROM users AS u ORDER BY user_id, valid_from";
+    let rows = warehouse.client().query(sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// The transaction ids that wrote the rows of `users`, sorted.
+async fn row_versions(warehouse: &Warehouse) -> Vec<String> {
+    let sql = "SELECT xmin::text FROM users ORDER BY 1";
+    let rows = warehouse.client().query(sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+async fn assert_checks_pass(warehouse: &Warehouse) {
+    let results = checks::run(warehouse.client(), &sparkify::schema())
+        .await
+        .unwrap();
+    let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}");
+}
+
+/// A sample folder with the song data and only the log files of `days`.
+fn sample_with_days(name: &str, days: std::ops::RangeInclusive<u32>) -> PathBuf {
+    let sample = sample_data();
+    let dir = scratch(name);
+    let logs = dir.join("log_data/2018/11");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in days {
+        let file = format!("2018-11-{day:02}-events.json");
+        let from = sample.join("log_data/2018/11").join(&file);
+        if from.exists() {
+            std::fs::copy(from, logs.join(&file)).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(sample.join("song_data"), dir.join("song_data")).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn users_history_is_every_level_change_in_the_raw_logs() {
+    dwh_tests::require_sample!();
+    let sample = sample_data();
+    let (mut warehouse, _) = fresh_warehouse("history_sample").await;
+    build_sparkify(&mut warehouse, &sample).await;
+    let want = expected(&sample);
+    assert!(
+        want.values().filter(|v| v.len() > 1).count() >= 5,
+        "the sample has users who change level"
+    );
+    assert_eq!(actual(&warehouse).await, want);
+    assert_checks_pass(&warehouse).await;
+}
+
+#[tokio::test]
+async fn two_time_ordered_runs_keep_the_history_of_one() {
+    dwh_tests::require_sample!();
+    let (mut once, _) = fresh_warehouse("history_once").await;
+    build_sparkify(&mut once, &sample_data()).await;
+
+    let first = sample_with_days("history_first_half", 1..=15);
+    let second = sample_with_days("history_second_half", 16..=30);
+    let (mut twice, _) = fresh_warehouse("history_twice").await;
+    build_sparkify(&mut twice, &first).await;
+    assert_eq!(actual(&twice).await, expected(&first));
+    build_sparkify(&mut twice, &second).await;
+    // Staging held only the second half's events.
+    let staged: i64 = twice
+        .client()
+        .query_one("SELECT COUNT(*) FROM staging_events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        staged as usize,
+        json_objects(&second.join("log_data")).len()
+    );
+
+    assert_eq!(users_table(&twice).await, users_table(&once).await);
+    assert_eq!(actual(&twice).await, expected(&sample_data()));
+}
+
+#[tokio::test]
+async fn a_rerun_over_the_same_data_changes_no_users_row() {
+    dwh_tests::require_sample!();
+    let sample = sample_data();
+    let (mut warehouse, _) = fresh_warehouse("history_rerun").await;
+    build_sparkify(&mut warehouse, &sample).await;
+    let before = row_versions(&warehouse).await;
+    let table = users_table(&warehouse).await;
+    build_sparkify(&mut warehouse, &sample).await;
+    let after = row_versions(&warehouse).await;
+    assert_eq!(after, before, "users rows were rewritten");
+    assert_eq!(users_table(&warehouse).await, table);
+    assert_checks_pass(&warehouse).await;
+}
+
+#[tokio::test]
+async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
+    dwh_tests::require_sample!();
+    let (mut warehouse, _) = fresh_warehouse("history_later_batch").await;
+    build_sparkify(&mut warehouse, &sample_data()).await;
+    let mut want = actual(&warehouse).await;
+    // The next batch: user 15 renamed, still paid; then free a day later.
+    let batch = "DELETE FROM staging_events; \
+        INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES \
+        ('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00'), \
+        ('15', 'Lilly', 'free', 'Home', '2018-12-02 10:00:00')";
+    warehouse.client().batch_execute(batch).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.unwrap();
+
+    let free_from = 1_543_744_800_000; // 2018-12-02 10:00:00 UTC, in ms
+    want.get_mut(&15)
+        .unwrap()
+        .push((free_from, "free".to_owned()));
+    assert_eq!(actual(&warehouse).await, want);
+    let names: Vec<String> = warehouse
+        .client()
+        .query(
+            "SELECT DISTINCT first_name FROM users WHERE user_id = 15",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        names,
+        ["Lilly"],
+        "untracked columns are type 1 on every version"
+    );
+}
