@@ -35,6 +35,10 @@ pub const TABLES: [&str; 7] = [
     "songplays",
 ];
 
+/// dwh's own tables a run writes beside the declared ones: the load
+/// ledger and the songs' late arrivals.
+pub const BOOKKEEPING: [&str; 2] = ["dwh_loaded_files", "dwh_unmatched_songplays"];
+
 /// `dwh`, with none of the caller's dwh settings leaking in.
 pub fn dwh() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dwh"));
@@ -235,11 +239,19 @@ async fn per_table(
     url: &str,
     query: impl Fn(&str) -> String,
 ) -> BTreeMap<&'static str, Option<tokio_postgres::Row>> {
+    per_table_of(url, TABLES.iter(), query).await
+}
+
+async fn per_table_of(
+    url: &str,
+    tables: impl Iterator<Item = &&'static str>,
+    query: impl Fn(&str) -> String,
+) -> BTreeMap<&'static str, Option<tokio_postgres::Row>> {
     let warehouse = Warehouse::connect(url, Dialect::Postgres)
         .await
         .expect("connect to read the tables");
     let mut out = BTreeMap::new();
-    for table in TABLES {
+    for &table in tables {
         let exists: bool = warehouse
             .client()
             .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
@@ -275,7 +287,7 @@ pub async fn counts(url: &str) -> BTreeMap<&'static str, Option<i64>> {
 /// md5 of its rows as text, sorted. `None` for a table that does not exist.
 /// Equal fingerprints mean equal tables, values and all, not only counts.
 pub async fn fingerprints(url: &str) -> BTreeMap<&'static str, Option<(i64, String)>> {
-    per_table(url, |table| {
+    per_table_of(url, TABLES.iter().chain(&BOOKKEEPING), |table| {
         format!(
             "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) \
              FROM \"{table}\" AS r"
