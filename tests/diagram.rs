@@ -95,7 +95,11 @@ fn dot_draws_every_table_and_reference_and_graphviz_accepts_it() {
     let loads = schema.transform_order().count();
     let lookups: usize = schema
         .transform_order()
-        .map(|t| t.load.map_or(0, |l| l.lookups.len()))
+        .map(|t| {
+            t.load.map_or(0, |l| {
+                l.lookups.iter().map(|l| 1 + l.joins.len()).sum::<usize>()
+            })
+        })
         .sum();
 
     let Some(svg) = graphviz_svg(&text) else {

@@ -10,8 +10,7 @@ use std::sync::Arc;
 use dwh_core::load::{Source, SourceFile};
 use dwh_core::pipeline::{self, Files, Loaded};
 use dwh_core::project::Generator;
-use dwh_core::sql::{self, Dialect, Parts};
-use dwh_core::warehouse::ledger::{refuse_changed, staging_from};
+use dwh_core::sql::Parts;
 use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
 
@@ -36,18 +35,11 @@ async fn run_files(
     full_refresh: bool,
 ) -> Result<Loaded, WarehouseError> {
     let project = sparkify::project();
-    let batches = warehouse.choose_batches(files, full_refresh).await?;
-    refuse_changed(&batches)?;
     let parts = Parts {
         full_refresh,
         ..Parts::ALL
     };
-    let plan = sql::run_plan(
-        project.schema(),
-        Dialect::Postgres,
-        &staging_from(&batches),
-        parts,
-    )?;
+    let plan = pipeline::local_plan(warehouse, project.schema(), files, parts).await?;
     let loaded = pipeline::execute(warehouse, &plan, files, &mut ()).await?;
     let checks = pipeline::check(warehouse, &project.check_queries(5), &mut ()).await?;
     let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();

@@ -199,6 +199,8 @@ async fn hostile_cli_values_are_refused_or_stay_data() {
         &url,
         &bad,
         &[
+            // Another `events.json` than the one loaded before: rebuild.
+            "--full-refresh",
             "--max-errors",
             "1",
             "--rejects",

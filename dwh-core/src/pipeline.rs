@@ -107,6 +107,30 @@ fn step_name(step: Step, plan: &RunPlan) -> &'static str {
     }
 }
 
+/// The plan of a local run of `schema` over `files`: each source's new
+/// files chosen against the load ledger (every file with
+/// `parts.full_refresh`), a file changed since it was loaded refused
+/// ([`WarehouseError::ChangedFiles`]). `dwh all` does the same, saying
+/// what it found.
+pub async fn local_plan(
+    warehouse: &Warehouse,
+    schema: &crate::catalog::Schema,
+    files: &mut Files,
+    parts: crate::sql::Parts,
+) -> Result<RunPlan, WarehouseError> {
+    let batches = warehouse
+        .choose_batches(files, parts.full_refresh || parts.fresh)
+        .await?;
+    crate::warehouse::ledger::refuse_changed(&batches)?;
+    let staging = crate::warehouse::ledger::staging_from(&batches);
+    Ok(crate::sql::run_plan(
+        schema,
+        Dialect::Postgres,
+        &staging,
+        parts,
+    )?)
+}
+
 /// Runs the write transaction of `plan` on `warehouse`. On any error it
 /// rolls back, so the warehouse is as it was.
 pub async fn execute(

@@ -556,8 +556,13 @@ impl WriteBatch<'_> {
         drop_own_tables(&self.transaction, schema, self.dialect).await
     }
 
-    /// Replaces the contents of staging tables with their sources: the
-    /// statements and executor of a run's staging step.
+    /// Replaces the contents of staging tables with every file of their
+    /// sources, and the tables' rows of the load ledger with those files:
+    /// the statements and executor of a run's staging step, without the
+    /// ledger's choice of new files. So a second load of the same files
+    /// followed by [`WriteBatch::transform`] appends a keyless fact's rows
+    /// again; incremental runs choose their files first
+    /// ([`Warehouse::choose_batches`]) and render a run plan.
     pub async fn load_staging(
         &self,
         loads: &[(&'static Table, Arc<dyn Source>)],

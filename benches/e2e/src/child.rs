@@ -44,14 +44,33 @@ pub struct AllRun {
     pub peak_rss_kib: u64,
 }
 
+/// How a child run chooses its files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every file, the star schema rebuilt (`dwh all --full-refresh`).
+    Full,
+    /// The files the load ledger does not hold (`dwh all`).
+    Incremental,
+}
+
+impl Mode {
+    fn arg(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::Incremental => "incremental",
+        }
+    }
+}
+
 /// Runs `all` on `data` into the database at `url` in a child process.
-pub fn spawn(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
+pub fn spawn(engine_dir: &Path, data: &Path, url: &str, mode: Mode) -> Result<AllRun, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find own binary: {e}"))?;
     let output = Command::new(exe)
         .arg(CHILD_ARG)
         .arg(engine_dir)
         .arg(data)
         .arg(url)
+        .arg(mode.arg())
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -63,19 +82,20 @@ pub fn spawn(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String
         .map_err(|e| format!("cannot read the `all` child's result: {e}"))
 }
 
-/// The child's `main`: `__all ENGINE_DIR DATA_DIR URL`; prints an [`AllRun`]
-/// as JSON on stdout.
+/// The child's `main`: `__all ENGINE_DIR DATA_DIR URL full|incremental`;
+/// prints an [`AllRun`] as JSON on stdout.
 pub fn main(mut args: impl Iterator<Item = String>) -> Result<(), String> {
     let mut next = |what: &str| args.next().ok_or(format!("{CHILD_ARG}: missing {what}"));
     let engine_dir = PathBuf::from(next("engine dir")?);
     let data = PathBuf::from(next("data dir")?);
     let url = next("database URL")?;
+    let full_refresh = next("mode")? == Mode::Full.arg();
     // The runtime `#[tokio::main]` gives dwh: multi-threaded, a worker per core.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let run = runtime.block_on(run_all(&engine_dir, &data, &url))?;
+    let run = runtime.block_on(run_all(&engine_dir, &data, &url, full_refresh))?;
     println!("{}", serde_json::to_string(&run).expect("serializes"));
     Ok(())
 }
@@ -107,7 +127,12 @@ impl Timer {
     }
 }
 
-async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, String> {
+async fn run_all(
+    engine_dir: &Path,
+    data: &Path,
+    url: &str,
+    full_refresh: bool,
+) -> Result<AllRun, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let project = sparkify::project();
     let mut files = Files {
@@ -130,14 +155,13 @@ async fn run_all(engine_dir: &Path, data: &Path, url: &str) -> Result<AllRun, St
         .map_err(|e| text(&e))?;
     warehouse.lock(true).await.map_err(|e| text(&e))?;
     let engine_s = started.elapsed().as_secs_f64();
-    // Every file, every time: the figures are of a whole build, as
-    // `dwh all --full-refresh` runs it.
+    // As `dwh all` (the files the ledger lacks) or `dwh all --full-refresh`.
     let batches = warehouse
-        .choose_batches(&mut files, true)
+        .choose_batches(&mut files, full_refresh)
         .await
         .map_err(|e| text(&e))?;
     let parts = Parts {
-        full_refresh: true,
+        full_refresh,
         ..Parts::ALL
     };
     let staging = dwh_core::warehouse::ledger::staging_from(&batches);

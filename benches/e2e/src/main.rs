@@ -26,7 +26,7 @@ use dwh_core::local::{LocalEngine, PgBinaries};
 use sparkify::gen::GenConfig;
 
 use args::{Args, Size, USAGE};
-use child::AllRun;
+use child::{AllRun, Mode};
 use report::{GenRun, Report, SizeResult};
 use side_by_side::{dwh_load, events_table, Format, Psql};
 
@@ -34,6 +34,8 @@ use side_by_side::{dwh_load, events_table, Format, Psql};
 const SEED: u64 = 42;
 /// The database the benchmark loads into, replaced for every size.
 const DATABASE: &str = "dwh_bench";
+/// The database of the one-new-day run.
+const NEW_DAY_DATABASE: &str = "dwh_bench_day";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).peekable();
@@ -167,18 +169,19 @@ async fn measure(
             .create_database(DATABASE)
             .await
             .map_err(|e| e.to_string())?;
-        let first = child::spawn(&args.engine_dir, &data, &url)?;
+        let first = child::spawn(&args.engine_dir, &data, &url, Mode::Full)?;
         eprintln!("   dwh all, fresh database: {:.2} s", first.total_s);
-        let again = child::spawn(&args.engine_dir, &data, &url)?;
-        eprintln!("   dwh all, re-run:         {:.2} s", again.total_s);
+        let again = child::spawn(&args.engine_dir, &data, &url, Mode::Incremental)?;
+        eprintln!("   dwh all, re-run (no new file): {:.2} s", again.total_s);
         all = Some(keep_best(all, first));
         rerun = Some(keep_best(rerun, again));
     }
     let (all, rerun) = (all.expect("one run"), rerun.expect("one run"));
-    if all.checks_failed + rerun.checks_failed > 0 {
+    let new_day = new_day(args, engine, &data).await?;
+    let failed = all.checks_failed + rerun.checks_failed + new_day.checks_failed;
+    if failed > 0 {
         return Err(format!(
-            "{} data-quality checks failed: a run that builds wrong tables has no figures",
-            all.checks_failed + rerun.checks_failed
+            "{failed} data-quality checks failed: a run that builds wrong tables has no figures"
         ));
     }
     print_shares(&all);
@@ -228,7 +231,57 @@ async fn measure(
         hand_transform_s,
         all,
         rerun,
+        new_day,
     })
+}
+
+/// One new day into the warehouse: a warehouse built from every day of
+/// `data` but the last (untimed), then `dwh all` over all of `data`, which
+/// loads the last day's log file only (timed).
+async fn new_day(args: &Args, engine: &LocalEngine, data: &Path) -> Result<AllRun, String> {
+    let io = |e: std::io::Error| e.to_string();
+    let before = args.out.join("data-but-the-last-day");
+    let _ = std::fs::remove_dir_all(&before);
+    let mut logs: Vec<PathBuf> = Vec::new();
+    collect_json(&data.join("log_data"), &mut logs).map_err(io)?;
+    logs.sort();
+    let (last, earlier) = logs.split_last().ok_or("no log file")?;
+    for file in earlier {
+        let target = before
+            .join("log_data")
+            .join(file.strip_prefix(data.join("log_data")).unwrap_or(file));
+        std::fs::create_dir_all(target.parent().unwrap_or(&before)).map_err(io)?;
+        std::os::unix::fs::symlink(file, target).map_err(io)?;
+    }
+    std::os::unix::fs::symlink(data.join("song_data"), before.join("song_data")).map_err(io)?;
+    let url = engine
+        .create_database(NEW_DAY_DATABASE)
+        .await
+        .map_err(|e| e.to_string())?;
+    child::spawn(&args.engine_dir, &before, &url, Mode::Full)?;
+    let day = child::spawn(&args.engine_dir, data, &url, Mode::Incremental)?;
+    eprintln!(
+        "   one new day ({}) into the warehouse: {:.2} s (load {:.2}, transform {:.2}, checks {:.2})",
+        last.file_name().unwrap_or_default().to_string_lossy(),
+        day.total_s,
+        day.load_s,
+        day.transform_s,
+        day.checks_s
+    );
+    let _ = std::fs::remove_dir_all(&before);
+    Ok(day)
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_json(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Each step's share of a whole `all`.

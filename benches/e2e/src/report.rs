@@ -46,6 +46,8 @@ pub struct SizeResult {
     /// `all` again on the same data: every dimension row matched and
     /// updated, no new facts.
     pub rerun: AllRun,
+    /// `dwh all` adding the last day's log file to a warehouse of the others.
+    pub new_day: AllRun,
 }
 
 fn best(runs: &[f64]) -> f64 {
@@ -164,6 +166,35 @@ impl Report {
             );
         }
         out.push_str(&self.ratios());
+        let _ = writeln!(
+            out,
+            "\nOne new day into the warehouse (`dwh all` over every day, the others loaded before; seconds):\n"
+        );
+        let _ = writeln!(
+            out,
+            "| data | day's events | load staging | transform | checks | analysis | total |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for s in &self.sizes {
+            let d = &s.new_day;
+            let events: u64 = d
+                .staging_rows
+                .iter()
+                .filter(|(t, _)| t == "staging_events")
+                .map(|(_, n)| n)
+                .sum();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                s.size,
+                thousands(events as f64),
+                d.load_s,
+                d.transform_s,
+                d.checks_s,
+                d.analysis_s,
+                d.total_s
+            );
+        }
         let _ = writeln!(out, "\n`all` steps, fresh database / re-run (seconds):\n");
         let _ = writeln!(
             out,

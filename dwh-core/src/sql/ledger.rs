@@ -171,6 +171,16 @@ pub fn forget_files() -> String {
     format!("DELETE FROM {}", quote_ident(LEDGER))
 }
 
+/// Forgets `table`'s files: a load that replaces staging with every file
+/// records them anew.
+pub fn forget_files_of(table: &Table, dialect: Dialect) -> String {
+    format!(
+        "DELETE FROM {} WHERE staging_table = {}",
+        quote_ident(LEDGER),
+        quote_literal(table.name, dialect)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

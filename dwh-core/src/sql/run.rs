@@ -452,6 +452,8 @@ pub(crate) fn staging_load(
         }
         (StagingFrom::AllFiles, Dialect::Postgres) => {
             out.push(s(Action::Execute, "empty", empty));
+            let forget = ledger::forget_files_of(table, dialect);
+            out.push(s(Action::Execute, "forget files", forget));
             out.extend(copy_and_record(table));
         }
         (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),

@@ -101,11 +101,31 @@ pub fn resolve(fact: &Table, dialect: Dialect) -> Option<String> {
         .map(|c| format!("{target}.{} IS NULL", quote_ident(c)))
         .collect();
     Some(format!(
-        "UPDATE {target} SET {}\nFROM (\n{rows}\n) AS r\nWHERE {} AND ({})",
+        "UPDATE {target} SET {}\nFROM (\n{rows}\n) AS r\nWHERE {} AND ({}) AND ({})",
         set.join(", "),
         keys.join(" AND "),
-        open.join(" OR ")
+        open.join(" OR "),
+        dimensions_grew(load, dialect)
     ))
+}
+
+/// True when a looked-up table may have new rows: its own source has a
+/// batch the run takes in. Otherwise nothing can match that did not
+/// before, and the uncorrelated condition spares the join over every
+/// unmatched row (PostgreSQL evaluates it once, as a one-time filter).
+fn dimensions_grew(load: &Load, dialect: Dialect) -> String {
+    let mut sources: Vec<&Table> = Vec::new();
+    for table in load.lookups.iter().flat_map(|l| l.tables()) {
+        let source = table.load.as_ref().map_or(table, |l| l.source);
+        if !sources.iter().any(|s| s.name == source.name) {
+            sources.push(source);
+        }
+    }
+    sources
+        .into_iter()
+        .map(|s| ledger::batch_pending(s, dialect))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 /// Keeps the batch's source rows that some lookup did not match, once per

@@ -13,29 +13,7 @@ use crate::sql::StagingFrom;
 impl Warehouse {
     /// The files the ledger holds; empty when there is no ledger yet.
     pub async fn ledger(&self) -> Result<Ledger, WarehouseError> {
-        let context = "reading the load ledger (dwh_loaded_files)";
-        let exists = !self
-            .client
-            .query(&existing_relations(&[LEDGER], self.dialect), &[])
-            .await
-            .map_err(WarehouseError::sql(context))?
-            .is_empty();
-        if !exists {
-            return Ok(Ledger::default());
-        }
-        let rows = self
-            .client
-            .query(&ledger::loaded_files(), &[])
-            .await
-            .map_err(WarehouseError::sql(context))?;
-        Ok(Ledger::new(rows.iter().map(|row| {
-            let file = KnownFile {
-                size: row.get::<_, i64>(2).max(0) as u64,
-                modified: row.get(3),
-                checksum: row.get(4),
-            };
-            (row.get(0), row.get(1), file)
-        })))
+        read_ledger(&self.client, self.dialect).await
     }
 
     /// Sorts each source's files of `files` against the ledger (every file
@@ -107,4 +85,33 @@ pub fn refuse_changed(batches: &[Batch]) -> Result<(), WarehouseError> {
         }),
         None => Ok(()),
     }
+}
+
+/// The files the ledger holds, read on `client` (a connection or the run's
+/// transaction); empty when there is no ledger yet.
+pub(crate) async fn read_ledger(
+    client: &impl tokio_postgres::GenericClient,
+    dialect: crate::sql::Dialect,
+) -> Result<Ledger, WarehouseError> {
+    let context = "reading the load ledger (dwh_loaded_files)";
+    let exists = !client
+        .query(&existing_relations(&[LEDGER], dialect), &[])
+        .await
+        .map_err(WarehouseError::sql(context))?
+        .is_empty();
+    if !exists {
+        return Ok(Ledger::default());
+    }
+    let rows = client
+        .query(&ledger::loaded_files(), &[])
+        .await
+        .map_err(WarehouseError::sql(context))?;
+    Ok(Ledger::new(rows.iter().map(|row| {
+        let file = KnownFile {
+            size: row.get::<_, i64>(2).max(0) as u64,
+            modified: row.get(3),
+            checksum: row.get(4),
+        };
+        (row.get(0), row.get(1), file)
+    })))
 }
