@@ -478,6 +478,33 @@ mod tests {
     }
 
     #[test]
+    fn counts_and_hashes_each_source_file() {
+        let input = scratch("ledger");
+        std::fs::create_dir_all(input.join("2018/11")).unwrap();
+        let three = "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+        std::fs::write(input.join("2018/11/a.json"), three).unwrap();
+        std::fs::write(input.join("b.json"), "{\n  \"b\": [1,\n 2]\n}\n\n").unwrap();
+        std::fs::write(input.join("c.json"), "").unwrap();
+        let out = scratch("ledger-out");
+        let source = LocalDir::new(&input);
+        let listed = source.files().unwrap();
+        let split = split(&source, &listed, 2, &out).unwrap();
+        let rows: Vec<(&str, u64)> = split
+            .files
+            .iter()
+            .map(|f| (f.key.as_str(), f.rows))
+            .collect();
+        assert_eq!(rows, [("2018/11/a.json", 3), ("b.json", 1), ("c.json", 0)]);
+        for (file, listed) in split.files.iter().zip(&listed) {
+            // The checksum the local path records, so both paths agree.
+            assert_eq!(file.checksum, source.checksum(listed).unwrap());
+            assert_eq!((file.size, file.modified), (listed.size, listed.modified));
+        }
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
     fn small_records_fill_every_part() {
         let input = scratch("songs");
         for i in 0..71 {
