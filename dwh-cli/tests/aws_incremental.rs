@@ -189,6 +189,24 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
     assert_eq!(files.len(), 1, "{sidecar}");
     assert_eq!(files[0]["key"], day);
     assert_eq!(files[0]["rows"], day_records as u64);
+
+    // `dwh upload` sends every file, with sidecars listing them; a run
+    // without --data then finds 29 of the 30 event files loaded and stops.
+    moto.dwh(&dir, &["upload", "--data", data_arg]).ok();
+    let songs: serde_json::Value =
+        serde_json::from_slice(&get(&rt, &s3, "sparkify/manifests/song_data.files.json")).unwrap();
+    assert_eq!(songs["files"].as_array().unwrap().len(), 71);
+    let mixed = moto
+        .dwh_env(&dir, &["all", "--target", "redshift"], &env)
+        .code(1);
+    assert!(
+        mixed
+            .stderr
+            .contains("29 of the 30 files uploaded for `staging_events`")
+            && mixed.stderr.contains("Pass --data DIR"),
+        "{}",
+        mixed.text()
+    );
     drop(guard);
     let _ = std::fs::remove_dir_all(&dir);
 }
