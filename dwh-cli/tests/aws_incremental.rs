@@ -182,7 +182,10 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
             .unwrap();
         records += part_records(&get(&rt, &s3, key));
     }
-    assert_eq!(records, day_records, "the manifest's parts hold that day only");
+    assert_eq!(
+        records, day_records,
+        "the manifest's parts hold that day only"
+    );
     let sidecar: serde_json::Value =
         serde_json::from_slice(&get(&rt, &s3, "sparkify/manifests/log_data.files.json")).unwrap();
     let files = sidecar["files"].as_array().unwrap();

@@ -82,7 +82,10 @@ pub fn batch_line(table: &str, new: usize, before: usize) -> String {
     };
     match before {
         0 => format!("  {table}: {new}"),
-        n => format!("  {table}: {new}, {} loaded before", ui::thousands(n as u64)),
+        n => format!(
+            "  {table}: {new}, {} loaded before",
+            ui::thousands(n as u64)
+        ),
     }
 }
 
@@ -209,7 +212,10 @@ mod tests {
         assert!(choice.sources[0].files.is_empty());
         // --full-refresh: every file.
         let choice = choose_new(listed(&source, &dir), &all, true, false).unwrap();
-        assert_eq!((choice.sources[0].files.len(), choice.full_refresh), (3, true));
+        assert_eq!(
+            (choice.sources[0].files.len(), choice.full_refresh),
+            (3, true)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -228,7 +234,10 @@ mod tests {
             "{e}"
         );
         let choice = choose_new(listed(&source, &dir), &ledger, false, true).unwrap();
-        assert_eq!((choice.sources[0].files.len(), choice.full_refresh), (3, true));
+        assert_eq!(
+            (choice.sources[0].files.len(), choice.full_refresh),
+            (3, true)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

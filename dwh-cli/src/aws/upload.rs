@@ -106,7 +106,8 @@ impl Writer<'_> {
             let path = self
                 .dir
                 .join(format!("part-{:05}.json.gz", self.written.len()));
-            let out = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let out =
+                File::create(&path).with_context(|| format!("creating {}", path.display()))?;
             let part = Part {
                 path,
                 records: 0,
@@ -163,7 +164,8 @@ pub fn split(
             hash: Checksum::default(),
         });
         let mut rows = 0u64;
-        let records = serde_json::Deserializer::from_reader(&mut reader).into_iter::<Box<RawValue>>();
+        let records =
+            serde_json::Deserializer::from_reader(&mut reader).into_iter::<Box<RawValue>>();
         for record in records {
             let record = record
                 .map_err(|e| anyhow::anyhow!("{} line {}: not JSON: {e}", file.name, e.line()))?;
@@ -315,7 +317,8 @@ impl Target<'_> {
         let total: u64 = chosen.files.iter().map(|f| f.size).sum();
         let count = part_count(total, self.slices);
         let (local, files) = (chosen.local, chosen.files);
-        let split = tokio::task::spawn_blocking(move || split(&local, &files, count, &out)).await??;
+        let split =
+            tokio::task::spawn_blocking(move || split(&local, &files, count, &out)).await??;
         bar.finish_and_clear();
         let parts = &split.parts;
         let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
@@ -348,7 +351,14 @@ impl Target<'_> {
 
     async fn put_json(&self, key: &str, text: String) -> anyhow::Result<()> {
         let body = ByteStream::from(text.into_bytes());
-        s3::put(self.client, &self.layout.bucket, key, body, "application/json").await
+        s3::put(
+            self.client,
+            &self.layout.bucket,
+            key,
+            body,
+            "application/json",
+        )
+        .await
     }
 
     /// Uploads `parts` under `keys`, a few at a time; each one's URI and size.
@@ -543,9 +553,7 @@ mod tests {
         let input = scratch("bad");
         std::fs::write(input.join("a.json"), "{\"a\":1}\n{\"a\":\n").unwrap();
         let out = scratch("bad-out");
-        let e = split_all(&input, 2, &out)
-            .unwrap_err()
-            .to_string();
+        let e = split_all(&input, 2, &out).unwrap_err().to_string();
         assert!(e.contains("a.json line 3"), "{e}");
         let _ = std::fs::remove_dir_all(&input);
         let _ = std::fs::remove_dir_all(&out);
