@@ -7,9 +7,10 @@ use anyhow::{anyhow, bail};
 use dwh_core::load::ledger::Ledger;
 use dwh_core::load::{LoadError, StagingReport};
 use dwh_core::pipeline::Files;
+use dwh_core::schema::Table;
 use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::sql::run::load_errors_query;
-use dwh_core::sql::{self, Dialect, Parts, S3Batch, StagingFrom};
+use dwh_core::sql::{self, Dialect, Parts, S3Batch, S3Copy, StagingFrom};
 use dwh_core::{Project, Warehouse, WarehouseError};
 
 use super::pipeline::Prepared;
@@ -92,20 +93,8 @@ pub async fn prepare(
         &aws.region,
         max_errors,
     );
-    let run_at = chrono::Utc::now().naive_utc();
     let copied = new_files.iter().map(Option::is_some).collect();
-    let staging: Vec<_> = copies
-        .into_iter()
-        .zip(new_files)
-        .map(|((table, copy), files)| {
-            let batch = S3Batch {
-                copy: files.as_ref().map(|_| copy),
-                files: files.unwrap_or_default(),
-                run_at,
-            };
-            (table, StagingFrom::S3(batch))
-        })
-        .collect();
+    let staging = s3_staging(copies, new_files);
     let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
     Ok(Prepared {
         warehouse,
@@ -119,6 +108,27 @@ pub async fn prepare(
             copied,
         }),
     })
+}
+
+/// Each staging table's input: its COPY and the files it records, or no
+/// COPY for a table without new files (staging keeps its last batch).
+fn s3_staging(
+    copies: Vec<(&'static Table, S3Copy)>,
+    new_files: Vec<Option<Vec<LedgerFile>>>,
+) -> Vec<(&'static Table, StagingFrom)> {
+    let run_at = chrono::Utc::now().naive_utc();
+    copies
+        .into_iter()
+        .zip(new_files)
+        .map(|((table, copy), files)| {
+            let batch = S3Batch {
+                copy: files.as_ref().map(|_| copy),
+                files: files.unwrap_or_default(),
+                run_at,
+            };
+            (table, StagingFrom::S3(batch))
+        })
+        .collect()
 }
 
 /// Uploads the new files of `choice` (a source without any is left as it
