@@ -186,15 +186,16 @@ async fn read_sidecars(
                 layout.uri(&key)
             );
         }
-        let uri = layout.uri(&layout.sidecar_key(&source.dir));
-        if !s3::exists(&aws.s3, &layout.bucket, &layout.sidecar_key(&source.dir)).await? {
+        let sidecar_key = layout.sidecar_key(&source.dir);
+        let uri = layout.uri(&sidecar_key);
+        if !s3::exists(&aws.s3, &layout.bucket, &sidecar_key).await? {
             bail!(
                 "{} has no list of the files it holds ({uri}): it was written by an older dwh \
                  or an interrupted upload; run `dwh upload --data DIR` again (or pass --data DIR)",
                 layout.uri(&key)
             );
         }
-        let body = s3::get(&aws.s3, &layout.bucket, &layout.sidecar_key(&source.dir)).await?;
+        let body = s3::get(&aws.s3, &layout.bucket, &sidecar_key).await?;
         let bytes = body.collect().await?.into_bytes();
         let files = sidecar::from_json(&uri, &String::from_utf8_lossy(&bytes))?;
         all.push((uri, files));
