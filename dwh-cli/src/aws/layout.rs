@@ -5,6 +5,7 @@
 //! s3://bucket/prefix/orders/part-00000.json.gz …   data parts (gzip, JSON)
 //! s3://bucket/prefix/products/part-00000.json.gz …
 //! s3://bucket/prefix/manifests/orders.manifest      COPY manifests
+//! s3://bucket/prefix/manifests/orders.files.json    the files each one holds
 //! s3://bucket/prefix/jsonpaths/staging_events.jsonpaths
 //! ```
 
@@ -53,6 +54,12 @@ impl Layout {
         self.key(&format!("manifests/{dir}.manifest"))
     }
 
+    /// The sidecar beside a manifest: the ledger rows of the files whose
+    /// records its parts hold (see [`super::sidecar`]).
+    pub fn sidecar_key(&self, dir: &str) -> String {
+        self.key(&format!("manifests/{dir}.files.json"))
+    }
+
     pub fn jsonpaths_key(&self, table: &str) -> String {
         self.key(&format!("jsonpaths/{table}.jsonpaths"))
     }
@@ -82,6 +89,10 @@ mod tests {
         assert_eq!(
             l.manifest_key("products"),
             "shop/manifests/products.manifest"
+        );
+        assert_eq!(
+            l.sidecar_key("products"),
+            "shop/manifests/products.files.json"
         );
         assert_eq!(
             l.uri(&l.jsonpaths_key("staging_events")),

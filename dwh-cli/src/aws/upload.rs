@@ -5,14 +5,14 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
-use dwh_core::load::{LocalDir, Source};
+use dwh_core::load::{Checksum, LocalDir, Source, SourceFile};
 use dwh_core::project::StagingSource;
+use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::Project;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -20,7 +20,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde_json::value::RawValue;
 
 use super::layout::Layout;
-use super::s3;
+use super::{s3, sidecar};
 use crate::ui;
 
 /// Uncompressed bytes aimed at per part: ~10–20 MB gzipped JSON, within
@@ -46,81 +46,147 @@ pub struct Part {
     pub raw_bytes: u64,
 }
 
-/// Streams every JSON record of `source` into up to `parts` gzip files in
-/// `dir`, in order, each holding about the same number of bytes; one record
-/// per line. Records are copied as they are (no re-encoding of numbers).
-/// Parts that would be empty are not written.
-pub fn split(source: &dyn Source, parts: usize, dir: &Path) -> anyhow::Result<Vec<Part>> {
-    let parts = parts.max(1);
-    let files = source
-        .files()
-        .with_context(|| format!("listing {}", source.location()))?;
-    let total: u64 = files.iter().map(|f| f.size).sum();
-    let mut written: Vec<Part> = Vec::new();
-    // Bytes in the parts already written.
-    let mut done = 0u64;
-    let mut current: Option<(GzEncoder<BufWriter<File>>, Part)> = None;
-    for file in &files {
-        let reader = BufReader::new(
-            source
-                .open(file)
-                .with_context(|| format!("opening {}", file.name))?,
-        );
-        let records = serde_json::Deserializer::from_reader(reader).into_iter::<Box<RawValue>>();
+/// What [`split`] wrote: the parts, and each source file as the load
+/// ledger records it (its records counted, its bytes hashed on the way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    pub parts: Vec<Part>,
+    pub files: Vec<LedgerFile>,
+}
+
+/// A reader that hashes what it reads, for the ledger's checksum
+/// ([`Source::checksum`]'s XXH3) without reading a file twice.
+struct Hashing<R> {
+    inner: R,
+    hash: Checksum,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// The parts being written.
+struct Writer<'a> {
+    dir: &'a Path,
+    parts: usize,
+    total: u64,
+    written: Vec<Part>,
+    /// Bytes in the parts already written.
+    done: u64,
+    current: Option<(GzEncoder<BufWriter<File>>, Part)>,
+}
+
+impl Writer<'_> {
+    /// Writes one record (one line), starting a new part when this one is full.
+    fn record(&mut self, raw: &str) -> anyhow::Result<()> {
+        // One record per line, so a COPY error's line number is the
+        // record's. JSON strings cannot hold raw line breaks, so every
+        // break is whitespace between tokens.
+        let text: Cow<str> = if raw.contains(['\n', '\r']) {
+            Cow::Owned(raw.replace(['\n', '\r'], " "))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        let size = text.len() as u64 + 1;
+        // The target is what is left over the parts left, so parts stay
+        // even and the last one is not starved (or empty) on small data.
+        let left = (self.parts - self.written.len()) as u64;
+        let target = self.total.saturating_sub(self.done).div_ceil(left).max(1);
+        let full = self.current.as_ref().is_some_and(|(_, p)| {
+            p.records > 0 && p.raw_bytes + size > target && self.written.len() + 1 < self.parts
+        });
+        if full {
+            self.finish_part()?;
+        }
+        if self.current.is_none() {
+            let path = self
+                .dir
+                .join(format!("part-{:05}.json.gz", self.written.len()));
+            let out =
+                File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            let part = Part {
+                path,
+                records: 0,
+                raw_bytes: 0,
+            };
+            let encoder = GzEncoder::new(BufWriter::new(out), Compression::default());
+            self.current = Some((encoder, part));
+        }
+        let Some((encoder, part)) = self.current.as_mut() else {
+            unreachable!("a part was just opened")
+        };
+        encoder.write_all(text.as_bytes())?;
+        encoder.write_all(b"\n")?;
+        part.records += 1;
+        part.raw_bytes += size;
+        Ok(())
+    }
+
+    fn finish_part(&mut self) -> anyhow::Result<()> {
+        if let Some((encoder, part)) = self.current.take() {
+            encoder.finish()?.flush()?;
+            self.done += part.raw_bytes;
+            self.written.push(part);
+        }
+        Ok(())
+    }
+}
+
+/// Streams every JSON record of `files` (of `source`) into up to `parts`
+/// gzip files in `dir`, in order, each holding about the same number of
+/// bytes; one record per line. Records are copied as they are (no
+/// re-encoding of numbers). Parts that would be empty are not written.
+pub fn split(
+    source: &dyn Source,
+    files: &[SourceFile],
+    parts: usize,
+    dir: &Path,
+) -> anyhow::Result<Split> {
+    let mut writer = Writer {
+        dir,
+        parts: parts.max(1),
+        total: files.iter().map(|f| f.size).sum(),
+        written: Vec::new(),
+        done: 0,
+        current: None,
+    };
+    let mut ledger = Vec::with_capacity(files.len());
+    for file in files {
+        let opened = source
+            .open(file)
+            .with_context(|| format!("opening {}", file.name))?;
+        let mut reader = BufReader::new(Hashing {
+            inner: opened,
+            hash: Checksum::default(),
+        });
+        let mut rows = 0u64;
+        let records =
+            serde_json::Deserializer::from_reader(&mut reader).into_iter::<Box<RawValue>>();
         for record in records {
             let record = record
                 .map_err(|e| anyhow::anyhow!("{} line {}: not JSON: {e}", file.name, e.line()))?;
-            // One record per line, so a COPY error's line number is the
-            // record's. JSON strings cannot hold raw line breaks, so every
-            // break is whitespace between tokens.
-            let raw = record.get();
-            let text: Cow<str> = if raw.contains(['\n', '\r']) {
-                Cow::Owned(raw.replace(['\n', '\r'], " "))
-            } else {
-                Cow::Borrowed(raw)
-            };
-            let size = text.len() as u64 + 1;
-            // The target is what is left over the parts left, so parts stay
-            // even and the last one is not starved (or empty) on small data.
-            let left = (parts - written.len()) as u64;
-            let target = total.saturating_sub(done).div_ceil(left).max(1);
-            let full = current.as_ref().is_some_and(|(_, p)| {
-                p.records > 0 && p.raw_bytes + size > target && written.len() + 1 < parts
-            });
-            if full {
-                if let Some((encoder, part)) = current.take() {
-                    encoder.finish()?.flush()?;
-                    done += part.raw_bytes;
-                    written.push(part);
-                }
-            }
-            let (encoder, part) = match &mut current {
-                Some(open) => open,
-                None => {
-                    let path = dir.join(format!("part-{:05}.json.gz", written.len()));
-                    let out = File::create(&path)
-                        .with_context(|| format!("creating {}", path.display()))?;
-                    current.insert((
-                        GzEncoder::new(BufWriter::new(out), Compression::default()),
-                        Part {
-                            path,
-                            records: 0,
-                            raw_bytes: 0,
-                        },
-                    ))
-                }
-            };
-            encoder.write_all(text.as_bytes())?;
-            encoder.write_all(b"\n")?;
-            part.records += 1;
-            part.raw_bytes += size;
+            writer.record(record.get())?;
+            rows += 1;
         }
+        // Whatever trails the last record counts in the checksum too.
+        std::io::copy(&mut reader, &mut std::io::sink())?;
+        ledger.push(LedgerFile {
+            key: file.key.clone(),
+            size: file.size,
+            modified: file.modified,
+            checksum: reader.get_ref().hash.finish(),
+            rows,
+        });
     }
-    if let Some((encoder, part)) = current.take() {
-        encoder.finish()?.flush()?;
-        written.push(part);
-    }
-    Ok(written)
+    writer.finish_part()?;
+    Ok(Split {
+        parts: writer.written,
+        files: ledger,
+    })
 }
 
 /// A Redshift COPY manifest listing `urls` with their sizes; every entry is
@@ -139,13 +205,51 @@ pub fn manifest(entries: &[(String, u64)]) -> String {
 #[derive(Debug, Clone)]
 pub struct Uploaded {
     pub table: &'static str,
-    pub files: usize,
+    /// The files uploaded, as the load ledger records them.
+    pub files: Vec<LedgerFile>,
     pub records: u64,
     pub raw_bytes: u64,
     pub parts: Vec<(String, u64)>,
     pub manifest: String,
     /// Parts of an earlier upload that this one no longer lists.
     pub removed: usize,
+}
+
+/// One staging source's files to upload.
+#[derive(Debug, Clone)]
+pub struct Chosen<'a> {
+    pub source: &'a StagingSource,
+    /// Its folder below the data directory.
+    pub local: LocalDir,
+    pub files: Vec<SourceFile>,
+}
+
+/// Every data file of each staging source below `data`, listed before
+/// any network call; a missing folder is named with what `data` must hold.
+pub fn list_local<'a>(data: &Path, project: &'a Project) -> anyhow::Result<Vec<Chosen<'a>>> {
+    let mut chosen = Vec::new();
+    for source in project.sources() {
+        let dir = data.join(&source.dir);
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "{} has no {}/ directory; a data directory of warehouse `{}` holds {}",
+                data.display(),
+                source.dir,
+                project.name(),
+                crate::commands::data::expected_dirs(project)
+            );
+        }
+        let local = LocalDir::matching(dir, source.pattern.clone());
+        let files = local
+            .files()
+            .with_context(|| format!("listing {}", local.location()))?;
+        chosen.push(Chosen {
+            source,
+            local,
+            files,
+        });
+    }
+    Ok(chosen)
 }
 
 /// A temporary directory, removed when dropped.
@@ -157,33 +261,25 @@ impl Drop for Scratch {
     }
 }
 
-/// Uploads each staging source's files below `data` into `layout`.
+/// Uploads the `chosen` files of each source into `layout`: parts, a
+/// manifest listing only them, and the sidecar of their ledger rows
+/// ([`super::sidecar`]); then every source's jsonpaths document.
 pub async fn upload(
     client: &aws_sdk_s3::Client,
     layout: &Layout,
-    data: &Path,
     project: &Project,
+    chosen: Vec<Chosen<'_>>,
     slices: u32,
 ) -> anyhow::Result<Vec<Uploaded>> {
     let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
+    let target = Target {
+        client,
+        layout,
+        slices,
+    };
     let mut reports = Vec::new();
-    for source in project.sources() {
-        let local = data.join(&source.dir);
-        if !local.is_dir() {
-            anyhow::bail!(
-                "{} has no {}/ directory; a data directory of warehouse `{}` holds {}",
-                data.display(),
-                source.dir,
-                project.name(),
-                crate::commands::data::expected_dirs(project)
-            );
-        }
-        let target = Target {
-            client,
-            layout,
-            slices,
-        };
-        reports.push(target.upload_source(source, &local, &scratch.0).await?);
+    for one in chosen {
+        reports.push(target.upload_source(one, &scratch.0).await?);
     }
     for source in project.sources() {
         let table = source.table;
@@ -207,29 +303,24 @@ struct Target<'a> {
 }
 
 impl Target<'_> {
-    /// Splits and compresses one source's files into parts below `scratch`,
-    /// uploads them with their manifest, and removes parts of an earlier,
-    /// larger upload.
-    async fn upload_source(
-        &self,
-        source: &StagingSource,
-        local: &Path,
-        scratch: &Path,
-    ) -> anyhow::Result<Uploaded> {
-        let (layout, dir) = (self.layout, source.dir.as_str());
+    /// Splits and compresses one source's chosen files into parts below
+    /// `scratch`, uploads them with their manifest and sidecar, and removes
+    /// parts of an earlier, larger upload (the manifest no longer lists them).
+    async fn upload_source(&self, chosen: Chosen<'_>, scratch: &Path) -> anyhow::Result<Uploaded> {
+        let (layout, dir) = (self.layout, chosen.source.dir.as_str());
         let out = scratch.join(dir);
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let bar = ui::spinner(format!("splitting and compressing {}", local.display()));
-        let files: Arc<dyn Source> = Arc::new(LocalDir::matching(local, source.pattern.clone()));
-        let slices = self.slices;
-        let (count, total, parts) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let listed = files.files()?;
-            let total: u64 = listed.iter().map(|f| f.size).sum();
-            let parts = split(files.as_ref(), part_count(total, slices), &out)?;
-            Ok((listed.len(), total, parts))
-        })
-        .await??;
+        let bar = ui::spinner(format!(
+            "splitting and compressing {}",
+            chosen.local.location()
+        ));
+        let total: u64 = chosen.files.iter().map(|f| f.size).sum();
+        let count = part_count(total, self.slices);
+        let (local, files) = (chosen.local, chosen.files);
+        let split =
+            tokio::task::spawn_blocking(move || split(&local, &files, count, &out)).await??;
         bar.finish_and_clear();
+        let parts = &split.parts;
         let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
         let bar = ui::spinner(format!(
             "uploading {} parts of {dir} ({}) to {}",
@@ -237,27 +328,37 @@ impl Target<'_> {
             ui::bytes(total),
             layout.uri(&layout.data_prefix(dir))
         ));
-        let sizes = self.put_parts(&parts, &keys).await?;
+        // No sidecar while parts and manifest change: a run without --data
+        // stops at its absence instead of trusting a list of other files.
+        s3::delete(self.client, &layout.bucket, &layout.sidecar_key(dir)).await?;
+        let sizes = self.put_parts(parts, &keys).await?;
         bar.finish_and_clear();
         let manifest_key = layout.manifest_key(dir);
-        let body = ByteStream::from(manifest(&sizes).into_bytes());
+        self.put_json(&manifest_key, manifest(&sizes)).await?;
+        let manifest_uri = layout.uri(&manifest_key);
+        let sidecar = sidecar::to_json(&manifest_uri, &split.files);
+        self.put_json(&layout.sidecar_key(dir), sidecar).await?;
+        Ok(Uploaded {
+            table: chosen.source.table.name,
+            records: parts.iter().map(|p| p.records).sum(),
+            raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
+            files: split.files,
+            parts: sizes,
+            manifest: manifest_uri,
+            removed: self.remove_stale(dir, &keys).await?,
+        })
+    }
+
+    async fn put_json(&self, key: &str, text: String) -> anyhow::Result<()> {
+        let body = ByteStream::from(text.into_bytes());
         s3::put(
             self.client,
-            &layout.bucket,
-            &manifest_key,
+            &self.layout.bucket,
+            key,
             body,
             "application/json",
         )
-        .await?;
-        Ok(Uploaded {
-            table: source.table.name,
-            files: count,
-            records: parts.iter().map(|p| p.records).sum(),
-            raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
-            parts: sizes,
-            manifest: layout.uri(&manifest_key),
-            removed: self.remove_stale(dir, &keys).await?,
-        })
+        .await
     }
 
     /// Uploads `parts` under `keys`, a few at a time; each one's URI and size.
@@ -336,6 +437,12 @@ mod tests {
         }
     }
 
+    /// Splits every `*.json` file below `input`.
+    fn split_all(input: &Path, parts: usize, out: &Path) -> anyhow::Result<Split> {
+        let source = LocalDir::new(input);
+        split(&source, &source.files()?, parts, out)
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("dwh-split-test-{}-{name}", std::process::id()));
@@ -361,7 +468,7 @@ mod tests {
         )
         .unwrap();
         let out = scratch("out");
-        let parts = split(&LocalDir::new(&input), 4, &out).unwrap();
+        let parts = split_all(&input, 4, &out).unwrap().parts;
         assert_eq!(parts.len(), 4);
         assert_eq!(parts.iter().map(|p| p.records).sum::<u64>(), 101);
         let mut all = String::new();
@@ -381,6 +488,33 @@ mod tests {
     }
 
     #[test]
+    fn counts_and_hashes_each_source_file() {
+        let input = scratch("ledger");
+        std::fs::create_dir_all(input.join("2018/11")).unwrap();
+        let three = "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+        std::fs::write(input.join("2018/11/a.json"), three).unwrap();
+        std::fs::write(input.join("b.json"), "{\n  \"b\": [1,\n 2]\n}\n\n").unwrap();
+        std::fs::write(input.join("c.json"), "").unwrap();
+        let out = scratch("ledger-out");
+        let source = LocalDir::new(&input);
+        let listed = source.files().unwrap();
+        let split = split(&source, &listed, 2, &out).unwrap();
+        let rows: Vec<(&str, u64)> = split
+            .files
+            .iter()
+            .map(|f| (f.key.as_str(), f.rows))
+            .collect();
+        assert_eq!(rows, [("2018/11/a.json", 3), ("b.json", 1), ("c.json", 0)]);
+        for (file, listed) in split.files.iter().zip(&listed) {
+            // The checksum the local path records, so both paths agree.
+            assert_eq!(file.checksum, source.checksum(listed).unwrap());
+            assert_eq!((file.size, file.modified), (listed.size, listed.modified));
+        }
+        let _ = std::fs::remove_dir_all(&input);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
     fn small_records_fill_every_part() {
         let input = scratch("songs");
         for i in 0..71 {
@@ -391,7 +525,7 @@ mod tests {
             .unwrap();
         }
         let out = scratch("songs-out");
-        let parts = split(&LocalDir::new(&input), 16, &out).unwrap();
+        let parts = split_all(&input, 16, &out).unwrap().parts;
         assert_eq!(parts.len(), 16, "{parts:?}");
         assert_eq!(parts.iter().map(|p| p.records).sum::<u64>(), 71);
         assert!(
@@ -407,7 +541,7 @@ mod tests {
         let input = scratch("few");
         std::fs::write(input.join("a.json"), "{\"a\":1}\n{\"a\":2}\n").unwrap();
         let out = scratch("few-out");
-        let parts = split(&LocalDir::new(&input), 8, &out).unwrap();
+        let parts = split_all(&input, 8, &out).unwrap().parts;
         assert_eq!(parts.len(), 2);
         assert!(parts.iter().all(|p| p.records == 1));
         let _ = std::fs::remove_dir_all(&input);
@@ -419,9 +553,7 @@ mod tests {
         let input = scratch("bad");
         std::fs::write(input.join("a.json"), "{\"a\":1}\n{\"a\":\n").unwrap();
         let out = scratch("bad-out");
-        let e = split(&LocalDir::new(&input), 2, &out)
-            .unwrap_err()
-            .to_string();
+        let e = split_all(&input, 2, &out).unwrap_err().to_string();
         assert!(e.contains("a.json line 3"), "{e}");
         let _ = std::fs::remove_dir_all(&input);
         let _ = std::fs::remove_dir_all(&out);

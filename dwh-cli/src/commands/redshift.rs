@@ -4,10 +4,13 @@
 //! `COPY … FROM` S3) and run by dwh-core's pipeline, the same as locally.
 
 use anyhow::{anyhow, bail};
+use dwh_core::load::ledger::Ledger;
 use dwh_core::load::{LoadError, StagingReport};
 use dwh_core::pipeline::Files;
+use dwh_core::schema::Table;
+use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::sql::run::load_errors_query;
-use dwh_core::sql::{self, Dialect, Parts, S3Batch, StagingFrom};
+use dwh_core::sql::{self, Dialect, Parts, S3Batch, S3Copy, StagingFrom};
 use dwh_core::{Project, Warehouse, WarehouseError};
 
 use super::pipeline::Prepared;
@@ -15,10 +18,11 @@ use super::run::Run;
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
 use crate::aws::copy::{db_error, explain, CopyFailed};
+use crate::aws::incremental::{self, batch_line, Choice};
 use crate::aws::layout::Layout;
 use crate::aws::redshift::ClusterState;
-use crate::aws::upload::{uploaded_parts, Uploaded};
-use crate::aws::{copy, redshift, s3, Aws};
+use crate::aws::upload::{self, uploaded_parts, Uploaded};
+use crate::aws::{copy, redshift, s3, sidecar, Aws};
 use crate::cli::{AllArgs, AwsArgs};
 use crate::config::DwhConfig;
 
@@ -28,10 +32,14 @@ pub struct RedshiftRun {
     aws: Aws,
     layout: Layout,
     project: Project,
+    /// Per source (in the project's order), whether the run copies it.
+    copied: Vec<bool>,
 }
 
-/// Connects to the cluster of dwh.toml (uploading `--data` first) and
-/// renders the run with a COPY from the uploaded manifests per staging table.
+/// Connects to the cluster of dwh.toml, reads its load ledger, and renders
+/// the run with a COPY per staging table that has new files: with `--data`,
+/// of a manifest listing only the new files, uploaded first; without, of
+/// what `dwh upload` wrote, when its sidecar lists only new files.
 pub async fn prepare(
     run: &mut Run,
     args: &AllArgs,
@@ -42,33 +50,41 @@ pub async fn prepare(
         config: args.target.config.clone(),
     };
     let (config, aws) = super::config::load(&aws_args, project).await?;
-    if let Some(data) = &args.data.data {
-        if data.to_string_lossy().starts_with("s3://") {
-            bail!(
-                "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
-                 takes a local directory to upload first"
-            );
-        }
-        run.step(
-            "upload to S3",
-            |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
-            upload_data(&config, &aws, data, project),
-        )
-        .await?;
-    }
+    let listed = match &args.data.data {
+        Some(data) if data.to_string_lossy().starts_with("s3://") => bail!(
+            "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
+             takes a local directory to upload first"
+        ),
+        Some(data) => Some(upload::list_local(data, project)?),
+        None => None,
+    };
     let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
     let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
-    for source in project.sources() {
-        let key = layout.manifest_key(&source.dir);
-        if !s3::exists(&aws.s3, &layout.bucket, &key).await? {
-            bail!(
-                "no uploaded {} at {}: run `dwh upload --data DIR` first (or pass --data DIR)",
-                source.dir,
-                layout.uri(&key)
-            );
+    let sidecars = match listed {
+        Some(_) => None,
+        None => Some(read_sidecars(&aws, &layout, project).await?),
+    };
+    let warehouse = login(run, &aws, &config, &cluster).await?;
+    let mut parts = parts;
+    let full = parts.fresh || parts.full_refresh || args.data.full_refresh;
+    let ledger = match full {
+        true => Ledger::default(),
+        false => warehouse.ledger().await?,
+    };
+    let new_files = match (listed, sidecars) {
+        (Some(listed), _) => {
+            let choice = tokio::task::block_in_place(|| {
+                incremental::choose_new(listed, &ledger, full, args.data.reload_changed)
+            })?;
+            parts.full_refresh = choice.full_refresh;
+            upload_new(run, &config, &aws, project, choice).await?
         }
-    }
+        (None, sidecars) => {
+            parts.full_refresh = full;
+            from_sidecars(project, sidecars.unwrap_or_default(), &ledger)?
+        }
+    };
     let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
     let copies = copy::copies(
         project.sources(),
@@ -77,20 +93,9 @@ pub async fn prepare(
         &aws.region,
         max_errors,
     );
-    let run_at = chrono::Utc::now().naive_utc();
-    let staging: Vec<_> = copies
-        .into_iter()
-        .map(|(table, copy)| {
-            let batch = S3Batch {
-                copy: Some(copy),
-                files: Vec::new(),
-                run_at,
-            };
-            (table, StagingFrom::S3(batch))
-        })
-        .collect();
+    let copied = new_files.iter().map(Option::is_some).collect();
+    let staging = s3_staging(copies, new_files);
     let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
-    let warehouse = login(run, &aws, &config, &cluster).await?;
     Ok(Prepared {
         warehouse,
         plan,
@@ -100,8 +105,120 @@ pub async fn prepare(
             aws,
             layout,
             project: project.clone(),
+            copied,
         }),
     })
+}
+
+/// Each staging table's input: its COPY and the files it records, or no
+/// COPY for a table without new files (staging keeps its last batch).
+fn s3_staging(
+    copies: Vec<(&'static Table, S3Copy)>,
+    new_files: Vec<Option<Vec<LedgerFile>>>,
+) -> Vec<(&'static Table, StagingFrom)> {
+    let run_at = chrono::Utc::now().naive_utc();
+    copies
+        .into_iter()
+        .zip(new_files)
+        .map(|((table, copy), files)| {
+            let batch = S3Batch {
+                copy: files.as_ref().map(|_| copy),
+                files: files.unwrap_or_default(),
+                run_at,
+            };
+            (table, StagingFrom::S3(batch))
+        })
+        .collect()
+}
+
+/// Uploads the new files of `choice` (a source without any is left as it
+/// is on S3 and not copied) and says what each source brings; per source,
+/// the ledger rows of the files its COPY loads, `None` for no COPY.
+async fn upload_new(
+    run: &mut Run,
+    config: &DwhConfig,
+    aws: &Aws,
+    project: &Project,
+    choice: Choice<'_>,
+) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
+    for (chosen, before) in choice.sources.iter().zip(&choice.before) {
+        let table = chosen.source.table.name;
+        eprintln!("{}", batch_line(table, chosen.files.len(), *before));
+    }
+    let tables: Vec<&str> = choice.sources.iter().map(|c| c.source.table.name).collect();
+    let new: Vec<_> = choice
+        .sources
+        .into_iter()
+        .filter(|c| !c.files.is_empty())
+        .collect();
+    let uploaded = if new.is_empty() {
+        Vec::new()
+    } else {
+        run.step(
+            "upload to S3",
+            |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
+            upload_data(config, aws, project, new),
+        )
+        .await?
+    };
+    Ok(tables
+        .iter()
+        .map(|t| {
+            let u = uploaded.iter().find(|u| u.table == *t)?;
+            Some(u.files.clone())
+        })
+        .collect())
+}
+
+/// Each source's uploaded files, from the sidecar beside its manifest.
+async fn read_sidecars(
+    aws: &Aws,
+    layout: &Layout,
+    project: &Project,
+) -> anyhow::Result<Vec<(String, Vec<LedgerFile>)>> {
+    let mut all = Vec::new();
+    for source in project.sources() {
+        let key = layout.manifest_key(&source.dir);
+        if !s3::exists(&aws.s3, &layout.bucket, &key).await? {
+            bail!(
+                "no uploaded {} at {}: run `dwh upload --data DIR` first (or pass --data DIR)",
+                source.dir,
+                layout.uri(&key)
+            );
+        }
+        let sidecar_key = layout.sidecar_key(&source.dir);
+        let uri = layout.uri(&sidecar_key);
+        if !s3::exists(&aws.s3, &layout.bucket, &sidecar_key).await? {
+            bail!(
+                "{} has no list of the files it holds ({uri}): it was written by an older dwh \
+                 or an interrupted upload; run `dwh upload --data DIR` again (or pass --data DIR)",
+                layout.uri(&key)
+            );
+        }
+        let body = s3::get(&aws.s3, &layout.bucket, &sidecar_key).await?;
+        let bytes = body.collect().await?.into_bytes();
+        let files = sidecar::from_json(&uri, &String::from_utf8_lossy(&bytes))?;
+        all.push((uri, files));
+    }
+    Ok(all)
+}
+
+/// Per source, the files of its uploaded manifest to COPY and record, or
+/// `None` when they were all loaded before; says which.
+fn from_sidecars(
+    project: &Project,
+    sidecars: Vec<(String, Vec<LedgerFile>)>,
+    ledger: &Ledger,
+) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
+    let mut out = Vec::new();
+    for (source, (uri, files)) in project.sources().iter().zip(sidecars) {
+        let table = source.table.name;
+        let copy = incremental::copy_uploaded(table, &files, ledger, &uri)?;
+        let new = if copy { files.len() } else { 0 };
+        eprintln!("{}", batch_line(table, new, ledger.files_of(table)));
+        out.push(copy.then_some(files));
+    }
+    Ok(out)
 }
 
 /// Connects to the cluster of `config` for `dwh plan` and `dwh migrate`:
@@ -202,10 +319,15 @@ impl RedshiftRun {
 
     /// Fills in each staging report the parts and bytes the COPY read.
     pub async fn complete(&self, staging: &mut [StagingReport]) -> anyhow::Result<()> {
-        for (report, source) in staging.iter_mut().zip(self.project.sources()) {
+        let sources = self.project.sources().iter().zip(&self.copied);
+        for (report, (source, copied)) in staging.iter_mut().zip(sources) {
             let dir = &source.dir;
-            let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
             report.location = self.layout.uri(&self.layout.manifest_key(dir));
+            if !copied {
+                (report.files, report.bytes) = (0, 0);
+                continue;
+            }
+            let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
             report.files = parts.len() as u64;
             report.bytes = parts.iter().map(|p| p.size).sum();
         }

@@ -45,6 +45,11 @@ impl Ledger {
         self.0.keys().filter(|(t, _)| t == table).count()
     }
 
+    /// Whether the ledger holds file `key` of `table`.
+    pub fn holds(&self, table: &str, key: &str) -> bool {
+        self.get(table, key).is_some()
+    }
+
     fn get(&self, table: &str, key: &str) -> Option<&KnownFile> {
         self.0.get(&(table.to_owned(), key.to_owned()))
     }

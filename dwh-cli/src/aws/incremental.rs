@@ -1,0 +1,278 @@
+//! Which files a Redshift run loads, against the cluster's load ledger
+//! (`dwh_loaded_files`, read before anything is uploaded): with `--data`,
+//! only the new local files are uploaded and listed in the manifest; without
+//! it, an uploaded manifest is copied when none of the files its sidecar
+//! lists was loaded, and skipped when all were. The same rules as the local
+//! path (`--full-refresh`, `--reload-changed`, changed files refused).
+
+use dwh_core::load::ledger::{sort_files, Batch, Ledger};
+use dwh_core::sql::ledger::LedgerFile;
+use dwh_core::warehouse::ledger::refuse_changed;
+
+use super::upload::Chosen;
+use crate::ui;
+
+/// What to upload: each source's new files.
+#[derive(Debug)]
+pub struct Choice<'a> {
+    /// Every source, its files narrowed to the new ones.
+    pub sources: Vec<Chosen<'a>>,
+    /// How many files each source loaded before, in the same order.
+    pub before: Vec<usize>,
+    /// Whether the run rebuilds from every file.
+    pub full_refresh: bool,
+}
+
+/// Narrows each source of `listed` to the files `ledger` does not hold
+/// (all of them with `full_refresh`). A changed file fails the run unless
+/// `reload_changed`, which rebuilds from every file. Reads a file only when
+/// its size or time moved since it was recorded.
+pub fn choose_new<'a>(
+    listed: Vec<Chosen<'a>>,
+    ledger: &Ledger,
+    full_refresh: bool,
+    reload_changed: bool,
+) -> anyhow::Result<Choice<'a>> {
+    if full_refresh {
+        let before = vec![0; listed.len()];
+        return Ok(Choice {
+            sources: listed,
+            before,
+            full_refresh,
+        });
+    }
+    let mut batches: Vec<Batch> = Vec::new();
+    for chosen in &listed {
+        let table = chosen.source.table;
+        let batch = sort_files(table, &chosen.local, chosen.files.clone(), ledger)?;
+        batches.push(batch);
+    }
+    if batches.iter().any(|b| !b.changed.is_empty()) {
+        if !reload_changed {
+            refuse_changed(&batches)?;
+        }
+        for c in batches.iter().flat_map(|b| &b.changed) {
+            eprintln!("  {} changed since it was loaded", c.file.name);
+        }
+        eprintln!("--reload-changed: rebuilding the warehouse from every file");
+        return choose_new(listed, ledger, true, reload_changed);
+    }
+    let before = batches.iter().map(|b| b.unchanged).collect();
+    let sources = listed
+        .into_iter()
+        .zip(batches)
+        .map(|(chosen, batch)| Chosen {
+            files: batch.new,
+            ..chosen
+        })
+        .collect();
+    Ok(Choice {
+        sources,
+        before,
+        full_refresh: false,
+    })
+}
+
+/// `staging_songs: 2 new files, 71 loaded before`, as the local path says it.
+pub fn batch_line(table: &str, new: usize, before: usize) -> String {
+    let new = match new {
+        0 => "no new files".to_owned(),
+        1 => "1 new file".to_owned(),
+        n => format!("{} new files", ui::thousands(n as u64)),
+    };
+    match before {
+        0 => format!("  {table}: {new}"),
+        n => format!(
+            "  {table}: {new}, {} loaded before",
+            ui::thousands(n as u64)
+        ),
+    }
+}
+
+/// Whether to COPY an uploaded manifest whose sidecar lists `files`
+/// (staging table `table`): yes when the ledger holds none of them, no when
+/// it holds all; a mix cannot be loaded from that manifest.
+pub fn copy_uploaded(
+    table: &str,
+    files: &[LedgerFile],
+    ledger: &Ledger,
+    sidecar_uri: &str,
+) -> anyhow::Result<bool> {
+    let held = files.iter().filter(|f| ledger.holds(table, &f.key)).count();
+    if held == 0 {
+        return Ok(!files.is_empty());
+    }
+    if held == files.len() {
+        return Ok(false);
+    }
+    anyhow::bail!(
+        "{held} of the {} files uploaded for `{table}` (listed in {sidecar_uri}) were loaded \
+         before and {} were not: a COPY of that manifest would load the first ones twice. \
+         Pass --data DIR, which uploads only the new files, or --full-refresh to rebuild \
+         from every file",
+        files.len(),
+        files.len() - held
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use dwh_core::load::ledger::KnownFile;
+    use dwh_core::load::{LocalDir, Source};
+    use dwh_core::project::StagingSource;
+    use dwh_core::schema::{DistStyle, Table, TableKind};
+
+    use super::*;
+
+    static STAGING: Table = Table {
+        name: "staging_events",
+        rust_name: "StagingEvent",
+        kind: TableKind::Staging,
+        columns: &[],
+        dist_style: DistStyle::Even,
+        dist_key: None,
+        sort_key: None,
+        natural_key: &[],
+        primary_key: &[],
+        load: None,
+        doc: "",
+        history: None,
+    };
+
+    fn data(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dwh-incr-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("2018/11")).unwrap();
+        for day in 1..=3 {
+            let path = dir.join(format!("2018/11/2018-11-0{day}-events.json"));
+            std::fs::write(path, format!("{{\"day\": {day}}}\n")).unwrap();
+        }
+        dir
+    }
+
+    fn listed<'a>(source: &'a StagingSource, dir: &Path) -> Vec<Chosen<'a>> {
+        let local = LocalDir::new(dir);
+        let files = local.files().unwrap();
+        vec![Chosen {
+            source,
+            local,
+            files,
+        }]
+    }
+
+    /// A ledger holding the first `n` files of `dir` as they are now.
+    fn ledger_of(dir: &Path, n: usize) -> Ledger {
+        let local = LocalDir::new(dir);
+        let files = local.files().unwrap();
+        Ledger::new(files.iter().take(n).map(|f| {
+            let known = KnownFile {
+                size: f.size,
+                modified: f.modified,
+                checksum: local.checksum(f).unwrap(),
+            };
+            ("staging_events".to_owned(), f.key.clone(), known)
+        }))
+    }
+
+    fn source() -> StagingSource {
+        StagingSource {
+            table: &STAGING,
+            dir: "log_data".into(),
+            pattern: dwh_core::project::FilePattern::new("*.json").unwrap(),
+        }
+    }
+
+    #[test]
+    fn uploads_only_the_files_the_ledger_lacks() {
+        let dir = data("new");
+        let source = source();
+        let ledger = ledger_of(&dir, 2);
+        let choice = choose_new(listed(&source, &dir), &ledger, false, false).unwrap();
+        let keys: Vec<&str> = choice.sources[0]
+            .files
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect();
+        assert_eq!(keys, ["2018/11/2018-11-03-events.json"]);
+        assert_eq!((choice.before[0], choice.full_refresh), (2, false));
+        assert_eq!(
+            batch_line("staging_events", 1, 2),
+            "  staging_events: 1 new file, 2 loaded before"
+        );
+        assert_eq!(
+            batch_line("staging_songs", 0, 71),
+            "  staging_songs: no new files, 71 loaded before"
+        );
+
+        // Everything loaded: nothing to upload.
+        let all = ledger_of(&dir, 3);
+        let choice = choose_new(listed(&source, &dir), &all, false, false).unwrap();
+        assert!(choice.sources[0].files.is_empty());
+        // --full-refresh: every file.
+        let choice = choose_new(listed(&source, &dir), &all, true, false).unwrap();
+        assert_eq!(
+            (choice.sources[0].files.len(), choice.full_refresh),
+            (3, true)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_changed_file_is_refused_or_rebuilds_everything() {
+        let dir = data("changed");
+        let source = source();
+        let ledger = ledger_of(&dir, 2);
+        let first = dir.join("2018/11/2018-11-01-events.json");
+        std::fs::write(&first, "{\"day\": 9, \"edited\": true}\n").unwrap();
+        let e = choose_new(listed(&source, &dir), &ledger, false, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2018-11-01-events.json") && e.contains("--reload-changed"),
+            "{e}"
+        );
+        let choice = choose_new(listed(&source, &dir), &ledger, false, true).unwrap();
+        assert_eq!(
+            (choice.sources[0].files.len(), choice.full_refresh),
+            (3, true)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn file(key: &str) -> LedgerFile {
+        LedgerFile {
+            key: key.into(),
+            size: 1,
+            modified: None,
+            checksum: "xxh3:0".into(),
+            rows: 1,
+        }
+    }
+
+    #[test]
+    fn an_uploaded_manifest_is_copied_only_when_all_its_files_are_new() {
+        let known = KnownFile {
+            size: 1,
+            modified: None,
+            checksum: "xxh3:0".into(),
+        };
+        let ledger = Ledger::new([("staging_events".to_owned(), "a.json".to_owned(), known)]);
+        let uri = "s3://b/p/manifests/log_data.files.json";
+        let copy = |files: &[LedgerFile]| copy_uploaded("staging_events", files, &ledger, uri);
+        assert!(copy(&[file("b.json"), file("c.json")]).unwrap());
+        assert!(!copy(&[file("a.json")]).unwrap());
+        assert!(!copy(&[]).unwrap(), "an empty upload brings nothing");
+        let e = copy(&[file("a.json"), file("b.json")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("1 of the 2 files") && e.contains(uri) && e.contains("--data DIR"),
+            "{e}"
+        );
+        // Another staging table's rows do not count.
+        let other = copy_uploaded("staging_songs", &[file("a.json")], &ledger, uri);
+        assert!(other.unwrap());
+    }
+}
