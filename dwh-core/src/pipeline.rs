@@ -79,6 +79,8 @@ struct State {
     pending: Vec<&'static str>,
     /// When the run began: the ledger's `run_at` of the files it loads.
     run_at: NaiveDateTime,
+    /// The star-schema table whose load is skipped: nothing new to read.
+    skipping: Option<&'static str>,
 }
 
 impl State {
@@ -89,6 +91,7 @@ impl State {
             existing: Vec::new(),
             pending: Vec::new(),
             run_at: chrono::Utc::now().naive_utc(),
+            skipping: None,
         }
     }
 }
@@ -213,6 +216,9 @@ async fn execute_one(
     state: &mut State,
 ) -> Result<(), WarehouseError> {
     let context = || format!("running `{}`", statement.label);
+    if state.skipping.is_some() && statement.action == Action::Execute {
+        return Ok(());
+    }
     match statement.action {
         Action::Execute => tx
             .batch_execute(&statement.sql)
@@ -261,6 +267,10 @@ async fn execute_one(
             });
         }
         Action::RowsBefore(_) => state.before = Some((count(tx, statement).await?, Instant::now())),
+        Action::NewInput(table) => {
+            let new = count(tx, statement).await? > 0;
+            state.skipping = (!new).then_some(table.name);
+        }
         Action::PendingBatch(table) => {
             if count(tx, statement).await? > 0 {
                 state.pending.push(table.name);
@@ -295,6 +305,7 @@ async fn execute_one(
             }
         }
         Action::RowsAfter(table) => {
+            state.skipping = None;
             let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
             state.loaded.transform.push(TransformReport {
                 table: table.name,

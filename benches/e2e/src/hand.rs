@@ -1,6 +1,7 @@
 //! The bar for the transform: the simplest correct SQL a person would write
 //! for Sparkify's star schema, one `INSERT … SELECT DISTINCT ON` per table
-//! from the same staging rows, into empty copies of dwh's tables (`LIKE`,
+//! (a `LAG`/`LEAD` window for the type-2 `users`, the song lookup against
+//! the songs and artists just built) from the same staging rows, into empty copies of dwh's tables (`LIKE`,
 //! so the same column types) in a schema of its own, in one transaction.
 //! Its tables must hold as many rows as dwh's, or the comparison is void.
 
@@ -15,8 +16,11 @@ const SCHEMA: &str = "dwh_bench_hand";
 const LOADS: [(&str, &str); 5] = [
     (
         "users",
-        "SELECT DISTINCT ON (user_id) CAST(user_id AS INTEGER), first_name, last_name, gender, level \
-         FROM public.staging_events WHERE user_id <> '' ORDER BY user_id, ts DESC",
+        "SELECT user_id, first_name, last_name, gender, level, ts, LEAD(ts) OVER w, \
+         LEAD(ts) OVER w IS NULL FROM (SELECT CAST(user_id AS INTEGER) AS user_id, first_name, \
+         last_name, gender, level, ts, LAG(level) OVER (PARTITION BY user_id ORDER BY ts) AS prev \
+         FROM public.staging_events WHERE user_id <> '' AND ts IS NOT NULL) AS e \
+         WHERE prev IS DISTINCT FROM level WINDOW w AS (PARTITION BY user_id ORDER BY ts)",
     ),
     (
         "songs",
@@ -38,8 +42,9 @@ const LOADS: [(&str, &str); 5] = [
         "songplays",
         "SELECT DISTINCT ON (e.ts, e.user_id) e.ts, CAST(e.user_id AS INTEGER), e.level, s.song_id, \
          s.artist_id, e.session_id, e.location, e.user_agent \
-         FROM public.staging_events e LEFT JOIN public.staging_songs s \
-         ON s.title = e.song AND s.artist_name = e.artist AND s.duration = e.length \
+         FROM public.staging_events e LEFT JOIN (dwh_bench_hand.songs s \
+         JOIN dwh_bench_hand.artists a ON a.artist_id = s.artist_id) \
+         ON s.title = e.song AND a.name = e.artist AND s.duration = e.length \
          WHERE e.page = 'NextSong' AND e.ts IS NOT NULL AND e.user_id <> '' ORDER BY e.ts, e.user_id",
     ),
 ];
@@ -47,7 +52,9 @@ const LOADS: [(&str, &str); 5] = [
 /// Column lists of the INSERTs (songplays leaves out its identity).
 fn columns(table: &str) -> &'static str {
     match table {
-        "users" => "user_id, first_name, last_name, gender, level",
+        "users" => {
+            "user_id, first_name, last_name, gender, level, valid_from, valid_to, is_current"
+        }
         "songs" => "song_id, title, artist_id, year, duration",
         "artists" => "artist_id, name, location, latitude, longitude",
         "time" => "start_time, hour, day, week, month, year, weekday",

@@ -77,7 +77,10 @@ async fn transform(
         .iter()
         .filter(|s| s.step == Step::StarSchema)
     {
-        let writes = statement.label.starts_with("load ");
+        // Every statement that moves rows; DROP and ANALYZE just run.
+        let writes = ["INSERT", "UPDATE", "MERGE", "DELETE", "CREATE TEMP TABLE"]
+            .iter()
+            .any(|verb| statement.sql.starts_with(verb));
         match statement.action {
             Action::Execute if writes => plans.push(
                 analyzed(client, "transform", statement.label.clone(), &statement.sql).await?,

@@ -263,10 +263,14 @@ fn server_options(port: u16, socket_dir: Option<&Path>) -> OsString {
     // writer otherwise competes with the JSON parser: staging loads run
     // about 20% faster (benches/e2e). No replication from a dev engine, so
     // no WAL senders.
+    //
+    // No JIT: it compiled each large load and check for about 0.5 s in
+    // dwh-bench's 1M plans, and every statement runs once, so the
+    // compilation is never repaid.
     options.push(
         " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
          -c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0 \
-         -c lc_messages=C",
+         -c jit=off -c lc_messages=C",
     );
     options
 }

@@ -146,6 +146,21 @@ pub fn untransformed_files(table: &Table, dialect: Dialect) -> String {
     )
 }
 
+/// One row, one BIGINT: files of any of `tables` loaded but not yet
+/// transformed. Zero means a star-schema load reading only these tables
+/// would take in what it took in before, and changes nothing.
+pub fn pending_in(tables: &[&Table], dialect: Dialect) -> String {
+    let names: Vec<String> = tables
+        .iter()
+        .map(|t| quote_literal(t.name, dialect))
+        .collect();
+    format!(
+        "SELECT COUNT(*) FROM {} WHERE staging_table IN ({}) AND NOT transformed",
+        quote_ident(LEDGER),
+        names.join(", ")
+    )
+}
+
 /// A condition true while `table`'s batch is not transformed: guards the
 /// loads that must take a batch in once (a keyless fact's append).
 pub fn batch_pending(table: &Table, dialect: Dialect) -> String {

@@ -99,6 +99,11 @@ pub enum Action {
     /// ledger; the statement is rendered when their rows and checksums
     /// are known ([`ledger::record_files`]).
     RecordFiles(&'static Table),
+    /// One row, one BIGINT: untransformed files of the staging tables a
+    /// star-schema load reads ([`ledger::pending_in`]). Zero: the table's
+    /// load statements up to its [`Action::RowsAfter`] are skipped, as they
+    /// would take in what they took in before and change nothing.
+    NewInput(&'static Table),
 }
 
 impl Action {
@@ -119,6 +124,7 @@ impl Action {
             Action::EmptyStaging(_) => "empty staging",
             Action::AlreadyLoaded(_) => "already loaded",
             Action::RecordFiles(_) => "record files",
+            Action::NewInput(_) => "new input",
         }
     }
 }
@@ -499,6 +505,26 @@ fn refresh(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     out
 }
 
+/// The staging tables a star-schema table's load reads, through its
+/// source and lookups, directly or through the tables they load from.
+fn staging_inputs(table: &'static Table) -> Vec<&'static Table> {
+    let mut out: Vec<&'static Table> = Vec::new();
+    let mut todo = vec![table];
+    while let Some(t) = todo.pop() {
+        if t.kind == TableKind::Staging {
+            if !out.iter().any(|o| o.name == t.name) {
+                out.push(t);
+            }
+            continue;
+        }
+        if let Some(load) = &t.load {
+            todo.push(load.source);
+            todo.extend(load.lookups.iter().flat_map(|l| l.tables()));
+        }
+    }
+    out
+}
+
 /// Marks the batch transformed: the last statement of the star-schema loads.
 pub(crate) fn mark_transformed() -> RunStatement {
     let sql = ledger::mark_transformed();
@@ -516,7 +542,15 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
         return Vec::new();
     };
     let s = |action, what: &str, sql: String| stmt(Step::StarSchema, action, what, sql).on(table);
-    let mut out = vec![s(Action::RowsBefore(table), "count", count_rows(table))];
+    let inputs = staging_inputs(table);
+    let mut out = vec![
+        s(Action::RowsBefore(table), "count", count_rows(table)),
+        s(
+            Action::NewInput(table),
+            "new input",
+            ledger::pending_in(&inputs, dialect),
+        ),
+    ];
     if let Some(sql) = unmatched::resolve(table, dialect) {
         out.push(s(Action::Execute, "match late arrivals", sql));
     }

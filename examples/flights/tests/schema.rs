@@ -16,8 +16,8 @@ fn the_fact_is_keyless_and_appends_each_batch_once_in_both_dialects() {
         assert!(insert.starts_with("INSERT INTO \"flights\""), "{insert}");
         assert!(insert.contains("AND NOT transformed"), "{insert}");
         for join in [
-            "LEFT JOIN \"airports\" AS \"o\" ON RTRIM(\"o\".\"faa\") = RTRIM(src.origin)",
-            "LEFT JOIN \"airports\" AS \"d\" ON RTRIM(\"d\".\"faa\") = RTRIM(src.dest)",
+            "LEFT JOIN \"airports\" AS \"o\" ON \"o\".\"faa\" = RTRIM(src.origin)",
+            "LEFT JOIN \"airports\" AS \"d\" ON \"d\".\"faa\" = RTRIM(src.dest)",
         ] {
             assert!(
                 insert.contains(join),

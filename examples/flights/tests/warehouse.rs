@@ -279,7 +279,7 @@ async fn assert_checks_can_fail(warehouse: &Warehouse, project: &Project) {
     assert_eq!(
         failed(run_checks(warehouse, project).await),
         [(
-            "one row per staging_flights source row (keyless)".to_owned(),
+            "every staging_flights row of the batch is loaded (keyless)".to_owned(),
             1,
             vec![]
         )]
