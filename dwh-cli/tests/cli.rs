@@ -695,3 +695,41 @@ fn docs_reads_the_last_run_from_the_database_that_ran_last() {
     docs(&["--no-run"]);
     assert!(site.join("index.html").is_file() && !site.join("run.html").exists());
 }
+
+/// `dwh all` loads only new files and says so per staging table; a file
+/// changed since it was loaded stops the run (exit 1, named, nothing
+/// changed) until `--reload-changed` rebuilds from every file.
+#[tokio::test]
+async fn all_loads_new_files_only_and_refuses_a_changed_one() {
+    dwh_tests::require_sample!();
+    let url = fresh_db("cli_incremental").await;
+    let half = half_sample("cli_incremental_half");
+    dwh_run(all_args(&url, &half, &[])).assert_success("the first run");
+    let again = dwh_run(all_args(&url, &half, &[]));
+    again.assert_success("the re-run");
+    again.assert_stderr_has("staging_events: no new files, 15 loaded before");
+    again.assert_stderr_has("staging_songs: no new files, 71 loaded before");
+
+    // The first day's file, edited in place (a copy replaces the symlink).
+    let day = half.join("log_data/2018/11/2018-11-01-events.json");
+    let text = std::fs::read_to_string(&day).unwrap();
+    std::fs::remove_file(&day).unwrap();
+    std::fs::write(
+        &day,
+        text.replace("\"level\":\"free\"", "\"level\":\"paid\""),
+    )
+    .unwrap();
+    let before = fingerprints(&url).await;
+    let refused = dwh_run(all_args(&url, &half, &[]));
+    assert_eq!(refused.code, Some(1), "{}", refused.all());
+    refused.assert_stderr_has("changed since dwh loaded it");
+    refused.assert_stderr_has("2018-11-01-events.json");
+    refused.assert_stderr_has("--reload-changed");
+    assert_eq!(fingerprints(&url).await, before);
+
+    let reloaded = dwh_run(all_args(&url, &half, &["--reload-changed"]));
+    reloaded.assert_success("the run with --reload-changed");
+    reloaded.assert_stderr_has("rebuilding the warehouse from every file");
+    reloaded.assert_stderr_has("staging_events: 15 new files");
+    assert_ne!(fingerprints(&url).await, before);
+}

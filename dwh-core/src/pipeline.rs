@@ -358,7 +358,9 @@ async fn copy_files(
         Some(batch) => batch.clone(),
         None => {
             // Every file, replacing staging: none at all is a mistake.
-            let all = list(&source).await.map_err(WarehouseError::load(table))?;
+            let all = list(table, &source)
+                .await
+                .map_err(WarehouseError::load(table))?;
             if all.is_empty() {
                 return Err(WarehouseError::Load(LoadError::NoFiles(source.location())));
             }
@@ -372,14 +374,17 @@ async fn copy_files(
 
 /// Every file of `source`, listed off the async threads (a remote source
 /// lists over the network).
-pub async fn list(source: &Arc<dyn Source>) -> Result<Vec<SourceFile>, LoadError> {
+pub async fn list(
+    table: &'static Table,
+    source: &Arc<dyn Source>,
+) -> Result<Vec<SourceFile>, LoadError> {
     let listing = {
         let source = Arc::clone(source);
         tokio::task::spawn_blocking(move || source.files())
     };
     listing
         .await
-        .map_err(|_| LoadError::Interrupted("listing"))?
+        .map_err(|_| LoadError::Interrupted(table.name))?
         .map_err(|e| LoadError::List {
             location: source.location(),
             source: e,

@@ -382,6 +382,26 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table of `kind` named `name`, with no columns, keys or load, EVEN
+    /// and unsorted; the other properties are set with struct update
+    /// syntax, as for [`Column::new`].
+    pub const fn new(name: &'static str, kind: TableKind) -> Table {
+        Table {
+            name,
+            rust_name: name,
+            kind,
+            columns: &[],
+            dist_style: DistStyle::Even,
+            dist_key: None,
+            sort_key: None,
+            natural_key: &[],
+            primary_key: &[],
+            load: None,
+            doc: "",
+            history: None,
+        }
+    }
+
     /// The column named `name` (SQL name), if any.
     pub fn column(&self, name: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.name == name)

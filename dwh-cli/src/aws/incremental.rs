@@ -122,24 +122,11 @@ mod tests {
     use dwh_core::load::ledger::KnownFile;
     use dwh_core::load::{LocalDir, Source};
     use dwh_core::project::StagingSource;
-    use dwh_core::schema::{DistStyle, Table, TableKind};
+    use dwh_core::schema::{Table, TableKind};
 
     use super::*;
 
-    static STAGING: Table = Table {
-        name: "staging_events",
-        rust_name: "StagingEvent",
-        kind: TableKind::Staging,
-        columns: &[],
-        dist_style: DistStyle::Even,
-        dist_key: None,
-        sort_key: None,
-        natural_key: &[],
-        primary_key: &[],
-        load: None,
-        doc: "",
-        history: None,
-    };
+    static STAGING: Table = Table::new("staging_events", TableKind::Staging);
 
     fn data(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("dwh-incr-{}-{name}", std::process::id()));

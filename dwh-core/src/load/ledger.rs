@@ -114,22 +114,9 @@ pub fn sort_files(
 mod tests {
     use super::*;
     use crate::load::LocalDir;
-    use crate::schema::{DistStyle, TableKind};
+    use crate::schema::TableKind;
 
-    const STAGING: Table = Table {
-        name: "staging_events",
-        rust_name: "StagingEvent",
-        kind: TableKind::Staging,
-        columns: &[],
-        dist_style: DistStyle::Even,
-        dist_key: None,
-        sort_key: None,
-        natural_key: &[],
-        primary_key: &[],
-        load: None,
-        doc: "",
-        history: None,
-    };
+    const STAGING: Table = Table::new("staging_events", TableKind::Staging);
 
     fn known(source: &LocalDir, file: &SourceFile) -> (String, String, KnownFile) {
         let checksum = source.checksum(file).unwrap();

@@ -199,22 +199,9 @@ pub fn forget_files_of(table: &Table, dialect: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{DistStyle, TableKind};
+    use crate::schema::TableKind;
 
-    const STAGING: Table = Table {
-        name: "staging_events",
-        rust_name: "StagingEvent",
-        kind: TableKind::Staging,
-        columns: &[],
-        dist_style: DistStyle::Even,
-        dist_key: None,
-        sort_key: None,
-        natural_key: &[],
-        primary_key: &[],
-        load: None,
-        doc: "",
-        history: None,
-    };
+    const STAGING: Table = Table::new("staging_events", TableKind::Staging);
 
     fn file(i: usize) -> LedgerFile {
         LedgerFile {

@@ -18,10 +18,9 @@ impl Warehouse {
 
     /// Sorts each source's files of `files` against the ledger (every file
     /// is new with `full_refresh`) and sets `files.batches` to the new
-    /// ones. Fails with [`WarehouseError::ChangedFiles`] on the first
-    /// source with a changed file, unless `reload_changed`, which then
-    /// reports the batches with every file new: the caller rebuilds from
-    /// everything (`Parts::full_refresh`).
+    /// ones. Changed files are reported in the batches, not refused: the
+    /// caller refuses them ([`refuse_changed`]) or rebuilds from every
+    /// file (`Parts::full_refresh`).
     pub async fn choose_batches(
         &self,
         files: &mut Files,
@@ -35,7 +34,7 @@ impl Warehouse {
         let ledger = Arc::new(ledger);
         let mut batches = Vec::new();
         for (table, source) in &files.sources {
-            let listed = pipeline::list(source)
+            let listed = pipeline::list(table, source)
                 .await
                 .map_err(WarehouseError::load(table))?;
             let (table, source, ledger) = (*table, Arc::clone(source), Arc::clone(&ledger));
