@@ -215,15 +215,11 @@ async fn execute_one(
     database: &str,
     state: &mut State,
 ) -> Result<(), WarehouseError> {
-    let context = || format!("running `{}`", statement.label);
     if state.skipping.is_some() && statement.action == Action::Execute {
         return Ok(());
     }
     match statement.action {
-        Action::Execute => tx
-            .batch_execute(&statement.sql)
-            .await
-            .map_err(WarehouseError::sql(context()))?,
+        Action::Execute => run(tx, statement).await?,
         Action::Copy(table) => {
             tx.batch_execute(&statement.sql).await.map_err(|source| {
                 WarehouseError::load(table)(LoadError::Copy {
@@ -238,14 +234,9 @@ async fn execute_one(
         }
         Action::ExistingTables => state.existing = names(tx, statement).await?,
         Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
-        Action::IfCreated(_) => tx
-            .batch_execute(&statement.sql)
-            .await
-            .map_err(WarehouseError::sql(context()))?,
+        Action::IfCreated(_) => run(tx, statement).await?,
         Action::Analyze(table) => {
-            tx.batch_execute(&statement.sql)
-                .await
-                .map_err(WarehouseError::sql(context()))?;
+            run(tx, statement).await?;
             // A staging table is loaded once it is analyzed.
             testpoint::pause("load", Some(table.name)).await;
         }
@@ -267,6 +258,34 @@ async fn execute_one(
             });
         }
         Action::RowsBefore(_) => state.before = Some((count(tx, statement).await?, Instant::now())),
+        Action::NewInput(_)
+        | Action::PendingBatch(_)
+        | Action::EmptyStaging(_)
+        | Action::AlreadyLoaded(_)
+        | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+        Action::RowsAfter(table) => {
+            state.skipping = None;
+            let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
+            state.loaded.transform.push(TransformReport {
+                table: table.name,
+                rows_before,
+                rows_after: count(tx, statement).await?,
+                duration: started.elapsed(),
+            });
+            testpoint::pause("transform", Some(table.name)).await;
+        }
+    }
+    Ok(())
+}
+
+/// The load ledger's actions: which inputs are new, whether staging holds
+/// a batch to keep, files a concurrent run loaded, and the files recorded.
+async fn execute_ledger(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
         Action::NewInput(table) => {
             let new = count(tx, statement).await? > 0;
             state.skipping = (!new).then_some(table.name);
@@ -277,10 +296,7 @@ async fn execute_one(
             }
         }
         Action::EmptyStaging(table) if state.pending.contains(&table.name) => {}
-        Action::EmptyStaging(_) => tx
-            .batch_execute(&statement.sql)
-            .await
-            .map_err(WarehouseError::sql(context()))?,
+        Action::EmptyStaging(_) => run(tx, statement).await?,
         Action::AlreadyLoaded(table) => {
             let files = names(tx, statement).await?;
             if !files.is_empty() {
@@ -301,22 +317,25 @@ async fn execute_one(
             for sql in ledger::record_files(table, files, state.run_at, Dialect::Postgres) {
                 tx.batch_execute(&sql)
                     .await
-                    .map_err(WarehouseError::sql(context()))?;
+                    .map_err(WarehouseError::sql(format!(
+                        "running `{}`",
+                        statement.label
+                    )))?;
             }
         }
-        Action::RowsAfter(table) => {
-            state.skipping = None;
-            let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
-            state.loaded.transform.push(TransformReport {
-                table: table.name,
-                rows_before,
-                rows_after: count(tx, statement).await?,
-                duration: started.elapsed(),
-            });
-            testpoint::pause("transform", Some(table.name)).await;
-        }
+        _ => unreachable!("not a ledger action: {:?}", statement.action),
     }
     Ok(())
+}
+
+/// Runs `statement` for its effect.
+async fn run(tx: &Transaction<'_>, statement: &RunStatement) -> Result<(), WarehouseError> {
+    tx.batch_execute(&statement.sql)
+        .await
+        .map_err(WarehouseError::sql(format!(
+            "running `{}`",
+            statement.label
+        )))
 }
 
 /// Runs `statements` (a run plan's middle: no BEGIN, no COMMIT) in `tx`,

@@ -189,6 +189,41 @@ pub struct CheckQuery {
     pub sql: CheckSql,
 }
 
+/// The checks of a table's key: its versions (type 2), its batch's rows
+/// (keyless), or its natural key's uniqueness.
+fn key_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<(String, CheckSql)> {
+    let source = table.load.map_or("", |l| l.source.name);
+    let keys = table.natural_key.join(", ");
+    if let Some(history) = &table.history {
+        let mut version = table.natural_key.to_vec();
+        version.push(history.valid_from);
+        return vec![
+            (
+                format!("one version per ({})", version.join(", ")),
+                listing(&duplicates(table, &version)),
+            ),
+            (
+                format!("one current version per {keys}"),
+                listing(&history::current_versions(table, history)),
+            ),
+            (
+                format!("versions of a {keys} leave no gap and do not overlap"),
+                listing(&history::version_chain(table, history)),
+            ),
+        ];
+    }
+    match keyless_rows_missing(table) {
+        Some(sql) => vec![(
+            format!("every {source} row of the batch is loaded (keyless)"),
+            CheckSql::Count(sql),
+        )],
+        None => vec![(
+            format!("natural key ({keys}) is unique"),
+            listing(&duplicate_keys(table)),
+        )],
+    }
+}
+
 /// Every check of every dimension and fact table of `schema`, in the order
 /// they run; `examples` offending keys are listed per failed listing check.
 pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
@@ -200,35 +235,8 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
             CheckSql::Listing { count, examples }
         };
         let source = table.load.map_or("", |l| l.source.name);
-        if let Some(history) = &table.history {
-            let mut version = table.natural_key.to_vec();
-            version.push(history.valid_from);
-            push(
-                format!("one version per ({})", version.join(", ")),
-                listing(&duplicates(table, &version)),
-            );
-            push(
-                format!("one current version per {}", table.natural_key.join(", ")),
-                listing(&history::current_versions(table, history)),
-            );
-            push(
-                format!(
-                    "versions of a {} leave no gap and do not overlap",
-                    table.natural_key.join(", ")
-                ),
-                listing(&history::version_chain(table, history)),
-            );
-        } else if let Some(sql) = keyless_rows_missing(table) {
-            push(
-                format!("every {source} row of the batch is loaded (keyless)"),
-                CheckSql::Count(sql),
-            );
-        } else {
-            let keys = table.natural_key.join(", ");
-            push(
-                format!("natural key ({keys}) is unique"),
-                listing(&duplicate_keys(table)),
-            );
+        for (check, sql) in key_checks(table, &listing) {
+            push(check, sql);
         }
         for column in table.columns {
             if let Some((dimension, history, as_of)) = history::versioned(column) {
