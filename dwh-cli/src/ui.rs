@@ -113,3 +113,16 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
 }
+
+/// `staging_songs: 2 new files, 71 loaded before`, as local and Redshift runs say it.
+pub fn batch_line(table: &str, new: usize, before: usize) -> String {
+    let new = match new {
+        0 => "no new files".to_owned(),
+        1 => "1 new file".to_owned(),
+        n => format!("{} new files", thousands(n as u64)),
+    };
+    match before {
+        0 => format!("  {table}: {new}"),
+        n => format!("  {table}: {new}, {} loaded before", thousands(n as u64)),
+    }
+}

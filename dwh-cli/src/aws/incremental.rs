@@ -10,7 +10,6 @@ use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::warehouse::ledger::refuse_changed;
 
 use super::upload::Chosen;
-use crate::ui;
 
 /// What to upload: each source's new files.
 #[derive(Debug)]
@@ -71,22 +70,6 @@ pub fn choose_new<'a>(
         before,
         full_refresh: false,
     })
-}
-
-/// `staging_songs: 2 new files, 71 loaded before`, as the local path says it.
-pub fn batch_line(table: &str, new: usize, before: usize) -> String {
-    let new = match new {
-        0 => "no new files".to_owned(),
-        1 => "1 new file".to_owned(),
-        n => format!("{} new files", ui::thousands(n as u64)),
-    };
-    match before {
-        0 => format!("  {table}: {new}"),
-        n => format!(
-            "  {table}: {new}, {} loaded before",
-            ui::thousands(n as u64)
-        ),
-    }
 }
 
 /// Whether to COPY an uploaded manifest whose sidecar lists `files`
@@ -185,11 +168,11 @@ mod tests {
         assert_eq!(keys, ["2018/11/2018-11-03-events.json"]);
         assert_eq!((choice.before[0], choice.full_refresh), (2, false));
         assert_eq!(
-            batch_line("staging_events", 1, 2),
+            crate::ui::batch_line("staging_events", 1, 2),
             "  staging_events: 1 new file, 2 loaded before"
         );
         assert_eq!(
-            batch_line("staging_songs", 0, 71),
+            crate::ui::batch_line("staging_songs", 0, 71),
             "  staging_songs: no new files, 71 loaded before"
         );
 

@@ -18,13 +18,14 @@ use super::run::Run;
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
 use crate::aws::copy::{db_error, explain, CopyFailed};
-use crate::aws::incremental::{self, batch_line, Choice};
+use crate::aws::incremental::{self, Choice};
 use crate::aws::layout::Layout;
 use crate::aws::redshift::ClusterState;
 use crate::aws::upload::{self, uploaded_parts, Uploaded};
 use crate::aws::{copy, redshift, s3, sidecar, Aws};
 use crate::cli::{AllArgs, AwsArgs};
 use crate::config::DwhConfig;
+use crate::ui;
 
 /// What the Redshift run needs besides the plan: S3 to describe the
 /// loaded parts, and the project's sources.
@@ -143,7 +144,7 @@ async fn upload_new(
 ) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
     for (chosen, before) in choice.sources.iter().zip(&choice.before) {
         let table = chosen.source.table.name;
-        eprintln!("{}", batch_line(table, chosen.files.len(), *before));
+        eprintln!("{}", ui::batch_line(table, chosen.files.len(), *before));
     }
     let tables: Vec<&str> = choice.sources.iter().map(|c| c.source.table.name).collect();
     let new: Vec<_> = choice
@@ -215,7 +216,7 @@ fn from_sidecars(
         let table = source.table.name;
         let copy = incremental::copy_uploaded(table, &files, ledger, &uri)?;
         let new = if copy { files.len() } else { 0 };
-        eprintln!("{}", batch_line(table, new, ledger.files_of(table)));
+        eprintln!("{}", ui::batch_line(table, new, ledger.files_of(table)));
         out.push(copy.then_some(files));
     }
     Ok(out)

@@ -107,21 +107,7 @@ pub async fn choose_batches(
     }
     parts.full_refresh = full;
     for b in &batches {
-        let before = b.unchanged;
-        eprintln!(
-            "  {}: {}{}",
-            b.table.name,
-            match b.new.len() {
-                0 => "no new files".to_owned(),
-                1 => "1 new file".to_owned(),
-                n => format!("{} new files", ui::thousands(n as u64)),
-            },
-            if before > 0 {
-                format!(", {} loaded before", ui::thousands(before as u64))
-            } else {
-                String::new()
-            }
-        );
+        eprintln!("{}", ui::batch_line(b.table.name, b.new.len(), b.unchanged));
     }
     Ok(batches)
 }
