@@ -215,3 +215,44 @@ async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
         "untracked columns are type 1 on every version"
     );
 }
+
+/// A batch's rows may reach back before the current version (a late event
+/// in a new file). They are left out, the first later row still starts
+/// the new version, and the untracked values come from the batch's last
+/// row even where it changes no tracked value.
+#[tokio::test]
+async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_later_row() {
+    dwh_tests::require_sample!();
+    let (mut warehouse, _) = fresh_warehouse("history_reaching_back").await;
+    build_sparkify(&mut warehouse, &sample_data()).await;
+    let mut want = actual(&warehouse).await;
+    assert_eq!(want[&15].last().unwrap().1, "paid", "the sample's user 15");
+    let batch = "DELETE FROM staging_events; \
+        INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES \
+        ('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00'), \
+        ('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00'), \
+        ('15', 'Lil', 'free', 'Home', '2018-12-02 10:00:00'); \
+        INSERT INTO dwh_loaded_files (staging_table, source_file, size_bytes, checksum, \
+        row_count, run_at, transformed) VALUES ('staging_events', 'by hand', 0, 'x', 3, now(), FALSE)";
+    warehouse.client().batch_execute(batch).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.unwrap();
+
+    let free_from = 1_543_658_400_000; // 2018-12-01 10:00:00 UTC, in ms
+    want.get_mut(&15)
+        .unwrap()
+        .push((free_from, "free".to_owned()));
+    assert_eq!(actual(&warehouse).await, want);
+    let names: Vec<String> = warehouse
+        .client()
+        .query(
+            "SELECT DISTINCT first_name FROM users WHERE user_id = 15",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Lil"], "the batch's last row names every version");
+    assert_checks_pass(&warehouse).await;
+}

@@ -150,7 +150,15 @@ fn the_batch_keeps_one_row_per_key_and_time_after_the_current_version() {
     assert!(batch.contains(
         "LEFT JOIN \"accounts\" AS c ON c.\"user_id\" = b.\"user_id\" AND c.\"is_current\""
     ));
-    assert!(batch.ends_with("AND (c.\"valid_from\" IS NULL OR b.__dwh_order > c.\"valid_from\")"));
+    assert!(batch.contains("WHERE (c.\"valid_from\" IS NULL OR b.__dwh_order > c.\"valid_from\")"));
+    // Of a key's rows, only its first, its last and those that change a
+    // tracked value are kept.
+    assert!(batch.contains("LAG(\"plan\") OVER (PARTITION BY \"user_id\" ORDER BY __dwh_order)"));
+    assert!(batch.ends_with(
+        "AND (b.__dwh_prev_from IS NULL OR b.__dwh_next_from IS NULL \
+         OR b.__dwh_prev_from <= c.\"valid_from\" OR (CASE WHEN RTRIM(b.\"plan\") = RTRIM(b.__dwh_prev_0) \
+         OR (RTRIM(b.\"plan\") IS NULL AND RTRIM(b.__dwh_prev_0) IS NULL) THEN FALSE ELSE TRUE END))"
+    ));
     // The history columns are not read from the source.
     assert!(!batch.contains("b.\"valid_from\""));
 }
@@ -162,8 +170,8 @@ fn a_version_starts_where_a_tracked_value_changes() {
         versions.contains("LAG(\"plan\") OVER (PARTITION BY \"user_id\" ORDER BY \"__dwh_from\")")
     );
     assert!(versions.contains(
-        "WHERE __dwh_seed = 0 AND (__dwh_prev_from IS NULL OR CASE WHEN RTRIM(\"plan\") = RTRIM(__dwh_prev_0) \
-         OR (RTRIM(\"plan\") IS NULL AND RTRIM(__dwh_prev_0) IS NULL) THEN FALSE ELSE TRUE END)"
+        "WHERE __dwh_seed = 0 AND (__dwh_prev_from IS NULL OR (CASE WHEN RTRIM(\"plan\") = RTRIM(__dwh_prev_0) \
+         OR (RTRIM(\"plan\") IS NULL AND RTRIM(__dwh_prev_0) IS NULL) THEN FALSE ELSE TRUE END))"
     ));
     // `seen` is untracked: no LAG of it.
     assert!(!versions.contains("LAG(\"seen\")"));
