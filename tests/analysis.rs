@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use dwh_core::sql::Dialect;
 use dwh_core::{checks, Warehouse};
 use dwh_tests::{json_objects, sample_data, sample_warehouse};
 use serde_json::Value;
@@ -165,7 +166,9 @@ async fn failed_with(warehouse: &Warehouse, fault: &str) -> Vec<checks::CheckRes
     let client = warehouse.client();
     client.batch_execute("BEGIN").await.unwrap();
     client.batch_execute(fault).await.unwrap();
-    let results = checks::run(client, &sparkify::schema()).await.unwrap();
+    let results = checks::run(client, &sparkify::schema(), Dialect::Postgres)
+        .await
+        .unwrap();
     client.batch_execute("ROLLBACK").await.unwrap();
     results.into_iter().filter(|c| !c.passed).collect()
 }
@@ -174,12 +177,53 @@ async fn failed_with(warehouse: &Warehouse, fault: &str) -> Vec<checks::CheckRes
 async fn the_schema_derives_exactly_these_checks_and_all_pass_on_the_sample() {
     dwh_tests::require_sample!();
     let warehouse = sample_warehouse("analysis_check_list").await;
-    let results = checks::run(warehouse.client(), &sparkify::schema())
+    let results = checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
         .await
         .unwrap();
     let labels: Vec<String> = results.iter().map(label).collect();
     assert_eq!(labels, SPARKIFY_CHECKS);
     assert!(results.iter().all(|c| c.passed), "{results:#?}");
+}
+
+/// The local engine keeps a unique index on each plain natural key: it
+/// refuses a duplicate, and the uniqueness checks trust it (their proof
+/// holds) instead of grouping every row.
+#[tokio::test]
+async fn the_engine_enforces_plain_natural_keys_and_the_checks_trust_it() {
+    dwh_tests::require_sample!();
+    let warehouse = sample_warehouse("analysis_unique_index").await;
+    let client = warehouse.client();
+    let proofs: Vec<(&str, String)> = dwh_core::sql::checks::queries(&sparkify::schema(), 5)
+        .into_iter()
+        .filter_map(|q| Some((q.table.name, q.proof?)))
+        .collect();
+    let tables: Vec<&str> = proofs.iter().map(|(t, _)| *t).collect();
+    assert_eq!(tables, ["songs", "artists", "time", "songplays"]);
+    for (table, proof) in &proofs {
+        let held: i64 = client.query_one(proof.as_str(), &[]).await.unwrap().get(0);
+        assert_eq!(held, 1, "{table}");
+    }
+    let duplicate = "INSERT INTO time SELECT * FROM time ORDER BY start_time LIMIT 1";
+    let refused = client.batch_execute(duplicate).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("duplicate key") || format!("{refused:?}").contains("23505"),
+        "{refused:?}"
+    );
+    // A non-unique index on the same columns proves nothing.
+    client
+        .batch_execute(
+            "BEGIN; DROP INDEX time_natural_key; CREATE INDEX time_natural_key ON time (start_time)",
+        )
+        .await
+        .unwrap();
+    let time_proof = &proofs[2].1;
+    let held: i64 = client
+        .query_one(time_proof.as_str(), &[])
+        .await
+        .unwrap()
+        .get(0);
+    client.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(held, 0);
 }
 
 /// One planted fault per kind of check: exactly that check fails, naming
@@ -215,6 +259,16 @@ async fn each_planted_fault_fails_exactly_its_check() {
              WHERE user_id = 16 AND NOT is_current",
             "songplays: every `user_id` finds the `users` version valid at its `start_time`",
             vec!["16 (5×)".to_owned()],
+        ),
+        (
+            "duplicate key where the unique index is gone",
+            "DROP INDEX songplays_natural_key; \
+             INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, \
+             location, user_agent) SELECT start_time, user_id, level, song_id, artist_id, \
+             session_id, location, user_agent FROM songplays \
+             WHERE user_id = 15 AND start_time = '2018-11-21 21:56:47.796'",
+            "songplays: natural key (start_time, user_id) is unique",
+            vec!["2018-11-21 21:56:47.796, 15 (2×)".to_owned()],
         ),
         (
             "orphan reference",

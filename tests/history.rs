@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use dwh_core::sql::Dialect;
 use dwh_core::{checks, Warehouse};
 use dwh_tests::{build_sparkify, fresh_warehouse, json_objects, sample_data, scratch};
 
@@ -94,7 +95,7 @@ async fn row_versions(warehouse: &Warehouse) -> Vec<String> {
 }
 
 async fn assert_checks_pass(warehouse: &Warehouse) {
-    let results = checks::run(warehouse.client(), &sparkify::schema())
+    let results = checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
         .await
         .unwrap();
     let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();

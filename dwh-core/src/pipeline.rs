@@ -444,7 +444,7 @@ pub async fn check(
 ) -> Result<Vec<CheckResult>, WarehouseError> {
     const STEP: &str = "data-quality checks";
     progress.step_started(STEP);
-    let result = checks::run_queries(warehouse.client(), queries).await;
+    let result = checks::run_queries(warehouse.client(), queries, warehouse.dialect()).await;
     match &result {
         Ok(results) => {
             let failed = checks::failed_summary(results);

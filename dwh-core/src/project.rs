@@ -247,6 +247,7 @@ impl Project {
                 table: c.table,
                 check: c.name.clone(),
                 sql: CheckSql::Listing { count, examples },
+                proof: None,
             }
         }));
         queries

@@ -1,7 +1,8 @@
 //! Data-quality queries derived from the schema.
 
-use super::ident::{quote_ident, quote_list};
+use super::ident::{quote_ident, quote_list, quote_literal};
 use super::transform::{lookup_on, lookup_target, stored_expr};
+use super::Dialect;
 use crate::catalog::Schema;
 use crate::schema::{Load, Table};
 
@@ -187,11 +188,43 @@ pub struct CheckQuery {
     pub check: String,
     /// The query or queries to run.
     pub sql: CheckSql,
+    /// PostgreSQL only: a query whose one BIGINT is positive when the engine
+    /// itself guarantees that the check passes, so `sql` need not run (see
+    /// [`unique_index_proof`]). Never run on Redshift.
+    pub proof: Option<String>,
+}
+
+/// Whether `table` has a valid, immediate UNIQUE index on exactly its
+/// natural key's columns, all NOT NULL: then no two rows share a key, as
+/// `GROUP BY` (which puts NULLs together) would see it. One BIGINT, 0 or
+/// more; PostgreSQL's catalog (`pg_index`), the index of
+/// [`super::ddl::key_index`] or any equal one.
+pub fn unique_index_proof(table: &Table) -> Option<String> {
+    let columns = super::ddl::unique_key(table)?;
+    let names: Vec<String> = columns
+        .iter()
+        .map(|c| quote_literal(c, Dialect::Postgres))
+        .collect();
+    Some(format!(
+        "SELECT COUNT(*) FROM pg_catalog.pg_index AS i \
+         WHERE i.indrelid = to_regclass({table}) AND i.indisunique AND i.indisvalid \
+         AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = {n} \
+         AND ARRAY(SELECT a.attname::text \
+         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+         JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+         WHERE a.attnotnull ORDER BY k.ord) = ARRAY[{names}]::text[]",
+        table = quote_literal(&quote_ident(table.name), Dialect::Postgres),
+        n = columns.len(),
+        names = names.join(", "),
+    ))
 }
 
 /// The checks of a table's key: its versions (type 2), its batch's rows
 /// (keyless), or its natural key's uniqueness.
-fn key_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<(String, CheckSql)> {
+fn key_checks(
+    table: &Table,
+    listing: &dyn Fn(&str) -> CheckSql,
+) -> Vec<(String, CheckSql, Option<String>)> {
     let source = table.load.map_or("", |l| l.source.name);
     let keys = table.natural_key.join(", ");
     if let Some(history) = &table.history {
@@ -201,14 +234,17 @@ fn key_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<(String,
             (
                 format!("one version per ({})", version.join(", ")),
                 listing(&duplicates(table, &version)),
+                None,
             ),
             (
                 format!("one current version per {keys}"),
                 listing(&history::current_versions(table, history)),
+                None,
             ),
             (
                 format!("versions of a {keys} leave no gap and do not overlap"),
                 listing(&history::version_chain(table, history)),
+                None,
             ),
         ];
     }
@@ -216,10 +252,12 @@ fn key_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<(String,
         Some(sql) => vec![(
             format!("every {source} row of the batch is loaded (keyless)"),
             CheckSql::Count(sql),
+            None,
         )],
         None => vec![(
             format!("natural key ({keys}) is unique"),
             listing(&duplicate_keys(table)),
+            unique_index_proof(table),
         )],
     }
 }
@@ -229,15 +267,23 @@ fn key_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<(String,
 pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
     let mut out = Vec::new();
     for table in schema.transform_order() {
-        let mut push = |check: String, sql: CheckSql| out.push(CheckQuery { table, check, sql });
+        let mut proven = |check: String, sql: CheckSql, proof: Option<String>| {
+            out.push(CheckQuery {
+                table,
+                check,
+                sql,
+                proof,
+            })
+        };
         let listing = |query: &str| {
             let (count, examples) = listing(query, examples);
             CheckSql::Listing { count, examples }
         };
         let source = table.load.map_or("", |l| l.source.name);
-        for (check, sql) in key_checks(table, &listing) {
-            push(check, sql);
+        for (check, sql, proof) in key_checks(table, &listing) {
+            proven(check, sql, proof);
         }
+        let mut push = |check: String, sql: CheckSql| proven(check, sql, None);
         for column in table.columns {
             if let Some((dimension, history, as_of)) = history::versioned(column) {
                 push(

@@ -21,7 +21,8 @@ pub enum IfNotExists {
 /// columns and types but no key constraints: Redshift does not enforce
 /// them, and the local engine must behave the same so that dwh's
 /// de-duplication and checks are exercised rather than masked by errors
-/// Redshift would never raise. NOT NULL is enforced by both. Staging tables
+/// Redshift would never raise (one exception: [`key_index`]). NOT NULL is
+/// enforced by both. Staging tables
 /// are transient: `BACKUP NO` on Redshift. Not `UNLOGGED` on PostgreSQL:
 /// PostgreSQL 15 cannot recover from a crash of the server while a
 /// transaction was writing new unlogged tables ("could not create file …:
@@ -180,6 +181,45 @@ pub(crate) fn table_attributes(table: &Table) -> String {
         ));
     }
     sql
+}
+
+/// The local engine's UNIQUE index on a table's natural key, built by the
+/// first load and kept by the later ones (`IF NOT EXISTS`). `None` on
+/// Redshift, which has no indexes, and for tables whose key is not plainly
+/// unique (keyless facts, type-2 versions, no natural key).
+///
+/// An exception to "no key constraints on PostgreSQL" (see
+/// [`create_table`]): a later run's load, late-arrival update and
+/// already-loaded check probe it instead of hashing the whole table (the
+/// one-new-day run of `dwh-bench`), and the uniqueness check trusts it
+/// rather than grouping every row ([`super::checks::unique_index_proof`]).
+/// A de-duplication fault then fails the load that would have written the
+/// duplicate, naming the key, inside the run's transaction; the check still
+/// runs in full where the index is missing or not valid.
+pub fn key_index(table: &Table, dialect: Dialect) -> Option<String> {
+    let columns = unique_key(table)?;
+    (dialect == Dialect::Postgres).then(|| {
+        format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
+            quote_ident(&key_index_name(table)),
+            quote_ident(table.name),
+            quote_list(columns.iter().copied(), "")
+        )
+    })
+}
+
+/// The name of [`key_index`]'s index: `<table>_natural_key`.
+pub fn key_index_name(table: &Table) -> String {
+    format!("{}_natural_key", table.name)
+}
+
+/// A loaded table's natural key when its rows must be unique on it.
+pub(crate) fn unique_key(table: &Table) -> Option<&'static [&'static str]> {
+    let plain = table.kind != TableKind::Staging
+        && table.load.is_some()
+        && table.history.is_none()
+        && !table.natural_key.is_empty();
+    plain.then_some(table.natural_key)
 }
 
 /// `DROP TABLE IF EXISTS`.

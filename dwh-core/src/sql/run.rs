@@ -21,7 +21,7 @@
 use super::checks::{self, CheckQuery};
 use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
-    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table,
+    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table, key_index,
     truncate_table, IfNotExists,
 };
 use super::ident::quote_ident;
@@ -560,6 +560,9 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
     }
     if let Some(sql) = unmatched::record(table, dialect) {
         out.push(s(Action::Execute, "keep unmatched", sql));
+    }
+    if let Some(sql) = key_index(table, dialect) {
+        out.push(s(Action::Execute, "key index", sql));
     }
     out.push(s(Action::Execute, "analyze", analyze_table(table)));
     out.push(s(Action::RowsAfter(table), "count", count_rows(table)));
