@@ -47,7 +47,7 @@ async fn build(warehouse: &mut Warehouse, project: &Project, dir: &Path) {
 }
 
 async fn run_checks(warehouse: &Warehouse, project: &Project) -> Vec<CheckResult> {
-    checks::run_queries(warehouse.client(), &project.check_queries(5))
+    checks::run_queries(warehouse.client(), &project.check_queries(5), warehouse.dialect())
         .await
         .unwrap()
 }
