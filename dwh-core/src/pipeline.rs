@@ -27,7 +27,7 @@ use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
 use crate::sql::run::{Action, RunPlan, RunStatement, Step};
-use crate::sql::{ledger, Dialect, Limit};
+use crate::sql::{ledger, quote_ident, Dialect, Limit};
 use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
 
 /// Told when each step starts and ends, e.g. to draw spinners and keep a
@@ -81,6 +81,12 @@ struct State {
     run_at: NaiveDateTime,
     /// The star-schema table whose load is skipped: nothing new to read.
     skipping: Option<&'static str>,
+    /// The star-schema table being loaded, between its row counts.
+    loading: Option<&'static Table>,
+    /// Rows of it the writes of its load changed.
+    changed: u64,
+    /// Whether the current star-schema table was analyzed.
+    analyzed: bool,
 }
 
 impl State {
@@ -92,8 +98,18 @@ impl State {
             pending: Vec::new(),
             run_at: chrono::Utc::now().naive_utc(),
             skipping: None,
+            loading: None,
+            changed: 0,
+            analyzed: false,
         }
     }
+}
+
+/// Whether a load that changed `changed` rows of a table that had
+/// `rows_before` is worth an ANALYZE: a tenth or more, or a first load
+/// ([`Action::AnalyzeChanged`]).
+fn worth_analyzing(rows_before: u64, changed: u64) -> bool {
+    rows_before == 0 || changed.saturating_mul(10) >= rows_before
 }
 
 /// The name of the step a statement belongs to, as progress shows it.
@@ -215,11 +231,25 @@ async fn execute_one(
     database: &str,
     state: &mut State,
 ) -> Result<(), WarehouseError> {
-    if state.skipping.is_some() && statement.action == Action::Execute {
+    let load_step = matches!(
+        statement.action,
+        Action::Execute | Action::AnalyzeChanged(_)
+    );
+    if state.skipping.is_some() && load_step {
         return Ok(());
     }
     match statement.action {
-        Action::Execute => run(tx, statement).await?,
+        Action::Execute => match state.loading {
+            Some(table) => state.changed += write(tx, statement, table).await?,
+            None => run(tx, statement).await?,
+        },
+        Action::AnalyzeChanged(_) => {
+            let rows_before = state.before.map_or(0, |(rows, _)| rows);
+            state.analyzed = worth_analyzing(rows_before, state.changed);
+            if state.analyzed {
+                run(tx, statement).await?;
+            }
+        }
         Action::Copy(table) => {
             tx.batch_execute(&statement.sql).await.map_err(|source| {
                 WarehouseError::load(table)(LoadError::Copy {
@@ -257,19 +287,23 @@ async fn execute_one(
                 ledger: Vec::new(),
             });
         }
-        Action::RowsBefore(_) => state.before = Some((count(tx, statement).await?, Instant::now())),
+        Action::RowsBefore(table) => {
+            state.before = Some((count(tx, statement).await?, Instant::now()));
+            (state.loading, state.changed, state.analyzed) = (Some(table), 0, false);
+        }
         Action::NewInput(_)
         | Action::PendingBatch(_)
         | Action::EmptyStaging(_)
         | Action::AlreadyLoaded(_)
         | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
         Action::RowsAfter(table) => {
-            state.skipping = None;
+            (state.skipping, state.loading) = (None, None);
             let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
             state.loaded.transform.push(TransformReport {
                 table: table.name,
                 rows_before,
                 rows_after: count(tx, statement).await?,
+                analyzed: state.analyzed,
                 duration: started.elapsed(),
             });
             testpoint::pause("transform", Some(table.name)).await;
@@ -329,6 +363,30 @@ async fn execute_ledger(
 }
 
 /// Runs `statement` for its effect.
+/// Runs a statement of `table`'s load and returns the rows of `table` it
+/// wrote: the count of an INSERT, UPDATE, MERGE or DELETE of it, else 0
+/// (temporary tables, the unmatched rows).
+async fn write(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    table: &Table,
+) -> Result<u64, WarehouseError> {
+    let target = quote_ident(table.name);
+    let writes = ["INSERT INTO", "UPDATE", "MERGE INTO", "DELETE FROM"]
+        .iter()
+        .any(|verb| statement.sql.starts_with(&format!("{verb} {target}")));
+    if !writes {
+        run(tx, statement).await?;
+        return Ok(0);
+    }
+    tx.execute(statement.sql.as_str(), &[])
+        .await
+        .map_err(WarehouseError::sql(format!(
+            "running `{}`",
+            statement.label
+        )))
+}
+
 async fn run(tx: &Transaction<'_>, statement: &RunStatement) -> Result<(), WarehouseError> {
     tx.batch_execute(&statement.sql)
         .await
@@ -476,4 +534,17 @@ pub async fn analyze(
     }
     progress.step_finished(STEP, None, None);
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worth_analyzing;
+
+    #[test]
+    fn a_tenth_of_the_rows_or_a_first_load_is_worth_an_analyze() {
+        assert!(worth_analyzing(0, 0));
+        assert!(worth_analyzing(1000, 100));
+        assert!(!worth_analyzing(1000, 99));
+        assert!(!worth_analyzing(863_019, 219));
+    }
 }

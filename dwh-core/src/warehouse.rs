@@ -243,6 +243,9 @@ pub struct TransformReport {
     pub rows_before: u64,
     /// Its rows after the load.
     pub rows_after: u64,
+    /// Whether the run analyzed it after the load (see
+    /// [`Action::AnalyzeChanged`](crate::sql::run::Action::AnalyzeChanged)).
+    pub analyzed: bool,
     #[serde(serialize_with = "crate::report::millis")]
     /// How long the load took.
     pub duration: Duration,

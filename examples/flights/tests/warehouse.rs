@@ -47,9 +47,13 @@ async fn build(warehouse: &mut Warehouse, project: &Project, dir: &Path) {
 }
 
 async fn run_checks(warehouse: &Warehouse, project: &Project) -> Vec<CheckResult> {
-    checks::run_queries(warehouse.client(), &project.check_queries(5), warehouse.dialect())
-        .await
-        .unwrap()
+    checks::run_queries(
+        warehouse.client(),
+        &project.check_queries(5),
+        warehouse.dialect(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn count(warehouse: &Warehouse, sql: &str) -> i64 {
