@@ -177,41 +177,65 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
     assert_checks_pass(&warehouse).await;
 }
 
+/// Transforms a hand-made batch of `staging_events` rows (`(user_id,
+/// first_name, level, page, ts)` tuples), recorded in the ledger as a load
+/// would record it, or nothing is new.
+async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) {
+    let batch = format!(
+        "DELETE FROM staging_events; \
+         INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES {}; \
+         INSERT INTO dwh_loaded_files (staging_table, source_file, size_bytes, checksum, \
+         row_count, run_at, transformed) VALUES ('staging_events', 'by hand', 0, 'x', {}, now(), FALSE)",
+        rows.join(", "),
+        rows.len()
+    );
+    warehouse.client().batch_execute(&batch).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.unwrap();
+}
+
+/// The first names on the versions of user 15.
+async fn names_of_user_15(warehouse: &Warehouse) -> Vec<String> {
+    let sql = "SELECT DISTINCT first_name FROM users WHERE user_id = 15";
+    let rows = warehouse.client().query(sql, &[]).await.unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// The sample's warehouse after a later hand-made batch `rows`, and the
+/// history it had before that batch.
+async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    build_sparkify(&mut warehouse, &sample_data()).await;
+    let before = actual(&warehouse).await;
+    assert_eq!(
+        before[&15].last().unwrap().1,
+        "paid",
+        "the sample's user 15"
+    );
+    transform_batch(&mut warehouse, rows).await;
+    (warehouse, before)
+}
+
+/// User 15's history is `before` and one more version, free from `from_ms`.
+async fn assert_free_from(warehouse: &Warehouse, mut before: History, from_ms: i64) {
+    before
+        .get_mut(&15)
+        .unwrap()
+        .push((from_ms, "free".to_owned()));
+    assert_eq!(actual(warehouse).await, before);
+}
+
 #[tokio::test]
 async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
     dwh_tests::require_sample!();
-    let (mut warehouse, _) = fresh_warehouse("history_later_batch").await;
-    build_sparkify(&mut warehouse, &sample_data()).await;
-    let mut want = actual(&warehouse).await;
-    // The next batch: user 15 renamed, still paid; then free a day later
-    // (recorded in the ledger as a load would, or nothing is new).
-    let batch = "DELETE FROM staging_events; \
-        INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES \
-        ('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00'), \
-        ('15', 'Lilly', 'free', 'Home', '2018-12-02 10:00:00'); \
-        INSERT INTO dwh_loaded_files (staging_table, source_file, size_bytes, checksum, \
-        row_count, run_at, transformed) VALUES ('staging_events', 'by hand', 0, 'x', 2, now(), FALSE)";
-    warehouse.client().batch_execute(batch).await.unwrap();
-    warehouse.transform(&sparkify::schema()).await.unwrap();
-
-    let free_from = 1_543_744_800_000; // 2018-12-02 10:00:00 UTC, in ms
-    want.get_mut(&15)
-        .unwrap()
-        .push((free_from, "free".to_owned()));
-    assert_eq!(actual(&warehouse).await, want);
-    let names: Vec<String> = warehouse
-        .client()
-        .query(
-            "SELECT DISTINCT first_name FROM users WHERE user_id = 15",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    // The next batch: user 15 renamed, still paid; then free a day later.
+    let rows = [
+        "('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00')",
+        "('15', 'Lilly', 'free', 'Home', '2018-12-02 10:00:00')",
+    ];
+    let (warehouse, before) = after_batch("history_later_batch", &rows).await;
+    assert_free_from(&warehouse, before, 1_543_744_800_000).await; // 2018-12-02 10:00 UTC
     assert_eq!(
-        names,
+        names_of_user_15(&warehouse).await,
         ["Lilly"],
         "untracked columns are type 1 on every version"
     );
@@ -224,36 +248,17 @@ async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
 #[tokio::test]
 async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_later_row() {
     dwh_tests::require_sample!();
-    let (mut warehouse, _) = fresh_warehouse("history_reaching_back").await;
-    build_sparkify(&mut warehouse, &sample_data()).await;
-    let mut want = actual(&warehouse).await;
-    assert_eq!(want[&15].last().unwrap().1, "paid", "the sample's user 15");
-    let batch = "DELETE FROM staging_events; \
-        INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES \
-        ('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00'), \
-        ('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00'), \
-        ('15', 'Lil', 'free', 'Home', '2018-12-02 10:00:00'); \
-        INSERT INTO dwh_loaded_files (staging_table, source_file, size_bytes, checksum, \
-        row_count, run_at, transformed) VALUES ('staging_events', 'by hand', 0, 'x', 3, now(), FALSE)";
-    warehouse.client().batch_execute(batch).await.unwrap();
-    warehouse.transform(&sparkify::schema()).await.unwrap();
-
-    let free_from = 1_543_658_400_000; // 2018-12-01 10:00:00 UTC, in ms
-    want.get_mut(&15)
-        .unwrap()
-        .push((free_from, "free".to_owned()));
-    assert_eq!(actual(&warehouse).await, want);
-    let names: Vec<String> = warehouse
-        .client()
-        .query(
-            "SELECT DISTINCT first_name FROM users WHERE user_id = 15",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(names, ["Lil"], "the batch's last row names every version");
+    let rows = [
+        "('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00')",
+        "('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00')",
+        "('15', 'Lil', 'free', 'Home', '2018-12-02 10:00:00')",
+    ];
+    let (warehouse, before) = after_batch("history_reaching_back", &rows).await;
+    assert_free_from(&warehouse, before, 1_543_658_400_000).await; // 2018-12-01 10:00 UTC
+    assert_eq!(
+        names_of_user_15(&warehouse).await,
+        ["Lil"],
+        "the batch's last row names every version"
+    );
     assert_checks_pass(&warehouse).await;
 }
