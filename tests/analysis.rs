@@ -131,30 +131,25 @@ fn matched_song_titles(plays: &[&Value]) -> Vec<(String, i64)> {
 
 /// Every check derived from the Sparkify schema, as `table: check`. None of
 /// them tests what an engine enforces (NOT NULL), so each one can fail.
-const SPARKIFY_CHECKS: [&str; 23] = [
+const SPARKIFY_CHECKS: [&str; 18] = [
     "users: one version per (user_id, valid_from)",
     "users: one current version per user_id",
     "users: versions of a user_id leave no gap and do not overlap",
-    "users: every staging_events source row is loaded",
-    "users: no staging_events source row lacks the natural key",
+    "users: every staging_events source row has a natural key and is loaded",
     "songs: natural key (song_id) is unique",
-    "songs: every staging_songs source row is loaded",
-    "songs: no staging_songs source row lacks the natural key",
+    "songs: every staging_songs source row has a natural key and is loaded",
     "artists: natural key (artist_id) is unique",
-    "artists: every staging_songs source row is loaded",
-    "artists: no staging_songs source row lacks the natural key",
+    "artists: every staging_songs source row has a natural key and is loaded",
     "time: natural key (start_time) is unique",
-    "time: every staging_events source row is loaded",
-    "time: no staging_events source row lacks the natural key",
+    "time: every staging_events source row has a natural key and is loaded",
     "songplays: natural key (start_time, user_id) is unique",
     "songplays: every `start_time` is in `time`",
     "songplays: every `user_id` finds the `users` version valid at its `start_time`",
     "songplays: every `user_id` is in `users`",
     "songplays: every `song_id` is in `songs`",
     "songplays: every `artist_id` is in `artists`",
-    "songplays: every staging_events source row is loaded",
+    "songplays: every staging_events source row has a natural key and is loaded",
     "songplays: no unmatched row has a match now (late arrivals filled in)",
-    "songplays: no staging_events source row lacks the natural key",
 ];
 
 fn label(c: &checks::CheckResult) -> String {
@@ -280,7 +275,7 @@ async fn each_planted_fault_fails_exactly_its_check() {
         (
             "source row not loaded",
             "DELETE FROM songplays WHERE user_id = 15 AND start_time = '2018-11-21 21:56:47.796'",
-            "songplays: every staging_events source row is loaded",
+            "songplays: every staging_events source row has a natural key and is loaded",
             vec!["2018-11-21 21:56:47.796, 15 (1×)".to_owned()],
         ),
         (
@@ -295,8 +290,8 @@ async fn each_planted_fault_fails_exactly_its_check() {
             "keyless source row",
             "INSERT INTO staging_events (page, user_id, ts, level, session_id) \
              SELECT 'NextSong', '', start_time, 'free', 1 FROM time ORDER BY start_time LIMIT 1",
-            "songplays: no staging_events source row lacks the natural key",
-            vec![],
+            "songplays: every staging_events source row has a natural key and is loaded",
+            vec!["(no natural key) (1×)".to_owned()],
         ),
     ];
     for (kind, sql, check, examples) in faults {

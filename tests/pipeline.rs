@@ -129,7 +129,7 @@ async fn assert_checks_pass(warehouse: &Warehouse) {
     let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
     assert!(failed.is_empty(), "failed checks: {failed:#?}");
     // The exact list, and a planted fault for each kind, are in analysis.rs.
-    assert_eq!(results.len(), 23, "the Sparkify checks: {results:#?}");
+    assert_eq!(results.len(), 18, "the Sparkify checks: {results:#?}");
 }
 
 #[tokio::test]

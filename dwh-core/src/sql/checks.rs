@@ -59,10 +59,16 @@ fn key_exprs(table: &Table) -> Vec<String> {
         .collect()
 }
 
-/// `FROM source AS src`, with the lookups `exprs` use joined, and `WHERE`
+/// `FROM source AS src`, with the lookups `exprs` use joined, then `join`,
+/// and `WHERE`
 /// the load's filter plus `conditions`: the source rows as the load sees
 /// them, without its de-duplication.
-fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> String {
+fn source_rows(
+    load: &Load,
+    exprs: &[String],
+    join: Option<&str>,
+    mut conditions: Vec<String>,
+) -> String {
     let mut sql = format!("FROM {} AS src", quote_ident(load.source.name));
     for lookup in load.lookups {
         let used = std::iter::once(lookup.alias)
@@ -79,6 +85,9 @@ fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> St
             ));
         }
     }
+    if let Some(join) = join {
+        sql.push_str(&format!(" {join}"));
+    }
     if let Some(filter) = load.filter {
         conditions.insert(0, format!("({filter})"));
     }
@@ -88,13 +97,14 @@ fn source_rows(load: &Load, exprs: &[String], mut conditions: Vec<String>) -> St
     sql
 }
 
-/// Natural keys of the source rows (after the load's filter) that are not in
-/// the table: what the loads should have brought but did not. `(key, n)`
+/// Source rows (after the load's filter) the table lacks: rows without a
+/// natural key, which cannot be loaded, as one `(no natural key)` group,
+/// and natural keys the loads should have brought but did not. `(key, n)`
 /// rows, `n` source rows each.
 ///
-/// An anti-join of the filtered source rows on the key expressions, not the
-/// loader's own row selection (its ROW_NUMBER de-duplication): a fault in
-/// that selection must not hide itself, and the anti-join is cheaper.
+/// One pass over the source: a LEFT JOIN of the filtered source rows on the
+/// key expressions, not the loader's own row selection (its ROW_NUMBER
+/// de-duplication), so a fault in that selection cannot hide itself.
 pub fn missing_from_source(table: &Table) -> Option<String> {
     let load = table.load.as_ref()?;
     let exprs = key_exprs(table);
@@ -108,22 +118,35 @@ pub fn missing_from_source(table: &Table) -> Option<String> {
         .map(|(k, e)| format!("t.{} = {e}", quote_ident(k)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let mut conditions: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
-    conditions.push(format!(
-        "NOT EXISTS (SELECT 1 FROM {} AS t WHERE {on})",
-        quote_ident(table.name)
-    ));
+    let no_key = exprs
+        .iter()
+        .map(|e| format!("{e} IS NULL"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
     let key_text = exprs
         .iter()
         .map(|e| format!("CAST({e} AS VARCHAR(512))"))
         .collect::<Vec<_>>()
         .join(" || ', ' || ");
+    let key = format!("CASE WHEN {no_key} THEN '{NO_KEY}' ELSE {key_text} END");
+    let absent = format!(
+        "t.{} IS NULL",
+        quote_ident(table.natural_key.first().copied()?)
+    );
+    let join = format!("LEFT JOIN {} AS t ON {on}", quote_ident(table.name));
     Some(format!(
-        "SELECT {key_text} AS key, COUNT(*) AS n {} GROUP BY {}",
-        source_rows(load, &exprs, conditions),
-        exprs.join(", ")
+        "SELECT {key} AS key, COUNT(*) AS n {} GROUP BY {key}",
+        source_rows(
+            load,
+            &exprs,
+            Some(&join),
+            vec![format!("({no_key} OR {absent})")]
+        ),
     ))
 }
+
+/// The key [`missing_from_source`] lists for source rows without one.
+pub const NO_KEY: &str = "(no natural key)";
 
 /// Source rows (after the filter) that have no natural key and so cannot
 /// be loaded. One count.
@@ -140,7 +163,7 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
         .join(" OR ");
     Some(format!(
         "SELECT COUNT(*) AS n {}",
-        source_rows(load, &exprs, vec![format!("({nulls})")])
+        source_rows(load, &exprs, None, vec![format!("({nulls})")])
     ))
 }
 
@@ -160,7 +183,7 @@ pub fn keyless_rows_missing(table: &Table) -> Option<String> {
     Some(format!(
         "SELECT COUNT(*) AS n FROM (SELECT {} {} EXCEPT SELECT {columns} FROM {}) AS missing",
         exprs.join(", "),
-        source_rows(load, &exprs, Vec::new()),
+        source_rows(load, &exprs, None, Vec::new()),
         quote_ident(table.name),
     ))
 }
@@ -310,19 +333,18 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
         }
         if let Some(sql) = missing_from_source(table) {
             push(
-                format!("every {source} source row is loaded"),
+                format!("every {source} source row has a natural key and is loaded"),
                 listing(&sql),
+            );
+        } else if let Some(sql) = keyless_source_rows(table) {
+            push(
+                format!("no {source} source row lacks the natural key"),
+                CheckSql::Count(sql),
             );
         }
         if let Some(sql) = super::unmatched::missed_matches(table) {
             push(
                 "no unmatched row has a match now (late arrivals filled in)".to_owned(),
-                CheckSql::Count(sql),
-            );
-        }
-        if let Some(sql) = keyless_source_rows(table) {
-            push(
-                format!("no {source} source row lacks the natural key"),
                 CheckSql::Count(sql),
             );
         }

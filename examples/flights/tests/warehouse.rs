@@ -297,7 +297,7 @@ async fn assert_checks_can_fail(warehouse: &Warehouse, project: &Project) {
     assert_eq!(
         names,
         [
-            "every staging_airports source row is loaded",
+            "every staging_airports source row has a natural key and is loaded",
             "every staging_flights row of the batch is loaded (keyless)",
             "every `dest_key` is in `airports`",
             "every origin and dest code is in `airports`",

@@ -198,8 +198,7 @@ fn checks_replace_key_uniqueness_with_the_version_chain() {
             "one version per (user_id, valid_from)",
             "one current version per user_id",
             "versions of a user_id leave no gap and do not overlap",
-            "every staging_events source row is loaded",
-            "no staging_events source row lacks the natural key",
+            "every staging_events source row has a natural key and is loaded",
         ]
     );
 }
