@@ -738,23 +738,11 @@ async fn make_logged(
     client: &impl tokio_postgres::GenericClient,
     table: &Table,
 ) -> Result<(), WarehouseError> {
-    let context = || format!("making table `{}` crash-safe (logged)", table.name);
-    let unlogged = client
-        .query_opt(
-            "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relpersistence = 'u'",
-            &[&table.name],
-        )
+    let context = format!("making table `{}` crash-safe (logged)", table.name);
+    client
+        .batch_execute(&sql::ddl::make_logged(table))
         .await
-        .map_err(WarehouseError::sql(context()))?
-        .is_some();
-    if unlogged {
-        let sql = format!("ALTER TABLE {} SET LOGGED", sql::quote_ident(table.name));
-        client
-            .batch_execute(&sql)
-            .await
-            .map_err(WarehouseError::sql(context()))?;
-    }
-    Ok(())
+        .map_err(WarehouseError::sql(context))
 }
 
 /// `rejects.jsonl` → `rejects.staging_events.jsonl`: one file per table.

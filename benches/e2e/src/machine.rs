@@ -14,6 +14,8 @@ const SETTINGS: &[&str] = &[
     "shared_buffers",
     "work_mem",
     "maintenance_work_mem",
+    "jit",
+    "deadlock_timeout",
 ];
 
 #[derive(Debug, Clone, Serialize)]

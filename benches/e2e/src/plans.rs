@@ -109,7 +109,7 @@ async fn transform(
                 analyzed(client, "transform", statement.label.clone(), &statement.sql).await?,
             ),
             // EXPLAIN cannot run DDL: timed from here.
-            Action::Execute if statement.sql.starts_with("CREATE UNIQUE INDEX") => {
+            Action::Execute if statement.label.starts_with("key index") => {
                 let started = std::time::Instant::now();
                 client
                     .batch_execute(&statement.sql)

@@ -139,7 +139,8 @@ impl Psql {
     pub fn analyze(&self, table: &Table) -> Result<f64, String> {
         let stdout = self.run(&[
             "\\timing on".to_owned(),
-            format!("ANALYZE {}", quote_ident(table.name)),
+            // psql -c runs it as one transaction, as SET LOCAL needs.
+            dwh_core::sql::analyze_staging(table, Dialect::Postgres),
         ])?;
         stdout
             .lines()

@@ -184,7 +184,7 @@ pub(crate) fn table_attributes(table: &Table) -> String {
 }
 
 /// The local engine's UNIQUE index on a table's natural key, built by the
-/// first load and kept by the later ones (`IF NOT EXISTS`). `None` on
+/// first load and kept by the later ones (built only where missing). `None` on
 /// Redshift, which has no indexes, and for tables whose key is not plainly
 /// unique (keyless facts, type-2 versions, no natural key).
 ///
@@ -199,13 +199,38 @@ pub(crate) fn table_attributes(table: &Table) -> String {
 pub fn key_index(table: &Table, dialect: Dialect) -> Option<String> {
     let columns = unique_key(table)?;
     (dialect == Dialect::Postgres).then(|| {
-        format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})",
-            quote_ident(&key_index_name(table)),
+        let index = quote_ident(&key_index_name(table));
+        let create = format!(
+            "CREATE UNIQUE INDEX {index} ON {} ({})",
             quote_ident(table.name),
             quote_list(columns.iter().copied(), "")
-        )
+        );
+        if_missing(&index, &create)
     })
+}
+
+/// `statement`, run only when no relation is named `name` (quoted). Not
+/// `CREATE … IF NOT EXISTS`: that locks the table first, and waits out the
+/// autovacuum of the rows the last run loaded (up to `deadlock_timeout`, a
+/// second) on every run. PostgreSQL only.
+fn if_missing(name: &str, statement: &str) -> String {
+    format!(
+        "DO $$ BEGIN IF to_regclass({}) IS NULL THEN {statement}; END IF; END $$",
+        quote_literal(name, Dialect::Postgres)
+    )
+}
+
+/// `ALTER TABLE … SET LOGGED` of a staging table that earlier dwh releases
+/// made UNLOGGED, run only when it is: the ALTER takes the table's
+/// exclusive lock even when there is nothing to do. PostgreSQL only.
+pub fn make_logged(table: &Table) -> String {
+    let name = quote_ident(table.name);
+    format!(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_class \
+         WHERE oid = to_regclass({}) AND relpersistence = 'u') \
+         THEN ALTER TABLE {name} SET LOGGED; END IF; END $$",
+        quote_literal(&name, Dialect::Postgres)
+    )
 }
 
 /// The name of [`key_index`]'s index: `<table>_natural_key`.
@@ -237,6 +262,25 @@ pub fn delete_all(table: &Table) -> String {
 /// `ANALYZE`: fresh planner statistics after a load.
 pub fn analyze_table(table: &Table) -> String {
     format!("ANALYZE {}", quote_ident(table.name))
+}
+
+/// The ANALYZE that ends a staging load, for the transform's planner. On
+/// PostgreSQL with a statistics target of 10 for this statement only: the
+/// planner needs the batch's row count, the load filter's selectivity and
+/// the key columns' distinct values, which a 3,000-row sample gives
+/// (PostgreSQL samples 300 rows per unit of target); the default target of
+/// 100 samples 30,000 rows of every column of a transient table, 0.26 s of
+/// a 1M-event load against 0.02 s (benches/e2e). Redshift samples as it
+/// sees fit.
+pub fn analyze_staging(table: &Table, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "SET LOCAL default_statistics_target = 10; {}; \
+             SET LOCAL default_statistics_target = DEFAULT",
+            analyze_table(table)
+        ),
+        Dialect::Redshift => analyze_table(table),
+    }
 }
 
 /// `SELECT COUNT(*)`: one row, one BIGINT.

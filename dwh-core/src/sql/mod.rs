@@ -97,8 +97,9 @@ pub mod unmatched;
 
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
 pub use ddl::{
-    analyze_table, comment_on_column, comment_on_table, comment_statements, count_rows,
-    create_table, delete_all, drop_table, key_index, key_index_name, truncate_table, IfNotExists,
+    analyze_staging, analyze_table, comment_on_column, comment_on_table, comment_statements,
+    count_rows, create_table, delete_all, drop_table, key_index, key_index_name, truncate_table,
+    IfNotExists,
 };
 pub use ident::{quote_ident, quote_list, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};

@@ -21,8 +21,8 @@
 use super::checks::{self, CheckQuery};
 use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
-    analyze_table, comment_statements, count_rows, create_table, delete_all, drop_table, key_index,
-    truncate_table, IfNotExists,
+    analyze_staging, analyze_table, comment_statements, count_rows, create_table, delete_all,
+    drop_table, key_index, make_logged, truncate_table, IfNotExists,
 };
 use super::ident::quote_ident;
 use super::ledger::{self, LedgerFile};
@@ -287,7 +287,7 @@ pub fn run_plan(
                 // Earlier dwh releases made staging UNLOGGED, which a server
                 // crash mid-load can leave unrecoverable; a no-op on a
                 // logged table (PostgreSQL's ALTER TABLE … SET LOGGED).
-                let logged = format!("ALTER TABLE {} SET LOGGED", quote_ident(table.name));
+                let logged = make_logged(table);
                 tx.push(stmt(Step::Create, Action::Execute, "make logged", logged).on(table));
             }
         }
@@ -474,7 +474,8 @@ pub(crate) fn staging_load(
         }
         (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),
     }
-    out.push(s(Action::Analyze(table), "analyze", analyze_table(table)));
+    let analyze = analyze_staging(table, dialect);
+    out.push(s(Action::Analyze(table), "analyze", analyze));
     Ok(out)
 }
 
