@@ -239,17 +239,10 @@ async fn execute_one(
         return Ok(());
     }
     match statement.action {
-        Action::Execute => match state.loading {
-            Some(table) => state.changed += write(tx, statement, table).await?,
-            None => run(tx, statement).await?,
-        },
-        Action::AnalyzeChanged(_) => {
-            let rows_before = state.before.map_or(0, |(rows, _)| rows);
-            state.analyzed = worth_analyzing(rows_before, state.changed);
-            if state.analyzed {
-                run(tx, statement).await?;
-            }
-        }
+        Action::Execute
+        | Action::AnalyzeChanged(_)
+        | Action::RowsBefore(_)
+        | Action::RowsAfter(_) => execute_star(tx, statement, state).await?,
         Action::Copy(table) => {
             tx.batch_execute(&statement.sql).await.map_err(|source| {
                 WarehouseError::load(table)(LoadError::Copy {
@@ -287,15 +280,39 @@ async fn execute_one(
                 ledger: Vec::new(),
             });
         }
-        Action::RowsBefore(table) => {
-            state.before = Some((count(tx, statement).await?, Instant::now()));
-            (state.loading, state.changed, state.analyzed) = (Some(table), 0, false);
-        }
         Action::NewInput(_)
         | Action::PendingBatch(_)
         | Action::EmptyStaging(_)
         | Action::AlreadyLoaded(_)
         | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+    }
+    Ok(())
+}
+
+/// Plain statements, and a star-schema table's load: its row counts
+/// around it, the rows its writes changed, and the ANALYZE that depends
+/// on them.
+async fn execute_star(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
+        Action::Execute => match state.loading {
+            Some(table) => state.changed += write(tx, statement, table).await?,
+            None => run(tx, statement).await?,
+        },
+        Action::AnalyzeChanged(_) => {
+            let rows_before = state.before.map_or(0, |(rows, _)| rows);
+            state.analyzed = worth_analyzing(rows_before, state.changed);
+            if state.analyzed {
+                run(tx, statement).await?;
+            }
+        }
+        Action::RowsBefore(table) => {
+            state.before = Some((count(tx, statement).await?, Instant::now()));
+            (state.loading, state.changed, state.analyzed) = (Some(table), 0, false);
+        }
         Action::RowsAfter(table) => {
             (state.skipping, state.loading) = (None, None);
             let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
@@ -308,6 +325,7 @@ async fn execute_one(
             });
             testpoint::pause("transform", Some(table.name)).await;
         }
+        _ => unreachable!("not a star-schema action: {:?}", statement.action),
     }
     Ok(())
 }
