@@ -60,9 +60,8 @@ fn key_exprs(table: &Table) -> Vec<String> {
 }
 
 /// `FROM source AS src`, with the lookups `exprs` use joined, then `join`,
-/// and `WHERE`
-/// the load's filter plus `conditions`: the source rows as the load sees
-/// them, without its de-duplication.
+/// and `WHERE` the load's filter plus `conditions`: the source rows as the
+/// load sees them, without its de-duplication.
 fn source_rows(
     load: &Load,
     exprs: &[String],
