@@ -4,50 +4,13 @@
 
 mod aws_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use aws_support::{scratch, Moto};
-
-const CONFIG: &str = r#"
-[aws]
-region = "us-west-2"
-
-[cluster]
-identifier = "dwh-it"
-node_type = "ra3.large"
-nodes = 2
-
-[s3]
-bucket = "dwh-it-data"
-prefix = "sparkify"
-"#;
+use aws_support::{runtime, scratch, LocalEngine, Moto, CONFIG};
 
 /// The course sample data (`DWH_SAMPLE_DIR` or ../shared/data/sparkify).
 fn sample() -> PathBuf {
     dwh_tests::sample_data()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Stops a local engine started by a test, even when the test fails.
-struct LocalEngine<'a> {
-    moto: &'a Moto,
-    dir: &'a Path,
-    engine: PathBuf,
-}
-
-impl Drop for LocalEngine<'_> {
-    fn drop(&mut self) {
-        let engine = self.engine.to_string_lossy().into_owned();
-        let _ = self
-            .moto
-            .dwh(self.dir, &["local", "stop", "--local-dir", &engine]);
-    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod aws_support;
 use std::path::Path;
 use std::process::Command;
 
-use aws_support::{scratch, Moto, REGION};
+use aws_support::{runtime, scratch, Moto, REGION};
 
 const CONFIG: &str = "[aws]\nregion = \"us-west-2\"\n[cluster]\nidentifier = \"dwh-acc\"\n\
                       [s3]\nbucket = \"dwh-acc-data\"\nprefix = \"sparkify\"\n";
@@ -186,13 +186,6 @@ fn refused_credentials_and_missing_permissions_name_what_to_do() {
         ["iam", "redshift", "ec2", "s3"].contains(&service) && !name.is_empty(),
         "the missing action is named: {stderr}"
     );
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// An S3 client on the emulator with `key`'s identity.

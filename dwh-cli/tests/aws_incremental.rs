@@ -7,47 +7,9 @@
 
 mod aws_support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aws_support::{scratch, Moto};
-
-const CONFIG: &str = r#"
-[aws]
-region = "us-west-2"
-
-[cluster]
-identifier = "dwh-it"
-node_type = "ra3.large"
-nodes = 2
-
-[s3]
-bucket = "dwh-it-data"
-prefix = "sparkify"
-"#;
-
-/// Stops the local engine, even when the test fails.
-struct LocalEngine<'a> {
-    moto: &'a Moto,
-    dir: &'a Path,
-    engine: PathBuf,
-}
-
-impl Drop for LocalEngine<'_> {
-    fn drop(&mut self) {
-        let engine = self.engine.to_string_lossy().into_owned();
-        let _ = self
-            .moto
-            .dwh(self.dir, &["local", "stop", "--local-dir", &engine]);
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use aws_support::{runtime, scratch, LocalEngine, Moto, CONFIG};
 
 /// An object's bytes.
 fn get(rt: &tokio::runtime::Runtime, s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {

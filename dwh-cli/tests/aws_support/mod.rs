@@ -19,6 +19,45 @@ use dwh_tests::python_tool::PythonTool;
 pub const MOTO_VERSION: &str = "5.2.5";
 pub const REGION: &str = "us-west-2";
 
+/// The `dwh.toml` of the Sparkify tests: a two-node cluster and its bucket.
+pub const CONFIG: &str = r#"
+[aws]
+region = "us-west-2"
+
+[cluster]
+identifier = "dwh-it"
+node_type = "ra3.large"
+nodes = 2
+
+[s3]
+bucket = "dwh-it-data"
+prefix = "sparkify"
+"#;
+
+/// A runtime for the SDK clients a test inspects the emulator with.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Stops a local engine started by a test, even when the test fails.
+pub struct LocalEngine<'a> {
+    pub moto: &'a Moto,
+    pub dir: &'a Path,
+    pub engine: PathBuf,
+}
+
+impl Drop for LocalEngine<'_> {
+    fn drop(&mut self) {
+        let engine = self.engine.to_string_lossy().into_owned();
+        let _ = self
+            .moto
+            .dwh(self.dir, &["local", "stop", "--local-dir", &engine]);
+    }
+}
+
 /// `target/` of this build (the `dwh` binary is `target/<profile>/dwh`).
 pub fn target_dir() -> PathBuf {
     let exe = Path::new(env!("CARGO_BIN_EXE_dwh"));
