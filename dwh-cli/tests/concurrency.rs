@@ -127,16 +127,7 @@ async fn concurrent_runs_generating_their_data_both_succeed() {
     assert_eq!(got["staging_events"], Some(summary.events as i64));
     assert_eq!(got["songplays"], Some(summary.next_song_events as i64));
     // `users` keeps a version per level change: one current row per user.
-    let warehouse = dwh_core::Warehouse::connect(&url, dwh_core::sql::Dialect::Postgres)
-        .await
-        .unwrap();
-    let current: i64 = warehouse
-        .client()
-        .query_one("SELECT COUNT(*) FROM users WHERE is_current", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(current, summary.users as i64);
+    assert_eq!(current_users(&url).await, summary.users as i64);
 
     let leftovers: Vec<String> = std::fs::read_dir(dir.join("dwh-data"))
         .unwrap()

@@ -138,16 +138,11 @@ async fn a_big_load_killed_at_an_arbitrary_moment_changes_nothing() {
         assert_eq!(after[table], Some(rows as i64), "{table}");
     }
     // `users` keeps a version per level change: one current row per user.
-    let warehouse = dwh_core::Warehouse::connect(&url, dwh_core::sql::Dialect::Postgres)
-        .await
-        .unwrap();
-    let current: i64 = warehouse
-        .client()
-        .query_one("SELECT COUNT(*) FROM users WHERE is_current", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(current, summary.users as i64, "current users");
+    assert_eq!(
+        current_users(&url).await,
+        summary.users as i64,
+        "current users"
+    );
 }
 
 #[tokio::test]

@@ -283,6 +283,15 @@ pub async fn counts(url: &str) -> BTreeMap<&'static str, Option<i64>> {
         .collect()
 }
 
+/// Current versions in the type-2 `users` table: one per user.
+pub async fn current_users(url: &str) -> i64 {
+    let warehouse = dwh_core::Warehouse::connect(url, dwh_core::sql::Dialect::Postgres)
+        .await
+        .unwrap();
+    let sql = "SELECT COUNT(*) FROM users WHERE is_current";
+    warehouse.client().query_one(sql, &[]).await.unwrap().get(0)
+}
+
 /// A fingerprint of every Sparkify table's contents: its row count and the
 /// md5 of its rows as text, sorted. `None` for a table that does not exist.
 /// Equal fingerprints mean equal tables, values and all, not only counts.
