@@ -9,7 +9,6 @@
 use std::path::Path;
 
 use dwh_core::schema::Table;
-use dwh_core::sql::Dialect;
 use dwh_core::{DimTable, FactTable, Warehouse};
 use dwh_tests::{build_sparkify, fresh_warehouse, scratch};
 use serde_json::{json, Value};
@@ -199,13 +198,5 @@ async fn keys_differing_by_trailing_blanks_are_one_key() {
     assert_eq!(texts(&warehouse, orphans).await, ["0"]);
     // The checks compare keys as the loads store them: a source `'SOB '`
     // is the loaded `'SOB'`, not a source row left behind.
-    let failed: Vec<String> =
-        dwh_core::checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|c| !c.passed)
-            .map(|c| c.describe())
-            .collect();
-    assert!(failed.is_empty(), "{failed:#?}");
+    dwh_tests::assert_sparkify_checks_pass(&warehouse).await;
 }

@@ -164,6 +164,23 @@ pub async fn build_sparkify(warehouse: &mut Warehouse, dir: &Path) {
     warehouse.transform(&schema).await.expect("transform");
 }
 
+/// Runs the Sparkify checks on `warehouse` and asserts that every one
+/// passed; returns them.
+pub async fn assert_sparkify_checks_pass(
+    warehouse: &Warehouse,
+) -> Vec<dwh_core::checks::CheckResult> {
+    let results = dwh_core::checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
+        .await
+        .expect("run the checks");
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.describe())
+        .collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}");
+    results
+}
+
 /// A fresh database holding the star schema built from the real sample.
 pub async fn sample_warehouse(name: &str) -> Warehouse {
     let (mut warehouse, _) = fresh_warehouse(name).await;

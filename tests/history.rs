@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dwh_core::sql::Dialect;
-use dwh_core::{checks, Warehouse};
-use dwh_tests::{build_sparkify, fresh_warehouse, json_objects, sample_data, scratch};
+use dwh_core::Warehouse;
+use dwh_tests::{
+    assert_sparkify_checks_pass, build_sparkify, fresh_warehouse, json_objects, sample_data,
+    scratch,
+};
 
 /// A user's versions: `(valid_from in epoch ms, level)`, in time order.
 type History = BTreeMap<i32, Vec<(i64, String)>>;
@@ -94,14 +96,6 @@ async fn row_versions(warehouse: &Warehouse) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-async fn assert_checks_pass(warehouse: &Warehouse) {
-    let results = checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
-        .await
-        .unwrap();
-    let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
-    assert!(failed.is_empty(), "failed checks: {failed:#?}");
-}
-
 /// A sample folder with the song data and only the log files of `days`.
 fn sample_with_days(name: &str, days: std::ops::RangeInclusive<u32>) -> PathBuf {
     let sample = sample_data();
@@ -131,7 +125,7 @@ async fn users_history_is_every_level_change_in_the_raw_logs() {
         "the sample has users who change level"
     );
     assert_eq!(actual(&warehouse).await, want);
-    assert_checks_pass(&warehouse).await;
+    assert_sparkify_checks_pass(&warehouse).await;
 }
 
 #[tokio::test]
@@ -174,7 +168,7 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
     let after = row_versions(&warehouse).await;
     assert_eq!(after, before, "users rows were rewritten");
     assert_eq!(users_table(&warehouse).await, table);
-    assert_checks_pass(&warehouse).await;
+    assert_sparkify_checks_pass(&warehouse).await;
 }
 
 /// Transforms a hand-made batch of `staging_events` rows (`(user_id,
@@ -260,5 +254,5 @@ async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_la
         ["Lil"],
         "the batch's last row names every version"
     );
-    assert_checks_pass(&warehouse).await;
+    assert_sparkify_checks_pass(&warehouse).await;
 }

@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use dwh_core::load::LoadOptions;
-use dwh_core::sql::Dialect;
-use dwh_core::{checks, Warehouse};
+use dwh_core::Warehouse;
 use dwh_tests::{
     build_sparkify, fresh_warehouse, json_objects, sample_data, scratch, sparkify_sources,
 };
@@ -123,11 +122,7 @@ async fn actual(warehouse: &Warehouse) -> Expected {
 }
 
 async fn assert_checks_pass(warehouse: &Warehouse) {
-    let results = checks::run(warehouse.client(), &sparkify::schema(), Dialect::Postgres)
-        .await
-        .unwrap();
-    let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
-    assert!(failed.is_empty(), "failed checks: {failed:#?}");
+    let results = dwh_tests::assert_sparkify_checks_pass(warehouse).await;
     // The exact list, and a planted fault for each kind, are in analysis.rs.
     assert_eq!(results.len(), 18, "the Sparkify checks: {results:#?}");
 }
