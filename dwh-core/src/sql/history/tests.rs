@@ -6,9 +6,6 @@ use crate::sql::{load_statements, Dialect};
 use crate::Schema;
 
 const EVENTS: Table = Table {
-    name: "staging_events",
-    rust_name: "StagingEvent",
-    kind: TableKind::Staging,
     columns: &[
         Column {
             json: Some(JsonField {
@@ -32,14 +29,7 @@ const EVENTS: Table = Table {
             ..Column::new("ts", SqlType::Timestamp)
         },
     ],
-    dist_style: DistStyle::Even,
-    dist_key: None,
-    sort_key: None,
-    natural_key: &[],
-    primary_key: &[],
-    history: None,
-    load: None,
-    doc: "",
+    ..Table::new("staging_events", TableKind::Staging)
 };
 
 const ROLES: [Column; 3] = [
@@ -71,9 +61,6 @@ const LOAD: Load = Load {
 
 /// Accounts: `plan` tracked, `seen` untracked.
 const ACCOUNTS: Table = Table {
-    name: "accounts",
-    rust_name: "Account",
-    kind: TableKind::Dimension,
     columns: &[
         Column {
             nullable: false,
@@ -93,13 +80,11 @@ const ACCOUNTS: Table = Table {
         ROLES[2],
     ],
     dist_style: DistStyle::All,
-    dist_key: None,
-    sort_key: None,
     natural_key: &["user_id"],
     primary_key: &["user_id", "valid_from"],
     history: Some(HISTORY),
     load: Some(LOAD),
-    doc: "",
+    ..Table::new("accounts", TableKind::Dimension)
 };
 
 /// Only tracked columns beside the key: no untracked update.
