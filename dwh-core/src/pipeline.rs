@@ -72,7 +72,8 @@ pub struct Loaded {
 /// Where the executor is within the plan.
 struct State {
     loaded: Loaded,
-    before: Option<(u64, Instant)>,
+    /// The star-schema table being loaded, between its row counts.
+    loading: Option<TableLoad>,
     /// The declared tables that existed as the run began.
     existing: Vec<String>,
     /// Staging tables holding a batch not transformed yet.
@@ -81,11 +82,15 @@ struct State {
     run_at: NaiveDateTime,
     /// The star-schema table whose load is skipped: nothing new to read.
     skipping: Option<&'static str>,
-    /// The star-schema table being loaded, between its row counts.
-    loading: Option<&'static Table>,
-    /// Rows of it the writes of its load changed.
+}
+
+/// A star-schema table's load under way.
+struct TableLoad {
+    table: &'static Table,
+    rows_before: u64,
+    started: Instant,
+    /// Rows of the table its writes changed so far.
     changed: u64,
-    /// Whether the current star-schema table was analyzed.
     analyzed: bool,
 }
 
@@ -93,14 +98,11 @@ impl State {
     fn new() -> State {
         State {
             loaded: Loaded::default(),
-            before: None,
+            loading: None,
             existing: Vec::new(),
             pending: Vec::new(),
             run_at: chrono::Utc::now().naive_utc(),
             skipping: None,
-            loading: None,
-            changed: 0,
-            analyzed: false,
         }
     }
 }
@@ -298,30 +300,38 @@ async fn execute_star(
     state: &mut State,
 ) -> Result<(), WarehouseError> {
     match statement.action {
-        Action::Execute => match state.loading {
-            Some(table) => state.changed += write(tx, statement, table).await?,
+        Action::Execute => match &mut state.loading {
+            Some(load) => load.changed += write(tx, statement, load.table).await?,
             None => run(tx, statement).await?,
         },
         Action::AnalyzeChanged(_) => {
-            let rows_before = state.before.map_or(0, |(rows, _)| rows);
-            state.analyzed = worth_analyzing(rows_before, state.changed);
-            if state.analyzed {
+            // Outside a counted load there is nothing to go by: analyze.
+            let worth = state.loading.as_mut().is_none_or(|load| {
+                load.analyzed = worth_analyzing(load.rows_before, load.changed);
+                load.analyzed
+            });
+            if worth {
                 run(tx, statement).await?;
             }
         }
         Action::RowsBefore(table) => {
-            state.before = Some((count(tx, statement).await?, Instant::now()));
-            (state.loading, state.changed, state.analyzed) = (Some(table), 0, false);
+            state.loading = Some(TableLoad {
+                table,
+                rows_before: count(tx, statement).await?,
+                started: Instant::now(),
+                changed: 0,
+                analyzed: false,
+            });
         }
         Action::RowsAfter(table) => {
-            (state.skipping, state.loading) = (None, None);
-            let (rows_before, started) = state.before.take().unwrap_or((0, Instant::now()));
+            state.skipping = None;
+            let load = state.loading.take();
             state.loaded.transform.push(TransformReport {
                 table: table.name,
-                rows_before,
+                rows_before: load.as_ref().map_or(0, |l| l.rows_before),
                 rows_after: count(tx, statement).await?,
-                analyzed: state.analyzed,
-                duration: started.elapsed(),
+                analyzed: load.as_ref().is_some_and(|l| l.analyzed),
+                duration: load.map_or_else(Default::default, |l| l.started.elapsed()),
             });
             testpoint::pause("transform", Some(table.name)).await;
         }
