@@ -171,130 +171,170 @@ enum Bars {
     Horizontal,
 }
 
+/// Where a chart's bars go: category `i` spans `i ± 0.5`, so the axis'
+/// integer key points fall on the bar centres (plotters' segmented
+/// coordinates lose the label of a lone category).
+struct Layout<'a> {
+    kind: Bars,
+    bars: &'a [(String, i64)],
+    n: u32,
+}
+
+impl Layout<'_> {
+    fn categories(&self) -> std::ops::Range<f64> {
+        -0.5..f64::from(self.n) - 0.5
+    }
+
+    /// Headroom for the value labels past the longest bar.
+    fn values(&self) -> std::ops::Range<i64> {
+        let longest = self.bars.iter().map(|b| b.1).max().unwrap_or(0);
+        0..((longest as f64 * 1.12).ceil() as i64).max(1)
+    }
+
+    /// Rank 1 on top of a horizontal chart: its y axis counts upwards.
+    fn slot(&self, i: u32) -> u32 {
+        match self.kind {
+            Bars::Vertical { .. } => i,
+            Bars::Horizontal => self.n - 1 - i,
+        }
+    }
+
+    /// The category label at an axis key point; none between them.
+    fn label(&self, v: &f64) -> String {
+        let i = v.round();
+        if (v - i).abs() > 1e-6 || i < 0.0 || i >= f64::from(self.n) {
+            return String::new();
+        }
+        self.bars
+            .get(self.slot(i as u32) as usize)
+            .map(|b| truncate(&b.0, 42))
+            .unwrap_or_default()
+    }
+
+    /// `(position, value)` of the bars drawn: zero-valued ones are not.
+    fn shown(&self) -> impl Iterator<Item = (f64, i64)> + '_ {
+        (0..self.n)
+            .zip(self.bars)
+            .filter(|(_, b)| b.1 > 0)
+            .map(|(i, b)| (f64::from(self.slot(i)), b.1))
+    }
+
+    fn size(&self) -> (u32, u32) {
+        match self.kind {
+            Bars::Vertical { .. } => SIZE,
+            Bars::Horizontal => (SIZE.0, (140 + 44 * self.n).max(260)),
+        }
+    }
+
+    fn value_label(&self) -> TextStyle<'static> {
+        TextStyle::from((FONT, 12).into_font()).pos(match self.kind {
+            Bars::Vertical { .. } => Pos::new(HPos::Center, VPos::Bottom),
+            Bars::Horizontal => Pos::new(HPos::Left, VPos::Center),
+        })
+    }
+}
+
+type Builder<'a, 'b> = ChartBuilder<'a, 'b, SVGBackend<'b>>;
+
 /// One bar per category with its value printed at its end; zero-valued
 /// categories keep their label but draw no bar.
 fn bar_chart(title: &str, kind: Bars, bars: &[(String, i64)]) -> Result<String, String> {
-    let n = bars.len().max(1) as u32;
-    // Category i spans i ± 0.5, so the axis' integer key points fall on the
-    // bar centres. (plotters' segmented coordinates lose the label of a
-    // lone category.)
-    let categories = -0.5..f64::from(n) - 0.5;
-    // Headroom for the value labels past the longest bar.
-    let top = (bars.iter().map(|b| b.1).max().unwrap_or(0) as f64 * 1.12).ceil() as i64;
-    let values = 0..top.max(1);
-    // Rank 1 on top of a horizontal chart: its y axis counts upwards.
-    let slot = |i: u32| match kind {
-        Bars::Vertical { .. } => i,
-        Bars::Horizontal => n - 1 - i,
-    };
-    let label = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() > 1e-6 || i < 0.0 || i >= f64::from(n) {
-            return String::new();
-        }
-        bars.get(slot(i as u32) as usize)
-            .map(|b| truncate(&b.0, 42))
-            .unwrap_or_default()
-    };
-    let shown = || {
-        (0..n)
-            .zip(bars)
-            .filter(|(_, b)| b.1 > 0)
-            .map(|(i, b)| (f64::from(slot(i)), b.1))
-    };
-    let size = match kind {
-        Bars::Vertical { .. } => SIZE,
-        Bars::Horizontal => (SIZE.0, (140 + 44 * n).max(260)),
+    let layout = Layout {
+        kind,
+        bars,
+        n: bars.len().max(1) as u32,
     };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, layout.size()).into_drawing_area();
         root.fill(&WHITE).map_err(text)?;
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(title, (FONT, 24))
             .margin(16)
             .x_label_area_size(56);
-        let value_label = || {
-            TextStyle::from((FONT, 12).into_font()).pos(match kind {
-                Bars::Vertical { .. } => Pos::new(HPos::Center, VPos::Bottom),
-                Bars::Horizontal => Pos::new(HPos::Left, VPos::Center),
-            })
-        };
         match kind {
-            Bars::Vertical { x_desc } => {
-                // At most ~160 px wide: two bars need not fill the chart.
-                let slot = (SIZE.0 - 2 * 16 - 72) / n;
-                let gap = (slot.saturating_sub(160) / 2).max(4);
-                let mut chart = builder
-                    .y_label_area_size(72)
-                    .build_cartesian_2d(categories, values)
-                    .map_err(text)?;
-                chart
-                    .configure_mesh()
-                    .light_line_style(TRANSPARENT)
-                    .disable_x_mesh()
-                    .x_labels(n as usize)
-                    .x_label_formatter(&label)
-                    .y_label_formatter(&|v| thousands(*v))
-                    .x_desc(x_desc)
-                    .y_desc("plays")
-                    .axis_desc_style((FONT, 16))
-                    .label_style((FONT, 14))
-                    .draw()
-                    .map_err(text)?;
-                chart
-                    .draw_series(shown().map(|(i, v)| {
-                        let corners = [(i - 0.5, 0), (i + 0.5, v)];
-                        let mut bar = Rectangle::new(corners, BAR.filled());
-                        bar.set_margin(0, 0, gap, gap);
-                        bar
-                    }))
-                    .map_err(text)?;
-                chart
-                    .draw_series(shown().map(|(i, v)| {
-                        EmptyElement::at((i, v)) + Text::new(thousands(v), (0, -3), value_label())
-                    }))
-                    .map_err(text)?;
-            }
-            Bars::Horizontal => {
-                // Wide enough for the longest (truncated) label at 14 px.
-                let longest = bars.iter().map(|b| label_width(&truncate(&b.0, 42)));
-                let width = (longest.max().unwrap_or(0) + 16).clamp(80, 400);
-                let mut chart = builder
-                    .y_label_area_size(width)
-                    .build_cartesian_2d(values, categories)
-                    .map_err(text)?;
-                chart
-                    .configure_mesh()
-                    .light_line_style(TRANSPARENT)
-                    .disable_y_mesh()
-                    .y_labels(n as usize)
-                    .y_label_formatter(&label)
-                    .x_label_formatter(&|v| thousands(*v))
-                    .x_desc("plays")
-                    .axis_desc_style((FONT, 16))
-                    .label_style((FONT, 14))
-                    .draw()
-                    .map_err(text)?;
-                chart
-                    .draw_series(shown().map(|(y, v)| {
-                        let corners = [(0, y - 0.5), (v, y + 0.5)];
-                        let mut bar = Rectangle::new(corners, BAR.filled());
-                        bar.set_margin(6, 6, 0, 0);
-                        bar
-                    }))
-                    .map_err(text)?;
-                chart
-                    .draw_series(shown().map(|(y, v)| {
-                        EmptyElement::at((v, y)) + Text::new(thousands(v), (4, 0), value_label())
-                    }))
-                    .map_err(text)?;
-            }
+            Bars::Vertical { x_desc } => draw_vertical(&mut builder, &layout, x_desc)?,
+            Bars::Horizontal => draw_horizontal(&mut builder, &layout)?,
         }
         root.present().map_err(text)?;
     }
     Ok(svg)
+}
+
+/// Categories along x, plays up y.
+fn draw_vertical(builder: &mut Builder, layout: &Layout, x_desc: &str) -> Result<(), String> {
+    // At most ~160 px wide: two bars need not fill the chart.
+    let slot = (SIZE.0 - 2 * 16 - 72) / layout.n;
+    let gap = (slot.saturating_sub(160) / 2).max(4);
+    let mut chart = builder
+        .y_label_area_size(72)
+        .build_cartesian_2d(layout.categories(), layout.values())
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .disable_x_mesh()
+        .x_labels(layout.n as usize)
+        .x_label_formatter(&|v| layout.label(v))
+        .y_label_formatter(&|v| thousands(*v))
+        .x_desc(x_desc)
+        .y_desc("plays")
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(text)?;
+    chart
+        .draw_series(layout.shown().map(|(i, v)| {
+            let mut bar = Rectangle::new([(i - 0.5, 0), (i + 0.5, v)], BAR.filled());
+            bar.set_margin(0, 0, gap, gap);
+            bar
+        }))
+        .map_err(text)?;
+    let style = layout.value_label();
+    chart
+        .draw_series(layout.shown().map(|(i, v)| {
+            EmptyElement::at((i, v)) + Text::new(thousands(v), (0, -3), style.clone())
+        }))
+        .map_err(text)?;
+    Ok(())
+}
+
+/// Plays along x, categories down y with room for their long labels.
+fn draw_horizontal(builder: &mut Builder, layout: &Layout) -> Result<(), String> {
+    // Wide enough for the longest (truncated) label at 14 px.
+    let longest = layout.bars.iter().map(|b| label_width(&truncate(&b.0, 42)));
+    let width = (longest.max().unwrap_or(0) + 16).clamp(80, 400);
+    let mut chart = builder
+        .y_label_area_size(width)
+        .build_cartesian_2d(layout.values(), layout.categories())
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .disable_y_mesh()
+        .y_labels(layout.n as usize)
+        .y_label_formatter(&|v| layout.label(v))
+        .x_label_formatter(&|v| thousands(*v))
+        .x_desc("plays")
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(text)?;
+    chart
+        .draw_series(layout.shown().map(|(y, v)| {
+            let mut bar = Rectangle::new([(0, y - 0.5), (v, y + 0.5)], BAR.filled());
+            bar.set_margin(6, 6, 0, 0);
+            bar
+        }))
+        .map_err(text)?;
+    let style = layout.value_label();
+    chart
+        .draw_series(layout.shown().map(|(y, v)| {
+            EmptyElement::at((v, y)) + Text::new(thousands(v), (4, 0), style.clone())
+        }))
+        .map_err(text)?;
+    Ok(())
 }
 
 fn text(error: impl fmt::Display) -> String {
