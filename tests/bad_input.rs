@@ -675,97 +675,33 @@ async fn every_corpus_case_has_its_expected_outcome() {
     let rejects_dir = scratch("bad_input_rejects");
     let mut failures = Failures::default();
     for case in CASES {
-        let table = case.target.table();
         let rejects = rejects_dir.join(format!("{}-{}.jsonl", case.target.dir(), case.name));
         reset(&warehouse, case.target).await;
         let strict = load(&mut warehouse, case, &LoadOptions::default()).await;
         match &case.expect {
             Loads { rows: want, probes } => {
-                failures.check(case, strict.is_ok(), || format!("failed: {strict:?}"));
-                let Ok(report) = strict else { continue };
-                failures.check(case, report.rows == *want && report.rejected == 0, || {
-                    format!(
-                        "loaded {} rows, {} rejected; want {want}",
-                        report.rows, report.rejected
-                    )
-                });
-                let stored = rows(&warehouse, table).await;
-                failures.check(case, stored == *want, || format!("{stored} rows stored"));
-                for (sql, value) in *probes {
-                    let got = text(&warehouse, sql).await;
-                    failures.check(case, got == *value, || {
-                        format!("{sql}\n  gave {got:?}\n  want {value:?}")
-                    });
-                }
+                check_loads(&warehouse, &mut failures, case, strict, *want, probes).await;
             }
-            NoFiles => {
-                let ok = matches!(strict, Err(WarehouseError::Load(LoadError::NoFiles(_))));
-                failures.check(case, ok, || format!("want NoFiles, got {strict:?}"));
-                let stored = rows(&warehouse, table).await;
-                failures.check(case, stored == 1, || {
-                    format!("{stored} rows after the error")
-                });
-            }
+            NoFiles => check_no_files(&warehouse, &mut failures, case, &strict).await,
             expect @ Bad { bad, good, .. } => {
                 // 1. Default policy: the first bad record fails the load.
-                match &strict {
-                    Err(WarehouseError::Load(LoadError::BadRecord { rejected, .. })) => {
-                        failures.check(case, matches_first(rejected, expect), || {
-                            format!("first bad record: {rejected:#?}\n  want {expect:?}")
-                        });
-                    }
-                    other => {
-                        failures.check(case, false, || format!("want BadRecord, got {other:?}"))
-                    }
-                }
-                let stored = rows(&warehouse, table).await;
-                failures.check(case, stored == 1, || {
-                    format!("{stored} rows after a failed load")
-                });
-
+                check_first_bad_record_fails(&warehouse, &mut failures, case, expect, &strict)
+                    .await;
                 // 2. One bad record too many: fails, and nothing changes.
                 if *bad > 1 {
-                    let options = LoadOptions {
-                        max_errors: bad - 1,
-                        rejects: Some(rejects.clone()),
-                    };
-                    let over = load(&mut warehouse, case, &options).await;
-                    let ok = matches!(
-                        &over,
-                        Err(WarehouseError::Load(LoadError::TooManyBadRecords { max, .. })) if max == &(bad - 1)
-                    );
-                    failures.check(case, ok, || format!("want TooManyBadRecords, got {over:?}"));
-                    let stored = rows(&warehouse, table).await;
-                    failures.check(case, stored == 1, || {
-                        format!("{stored} rows after too many")
-                    });
+                    check_one_too_many_fails(&mut warehouse, &mut failures, case, *bad, &rejects)
+                        .await;
                 }
-
                 // 3. Exactly as many allowed: skipped, written, counted.
-                let options = LoadOptions {
-                    max_errors: *bad,
-                    rejects: Some(rejects.clone()),
-                };
-                match load(&mut warehouse, case, &options).await {
-                    Ok(report) => {
-                        failures.check(
-                            case,
-                            report.rows == *good && report.rejected == *bad,
-                            || {
-                                format!(
-                                    "{} rows, {} rejected; want {good}, {bad}",
-                                    report.rows, report.rejected
-                                )
-                            },
-                        );
-                        let stored = rows(&warehouse, table).await;
-                        failures.check(case, stored == *good, || format!("{stored} rows stored"));
-                        check_rejects_file(&mut failures, case, &report, *bad);
-                    }
-                    Err(e) => {
-                        failures.check(case, false, || format!("with --max-errors {bad}: {e}"))
-                    }
-                }
+                check_exactly_as_many_are_skipped(
+                    &mut warehouse,
+                    &mut failures,
+                    case,
+                    *bad,
+                    *good,
+                    &rejects,
+                )
+                .await;
             }
         }
     }
@@ -775,6 +711,127 @@ async fn every_corpus_case_has_its_expected_outcome() {
         failures.0.len(),
         failures.0.join("\n")
     );
+}
+
+/// A `Loads` case: the strict load succeeds with `want` rows and no
+/// rejects, stores them, and every probe returns its text.
+async fn check_loads(
+    warehouse: &Warehouse,
+    failures: &mut Failures,
+    case: &Case,
+    strict: Result<StagingReport, WarehouseError>,
+    want: u64,
+    probes: &[(&str, &str)],
+) {
+    failures.check(case, strict.is_ok(), || format!("failed: {strict:?}"));
+    let Ok(report) = strict else { return };
+    failures.check(case, report.rows == want && report.rejected == 0, || {
+        format!(
+            "loaded {} rows, {} rejected; want {want}",
+            report.rows, report.rejected
+        )
+    });
+    let stored = rows(warehouse, case.target.table()).await;
+    failures.check(case, stored == want, || format!("{stored} rows stored"));
+    for (sql, value) in probes {
+        let got = text(warehouse, sql).await;
+        failures.check(case, got == *value, || {
+            format!("{sql}\n  gave {got:?}\n  want {value:?}")
+        });
+    }
+}
+
+/// A `NoFiles` case: the load fails with `NoFiles` and the table keeps
+/// its sentinel row.
+async fn check_no_files(
+    warehouse: &Warehouse,
+    failures: &mut Failures,
+    case: &Case,
+    strict: &Result<StagingReport, WarehouseError>,
+) {
+    let ok = matches!(strict, Err(WarehouseError::Load(LoadError::NoFiles(_))));
+    failures.check(case, ok, || format!("want NoFiles, got {strict:?}"));
+    let stored = rows(warehouse, case.target.table()).await;
+    failures.check(case, stored == 1, || {
+        format!("{stored} rows after the error")
+    });
+}
+
+/// Default policy: the first bad record fails the load, is the one
+/// `expect` describes, and the table keeps its sentinel row.
+async fn check_first_bad_record_fails(
+    warehouse: &Warehouse,
+    failures: &mut Failures,
+    case: &Case,
+    expect: &Expect,
+    strict: &Result<StagingReport, WarehouseError>,
+) {
+    match strict {
+        Err(WarehouseError::Load(LoadError::BadRecord { rejected, .. })) => {
+            failures.check(case, matches_first(rejected, expect), || {
+                format!("first bad record: {rejected:#?}\n  want {expect:?}")
+            });
+        }
+        other => failures.check(case, false, || format!("want BadRecord, got {other:?}")),
+    }
+    let stored = rows(warehouse, case.target.table()).await;
+    failures.check(case, stored == 1, || {
+        format!("{stored} rows after a failed load")
+    });
+}
+
+/// One bad record too many (`bad - 1` allowed): fails, and nothing changes.
+async fn check_one_too_many_fails(
+    warehouse: &mut Warehouse,
+    failures: &mut Failures,
+    case: &Case,
+    bad: u64,
+    rejects: &Path,
+) {
+    let options = LoadOptions {
+        max_errors: bad - 1,
+        rejects: Some(rejects.to_owned()),
+    };
+    let over = load(warehouse, case, &options).await;
+    let ok = matches!(
+        &over,
+        Err(WarehouseError::Load(LoadError::TooManyBadRecords { max, .. })) if max == &(bad - 1)
+    );
+    failures.check(case, ok, || format!("want TooManyBadRecords, got {over:?}"));
+    let stored = rows(warehouse, case.target.table()).await;
+    failures.check(case, stored == 1, || {
+        format!("{stored} rows after too many")
+    });
+}
+
+/// Exactly as many allowed as there are `bad`: they are skipped, written
+/// to the rejects file and counted, and the `good` rows are stored.
+async fn check_exactly_as_many_are_skipped(
+    warehouse: &mut Warehouse,
+    failures: &mut Failures,
+    case: &Case,
+    bad: u64,
+    good: u64,
+    rejects: &Path,
+) {
+    let options = LoadOptions {
+        max_errors: bad,
+        rejects: Some(rejects.to_owned()),
+    };
+    match load(warehouse, case, &options).await {
+        Ok(report) => {
+            failures.check(case, report.rows == good && report.rejected == bad, || {
+                format!(
+                    "{} rows, {} rejected; want {good}, {bad}",
+                    report.rows, report.rejected
+                )
+            });
+            let stored = rows(warehouse, case.target.table()).await;
+            failures.check(case, stored == good, || format!("{stored} rows stored"));
+            check_rejects_file(failures, case, &report, bad);
+        }
+        Err(e) => failures.check(case, false, || format!("with --max-errors {bad}: {e}")),
+    }
 }
 
 /// The rejects file has one JSON line per skipped record, the first one

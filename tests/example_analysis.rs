@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDateTime, Timelike};
-use dwh_core::{Row, WarehouseError};
+use dwh_core::{Row, Warehouse, WarehouseError};
 use dwh_example_analysis as analysis;
 use dwh_tests::{sample_data, sample_warehouse};
 use serde_json::Value;
@@ -80,18 +80,25 @@ async fn typed_queries_match_answers_from_the_raw_files() {
     let all: Vec<&Play> = raw.iter().collect();
     let warehouse = sample_warehouse("example_analysis").await;
 
-    // Plays by level, for a user who played at both levels and for one
-    // who never played.
+    plays_by_level_match(&warehouse, &all).await;
+    top_users_in_hours_match(&warehouse, &all).await;
+    let heaviest = heavy_listeners_match(&warehouse, &all).await;
+    sessions_of_user_match(&warehouse, &all, heaviest).await;
+}
+
+/// Plays by level, for a user who played at both levels and for one
+/// who never played.
+async fn plays_by_level_match(warehouse: &Warehouse, all: &[&Play]) {
     let levels_of = |user: i32| {
         let mine: Vec<&Play> = all.iter().copied().filter(|p| p.user_id == user).collect();
         count_by(&mine, |p| p.level.clone())
     };
-    let both = count_by(&all, |p| p.user_id)
+    let both = count_by(all, |p| p.user_id)
         .into_keys()
         .find(|u| levels_of(*u).len() == 2)
         .expect("the sample has a user who upgraded");
     for user in [both, -1] {
-        let got: BTreeMap<String, i64> = analysis::plays_of_user_by_level(&warehouse, user)
+        let got: BTreeMap<String, i64> = analysis::plays_of_user_by_level(warehouse, user)
             .await
             .unwrap()
             .into_iter()
@@ -99,9 +106,11 @@ async fn typed_queries_match_answers_from_the_raw_files() {
             .collect();
         assert_eq!(got, levels_of(user), "user {user}");
     }
+}
 
-    // Top users in an hour range: ids, plays and names (the names of
-    // their latest event, as the users dimension keeps).
+/// Top users in an hour range: ids, plays and names (the names of
+/// their latest event, as the users dimension keeps).
+async fn top_users_in_hours_match(warehouse: &Warehouse, all: &[&Play]) {
     for hours in [6..=9, 0..=23, 23..=23] {
         let within: Vec<&Play> = all
             .iter()
@@ -109,7 +118,7 @@ async fn typed_queries_match_answers_from_the_raw_files() {
             .filter(|p| hours.contains(&(p.ts.hour() as i16)))
             .collect();
         let expected = ranked(&count_by(&within, |p| p.user_id), 5);
-        let got = analysis::top_users_in_hours(&warehouse, hours.clone(), 5)
+        let got = analysis::top_users_in_hours(warehouse, hours.clone(), 5)
             .await
             .unwrap();
         let got_ranking: Vec<(i32, i64)> = got.iter().map(|u| (u.user_id, u.plays)).collect();
@@ -126,15 +135,18 @@ async fn typed_queries_match_answers_from_the_raw_files() {
             );
         }
     }
+}
 
-    // User/level pairs with at least 50 plays.
-    let mut expected: Vec<(i32, String, i64)> = count_by(&all, |p| (p.user_id, p.level.clone()))
+/// User/level pairs with at least 50 plays. Returns the heaviest
+/// listener's user id.
+async fn heavy_listeners_match(warehouse: &Warehouse, all: &[&Play]) -> i32 {
+    let mut expected: Vec<(i32, String, i64)> = count_by(all, |p| (p.user_id, p.level.clone()))
         .into_iter()
         .filter(|(_, n)| *n >= 50)
         .map(|((u, l), n)| (u, l, n))
         .collect();
     expected.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
-    let got: Vec<(i32, String, i64)> = analysis::heavy_listeners(&warehouse, 50)
+    let got: Vec<(i32, String, i64)> = analysis::heavy_listeners(warehouse, 50)
         .await
         .unwrap()
         .into_iter()
@@ -142,9 +154,11 @@ async fn typed_queries_match_answers_from_the_raw_files() {
         .collect();
     assert!(!got.is_empty());
     assert_eq!(got, expected);
+    got[0].0
+}
 
-    // The sessions of the heaviest listener: plays, first and last play.
-    let user = got[0].0;
+/// The sessions of `user`: plays, first and last play.
+async fn sessions_of_user_match(warehouse: &Warehouse, all: &[&Play], user: i32) {
     let mut sessions: BTreeMap<i32, (i64, NaiveDateTime, NaiveDateTime)> = BTreeMap::new();
     for p in all.iter().filter(|p| p.user_id == user) {
         let s = sessions.entry(p.session_id).or_insert((0, p.ts, p.ts));
@@ -160,7 +174,7 @@ async fn typed_queries_match_answers_from_the_raw_files() {
         })
         .collect();
     expected.sort_by_key(|s| (s.started, s.session_id));
-    let got = analysis::sessions_of_user(&warehouse, user).await.unwrap();
+    let got = analysis::sessions_of_user(warehouse, user).await.unwrap();
     assert!(got.len() > 1, "user {user} has several sessions");
     assert_eq!(got, expected);
 }

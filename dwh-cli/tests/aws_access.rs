@@ -201,6 +201,14 @@ fn s3_as(moto: &Moto, key: &str, secret: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
+/// Keys of the bucket the role must not read, one sharing the prefix's
+/// text.
+const OUTSIDE_THE_PREFIX: [&str; 3] = [
+    "other/secret.json",
+    "sparkify-private/secret.json",
+    "top.json",
+];
+
 /// The policy dwh writes on the role, given to a probe user (the emulator
 /// does not let Redshift assume roles) and evaluated on every request.
 #[test]
@@ -213,109 +221,120 @@ fn the_role_reads_its_prefix_and_nothing_else_of_the_bucket() {
     moto.dwh(&dir, &["provision"]).ok();
     moto.dwh(&dir, &["upload", "--data", sample.to_str().unwrap()])
         .ok();
-    let (iam, s3) = (moto.iam(), moto.s3());
     let rt = runtime();
     let (key, secret) = rt.block_on(async {
-        for outside in [
-            "other/secret.json",
-            "sparkify-private/secret.json",
-            "top.json",
-        ] {
-            s3.put_object()
-                .bucket("dwh-acc-data")
-                .key(outside)
-                .body(b"{}".to_vec().into())
-                .send()
-                .await
-                .unwrap();
-        }
-        let policy = iam
-            .get_role_policy()
-            .role_name("dwh-sparkify-s3-read")
-            .policy_name("dwh-s3-read")
-            .send()
-            .await
-            .unwrap();
-        let document = aws_support::policy_document(policy.policy_document());
-        iam.create_user()
-            .user_name("copy-probe")
-            .send()
-            .await
-            .unwrap();
-        iam.put_user_policy()
-            .user_name("copy-probe")
-            .policy_name("as-the-role")
-            .policy_document(document)
-            .send()
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("copy-probe")
-            .send()
-            .await
-            .unwrap();
-        let key = key.access_key().unwrap();
-        (
-            key.access_key_id().to_owned(),
-            key.secret_access_key().to_owned(),
-        )
+        put_objects_outside_the_prefix(&moto.s3()).await;
+        create_probe_with_the_role_policy(&moto.iam()).await
     });
     moto.enforce_iam();
     let probe = s3_as(&moto, &key, &secret);
     rt.block_on(async {
-        // What COPY reads: the data, the manifests and the jsonpaths.
-        for inside in [
-            "sparkify/log_data/part-00000.json.gz",
-            "sparkify/manifests/log_data.manifest",
-            "sparkify/jsonpaths/staging_events.jsonpaths",
-        ] {
-            let got = probe
-                .get_object()
-                .bucket("dwh-acc-data")
-                .key(inside)
-                .send()
-                .await;
-            assert!(got.is_ok(), "{inside}: {got:?}");
-        }
-        let listed = probe
-            .list_objects_v2()
+        assert_probe_reads_what_copy_reads(&probe).await;
+        assert_probe_reads_nothing_else_and_writes_nothing(&probe).await;
+    });
+}
+
+/// Objects of the bucket outside the prefix, for the probe to be refused.
+async fn put_objects_outside_the_prefix(s3: &aws_sdk_s3::Client) {
+    for outside in OUTSIDE_THE_PREFIX {
+        s3.put_object()
             .bucket("dwh-acc-data")
-            .prefix("sparkify/log_data/")
-            .send()
-            .await;
-        assert!(listed.is_ok(), "{listed:?}");
-        let location = probe
-            .get_bucket_location()
-            .bucket("dwh-acc-data")
-            .send()
-            .await;
-        assert!(location.is_ok(), "{location:?}");
-        // Anything else of the bucket, even a key sharing the prefix's text.
-        for outside in [
-            "other/secret.json",
-            "sparkify-private/secret.json",
-            "top.json",
-        ] {
-            let err = probe
-                .get_object()
-                .bucket("dwh-acc-data")
-                .key(outside)
-                .send()
-                .await
-                .unwrap_err();
-            assert_eq!(code(&err).as_deref(), Some("AccessDenied"), "{outside}");
-        }
-        let write = probe
-            .put_object()
-            .bucket("dwh-acc-data")
-            .key("sparkify/log_data/new.json")
+            .key(outside)
             .body(b"{}".to_vec().into())
             .send()
             .await
+            .unwrap();
+    }
+}
+
+/// A user holding the role's policy as its own; its access key and secret.
+async fn create_probe_with_the_role_policy(iam: &aws_sdk_iam::Client) -> (String, String) {
+    let policy = iam
+        .get_role_policy()
+        .role_name("dwh-sparkify-s3-read")
+        .policy_name("dwh-s3-read")
+        .send()
+        .await
+        .unwrap();
+    let document = aws_support::policy_document(policy.policy_document());
+    iam.create_user()
+        .user_name("copy-probe")
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name("copy-probe")
+        .policy_name("as-the-role")
+        .policy_document(document)
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("copy-probe")
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
+}
+
+/// What COPY reads: the data, the manifests and the jsonpaths; listing the
+/// data and the bucket's location too.
+async fn assert_probe_reads_what_copy_reads(probe: &aws_sdk_s3::Client) {
+    for inside in [
+        "sparkify/log_data/part-00000.json.gz",
+        "sparkify/manifests/log_data.manifest",
+        "sparkify/jsonpaths/staging_events.jsonpaths",
+    ] {
+        let got = probe
+            .get_object()
+            .bucket("dwh-acc-data")
+            .key(inside)
+            .send()
+            .await;
+        assert!(got.is_ok(), "{inside}: {got:?}");
+    }
+    let listed = probe
+        .list_objects_v2()
+        .bucket("dwh-acc-data")
+        .prefix("sparkify/log_data/")
+        .send()
+        .await;
+    assert!(listed.is_ok(), "{listed:?}");
+    let location = probe
+        .get_bucket_location()
+        .bucket("dwh-acc-data")
+        .send()
+        .await;
+    assert!(location.is_ok(), "{location:?}");
+}
+
+/// Anything else of the bucket, even a key sharing the prefix's text, is
+/// denied, and so is any write.
+async fn assert_probe_reads_nothing_else_and_writes_nothing(probe: &aws_sdk_s3::Client) {
+    for outside in OUTSIDE_THE_PREFIX {
+        let err = probe
+            .get_object()
+            .bucket("dwh-acc-data")
+            .key(outside)
+            .send()
+            .await
             .unwrap_err();
-        assert_eq!(code(&write).as_deref(), Some("AccessDenied"), "read-only");
-    });
+        assert_eq!(code(&err).as_deref(), Some("AccessDenied"), "{outside}");
+    }
+    let write = probe
+        .put_object()
+        .bucket("dwh-acc-data")
+        .key("sparkify/log_data/new.json")
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&write).as_deref(), Some("AccessDenied"), "read-only");
 }
 
 fn code<E: aws_sdk_s3::error::ProvideErrorMetadata, R>(

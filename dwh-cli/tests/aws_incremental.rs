@@ -7,6 +7,7 @@
 
 mod aws_support;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use aws_support::{runtime, scratch, LocalEngine, Moto, CONFIG};
@@ -50,6 +51,10 @@ fn part_records(bytes: &[u8]) -> usize {
     text.lines().count()
 }
 
+/// The day of events the local run does not see, so the cluster run finds
+/// it new.
+const HELD_DAY: &str = "2018/11/2018-11-30-events.json";
+
 #[test]
 fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
     dwh_tests::require_sample!();
@@ -57,44 +62,17 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
     let dir = scratch("incremental");
     std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
     moto.dwh(&dir, &["provision"]).ok();
-    // The sample, its last day of events held back.
-    let data = dir.join("data");
-    let copied = Command::new("cp")
-        .arg("-r")
-        .arg(dwh_tests::sample_data())
-        .arg(&data)
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let day = "2018/11/2018-11-30-events.json";
-    let held = dir.join("held.json");
-    std::fs::rename(data.join("log_data").join(day), &held).unwrap();
-    let day_records = std::fs::read_to_string(&held)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
+    let (data, held, day_records) = sample_holding_back_a_day(&dir);
 
-    // A local run loads the rest and records it in the ledger, under the
-    // same keys a run on the cluster records.
     let engine = dir.join("engine");
     let guard = LocalEngine {
         moto: &moto,
         dir: &dir,
         engine: engine.clone(),
     };
-    let (data_arg, engine_arg) = (data.to_str().unwrap(), engine.to_str().unwrap());
-    moto.dwh(
-        &dir,
-        &["all", "--data", data_arg, "--local-dir", engine_arg],
-    )
-    .ok();
-    let url = moto
-        .dwh(&dir, &["local", "url", "--local-dir", engine_arg])
-        .ok()
-        .stdout;
-    let pg: tokio_postgres::Config = url.trim().parse().unwrap();
-    std::fs::rename(&held, data.join("log_data").join(day)).unwrap();
+    let data_arg = data.to_str().unwrap();
+    let pg = load_locally_into_the_ledger(&moto, &dir, data_arg, &engine);
+    std::fs::rename(&held, data.join("log_data").join(HELD_DAY)).unwrap();
 
     // The run on the "cluster": that engine is its SQL endpoint.
     let endpoint = format!("127.0.0.1:{}", pg.get_ports()[0]);
@@ -105,11 +83,63 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
         ("DWH_DB_NAME", pg.get_dbname().unwrap()),
         ("DWH_DB_PASSWORD", "not-checked-1"),
     ];
+    redshift_run_finds_one_new_file(&moto, &dir, data_arg, &env);
+    let rt = runtime();
+    let s3 = moto.s3();
+    assert_s3_holds_the_held_day_only(&rt, &s3, day_records);
+    upload_all_then_a_run_without_data_stops(&moto, &dir, data_arg, &env, &rt, &s3);
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A copy of the sample in `dir/data`, its last day of events held back
+/// in `dir/held.json`. Returns the copy, the held file and its records.
+fn sample_holding_back_a_day(dir: &Path) -> (PathBuf, PathBuf, usize) {
+    let data = dir.join("data");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(dwh_tests::sample_data())
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let held = dir.join("held.json");
+    std::fs::rename(data.join("log_data").join(HELD_DAY), &held).unwrap();
+    let day_records = std::fs::read_to_string(&held)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    (data, held, day_records)
+}
+
+/// A local run loads the rest and records it in the ledger, under the
+/// same keys a run on the cluster records. Returns the engine's
+/// connection settings.
+fn load_locally_into_the_ledger(
+    moto: &Moto,
+    dir: &Path,
+    data_arg: &str,
+    engine: &Path,
+) -> tokio_postgres::Config {
+    let engine_arg = engine.to_str().unwrap();
+    moto.dwh(dir, &["all", "--data", data_arg, "--local-dir", engine_arg])
+        .ok();
+    let url = moto
+        .dwh(dir, &["local", "url", "--local-dir", engine_arg])
+        .ok()
+        .stdout;
+    url.trim().parse().unwrap()
+}
+
+/// The run on the cluster uploads, and counts the held day as the one new
+/// file of the events and no new file of the songs.
+fn redshift_run_finds_one_new_file(moto: &Moto, dir: &Path, data_arg: &str, env: &[(&str, &str)]) {
     let run = moto
         .dwh_env(
-            &dir,
+            dir,
             &["all", "--target", "redshift", "--data", data_arg],
-            &env,
+            env,
         )
         .code(1);
     let text = run.text();
@@ -122,19 +152,23 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
         text.contains("staging_songs: no new files, 71 loaded before"),
         "{text}"
     );
+}
 
-    // S3 holds that day only: a manifest of its parts, a sidecar of its
-    // file; nothing of the songs.
-    let rt = runtime();
-    let s3 = moto.s3();
-    let all = keys(&rt, &s3);
+/// S3 holds that day only: a manifest of its parts, a sidecar of its
+/// file; nothing of the songs.
+fn assert_s3_holds_the_held_day_only(
+    rt: &tokio::runtime::Runtime,
+    s3: &aws_sdk_s3::Client,
+    day_records: usize,
+) {
+    let all = keys(rt, s3);
     assert!(
         !all.iter().any(|k| k.starts_with("sparkify/song_data/")
             || k.starts_with("sparkify/manifests/song_data")),
         "{all:?}"
     );
     let manifest: serde_json::Value =
-        serde_json::from_slice(&get(&rt, &s3, "sparkify/manifests/log_data.manifest")).unwrap();
+        serde_json::from_slice(&get(rt, s3, "sparkify/manifests/log_data.manifest")).unwrap();
     let mut records = 0;
     for entry in manifest["entries"].as_array().unwrap() {
         let key = entry["url"]
@@ -142,27 +176,36 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
             .unwrap()
             .strip_prefix("s3://dwh-it-data/")
             .unwrap();
-        records += part_records(&get(&rt, &s3, key));
+        records += part_records(&get(rt, s3, key));
     }
     assert_eq!(
         records, day_records,
         "the manifest's parts hold that day only"
     );
     let sidecar: serde_json::Value =
-        serde_json::from_slice(&get(&rt, &s3, "sparkify/manifests/log_data.files.json")).unwrap();
+        serde_json::from_slice(&get(rt, s3, "sparkify/manifests/log_data.files.json")).unwrap();
     let files = sidecar["files"].as_array().unwrap();
     assert_eq!(files.len(), 1, "{sidecar}");
-    assert_eq!(files[0]["key"], day);
+    assert_eq!(files[0]["key"], HELD_DAY);
     assert_eq!(files[0]["rows"], day_records as u64);
+}
 
-    // `dwh upload` sends every file, with sidecars listing them; a run
-    // without --data then finds 29 of the 30 event files loaded and stops.
-    moto.dwh(&dir, &["upload", "--data", data_arg]).ok();
+/// `dwh upload` sends every file, with sidecars listing them; a run
+/// without --data then finds 29 of the 30 event files loaded and stops.
+fn upload_all_then_a_run_without_data_stops(
+    moto: &Moto,
+    dir: &Path,
+    data_arg: &str,
+    env: &[(&str, &str)],
+    rt: &tokio::runtime::Runtime,
+    s3: &aws_sdk_s3::Client,
+) {
+    moto.dwh(dir, &["upload", "--data", data_arg]).ok();
     let songs: serde_json::Value =
-        serde_json::from_slice(&get(&rt, &s3, "sparkify/manifests/song_data.files.json")).unwrap();
+        serde_json::from_slice(&get(rt, s3, "sparkify/manifests/song_data.files.json")).unwrap();
     assert_eq!(songs["files"].as_array().unwrap().len(), 71);
     let mixed = moto
-        .dwh_env(&dir, &["all", "--target", "redshift"], &env)
+        .dwh_env(dir, &["all", "--target", "redshift"], env)
         .code(1);
     assert!(
         mixed
@@ -172,6 +215,4 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
         "{}",
         mixed.text()
     );
-    drop(guard);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 
 #[tokio::test]
@@ -43,38 +45,59 @@ async fn max_errors_skips_into_a_rejects_file_and_the_report_counts_them() {
     let rejects_arg = rejects.display().to_string();
     let report_arg = report.display().to_string();
 
-    // One allowed, two there: fails, nothing loaded (no tables, even).
+    one_allowed_of_two_fails_and_loads_nothing(&url, &data, &rejects_arg).await;
+    let table_rejects = out.join("rejects.staging_events.jsonl");
+    two_allowed_are_skipped_into(&url, &data, &rejects_arg, &report_arg, &table_rejects);
+    assert_rejects_locate_both_bad_records(&table_rejects);
+    assert_report_counts_the_rejects(&report, &table_rejects);
+    assert_eq!(counts(&url).await["staging_events"], Some(2));
+}
+
+/// One allowed, two there: fails, nothing loaded (no tables, even).
+async fn one_allowed_of_two_fails_and_loads_nothing(url: &str, data: &Path, rejects_arg: &str) {
     let output = dwh_run(all_args(
-        &url,
-        &data,
-        &["--max-errors", "1", "--rejects", &rejects_arg],
+        url,
+        data,
+        &["--max-errors", "1", "--rejects", rejects_arg],
     ));
     assert_eq!(output.code, Some(1), "{}", output.all());
     output.assert_stderr_has("more than 1 bad records in `staging_events`");
     output.assert_stderr_has("nothing was loaded");
-    assert!(counts(&url).await.values().all(Option::is_none));
+    assert!(counts(url).await.values().all(Option::is_none));
+}
 
-    // Two allowed: both skipped, written and counted.
+/// Two allowed: both skipped into `table_rejects`, the table's own file
+/// next to the `--rejects` path, as the run says.
+fn two_allowed_are_skipped_into(
+    url: &str,
+    data: &Path,
+    rejects_arg: &str,
+    report_arg: &str,
+    table_rejects: &Path,
+) {
     let output = dwh_run(all_args(
-        &url,
-        &data,
+        url,
+        data,
         &[
             "--max-errors",
             "2",
             "--rejects",
-            &rejects_arg,
+            rejects_arg,
             "--report",
-            &report_arg,
+            report_arg,
         ],
     ));
     output.assert_success("the run with --max-errors 2");
-    let table_rejects = out.join("rejects.staging_events.jsonl");
     output.assert_stderr_has(&format!(
         "2 bad records skipped into {}",
         table_rejects.display()
     ));
+}
 
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&table_rejects)
+/// The rejects file names file, line, column, field, table and reason of
+/// each skipped record.
+fn assert_rejects_locate_both_bad_records(table_rejects: &Path) {
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(table_rejects)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -104,9 +127,13 @@ async fn max_errors_skips_into_a_rejects_file_and_the_report_counts_them() {
             .unwrap()
             .contains("bytes, longer than"));
     }
+}
 
+/// The run report counts the rejected and loaded rows of the events and
+/// names their rejects file.
+fn assert_report_counts_the_rejects(report: &Path, table_rejects: &Path) {
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
     let events = report["staging"]
         .as_array()
         .unwrap()
@@ -119,5 +146,4 @@ async fn max_errors_skips_into_a_rejects_file_and_the_report_counts_them() {
         events["rejects_file"].as_str(),
         Some(table_rejects.display().to_string().as_str())
     );
-    assert_eq!(counts(&url).await["staging_events"], Some(2));
 }

@@ -110,7 +110,17 @@ async fn flights_build_the_star_schema_the_raw_files_describe() {
     let (mut warehouse, _) = fresh_warehouse("flights_pipeline").await;
     build(&mut warehouse, &project, &dir).await;
 
-    // Row counts.
+    assert_row_counts(&warehouse, &raw).await;
+    assert_local_dates(&warehouse, &raw).await;
+    assert_checks_pass_and_are_the_keyless_ones(&warehouse, &project).await;
+    assert_analyses(&warehouse, &project, &raw).await;
+    assert_rerun_keeps_the_keyless_fact_exact(&mut warehouse, &project, &dir).await;
+    assert_checks_can_fail(&warehouse, &project).await;
+}
+
+/// Row counts: the fact, each dimension (an inferred airport per code the
+/// FAA list lacks), the total distance and the routes.
+async fn assert_row_counts(warehouse: &Warehouse, raw: &raw::Raw) {
     let missing = raw.missing_airports();
     assert_eq!(
         missing.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -118,16 +128,16 @@ async fn flights_build_the_star_schema_the_raw_files_describe() {
         "the four airports the FAA list lacks"
     );
     assert_eq!(
-        count(&warehouse, "SELECT COUNT(*) FROM flights").await,
+        count(warehouse, "SELECT COUNT(*) FROM flights").await,
         SIZE as i64
     );
     assert_eq!(
-        count(&warehouse, "SELECT COUNT(*) FROM airports").await,
+        count(warehouse, "SELECT COUNT(*) FROM airports").await,
         (raw.airports.len() + missing.len()) as i64
     );
     assert_eq!(
         count(
-            &warehouse,
+            warehouse,
             "SELECT COUNT(*) FROM airports WHERE name IS NULL"
         )
         .await,
@@ -135,41 +145,45 @@ async fn flights_build_the_star_schema_the_raw_files_describe() {
         "one inferred member per missing code"
     );
     assert_eq!(
-        count(&warehouse, "SELECT COUNT(*) FROM carriers").await,
+        count(warehouse, "SELECT COUNT(*) FROM carriers").await,
         raw.airlines.len() as i64
     );
     assert_eq!(
-        count(&warehouse, "SELECT COUNT(*) FROM dates").await,
+        count(warehouse, "SELECT COUNT(*) FROM dates").await,
         raw.dates() as i64
     );
     assert_eq!(
-        count(&warehouse, "SELECT SUM(distance) FROM flights").await,
+        count(warehouse, "SELECT SUM(distance) FROM flights").await,
         raw.distance()
     );
     assert_eq!(
         count(
-            &warehouse,
+            warehouse,
             "SELECT COUNT(DISTINCT CAST(origin_key AS VARCHAR(12)) || '-' || CAST(dest_key AS VARCHAR(12))) FROM flights"
         )
         .await,
         raw.routes().len() as i64
     );
+}
 
-    // The local date (dimension) is the America/New_York date of the UTC
-    // time_hour on every row, though the UTC date differs on many.
+/// The local date (dimension) is the America/New_York date of the UTC
+/// time_hour on every row, though the UTC date differs on many.
+async fn assert_local_dates(warehouse: &Warehouse, raw: &raw::Raw) {
     assert!(raw.utc_date_differs() > 1000, "{}", raw.utc_date_differs());
     assert_eq!(
         count(
-            &warehouse,
+            warehouse,
             "SELECT COUNT(*) FROM flights \
              WHERE CAST((time_hour AT TIME ZONE 'UTC') AT TIME ZONE 'America/New_York' AS DATE) <> date"
         )
         .await,
         0
     );
+}
 
-    // Checks: all pass, and they are the keyless and role-playing ones.
-    let results = run_checks(&warehouse, &project).await;
+/// Checks: all pass, and they are the keyless and role-playing ones.
+async fn assert_checks_pass_and_are_the_keyless_ones(warehouse: &Warehouse, project: &Project) {
+    let results = run_checks(warehouse, project).await;
     let failed: Vec<_> = results.iter().filter(|c| !c.passed).collect();
     assert!(failed.is_empty(), "failed checks: {failed:#?}");
     let on_flights: Vec<&str> = results
@@ -188,21 +202,23 @@ async fn flights_build_the_star_schema_the_raw_files_describe() {
             "every origin and dest code is in `airports`",
         ]
     );
+}
 
-    assert_analyses(&warehouse, &project, &raw).await;
-
-    // A re-run of the same data leaves the keyless fact exact.
-    build(&mut warehouse, &project, &dir).await;
+/// A re-run of the same data leaves the keyless fact exact.
+async fn assert_rerun_keeps_the_keyless_fact_exact(
+    warehouse: &mut Warehouse,
+    project: &Project,
+    dir: &Path,
+) {
+    build(warehouse, project, dir).await;
     assert_eq!(
-        count(&warehouse, "SELECT COUNT(*) FROM flights").await,
+        count(warehouse, "SELECT COUNT(*) FROM flights").await,
         SIZE as i64
     );
-    assert!(run_checks(&warehouse, &project)
+    assert!(run_checks(warehouse, project)
         .await
         .iter()
         .all(|c| c.passed));
-
-    assert_checks_can_fail(&warehouse, &project).await;
 }
 
 async fn assert_analyses(warehouse: &Warehouse, project: &Project, raw: &raw::Raw) {
