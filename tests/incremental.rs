@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use dwh_core::checks::Scope;
 use dwh_core::load::{Source, SourceFile};
 use dwh_core::pipeline::{self, Files, Loaded};
 use dwh_core::project::Generator;
@@ -41,7 +42,9 @@ async fn run_files(
     };
     let plan = pipeline::local_plan(warehouse, project.schema(), files, parts).await?;
     let loaded = pipeline::execute(warehouse, &plan, files, &mut ()).await?;
-    let checks = pipeline::check(warehouse, &project.check_queries(5), &mut ()).await?;
+    let appended = pipeline::appended(&loaded);
+    let scope = Scope::Appended(&appended);
+    let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;
     let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
     assert!(failed.is_empty(), "checks failed: {failed:#?}");
     Ok(loaded)
@@ -139,6 +142,10 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
             vec![1]
         };
         assert_eq!(loaded_files, expected, "day {day}");
+        // From the second day on, the day only appends plays: its checks of
+        // their references read the day's batch.
+        let appended = pipeline::appended(&loaded).contains(&"songplays");
+        assert_eq!(appended, day > 0, "day {day}: {:?}", loaded.transform);
         // ANALYZE only where the day changed a tenth of the plays or more
         // (no late arrivals here: every song comes on day one).
         let plays = loaded
@@ -170,6 +177,85 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
             rows.len()
         );
     }
+}
+
+/// A day's run into a warehouse checks a fact's references on the rows
+/// whose key the day's batch holds (every row the run wrote), not on the
+/// whole fact; `dwh check` (the whole scope) reads every row. A reference
+/// broken in the batch fails the day's check, naming the key; one broken
+/// in an earlier day's row fails only the whole check.
+#[tokio::test]
+async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
+    let data = sample_data();
+    let root = scratch("incremental_batch_checks");
+    let logs = json_files(&data.join("log_data"));
+    let songs = json_files(&data.join("song_data"));
+    let (last, earlier) = logs.split_last().unwrap();
+    let (mut warehouse, _) = fresh_warehouse("incremental_batch_checks").await;
+    run(
+        &mut warehouse,
+        &day_dir(&root, "before", &data, earlier, &songs),
+        false,
+    )
+    .await
+    .unwrap();
+    let day = day_dir(&root, "day", &data, std::slice::from_ref(last), &[]);
+    let loaded = run(&mut warehouse, &day, false).await.unwrap();
+    let appended = pipeline::appended(&loaded);
+    assert!(appended.contains(&"songplays"), "{appended:?}");
+
+    // One play of the day and one of an earlier day lose their `time` row.
+    let client = warehouse.client();
+    let pick = |new: &str| {
+        format!(
+            "SELECT CAST(start_time AS VARCHAR(512)) FROM songplays \
+             WHERE start_time {new} IN (SELECT ts FROM staging_events WHERE ts IS NOT NULL) \
+             ORDER BY start_time LIMIT 1"
+        )
+    };
+    let of_the_day: String = client.query_one(&pick(""), &[]).await.unwrap().get(0);
+    let earlier_day: String = client.query_one(&pick("NOT"), &[]).await.unwrap().get(0);
+    let deleted = client
+        .execute(
+            "DELETE FROM \"time\" WHERE CAST(start_time AS VARCHAR(512)) IN ($1, $2)",
+            &[&of_the_day, &earlier_day],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2);
+
+    let queries = sparkify::project().check_queries(5);
+    let in_time = |results: &[dwh_core::checks::CheckResult], suffix: &str| {
+        let name = format!("every `start_time` is in `time`{suffix}");
+        results
+            .iter()
+            .find(|c| c.table == "songplays" && c.check == name)
+            .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
+            .clone()
+    };
+    let scope = Scope::Appended(&appended);
+    let day_checks = pipeline::check(&warehouse, &queries, scope, &mut ())
+        .await
+        .unwrap();
+    let batch = in_time(&day_checks, dwh_core::checks::BATCH_ONLY);
+    assert_eq!((batch.passed, batch.failures), (false, 1), "{batch:?}");
+    assert!(batch.examples[0].starts_with(&of_the_day), "{batch:?}");
+
+    let whole = pipeline::check(&warehouse, &queries, Scope::Whole, &mut ())
+        .await
+        .unwrap();
+    let all_rows = in_time(&whole, "");
+    assert_eq!(
+        (all_rows.passed, all_rows.failures),
+        (false, 2),
+        "{all_rows:?}"
+    );
+    assert!(
+        whole
+            .iter()
+            .all(|c| !c.check.ends_with(dwh_core::checks::BATCH_ONLY)),
+        "{whole:#?}"
+    );
 }
 
 /// Counts the files a source opens: a run with nothing new opens none.

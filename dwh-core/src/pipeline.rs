@@ -330,6 +330,7 @@ async fn execute_star(
                 table: table.name,
                 rows_before: load.as_ref().map_or(0, |l| l.rows_before),
                 rows_after: count(tx, statement).await?,
+                rows_changed: load.as_ref().map_or(0, |l| l.changed),
                 analyzed: load.as_ref().is_some_and(|l| l.analyzed),
                 duration: load.map_or_else(Default::default, |l| l.started.elapsed()),
             });
@@ -390,7 +391,6 @@ async fn execute_ledger(
     Ok(())
 }
 
-/// Runs `statement` for its effect.
 /// Runs a statement of `table`'s load and returns the rows of `table` it
 /// wrote: the count of an INSERT, UPDATE, MERGE or DELETE of it, else 0
 /// (temporary tables, the unmatched rows).
@@ -521,16 +521,32 @@ async fn count(tx: &Transaction<'_>, statement: &RunStatement) -> Result<u64, Wa
     Ok(row.get::<_, i64>(0).max(0) as u64)
 }
 
-/// Runs the checks, as one step named `data-quality checks` that fails
-/// when a check does.
+/// The tables the run only appended to: not empty before, and no row
+/// they had was changed (every row the load wrote is a new one). Their
+/// checks read the latest batch's rows ([`checks::Scope::Appended`]),
+/// which hold every row the run wrote.
+pub fn appended(loaded: &Loaded) -> Vec<&'static str> {
+    loaded
+        .transform
+        .iter()
+        .filter(|t| {
+            t.rows_before > 0 && t.rows_changed == t.rows_after.saturating_sub(t.rows_before)
+        })
+        .map(|t| t.table)
+        .collect()
+}
+
+/// Runs the checks over the rows `scope` says, as one step named
+/// `data-quality checks` that fails when a check does.
 pub async fn check(
     warehouse: &Warehouse,
     queries: &[CheckQuery],
+    scope: checks::Scope<'_>,
     progress: &mut dyn Progress,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
     const STEP: &str = "data-quality checks";
     progress.step_started(STEP);
-    let result = checks::run_queries(warehouse.client(), queries, warehouse.dialect()).await;
+    let result = checks::run_scoped(warehouse.client(), queries, warehouse.dialect(), scope).await;
     match &result {
         Ok(results) => {
             let failed = checks::failed_summary(results);

@@ -248,6 +248,7 @@ impl Project {
                 check: c.name.clone(),
                 sql: CheckSql::Listing { count, examples },
                 proof: None,
+                batch: None,
             }
         }));
         queries

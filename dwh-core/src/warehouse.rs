@@ -243,6 +243,10 @@ pub struct TransformReport {
     pub rows_before: u64,
     /// Its rows after the load.
     pub rows_after: u64,
+    /// Rows the load's statements inserted or updated (their counts): more
+    /// than `rows_after - rows_before` when it changed rows it had before
+    /// (a fact's late matches, a dimension's new values).
+    pub rows_changed: u64,
     /// Whether the run analyzed it after the load (see
     /// [`Action::AnalyzeChanged`](crate::sql::run::Action::AnalyzeChanged)).
     pub analyzed: bool,

@@ -173,9 +173,16 @@ async fn run_all(
     let loaded = pipeline::execute(&mut warehouse, &plan, &files, &mut timer)
         .await
         .map_err(|e| text(&e))?;
-    let checks = pipeline::check(&warehouse, &project.check_queries(EXAMPLES), &mut timer)
-        .await
-        .map_err(|e| text(&e))?;
+    let appended = pipeline::appended(&loaded);
+    let scope = dwh_core::checks::Scope::Appended(&appended);
+    let checks = pipeline::check(
+        &warehouse,
+        &project.check_queries(EXAMPLES),
+        scope,
+        &mut timer,
+    )
+    .await
+    .map_err(|e| text(&e))?;
     let top = dwh_core::sql::Limit::new(5).unwrap();
     pipeline::analyze(&warehouse, &project, top, &mut timer)
         .await

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use dwh_core::checks::{self, failed_summary, CheckResult};
+use dwh_core::checks::{self, failed_summary, CheckResult, Scope};
 use dwh_core::pipeline::{self, Files, Loaded};
 use dwh_core::sql::{Dialect, Parts, RunPlan};
 use dwh_core::{Project, Warehouse};
@@ -100,11 +100,13 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         super::migrate::refuse_differing(&prepared.warehouse, project).await?;
     }
     let loaded = execute(run, &mut prepared).await?;
+    let appended = pipeline::appended(&loaded);
     run.report.staging = loaded.staging;
     run.report.transform = loaded.transform;
     let warehouse = &prepared.warehouse;
     let queries = project.check_queries(checks::EXAMPLES);
-    run.report.checks = pipeline::check(warehouse, &queries, run).await?;
+    let scope = Scope::Appended(&appended);
+    run.report.checks = pipeline::check(warehouse, &queries, scope, run).await?;
     print_checks(&run.report.checks);
     let results = pipeline::analyze(warehouse, project, args.top, run).await?;
     print_analysis(&results);
@@ -293,7 +295,7 @@ pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Ex
     let warehouse = connect(args).await?;
     let queries = project.check_queries(checks::EXAMPLES);
     let results: Vec<CheckResult> =
-        pipeline::check(&warehouse, &queries, &mut Run::default()).await?;
+        pipeline::check(&warehouse, &queries, Scope::Whole, &mut Run::default()).await?;
     print_checks(&results);
     checks_exit(failed_summary(&results))
 }

@@ -79,7 +79,7 @@ pub async fn read_back(
         })));
     }
     let queries = project.check_queries(checks::EXAMPLES);
-    let checks = pipeline::check(warehouse, &queries, &mut ()).await?;
+    let checks = pipeline::check(warehouse, &queries, checks::Scope::Whole, &mut ()).await?;
     let results = pipeline::analyze(warehouse, project, top, &mut ()).await?;
     let mut counted = RunReport::default();
     table_counts(warehouse, project, &mut counted).await?;

@@ -4,7 +4,7 @@ use super::ident::{quote_ident, quote_list, quote_literal};
 use super::transform::{lookup_on, lookup_target, stored_expr};
 use super::Dialect;
 use crate::catalog::Schema;
-use crate::schema::{Load, Table};
+use crate::schema::{Load, Table, TableKind};
 
 mod history;
 
@@ -27,17 +27,57 @@ fn duplicates(table: &Table, columns: &[&str]) -> String {
     )
 }
 
-/// Fact values with no matching dimension row: `(key, n)` rows.
-pub fn orphans(fact: &Table, column: &str, dimension: &Table, key: &str) -> String {
+/// Fact values with no matching dimension row: `(key, n)` rows. With
+/// `batch` (a [`batch_join`]), only of the fact rows the latest batch holds.
+pub fn orphans(
+    fact: &Table,
+    column: &str,
+    dimension: &Table,
+    key: &str,
+    batch: Option<&str>,
+) -> String {
     let (col, key) = (quote_ident(column), quote_ident(key));
     format!(
-        "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f \
+        "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f{batch} \
          LEFT JOIN {dim} AS d ON f.{col} = d.{key} \
          WHERE f.{col} IS NOT NULL AND d.{key} IS NULL \
          GROUP BY f.{col}",
         fact = quote_ident(fact.name),
         dim = quote_ident(dimension.name),
+        batch = batch.map(|b| format!(" {b}")).unwrap_or_default(),
     )
+}
+
+/// `JOIN (…) AS b ON f.<key> = b.… `: keeps the rows of `table` (as `f`)
+/// whose natural key the batch in its staging source holds, read with the
+/// load's own key expressions and filter: the rows the latest load wrote,
+/// or found there already. `None` where the source gives no natural key
+/// (keyless facts). A small batch probes the table's key (the local
+/// engine's key index) instead of reading every row.
+pub fn batch_join(table: &Table) -> Option<String> {
+    let load = table.load.as_ref()?;
+    let exprs = key_exprs(table);
+    if exprs.is_empty() || exprs.len() != table.natural_key.len() {
+        return None;
+    }
+    let keys: Vec<String> = exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{e} AS __dwh_k{i}"))
+        .collect();
+    let present: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
+    let on: Vec<String> = table
+        .natural_key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("f.{} = b.__dwh_k{i}", quote_ident(k)))
+        .collect();
+    Some(format!(
+        "JOIN (SELECT DISTINCT {} {}) AS b ON {}",
+        keys.join(", "),
+        source_rows(load, &exprs, None, present),
+        on.join(" AND ")
+    ))
 }
 
 /// How many `(key, n)` rows a listing query returns, and the first `limit`
@@ -214,6 +254,11 @@ pub struct CheckQuery {
     /// itself guarantees that the check passes, so `sql` need not run (see
     /// [`unique_index_proof`]). Never run on Redshift.
     pub proof: Option<String>,
+    /// The same check over the table's rows of the latest batch only
+    /// ([`batch_join`]): what a run that only appended to a non-empty
+    /// table runs instead of `sql` (`crate::checks::Scope`). `None`: the
+    /// check reads what it reads on every run.
+    pub batch: Option<CheckSql>,
 }
 
 /// Whether `table` has a valid, immediate UNIQUE index on exactly its
@@ -284,68 +329,105 @@ fn key_checks(
     }
 }
 
+/// A check's name, its query, and its query over the latest batch only.
+type Check = (String, CheckSql, Option<CheckSql>);
+
+/// The checks of `table`'s references: each value found in its dimension
+/// and, for a type-2 dimension, the version valid at the row's time. A
+/// fact's have a batch variant where it has a natural key from its source:
+/// facts only grow by INSERT (and late matches, an UPDATE), whose counts
+/// tell a run that only appended; a dimension's MERGE counts do not.
+fn reference_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Check> {
+    let batch = (table.kind == TableKind::Fact)
+        .then(|| batch_join(table))
+        .flatten();
+    let variant = |render: &dyn Fn(Option<&str>) -> String| {
+        (
+            listing(&render(None)),
+            batch.as_deref().map(|b| listing(&render(Some(b)))),
+        )
+    };
+    let mut out = Vec::new();
+    for column in table.columns {
+        if let Some(version) = history::versioned(column) {
+            let (sql, batch) = variant(&|b| history::unversioned(table, column, version, b));
+            let check = format!(
+                "every `{}` finds the `{}` version valid at its `{}`",
+                column.name, version.0.name, version.2
+            );
+            out.push((check, sql, batch));
+        }
+        if let Some(dimension) = column.references {
+            let key = dimension
+                .primary_key
+                .first()
+                .copied()
+                .unwrap_or(column.name);
+            let (sql, batch) = variant(&|b| orphans(table, column.name, dimension, key, b));
+            let check = format!("every `{}` is in `{}`", column.name, dimension.name);
+            out.push((check, sql, batch));
+        }
+    }
+    out
+}
+
+/// The checks that the table holds its source: every source row loaded
+/// (or, without a usable key, none keyless), and late arrivals matched.
+fn source_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Check> {
+    let source = table.load.map_or("", |l| l.source.name);
+    let mut out = Vec::new();
+    if let Some(sql) = missing_from_source(table) {
+        out.push((
+            format!("every {source} source row has a natural key and is loaded"),
+            listing(&sql),
+            None,
+        ));
+    } else if let Some(sql) = keyless_source_rows(table) {
+        out.push((
+            format!("no {source} source row lacks the natural key"),
+            CheckSql::Count(sql),
+            None,
+        ));
+    }
+    if let Some(sql) = super::unmatched::missed_matches(table) {
+        out.push((
+            "no unmatched row has a match now (late arrivals filled in)".to_owned(),
+            CheckSql::Count(sql),
+            None,
+        ));
+    }
+    out
+}
+
 /// Every check of every dimension and fact table of `schema`, in the order
 /// they run; `examples` offending keys are listed per failed listing check.
 pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
+    let listing = |query: &str| {
+        let (count, examples) = listing(query, examples);
+        CheckSql::Listing { count, examples }
+    };
     let mut out = Vec::new();
     for table in schema.transform_order() {
-        let mut proven = |check: String, sql: CheckSql, proof: Option<String>| {
+        for (check, sql, proof) in key_checks(table, &listing) {
             out.push(CheckQuery {
                 table,
                 check,
                 sql,
                 proof,
-            })
-        };
-        let listing = |query: &str| {
-            let (count, examples) = listing(query, examples);
-            CheckSql::Listing { count, examples }
-        };
-        let source = table.load.map_or("", |l| l.source.name);
-        for (check, sql, proof) in key_checks(table, &listing) {
-            proven(check, sql, proof);
+                batch: None,
+            });
         }
-        let mut push = |check: String, sql: CheckSql| proven(check, sql, None);
-        for column in table.columns {
-            if let Some((dimension, history, as_of)) = history::versioned(column) {
-                push(
-                    format!(
-                        "every `{}` finds the `{}` version valid at its `{as_of}`",
-                        column.name, dimension.name
-                    ),
-                    listing(&history::unversioned(
-                        table, column, dimension, history, as_of,
-                    )),
-                );
-            }
-            if let Some(dimension) = column.references {
-                let key = dimension
-                    .primary_key
-                    .first()
-                    .copied()
-                    .unwrap_or(column.name);
-                push(
-                    format!("every `{}` is in `{}`", column.name, dimension.name),
-                    listing(&orphans(table, column.name, dimension, key)),
-                );
-            }
-        }
-        if let Some(sql) = missing_from_source(table) {
-            push(
-                format!("every {source} source row has a natural key and is loaded"),
-                listing(&sql),
-            );
-        } else if let Some(sql) = keyless_source_rows(table) {
-            push(
-                format!("no {source} source row lacks the natural key"),
-                CheckSql::Count(sql),
-            );
-        }
-        if let Some(sql) = super::unmatched::missed_matches(table) {
-            push(
-                "no unmatched row has a match now (late arrivals filled in)".to_owned(),
-                CheckSql::Count(sql),
-            );
+        let rest = reference_checks(table, &listing)
+            .into_iter()
+            .chain(source_checks(table, &listing));
+        for (check, sql, batch) in rest {
+            out.push(CheckQuery {
+                table,
+                check,
+                sql,
+                proof: None,
+                batch,
+            });
         }
     }
     out

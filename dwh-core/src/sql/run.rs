@@ -338,6 +338,18 @@ pub struct RedshiftRun {
 /// Load errors listed at most.
 pub const MAX_LOAD_ERRORS: u32 = 20;
 
+/// A check's statements, labelled: one count, or a listing's count and
+/// examples.
+fn push_check(out: &mut Vec<(String, String)>, label: &str, sql: &checks::CheckSql) {
+    match sql {
+        checks::CheckSql::Count(sql) => out.push((label.to_owned(), sql.clone())),
+        checks::CheckSql::Listing { count, examples } => {
+            out.push((format!("{label} (count)"), count.clone()));
+            out.push((format!("{label} (examples)"), examples.clone()));
+        }
+    }
+}
+
 /// Renders a whole Redshift run: `batches` pairs each staging table with
 /// the COPY of its new files and their ledger rows; `checks` and
 /// `analyses` (`(title, sql)`) run after the commit.
@@ -638,12 +650,10 @@ impl RedshiftRun {
             .collect();
         for c in &self.checks {
             let label = format!("check {}: {}", c.table.name, c.check);
-            match &c.sql {
-                checks::CheckSql::Count(sql) => out.push((label, sql.clone())),
-                checks::CheckSql::Listing { count, examples } => {
-                    out.push((format!("{label} (count)"), count.clone()));
-                    out.push((format!("{label} (examples)"), examples.clone()));
-                }
+            push_check(&mut out, &label, &c.sql);
+            if let Some(batch) = &c.batch {
+                let label = format!("{label}{}", crate::checks::BATCH_ONLY);
+                push_check(&mut out, &label, batch);
             }
         }
         for a in &self.analyses {

@@ -389,7 +389,7 @@ fn check_queries() {
         dup.contains("GROUP BY \"played_at\", \"player_id\" HAVING COUNT(*) > 1"),
         "{dup}"
     );
-    let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id");
+    let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id", None);
     assert!(
         orphans.contains("LEFT JOIN \"players\" AS d ON f.\"player_id\" = d.\"player_id\""),
         "{orphans}"
@@ -400,6 +400,32 @@ fn check_queries() {
         "SELECT COUNT(*) AS n FROM \"staging_plays\" AS src WHERE (src.user_id <> '') AND ((CAST(src.user_id AS INTEGER)) IS NULL)"
     );
     assert!(checks::missing_from_source(&STAGING).is_none());
+}
+
+/// A reference check over the latest batch reads the table's rows whose
+/// natural key the batch holds: the batch's distinct keys, computed as the
+/// load computes them (its lookups joined where a key column is looked
+/// up, its filter applied), joined to the table on its natural key.
+#[test]
+fn batch_checks_read_the_rows_whose_key_the_batch_holds() {
+    let join = checks::batch_join(&PLAYS).unwrap();
+    assert_eq!(
+        join,
+        "JOIN (SELECT DISTINCT src.\"ts\" AS __dwh_k0, \"p\".\"player_id\" AS __dwh_k1 \
+         FROM \"staging_plays\" AS src \
+         LEFT JOIN \"players\" AS \"p\" ON RTRIM(\"p\".\"label\") = RTRIM(src.user_id) \
+         WHERE src.\"ts\" IS NOT NULL AND \"p\".\"player_id\" IS NOT NULL) AS b \
+         ON f.\"played_at\" = b.__dwh_k0 AND f.\"player_id\" = b.__dwh_k1"
+    );
+    let orphans = checks::orphans(&PLAYS, "player_id", &PLAYERS, "player_id", Some(&join));
+    assert!(
+        orphans.contains(&format!(
+            "FROM \"plays\" AS f {join} LEFT JOIN \"players\" AS d"
+        )),
+        "{orphans}"
+    );
+    // A table without a natural key from its source has no batch variant.
+    assert!(checks::batch_join(&STAGING).is_none());
 }
 
 /// "Every source row has a natural key and is loaded" is one pass over the
