@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use dwh_core::checks::Scope;
-use dwh_core::load::{Source, SourceFile};
+use dwh_core::load::{Source, SourceFile, StagingReport};
 use dwh_core::pipeline::{self, Files, Loaded};
 use dwh_core::project::Generator;
 use dwh_core::sql::Parts;
+use dwh_core::warehouse::TransformReport;
 use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
 
@@ -42,7 +43,7 @@ async fn run_files(
     };
     let plan = pipeline::local_plan(warehouse, project.schema(), files, parts).await?;
     let loaded = pipeline::execute(warehouse, &plan, files, &mut ()).await?;
-    let appended = pipeline::appended(&loaded);
+    let appended = pipeline::appended(project.schema(), &loaded);
     let scope = Scope::Appended(&appended);
     let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;
     let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
@@ -125,6 +126,7 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
 
     let (mut daily, _) = fresh_warehouse("incremental_daily").await;
     let mut analyzed_days = Vec::new();
+    let mut scoped_days = 0;
     for (day, log) in logs.iter().enumerate() {
         let dir = day_dir(
             &root,
@@ -142,10 +144,16 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
             vec![1]
         };
         assert_eq!(loaded_files, expected, "day {day}");
-        // From the second day on, the day only appends plays: its checks of
-        // their references read the day's batch.
-        let appended = pipeline::appended(&loaded).contains(&"songplays");
-        assert_eq!(appended, day > 0, "day {day}: {:?}", loaded.transform);
+        // A day only appends plays: once its events are fewer than a tenth
+        // of the plays loaded before, their references are checked on the
+        // day's batch.
+        let events = loaded.staging.iter().find(|s| s.table == "staging_events");
+        let events = events.map_or(0, |s| s.rows);
+        let before = loaded.transform.iter().find(|t| t.table == "songplays");
+        let small = events * 10 < before.unwrap().rows_before;
+        let scoped = pipeline::appended(&sparkify::schema(), &loaded).contains(&"songplays");
+        assert_eq!(scoped, small, "day {day}: {:?}", loaded.transform);
+        scoped_days += usize::from(scoped);
         // ANALYZE only where the day changed a tenth of the plays or more
         // (no late arrivals here: every song comes on day one).
         let plays = loaded
@@ -163,6 +171,10 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
     assert!(
         analyzed_days.len() > 2 && analyzed_days.len() < 20,
         "analyzed on days {analyzed_days:?}"
+    );
+    assert!(
+        scoped_days > 5 && scoped_days < 29,
+        "{scoped_days} days checked on their batch"
     );
     let (mut once, _) = fresh_warehouse("incremental_once").await;
     run(&mut once, &data, false).await.unwrap();
@@ -201,7 +213,7 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
     .unwrap();
     let day = day_dir(&root, "day", &data, std::slice::from_ref(last), &[]);
     let loaded = run(&mut warehouse, &day, false).await.unwrap();
-    let appended = pipeline::appended(&loaded);
+    let appended = pipeline::appended(sparkify::project().schema(), &loaded);
     assert!(appended.contains(&"songplays"), "{appended:?}");
 
     // One play of the day and one of an earlier day lose their `time` row.
@@ -256,6 +268,49 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
             .all(|c| !c.check.ends_with(dwh_core::checks::BATCH_ONLY)),
         "{whole:#?}"
     );
+}
+
+/// A run that loaded `events` staging rows and took the fact from
+/// `before` to `after` rows, its statements writing `changed`.
+fn run_of(events: u64, before: u64, after: u64, changed: u64) -> Loaded {
+    let staging = StagingReport {
+        table: "staging_events",
+        location: String::new(),
+        files: 1,
+        rows: events,
+        bytes: 0,
+        rejected: 0,
+        rejects_file: None,
+        ledger: Vec::new(),
+    };
+    let fact = TransformReport {
+        table: "songplays",
+        rows_before: before,
+        rows_after: after,
+        rows_changed: changed,
+        analyzed: false,
+        duration: Default::default(),
+    };
+    Loaded {
+        staging: (events > 0).then_some(staging).into_iter().collect(),
+        transform: vec![fact],
+    }
+}
+
+#[test]
+fn only_a_small_batch_that_changed_no_earlier_row_is_checked_alone() {
+    let schema = sparkify::schema();
+    assert_eq!(
+        pipeline::appended(&schema, &run_of(100, 10_000, 10_080, 80)),
+        ["songplays"]
+    );
+    // Late matches updated earlier rows, which the batch does not hold.
+    assert!(pipeline::appended(&schema, &run_of(100, 10_000, 10_080, 95)).is_empty());
+    // A batch of a tenth of the table or more, or none (a re-run).
+    assert!(pipeline::appended(&schema, &run_of(1_000, 10_000, 10_800, 800)).is_empty());
+    assert!(pipeline::appended(&schema, &run_of(0, 10_000, 10_000, 0)).is_empty());
+    // A first load.
+    assert!(pipeline::appended(&schema, &run_of(100, 0, 80, 80)).is_empty());
 }
 
 /// Counts the files a source opens: a run with nothing new opens none.

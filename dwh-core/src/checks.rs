@@ -67,8 +67,8 @@ pub enum Scope<'a> {
     /// Every row: `dwh check`, and a run that loaded empty tables.
     #[default]
     Whole,
-    /// After a run that only appended to these tables (they had rows
-    /// before it and it changed none of those: `pipeline::appended`):
+    /// After a run that only appended to these tables, a small batch (they
+    /// had rows before it and it changed none of those: `pipeline::appended`):
     /// their checks that have a batch variant ([`q::CheckQuery::batch`], a
     /// fact's references) read the rows whose key the latest batch holds,
     /// which include every row the run wrote, so a day's run costs what

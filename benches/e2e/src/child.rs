@@ -173,7 +173,7 @@ async fn run_all(
     let loaded = pipeline::execute(&mut warehouse, &plan, &files, &mut timer)
         .await
         .map_err(|e| text(&e))?;
-    let appended = pipeline::appended(&loaded);
+    let appended = pipeline::appended(project.schema(), &loaded);
     let scope = dwh_core::checks::Scope::Appended(&appended);
     let checks = pipeline::check(
         &warehouse,

@@ -100,7 +100,7 @@ async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::
         super::migrate::refuse_differing(&prepared.warehouse, project).await?;
     }
     let loaded = execute(run, &mut prepared).await?;
-    let appended = pipeline::appended(&loaded);
+    let appended = pipeline::appended(project.schema(), &loaded);
     run.report.staging = loaded.staging;
     run.report.transform = loaded.transform;
     let warehouse = &prepared.warehouse;
