@@ -70,7 +70,8 @@ pub enum Scope<'a> {
     /// After a run that only appended to these tables, a small batch (they
     /// had rows before it and it changed none of those: `pipeline::appended`):
     /// their checks that have a batch variant ([`q::CheckQuery::batch`], a
-    /// fact's references) read the rows whose key the latest batch holds,
+    /// fact's references to a dimension's own key) read the rows whose key
+    /// the latest batch holds,
     /// which include every row the run wrote, so a day's run costs what
     /// the day brings, not what the warehouse holds. The rows loaded before
     /// were checked by the runs that loaded them, and dwh's loads only add

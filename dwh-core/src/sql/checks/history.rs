@@ -66,13 +66,13 @@ pub fn versioned(column: &Column) -> Option<(&'static Table, &'static History, &
 /// their time: `(key, n)` rows. (A key not there at all is the orphan
 /// check's.) More than one version cannot be found where the versions chain
 /// ([`version_chain`]) and are unique per key and `valid_from`: so each row
-/// finds exactly one. With `batch` (a [`super::batch_join`]), only the fact
-/// rows the latest batch holds.
+/// finds exactly one.
 pub fn unversioned(
     fact: &Table,
     column: &Column,
-    (dimension, history, as_of): (&Table, &History, &str),
-    batch: Option<&str>,
+    dimension: &Table,
+    history: &History,
+    as_of: &str,
 ) -> String {
     let col = quote_ident(column.name);
     let key = quote_ident(
@@ -84,7 +84,7 @@ pub fn unversioned(
     );
     let at = quote_ident(as_of);
     format!(
-        "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f{batch} \
+        "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f \
          LEFT JOIN {dim} AS d ON f.{col} = d.{key} AND f.{at} >= d.{from} \
          AND (d.{to} IS NULL OR f.{at} < d.{to}) \
          WHERE f.{col} IN (SELECT {key} FROM {dim}) AND d.{key} IS NULL \
@@ -93,6 +93,5 @@ pub fn unversioned(
         dim = quote_ident(dimension.name),
         from = quote_ident(history.valid_from),
         to = quote_ident(history.valid_to),
-        batch = batch.map(|b| format!(" {b}")).unwrap_or_default(),
     )
 }
