@@ -69,14 +69,7 @@ async fn assert_new_role_reads_only_its_prefix(iam: &aws_sdk_iam::Client) -> Str
     let role = role.role().unwrap();
     let trust = aws_support::policy_document(role.assume_role_policy_document().unwrap());
     assert!(trust.contains("redshift.amazonaws.com"), "{trust}");
-    let policy = iam
-        .get_role_policy()
-        .role_name("dwh-sparkify-s3-read")
-        .policy_name("dwh-s3-read")
-        .send()
-        .await
-        .unwrap();
-    let policy = aws_support::policy_document(policy.policy_document());
+    let policy = aws_support::role_policy(iam, "dwh-sparkify-s3-read").await;
     assert!(
         policy.contains("arn:aws:s3:::dwh-it-data/sparkify/*"),
         "{policy}"
@@ -685,12 +678,8 @@ fn provision_adopts_and_scopes_the_role(moto: &Moto, dir: &Path, rt: &tokio::run
         let roles = cluster.clusters()[0].iam_roles();
         assert_eq!(roles.len(), 1);
         assert!(roles[0].iam_role_arn().unwrap().ends_with(":role/dwhRole"));
-        iam.get_role_policy()
-            .role_name("dwhRole")
-            .policy_name("dwh-s3-read")
-            .send()
-            .await
-            .unwrap();
+        // dwh put its scoped policy on the adopted role.
+        aws_support::role_policy(&iam, "dwhRole").await;
         let groups = ec2
             .describe_security_groups()
             .filters(

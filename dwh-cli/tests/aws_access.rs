@@ -143,20 +143,7 @@ fn refused_credentials_and_missing_permissions_name_what_to_do() {
     std::fs::write(dir.join("dwh.toml"), CONFIG).unwrap();
     let iam = moto.iam();
     let rt = runtime();
-    let (key, secret) = rt.block_on(async {
-        iam.create_user().user_name("nobody").send().await.unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name("nobody")
-            .send()
-            .await
-            .unwrap();
-        let key = key.access_key().unwrap();
-        (
-            key.access_key_id().to_owned(),
-            key.secret_access_key().to_owned(),
-        )
-    });
+    let (key, secret) = rt.block_on(user_with_access_key(&iam, "nobody"));
     moto.enforce_iam();
     let env = [("AWS_ENDPOINT_URL", moto.url.as_str())];
     let unknown = [KEYS[0], KEYS[1], env[0]];
@@ -249,19 +236,8 @@ async fn put_objects_outside_the_prefix(s3: &aws_sdk_s3::Client) {
 
 /// A user holding the role's policy as its own; its access key and secret.
 async fn create_probe_with_the_role_policy(iam: &aws_sdk_iam::Client) -> (String, String) {
-    let policy = iam
-        .get_role_policy()
-        .role_name("dwh-sparkify-s3-read")
-        .policy_name("dwh-s3-read")
-        .send()
-        .await
-        .unwrap();
-    let document = aws_support::policy_document(policy.policy_document());
-    iam.create_user()
-        .user_name("copy-probe")
-        .send()
-        .await
-        .unwrap();
+    let document = aws_support::role_policy(iam, "dwh-sparkify-s3-read").await;
+    let key = user_with_access_key(iam, "copy-probe").await;
     iam.put_user_policy()
         .user_name("copy-probe")
         .policy_name("as-the-role")
@@ -269,9 +245,15 @@ async fn create_probe_with_the_role_policy(iam: &aws_sdk_iam::Client) -> (String
         .send()
         .await
         .unwrap();
+    key
+}
+
+/// A new IAM user `name` and its access key: (key id, secret).
+async fn user_with_access_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
+    iam.create_user().user_name(name).send().await.unwrap();
     let key = iam
         .create_access_key()
-        .user_name("copy-probe")
+        .user_name(name)
         .send()
         .await
         .unwrap();

@@ -313,6 +313,18 @@ impl Run {
     }
 }
 
+/// The inline policy `dwh-s3-read` that dwh puts on `role`, decoded.
+pub async fn role_policy(iam: &aws_sdk_iam::Client, role: &str) -> String {
+    let policy = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name("dwh-s3-read")
+        .send()
+        .await
+        .unwrap();
+    policy_document(policy.policy_document())
+}
+
 /// A policy document as IAM returns it: URL-encoded, or (moto) plain JSON.
 pub fn policy_document(text: &str) -> String {
     if text.trim_start().starts_with('{') {
