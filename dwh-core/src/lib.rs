@@ -111,6 +111,7 @@ pub mod catalog;
 pub mod checks;
 pub mod diagram;
 pub mod docs;
+pub mod doctor;
 pub mod load;
 pub mod local;
 pub mod migrate;

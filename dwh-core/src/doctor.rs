@@ -1,0 +1,356 @@
+//! `dwh doctor`: one of each statement shape the pipeline and `dwh
+//! migrate` run on Redshift, rendered here and run in a scratch schema of
+//! the user's own cluster, so the first user with a cluster verifies dwh's
+//! SQL in one command (and can paste the result into a bug report).
+//!
+//! The probes use a schema of their own ([`schema`]): a staging table of
+//! events and one of songs, a type-2 dimension (window functions, `UPDATE
+//! … FROM`), a plain dimension (MERGE from a staged table) and a fact with a
+//! lookup (its unmatched rows in a table made by `CREATE TABLE … (LIKE …)`).
+//! Its run transaction is [`run_plan`](crate::sql::run_plan) itself, so a
+//! change to the pipeline's SQL changes what the doctor runs.
+//!
+//! Nothing here connects: the CLI uploads [`files`] next to the configured
+//! data, runs [`probes`] in order and reports each [`Shape`]; the tests
+//! snapshot and lint the probes and run the shapes PostgreSQL runs on the
+//! local engine.
+
+mod tables;
+
+use crate::catalog::Schema;
+use crate::migrate::catalog::{columns_query, grants_query, tables_query};
+use crate::schema::{Table, TableKind};
+use crate::sql::ledger::LedgerFile;
+use crate::sql::run::{load_errors_query, RunStatement, Step};
+use crate::sql::StagingFrom;
+use crate::sql::{self, quote_ident, quote_literal, CopyError, Dialect, Parts, S3Batch, S3Copy};
+
+pub use tables::schema;
+
+/// A kind of statement the doctor proves Redshift accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shape {
+    /// The scratch schema, and `current_schema()` read alone.
+    Session,
+    /// The leader-node catalog and SVV reads of `dwh plan` and `migrate`.
+    Catalog,
+    /// `LOCK` as the first statement of the run transaction.
+    Lock,
+    /// `CREATE TABLE` with DISTSTYLE, SORTKEY, ENCODE, IDENTITY, BACKUP.
+    CreateTable,
+    /// `CREATE TABLE … (LIKE …)`: the unmatched rows of a fact.
+    CreateLike,
+    /// `COPY … FROM` S3 through the attached role, with jsonpaths.
+    Copy,
+    /// A COPY of a bad record fails, and `STL_LOAD_ERRORS` explains it.
+    LoadErrors,
+    /// Window functions: ROW_NUMBER, LAG and LEAD.
+    Window,
+    /// `MERGE` from a staged table.
+    Merge,
+    /// `UPDATE … FROM`.
+    UpdateFrom,
+    /// The load ledger's reads and writes, counts, ANALYZE, temp tables.
+    Bookkeeping,
+    /// The `ALTER TABLE` forms `dwh migrate` uses.
+    Alter,
+    /// The scratch schema dropped.
+    Cleanup,
+}
+
+impl Shape {
+    /// What the shape proves, as the report shows it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::Session => "scratch schema, current_schema() alone",
+            Shape::Catalog => "catalog reads (pg_class_info, pg_table_def, SVV views)",
+            Shape::Lock => "LOCK first in the run transaction",
+            Shape::CreateTable => "CREATE TABLE with DISTSTYLE/SORTKEY/ENCODE/IDENTITY",
+            Shape::CreateLike => "CREATE TABLE … (LIKE …)",
+            Shape::Copy => "COPY from S3 through the IAM role",
+            Shape::LoadErrors => "a bad record's COPY fails and STL_LOAD_ERRORS names it",
+            Shape::Window => "window functions (ROW_NUMBER, LAG, LEAD)",
+            Shape::Merge => "MERGE from a staged table",
+            Shape::UpdateFrom => "UPDATE … FROM",
+            Shape::Bookkeeping => "ledger, counts, ANALYZE, temp tables",
+            Shape::Alter => "ALTER TABLE forms of dwh migrate",
+            Shape::Cleanup => "scratch schema dropped",
+        }
+    }
+}
+
+/// What a probe must do to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Run without an error.
+    Success,
+    /// Fail: the deliberately bad record's COPY.
+    Failure,
+    /// Return at least one row.
+    Rows,
+}
+
+/// One statement of the doctor, in the order it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// What it proves.
+    pub shape: Shape,
+    /// `copy doctor_events`, `load doctor_users #4`: for the report.
+    pub label: String,
+    /// The statement.
+    pub sql: String,
+    /// What passing means.
+    pub expect: Expect,
+    /// Part of the run transaction: after a failure in it, the rest of it
+    /// is not reached (the CLI rolls back).
+    pub in_transaction: bool,
+}
+
+/// Where the doctor's files are in S3 and how COPY reaches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorS3 {
+    /// `s3://bucket/prefix/doctor`: [`files`] are uploaded below it.
+    pub prefix: String,
+    /// The role attached to the cluster that COPY assumes.
+    pub iam_role: String,
+    /// The bucket's region.
+    pub region: String,
+}
+
+/// The files the doctor's COPYs read, by key below [`DoctorS3::prefix`]:
+/// each staging table's data and jsonpaths, and one bad record.
+pub fn files() -> Vec<(String, String)> {
+    let mut out = vec![(BAD_RECORD_KEY.to_owned(), tables::BAD_EVENT.to_owned())];
+    for table in schema().of_kind(TableKind::Staging) {
+        out.push((data_key(table.name), tables::data_of(table.name).to_owned()));
+        out.push((jsonpaths_key(table.name), sql::jsonpaths(table)));
+    }
+    out
+}
+
+/// The bad record's key below [`DoctorS3::prefix`].
+const BAD_RECORD_KEY: &str = "bad/doctor_events.json";
+
+fn data_key(table: &str) -> String {
+    format!("data/{table}.json")
+}
+
+fn jsonpaths_key(table: &str) -> String {
+    format!("jsonpaths/{table}.jsonpaths")
+}
+
+/// Every probe, in order, in the scratch schema `scratch`: session,
+/// catalog, the whole run transaction, the bad record, the ALTER forms,
+/// cleanup. `dialect` is Redshift on a cluster; the tests render the
+/// PostgreSQL form of the DDL to run the rest on the local engine.
+pub fn probes(scratch: &str, s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
+    let schema = schema();
+    let mut out = session(scratch);
+    out.extend(catalog(schema));
+    out.extend(run_transaction(schema, s3)?);
+    out.extend(bad_record(s3)?);
+    out.extend(alter_forms());
+    out.push(probe(
+        Shape::Cleanup,
+        "drop scratch schema",
+        format!("DROP SCHEMA {} CASCADE", quote_ident(scratch)),
+        Expect::Success,
+    ));
+    Ok(out)
+}
+
+fn probe(shape: Shape, label: &str, sql: String, expect: Expect) -> Probe {
+    Probe {
+        shape,
+        label: label.to_owned(),
+        sql,
+        expect,
+        in_transaction: false,
+    }
+}
+
+/// The scratch schema, made the session's, and read back alone: Redshift
+/// refuses `current_schema()` in a query that reads a table or an SVV view
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_CURRENT_SCHEMA.html>).
+fn session(scratch: &str) -> Vec<Probe> {
+    let name = quote_ident(scratch);
+    vec![
+        probe(
+            Shape::Session,
+            "create scratch schema",
+            format!("CREATE SCHEMA {name}"),
+            Expect::Success,
+        ),
+        probe(
+            Shape::Session,
+            "use scratch schema",
+            format!("SET search_path TO {name}"),
+            Expect::Success,
+        ),
+        probe(
+            Shape::Session,
+            "current schema",
+            "SELECT current_schema(), current_database()".to_owned(),
+            Expect::Rows,
+        ),
+    ]
+}
+
+/// The catalog reads `dwh plan`, `dwh migrate` and the drift refusal run.
+fn catalog(schema: &Schema) -> Vec<Probe> {
+    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
+    let redshift = Dialect::Redshift;
+    vec![
+        probe(
+            Shape::Catalog,
+            "tables",
+            tables_query(&names, redshift),
+            Expect::Success,
+        ),
+        probe(
+            Shape::Catalog,
+            "columns",
+            columns_query(&names, redshift),
+            Expect::Success,
+        ),
+        probe(
+            Shape::Catalog,
+            "grants",
+            grants_query(&names, redshift),
+            Expect::Success,
+        ),
+    ]
+}
+
+/// The pipeline's own run transaction over the doctor's schema, its
+/// staging COPYs reading [`files`].
+fn run_transaction(schema: &Schema, s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
+    let batches: Vec<(&'static Table, StagingFrom)> = schema
+        .of_kind(TableKind::Staging)
+        .map(|table| (table, StagingFrom::S3(batch(table, s3))))
+        .collect();
+    let plan = sql::run_plan(schema, Dialect::Redshift, &batches, Parts::ALL)?;
+    Ok(plan
+        .transaction
+        .iter()
+        .map(|statement| Probe {
+            shape: shape_of(statement),
+            label: statement.label.clone(),
+            sql: statement.sql.clone(),
+            expect: Expect::Success,
+            in_transaction: true,
+        })
+        .collect())
+}
+
+/// The COPY of one staging table's doctor file, as one ledger file.
+fn batch(table: &Table, s3: &DoctorS3) -> S3Batch {
+    let run_at = chrono::DateTime::UNIX_EPOCH.naive_utc();
+    S3Batch {
+        copy: Some(copy_of(
+            table,
+            &format!("{}/{}", s3.prefix, data_key(table.name)),
+            s3,
+        )),
+        files: vec![LedgerFile {
+            key: data_key(table.name),
+            size: 0,
+            modified: None,
+            checksum: String::new(),
+            rows: 0,
+        }],
+        run_at,
+    }
+}
+
+fn copy_of(table: &Table, from: &str, s3: &DoctorS3) -> S3Copy {
+    S3Copy {
+        from: from.to_owned(),
+        iam_role: s3.iam_role.clone(),
+        region: s3.region.clone(),
+        jsonpaths: Some(format!("{}/{}", s3.prefix, jsonpaths_key(table.name))),
+        manifest: false,
+        gzip: false,
+        max_errors: 0,
+    }
+}
+
+/// Which shape a statement of the run transaction proves.
+fn shape_of(statement: &RunStatement) -> Shape {
+    let sql = statement.sql.trim_start();
+    match statement.step {
+        Step::Lock if sql.starts_with("LOCK") => Shape::Lock,
+        Step::Create if statement.label.starts_with("create unmatched") => Shape::CreateLike,
+        Step::Create if sql.starts_with("CREATE TABLE") => Shape::CreateTable,
+        _ if sql.starts_with("COPY") => Shape::Copy,
+        _ if sql.starts_with("MERGE") => Shape::Merge,
+        _ if sql.starts_with("UPDATE") && sql.contains("\nFROM") => Shape::UpdateFrom,
+        _ if sql.contains(" OVER (") => Shape::Window,
+        _ => Shape::Bookkeeping,
+    }
+}
+
+/// A COPY of a record Redshift must refuse (a `ts` that is no epoch), in
+/// a transaction of its own, then its rows of `STL_LOAD_ERRORS`.
+fn bad_record(s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
+    let events = schema()
+        .of_kind(TableKind::Staging)
+        .find(|t| t.name == "doctor_events")
+        .expect("the doctor's schema has doctor_events");
+    let copy = copy_of(events, &format!("{}/{BAD_RECORD_KEY}", s3.prefix), s3);
+    Ok(vec![
+        probe(
+            Shape::LoadErrors,
+            "copy a bad record",
+            sql::copy_from_s3(events, &copy)?,
+            Expect::Failure,
+        ),
+        probe(
+            Shape::LoadErrors,
+            "load errors",
+            load_errors_query(),
+            Expect::Rows,
+        ),
+    ])
+}
+
+/// The `ALTER TABLE` forms `dwh migrate` renders, on the doctor's songs
+/// dimension: add a column, widen a VARCHAR, change the distribution and
+/// the sort key, comment, drop the column.
+fn alter_forms() -> Vec<Probe> {
+    let table = quote_ident("doctor_songs");
+    let note = quote_ident("doctor_note");
+    let comment = quote_literal("added by dwh doctor", Dialect::Redshift);
+    [
+        (
+            "add column",
+            format!("ALTER TABLE {table} ADD COLUMN {note} VARCHAR(16)"),
+        ),
+        (
+            "widen column",
+            format!("ALTER TABLE {table} ALTER COLUMN {note} TYPE VARCHAR(64)"),
+        ),
+        (
+            "diststyle",
+            format!("ALTER TABLE {table} ALTER DISTSTYLE EVEN"),
+        ),
+        (
+            "sortkey",
+            format!("ALTER TABLE {table} ALTER SORTKEY ({note})"),
+        ),
+        (
+            "comment",
+            format!("COMMENT ON COLUMN {table}.{note} IS {comment}"),
+        ),
+        (
+            "drop column",
+            format!("ALTER TABLE {table} DROP COLUMN {note}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(label, sql)| probe(Shape::Alter, label, sql, Expect::Success))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests;
