@@ -162,11 +162,15 @@ pub fn check_statement(label: &str, sql: &str) -> Vec<Violation> {
             why: LIMIT_WHY,
         });
     }
-    out.extend(leader_node_violations(&code).into_iter().map(|(rule, why)| Violation {
-        label: label.to_owned(),
-        rule,
-        why,
-    }));
+    out.extend(
+        leader_node_violations(&code)
+            .into_iter()
+            .map(|(rule, why)| Violation {
+                label: label.to_owned(),
+                rule,
+                why,
+            }),
+    );
     out
 }
 
