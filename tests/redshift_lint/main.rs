@@ -218,7 +218,9 @@ fn a_fresh_run_drops_inside_the_transaction_after_the_lock() {
     .unwrap();
     let tx = &fresh.transaction;
     let lock = tx.iter().position(|s| s.sql.starts_with("LOCK")).unwrap();
-    assert!(fresh.prepare[0].sql.starts_with("CREATE TABLE IF NOT EXISTS \"dwh_registry\""));
+    assert!(fresh.prepare[0]
+        .sql
+        .starts_with("CREATE TABLE IF NOT EXISTS \"dwh_registry\""));
     let registered = tx
         .iter()
         .position(|s| s.label == "registered tables")
@@ -265,9 +267,17 @@ fn every_redshift_run_opens_its_transaction_with_the_lock() {
         },
     ];
     for parts in parts {
-        let plan =
-            sql::run_plan(&sparkify::schema(), sql::Dialect::Redshift, &staging(), parts).unwrap();
-        assert_eq!(plan.transaction[1].sql, "LOCK \"dwh_registry\"", "{parts:?}");
+        let plan = sql::run_plan(
+            &sparkify::schema(),
+            sql::Dialect::Redshift,
+            &staging(),
+            parts,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.transaction[1].sql, "LOCK \"dwh_registry\"",
+            "{parts:?}"
+        );
         let broken = rules::check_run(&plan_statements(&plan));
         assert!(broken.is_empty(), "{parts:?}: {broken:?}");
     }
@@ -360,14 +370,14 @@ mod the_lint_rejects {
     fn leader_node_functions_and_catalogs_beside_system_views() {
         let function = "leader-node function with a table";
         let catalog = "catalog table with a system view";
-        let cases = [
+        let cases: [(&str, &[&str]); 5] = [
             (
                 "SELECT TRIM(c.relname)::varchar, t.remarks::varchar FROM pg_class_info c \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN svv_redshift_tables t ON t.database_name = current_database() \
                  AND t.schema_name = n.nspname AND t.table_name = c.relname \
                  WHERE n.nspname = current_schema() AND c.relkind = 'r'",
-                &[function, catalog][..],
+                &[function, catalog],
             ),
             (
                 "SELECT d.tablename::varchar, c.remarks::varchar FROM pg_table_def d \
@@ -380,13 +390,22 @@ mod the_lint_rejects {
                  WHERE namespace_name = current_schema() AND relation_name IN ('users')",
                 &[function],
             ),
-            ("SELECT COUNT(*) FROM \"users\" WHERE level = CURRENT_SCHEMA()", &[function]),
-            ("SELECT query FROM stl_load_errors WHERE starttime < NOW()", &[function]),
+            (
+                "SELECT COUNT(*) FROM \"users\" WHERE level = CURRENT_SCHEMA()",
+                &[function],
+            ),
+            (
+                "SELECT query FROM stl_load_errors WHERE starttime < NOW()",
+                &[function],
+            ),
         ];
         for (sql, rules) in cases {
             let broken = rules_of(sql);
             for rule in rules {
-                assert!(broken.contains(rule), "`{sql}` should break `{rule}`: {broken:?}");
+                assert!(
+                    broken.contains(rule),
+                    "`{sql}` should break `{rule}`: {broken:?}"
+                );
             }
         }
     }
@@ -441,8 +460,10 @@ mod the_lint_rejects {
     fn a_run_whose_transaction_does_not_open_with_the_lock() {
         let registry = "CREATE TABLE IF NOT EXISTS \"dwh_registry\" (table_name VARCHAR(127))";
         let lock = "LOCK \"dwh_registry\"";
-        assert!(run_rules(&["BEGIN", registry, lock, "DELETE FROM t", "COMMIT"])
-            .contains(&"LOCK not first in the transaction"));
+        assert!(
+            run_rules(&["BEGIN", registry, lock, "DELETE FROM t", "COMMIT"])
+                .contains(&"LOCK not first in the transaction")
+        );
         assert!(run_rules(&["BEGIN", "SELECT 1", lock, "COMMIT"])
             .contains(&"LOCK not first in the transaction"));
         assert_eq!(
