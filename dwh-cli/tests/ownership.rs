@@ -321,6 +321,30 @@ async fn the_redshift_run_lock_makes_a_second_writer_wait_for_the_first() {
     waiter.await.unwrap();
 }
 
+/// Issue 24, 2.1: on the Redshift dialect `Warehouse::begin` creates the
+/// registry before `BEGIN`, committed on its own, so that `LOCK` is the
+/// transaction's first statement (Redshift takes the snapshot at the
+/// first CREATE TABLE: c_serial_isolation). Another session sees the
+/// registry while the transaction is still open.
+#[tokio::test]
+async fn the_redshift_registry_is_committed_before_the_transaction_begins() {
+    let url = fresh_db("own_redshift_registry_first").await;
+    let other = Warehouse::connect(&url, Dialect::Postgres).await.unwrap();
+    let mut writer = Warehouse::connect(&url, Dialect::Redshift).await.unwrap();
+    let batch = writer.begin().await.unwrap();
+    let seen: i64 = other
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname = 'dwh_registry'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(seen, 1, "the registry is committed before BEGIN");
+    batch.commit().await.unwrap();
+}
+
 /// What the Redshift target cannot do is refused up front, before the
 /// configuration is even read, instead of being ignored. (`--fresh` works
 /// there now: the drops run inside the one run transaction.)

@@ -170,6 +170,7 @@ pub async fn execute(
         }
         _ => panic!("a run plan is BEGIN … COMMIT"),
     };
+    prepare(warehouse, plan).await?;
     // tokio-postgres sends the plan's `BEGIN` and `COMMIT` itself, and
     // rolls back when the transaction is dropped unfinished.
     let transaction = warehouse
@@ -210,6 +211,23 @@ pub async fn execute(
     progress.step_finished("commit", None, failure.as_deref());
     committed?;
     Ok(state.loaded)
+}
+
+/// Runs what the plan runs before `BEGIN`, each statement on its own:
+/// Redshift's registry, so that the run lock is the transaction's first
+/// statement ([`RunPlan::prepare`]).
+async fn prepare(warehouse: &Warehouse, plan: &RunPlan) -> Result<(), WarehouseError> {
+    for statement in &plan.prepare {
+        warehouse
+            .client()
+            .batch_execute(&statement.sql)
+            .await
+            .map_err(WarehouseError::sql(format!(
+                "running `{}`",
+                statement.label
+            )))?;
+    }
+    Ok(())
 }
 
 /// The rows a step reports: rows loaded into staging, rows added to the

@@ -373,10 +373,16 @@ impl Warehouse {
     }
 
     /// Opens a write transaction. On Redshift, which has no advisory
-    /// locks, it begins with the run lock (`LOCK dwh_registry`): a second run
-    /// waits there until this transaction ends.
+    /// locks, the registry is created first, committed on its own, and the
+    /// transaction's first statement is the run lock (`LOCK dwh_registry`):
+    /// a second run waits there until this transaction ends, and takes its
+    /// snapshot only once it holds the lock
+    /// ([`registry::before_redshift_transaction`]).
     pub async fn begin(&mut self) -> Result<WriteBatch<'_>, WarehouseError> {
         let dialect = self.dialect;
+        if dialect == Dialect::Redshift {
+            before_transaction(&self.client).await?;
+        }
         let transaction = self
             .client
             .transaction()
@@ -613,12 +619,6 @@ impl WriteBatch<'_> {
     }
 }
 
-/// The run lock on Redshift: the registry, created if missing, then
-/// `LOCK dwh_registry` (see [`registry::lock_registry`]). Both inside the
-/// transaction, so that a refused run (a database that is not dwh's)
-/// leaves no registry behind; the price is that two very first runs
-/// started at once may see the second fail on creating the registry,
-/// changing nothing.
 /// The ownership check on names already read, as the Redshift run reads
 /// them inside its transaction: every declared table in `existing` must be
 /// in `registered`, or [`WarehouseError::NotOwned`] names the others.
@@ -630,12 +630,23 @@ pub fn check_owned(
     Ownership::from_names(database.to_owned(), existing, registered).check()
 }
 
+/// What Redshift runs before `BEGIN`, each statement committed on its
+/// own: the registry, created if missing
+/// ([`registry::before_redshift_transaction`]).
+async fn before_transaction(client: &Client) -> Result<(), WarehouseError> {
+    for sql in registry::before_redshift_transaction() {
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
+    }
+    Ok(())
+}
+
+/// The run lock on Redshift, the transaction's first statement:
+/// `LOCK dwh_registry` (see [`registry::lock_registry`]).
 async fn lock_run(client: &impl tokio_postgres::GenericClient) -> Result<(), WarehouseError> {
     tracing::debug!("taking the run lock (LOCK dwh_registry)");
-    client
-        .batch_execute(&registry::create_registry())
-        .await
-        .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
     client
         .batch_execute(&registry::lock_registry())
         .await

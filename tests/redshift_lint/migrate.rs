@@ -14,9 +14,9 @@ use dwh_core::migrate::live::{assemble, GrantRow};
 use dwh_core::migrate::plan::plan_table;
 use dwh_core::migrate::{ColumnRow, LiveTable, Safety, TableAction, TablePlan, TableRow};
 use dwh_core::schema::{Column, DistStyle, Encode, SortKey, SortStyle, SqlType, Table, TableKind};
-use dwh_core::sql::Dialect;
+use dwh_core::sql::{registry, Dialect};
 
-use super::rules::check_statement;
+use super::rules::{check_run, check_statement};
 use super::sqlfluff;
 
 /// A column as the catalog query returns it (see `dwh_core::migrate::catalog`).
@@ -444,24 +444,45 @@ fn every_migration_statement_parses_in_sqlfluffs_redshift_grammar() {
 }
 
 /// The queries that read the live schema on Redshift, for the tables of
-/// the Sparkify example.
+/// the Sparkify example: the scope alone, then each catalog query with
+/// the scope as literals.
 fn catalog_queries() -> Vec<(String, String)> {
     let project = sparkify::project();
     let names: Vec<&str> = project.schema().tables().iter().map(|t| t.name).collect();
-    vec![
-        (
-            "tables".into(),
-            catalog::tables_query(&names, Dialect::Redshift),
-        ),
-        (
-            "columns".into(),
-            catalog::columns_query(&names, Dialect::Redshift),
-        ),
-        (
-            "grants".into(),
-            catalog::grants_query(&names, Dialect::Redshift),
-        ),
-    ]
+    let scope = catalog::Scope {
+        schema: "public".into(),
+        database: "dev".into(),
+    };
+    let queries = catalog::redshift_queries(&names, &scope);
+    let mut out = vec![("scope".to_owned(), catalog::scope_query().to_owned())];
+    out.extend(
+        queries
+            .labelled()
+            .iter()
+            .map(|(label, sql)| (label.to_string(), sql.to_string())),
+    );
+    out
+}
+
+/// `dwh migrate` on Redshift: the registry before `BEGIN` and the lock as
+/// the transaction's first statement (what `Warehouse::begin` runs), then
+/// the catalog reads and the in-transaction steps; the run rules hold.
+#[test]
+fn the_migrate_transaction_opens_with_the_lock() {
+    let (plan, _) = script(&live(old_columns(), 1), &ADDED);
+    let mut statements: Vec<(String, String)> = registry::before_redshift_transaction()
+        .into_iter()
+        .map(|sql| ("before BEGIN".to_owned(), sql))
+        .collect();
+    statements.push(("begin".into(), "BEGIN".into()));
+    statements.push(("lock".into(), registry::lock_registry()));
+    statements.extend(catalog_queries());
+    for (i, step) in plan.steps.iter().filter(|s| s.in_transaction).enumerate() {
+        statements.push((format!("step {i}"), step.sql.clone()));
+    }
+    statements.push(("commit".into(), "COMMIT".into()));
+    let broken = check_run(&statements);
+    assert!(broken.is_empty(), "{broken:?}");
 }
 
 #[test]

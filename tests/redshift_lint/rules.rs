@@ -162,6 +162,15 @@ pub fn check_statement(label: &str, sql: &str) -> Vec<Violation> {
             why: LIMIT_WHY,
         });
     }
+    out.extend(
+        leader_node_violations(&code)
+            .into_iter()
+            .map(|(rule, why)| Violation {
+                label: label.to_owned(),
+                rule,
+                why,
+            }),
+    );
     out
 }
 
@@ -173,7 +182,8 @@ const WRITES: &[&str] = &[
 /// committed once; every write inside it but the run log's, after it; no TRUNCATE inside it (it
 /// commits: https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html);
 /// a LOCK, if any, before the first write that is not the lock's own
-/// registry table.
+/// registry table; the transaction's first statement is the LOCK, the
+/// registry created before BEGIN ([`check_lock_first`]).
 pub fn check_run(statements: &[(String, String)]) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut bad = |label: &str, rule, why| {
@@ -184,11 +194,15 @@ pub fn check_run(statements: &[(String, String)]) -> Vec<Violation> {
         })
     };
     let (mut open, mut commits, mut data_written) = (false, 0, false);
-    for (i, (label, sql)) in statements.iter().enumerate() {
+    let mut begun = false;
+    for (label, sql) in statements {
         let code = code(sql);
         let word = code.split([' ', ';']).next().unwrap_or("");
         match word {
-            "BEGIN" | "START" if i == 0 => open = true,
+            "BEGIN" | "START" if !begun => (open, begun) = (true, true),
+            // The registry, committed on its own so that LOCK can open the
+            // transaction (see check_lock_first).
+            "CREATE" if !begun && is_registry(sql) => {}
             "BEGIN" | "START" => bad(label, "BEGIN", "the run is one transaction, opened first"),
             "COMMIT" | "END" if open => {
                 open = false;
@@ -225,6 +239,7 @@ pub fn check_run(statements: &[(String, String)]) -> Vec<Violation> {
             "the run transaction is committed exactly once",
         );
     }
+    out.extend(check_lock_first(statements));
     out
 }
 
@@ -232,4 +247,123 @@ pub fn check_run(statements: &[(String, String)]) -> Vec<Violation> {
 fn is_run_log(sql: &str) -> bool {
     let head = sql.split('(').next().unwrap_or("");
     head.contains(&format!("\"{}\"", dwh_core::sql::runs::RUNS))
+}
+
+// ---- Leader-node queries (issue 24, 1.1) ----
+
+/// Leader-node-only functions
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/c_SQL_functions_leader_node_only.html>),
+/// and CURRENT_DATABASE, which dwh treats the same way: it reads both
+/// alone and renders them as literals.
+static LEADER_FUNCTIONS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:CURRENT_SCHEMAS?|CURRENT_DATABASE|HAS_(?:DATABASE|SCHEMA|TABLE)_PRIVILEGE|SUBSTR|FACTORIAL|AGE|ISFINITE|NOW|GETBIT|GET_BYTE|SET_BIT|SET_BYTE|TO_ASCII) ?\(|\b(?:CURRENT_TIME|CURRENT_TIMESTAMP|LOCALTIME)\b",
+    )
+    .unwrap()
+});
+
+/// A relation after FROM, JOIN, INTO, UPDATE or USING (a `(` subquery is
+/// not one; its own FROM is matched on its own).
+static RELATIONS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(?:FROM|JOIN|INTO|UPDATE|USING) ((?:[A-Z0-9_]+|"Q")(?:\.(?:[A-Z0-9_]+|"Q"))?)"#)
+        .unwrap()
+});
+
+/// Where a relation lives, as Redshift decides where a query runs.
+#[derive(PartialEq)]
+enum Relation {
+    /// PG_… catalog tables (and information_schema, built on them): the
+    /// leader node.
+    Catalog,
+    /// STL_, STV_, SVL_, SVV_ and SYS_ system tables and views.
+    System,
+    /// Anything else: a user table, on the compute nodes.
+    User,
+}
+
+fn relation_kind(name: &str) -> Relation {
+    let name = name.strip_prefix("PG_CATALOG.").unwrap_or(name);
+    let system = ["STL_", "STV_", "SVL_", "SVV_", "SYS_"];
+    if name.starts_with("PG_") || name.starts_with("INFORMATION_SCHEMA.") {
+        Relation::Catalog
+    } else if system.iter().any(|p| name.starts_with(p)) {
+        Relation::System
+    } else {
+        Relation::User
+    }
+}
+
+const LEADER_FUNCTION_WHY: &str = "a leader-node function (CURRENT_SCHEMA, …) \
+    \"returns an error if it references a user-created table, an STL or STV system table, \
+    or an SVV or SVL system view\": read it alone first and render it as a literal \
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_CURRENT_SCHEMA.html, \
+    https://docs.aws.amazon.com/redshift/latest/dg/c_SQL_functions_leader_node_only.html)";
+
+const CATALOG_WITH_SYSTEM_WHY: &str = "a query that references a system table or view \
+    (STL/STV/SVL/SVV) runs on the compute nodes, while the PG_ catalog tables reside on the \
+    leader node and their types and functions are not supported there: query each apart \
+    and join the rows in the client \
+    (https://docs.aws.amazon.com/redshift/latest/dg/c_sql-functions-leader-node.html, \
+    https://docs.aws.amazon.com/redshift/latest/dg/c_join_PG.html)";
+
+/// The leader-node rules a statement's code breaks: a leader-node-only
+/// function beside a system or user relation, and a PG_ catalog table
+/// beside a system table or view.
+fn leader_node_violations(code: &str) -> Vec<(&'static str, &'static str)> {
+    let kinds: Vec<Relation> = RELATIONS
+        .captures_iter(code)
+        .map(|c| relation_kind(&c[1]))
+        .collect();
+    let has = |kind: Relation| kinds.contains(&kind);
+    let mut out = Vec::new();
+    if LEADER_FUNCTIONS.is_match(code) && (has(Relation::System) || has(Relation::User)) {
+        out.push(("leader-node function with a table", LEADER_FUNCTION_WHY));
+    }
+    if has(Relation::Catalog) && has(Relation::System) {
+        out.push(("catalog table with a system view", CATALOG_WITH_SYSTEM_WHY));
+    }
+    out
+}
+
+// ---- The run lock opens the transaction (issue 24, 2.1) ----
+
+const LOCK_FIRST_WHY: &str = "a transaction's snapshot is taken \"on the first occurrence of \
+    most SELECT statements, DML commands … and … CREATE TABLE\": a run that waited on the \
+    lock would then read the ledger as it was before the other run committed. \"Lock all \
+    tables at the beginning of the transaction\": LOCK is the first statement after BEGIN, \
+    the registry created before BEGIN \
+    (https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html)";
+
+/// In a run that takes a LOCK, the LOCK is the first statement after
+/// BEGIN: no CREATE (or anything else) before it in the transaction.
+pub fn check_lock_first(statements: &[(String, String)]) -> Vec<Violation> {
+    let words: Vec<(String, String)> = statements
+        .iter()
+        .map(|(label, sql)| {
+            let code = code(sql);
+            let word = code.split([' ', ';']).next().unwrap_or("").to_owned();
+            (label.clone(), word)
+        })
+        .collect();
+    if !words.iter().any(|(_, w)| w == "LOCK") {
+        return Vec::new();
+    }
+    let Some(begin) = words.iter().position(|(_, w)| w == "BEGIN" || w == "START") else {
+        return Vec::new();
+    };
+    match words.get(begin + 1) {
+        Some((_, w)) if w == "LOCK" => Vec::new(),
+        Some((label, _)) => vec![Violation {
+            label: label.clone(),
+            rule: "LOCK not first in the transaction",
+            why: LOCK_FIRST_WHY,
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// Whether `sql` creates the registry (`dwh_registry`).
+fn is_registry(sql: &str) -> bool {
+    let head = sql.split('(').next().unwrap_or("");
+    head.contains(&format!("\"{}\"", dwh_core::sql::registry::REGISTRY))
 }

@@ -142,6 +142,88 @@ pub struct GrantRow {
     pub privilege: String,
 }
 
+/// One row of Redshift's PG_TABLE_DEF query
+/// ([`super::catalog::RedshiftQueries::column_defs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+    /// Type as `format_type` prints it.
+    pub data_type: String,
+    /// `YES` / `NO`.
+    pub is_nullable: String,
+    /// The encoding (`none` is RAW).
+    pub encoding: Option<String>,
+    /// The DISTKEY column.
+    pub distkey: bool,
+    /// Position in the sort key (negative: interleaved), 0 when not in it.
+    pub sortkey: i32,
+}
+
+/// One row of Redshift's SVV_REDSHIFT_COLUMNS query
+/// ([`super::catalog::RedshiftQueries::column_details`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDetail {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+    /// The column's position in its table.
+    pub ordinal: i32,
+    /// The default expression; an IDENTITY column's mentions `identity`.
+    pub column_default: Option<String>,
+    /// The column comment.
+    pub remarks: Option<String>,
+}
+
+/// Redshift's table rows: each table PG_CLASS_INFO lists (`dist`: table,
+/// diststyle code) with its comment from SVV_REDSHIFT_TABLES (`remarks`:
+/// table, remarks), none when that view has no row for it.
+pub fn redshift_tables(
+    dist: &[(String, Option<i32>)],
+    remarks: &[(String, Option<String>)],
+) -> Vec<TableRow> {
+    dist.iter()
+        .map(|(table, diststyle)| TableRow {
+            table: table.clone(),
+            diststyle: *diststyle,
+            remarks: remarks
+                .iter()
+                .find(|(t, _)| t == table)
+                .and_then(|(_, r)| r.clone()),
+        })
+        .collect()
+}
+
+/// Redshift's column rows, in each table's ordinal order: a column both
+/// PG_TABLE_DEF and SVV_REDSHIFT_COLUMNS list (the inner join the two
+/// catalogs cannot do in one query).
+pub fn redshift_columns(defs: &[ColumnDef], details: &[ColumnDetail]) -> Vec<ColumnRow> {
+    let mut details: Vec<&ColumnDetail> = details.iter().collect();
+    details.sort_by(|a, b| (&a.table, a.ordinal).cmp(&(&b.table, b.ordinal)));
+    details
+        .into_iter()
+        .filter_map(|detail| {
+            let def = defs
+                .iter()
+                .find(|d| d.table == detail.table && d.column == detail.column)?;
+            Some(ColumnRow {
+                table: def.table.clone(),
+                column: def.column.clone(),
+                data_type: def.data_type.clone(),
+                is_nullable: def.is_nullable.clone(),
+                encoding: def.encoding.clone(),
+                distkey: def.distkey,
+                sortkey: def.sortkey,
+                column_default: detail.column_default.clone(),
+                remarks: detail.remarks.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The live tables found in the rows, in the order of `tables`.
 pub fn assemble(
     tables: &[TableRow],
@@ -295,5 +377,77 @@ fn declared_dist(table: &Table) -> LiveDist {
         (DistStyle::All, _) => LiveDist::All,
         (DistStyle::Even, _) => LiveDist::Even,
         _ => LiveDist::Auto,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(table: &str, column: &str, sortkey: i32) -> ColumnDef {
+        ColumnDef {
+            table: table.into(),
+            column: column.into(),
+            data_type: "integer".into(),
+            is_nullable: "NO".into(),
+            encoding: Some("az64".into()),
+            distkey: column == "b",
+            sortkey,
+        }
+    }
+
+    fn detail(table: &str, column: &str, ordinal: i32, remarks: &str) -> ColumnDetail {
+        ColumnDetail {
+            table: table.into(),
+            column: column.into(),
+            ordinal,
+            column_default: None,
+            remarks: Some(remarks.into()),
+        }
+    }
+
+    /// PG_TABLE_DEF's rows in name order and SVV_REDSHIFT_COLUMNS' rows
+    /// out of order become one row per column in ordinal order, with the
+    /// definition of the same table's same column.
+    #[test]
+    fn redshift_columns_join_definitions_to_details_by_table_and_column() {
+        let defs = [def("u", "a", 0), def("t", "a", 2), def("t", "b", 1)];
+        let details = [
+            detail("t", "a", 2, "second"),
+            detail("u", "a", 1, "other table"),
+            detail("t", "b", 1, "first"),
+        ];
+        let rows = redshift_columns(&defs, &details);
+        let seen: Vec<(&str, &str, i32, bool, &str)> = rows
+            .iter()
+            .map(|r| {
+                let remarks = r.remarks.as_deref().unwrap_or("");
+                (
+                    r.table.as_str(),
+                    r.column.as_str(),
+                    r.sortkey,
+                    r.distkey,
+                    remarks,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("t", "b", 1, true, "first"),
+                ("t", "a", 2, false, "second"),
+                ("u", "a", 0, false, "other table"),
+            ]
+        );
+    }
+
+    #[test]
+    fn redshift_tables_take_their_remarks_or_none() {
+        let dist = [("t".to_owned(), Some(1)), ("u".to_owned(), Some(8))];
+        let remarks = [("u".to_owned(), Some("facts".to_owned()))];
+        let rows = redshift_tables(&dist, &remarks);
+        assert_eq!(rows[0].remarks, None);
+        assert_eq!(rows[1].remarks.as_deref(), Some("facts"));
+        assert_eq!(rows[1].diststyle, Some(8));
     }
 }

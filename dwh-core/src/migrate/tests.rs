@@ -119,5 +119,9 @@ fn redshift_rows_give_the_distribution_and_an_interleaved_sort_key() {
 #[test]
 #[should_panic(expected = "not a valid SQL name")]
 fn catalog_queries_validate_names() {
-    catalog::columns_query(&["t'; DROP TABLE x; --"], Dialect::Redshift);
+    let scope = catalog::Scope {
+        schema: "public".into(),
+        database: "dev".into(),
+    };
+    catalog::redshift_queries(&["t'; DROP TABLE x; --"], &scope);
 }

@@ -59,9 +59,26 @@ pub fn create_registry() -> String {
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html>).
 /// PostgreSQL's `LOCK name` defaults to ACCESS EXCLUSIVE too, so the same
 /// statement is tested on the local engine. Needs the registry to exist
-/// (committed) before the transaction begins.
+/// (committed) before the transaction begins: see
+/// [`before_redshift_transaction`].
 pub fn lock_registry() -> String {
     format!("LOCK {}", quote_ident(REGISTRY))
+}
+
+/// What a Redshift write transaction runs before its `BEGIN`, each
+/// statement committed on its own: the registry, so that [`lock_registry`]
+/// can be the transaction's first statement. Redshift takes a
+/// transaction's snapshot "on the first occurrence of most SELECT
+/// statements, DML commands … and … CREATE TABLE"; creating the registry
+/// inside the transaction took it before the lock, and a run that waited
+/// on the lock then read the ledger as it was before the other run
+/// committed. The remedy is to "lock all tables at the beginning of the
+/// transaction" (<https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html>).
+/// The price: a run refused afterwards (a declared table that is not
+/// dwh's) leaves this empty registry behind, and two very first runs
+/// started at once may see one fail on creating it, changing nothing.
+pub fn before_redshift_transaction() -> Vec<String> {
+    vec![create_registry()]
 }
 
 /// Registers `table` as dwh's, now, with this dwh's version.

@@ -2,6 +2,8 @@
 //! the executor ([`crate::pipeline`]) only runs these statements, and the
 //! snapshots see every one.
 //!
+//! 0. on Redshift, the registry, created before `BEGIN` so that the run
+//!    lock can be the transaction's first statement;
 //! 1. one transaction: `BEGIN`, the run lock and ownership check, (with
 //!    `--fresh`) the drops, `CREATE TABLE IF NOT EXISTS`, per staging table
 //!    the emptying, the load and `ANALYZE`, the star-schema loads, `COMMIT`;
@@ -230,6 +232,10 @@ impl Parts {
 pub struct RunPlan {
     /// The dialect it is rendered in.
     pub dialect: Dialect,
+    /// Run before `BEGIN`, each committed on its own: on Redshift the
+    /// registry, so that the run lock is the transaction's first statement
+    /// ([`registry::before_redshift_transaction`]); none locally.
+    pub prepare: Vec<RunStatement>,
     /// `BEGIN` … `COMMIT`: the warehouse changes all at once or not at all.
     pub transaction: Vec<RunStatement>,
 }
@@ -314,6 +320,7 @@ pub fn run_plan(
     ));
     Ok(RunPlan {
         dialect,
+        prepare: prepare_statements(dialect),
         transaction: tx,
     })
 }
@@ -321,6 +328,8 @@ pub fn run_plan(
 /// Every statement of a whole Redshift run (`dwh all --target redshift`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedshiftRun {
+    /// Before `BEGIN`: the registry ([`RunPlan::prepare`]).
+    pub prepare: Vec<RunStatement>,
     /// `BEGIN` … `COMMIT`: the warehouse changes all at once or not at all.
     pub transaction: Vec<RunStatement>,
     /// Data-quality checks, run after the commit.
@@ -365,6 +374,7 @@ pub fn redshift_run(
         .collect();
     let plan = run_plan(schema, Dialect::Redshift, &staging, Parts::ALL)?;
     Ok(RedshiftRun {
+        prepare: plan.prepare,
         transaction: plan.transaction,
         checks,
         analyses: analyses
@@ -376,32 +386,49 @@ pub fn redshift_run(
     })
 }
 
+/// What runs before `BEGIN`: on Redshift the registry, committed on its
+/// own, so that `LOCK` can open the transaction
+/// ([`registry::before_redshift_transaction`]); nothing locally, where the
+/// run lock is an advisory lock the session holds before `BEGIN`.
+fn prepare_statements(dialect: Dialect) -> Vec<RunStatement> {
+    match dialect {
+        Dialect::Redshift => registry::before_redshift_transaction()
+            .into_iter()
+            .map(|sql| stmt(Step::Lock, Action::Execute, "registry", sql))
+            .collect(),
+        Dialect::Postgres => Vec::new(),
+    }
+}
+
 /// The statements that serialise runs and guard foreign tables, first in
-/// the transaction after `BEGIN`: the registry (created in the transaction,
-/// so a refused run leaves none behind), on Redshift `LOCK` on it (Redshift
-/// has no advisory locks; the local engine's run lock is an advisory lock
-/// the session holds before `BEGIN`), then which declared tables exist and
-/// which are dwh's.
+/// the transaction after `BEGIN`: on Redshift `LOCK` on the registry,
+/// the transaction's very first statement (Redshift has no advisory
+/// locks, and takes the transaction's snapshot at its first CREATE or
+/// SELECT: <https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html>);
+/// locally the registry (created in the transaction, so a refused run
+/// leaves none behind; the advisory run lock is held before `BEGIN`);
+/// then the ledger, which declared tables exist and which are dwh's.
 /// The two reads stay separate queries: the catalog tables are leader-node
 /// only, and Redshift refuses a query that mixes them with a user table
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/c_sql-functions-leader-node.html>).
 pub fn lock_statements(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     let mut names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
     names.push(registry::REGISTRY);
-    let mut out = vec![stmt(
-        Step::Lock,
-        Action::Execute,
-        "registry",
-        registry::create_registry(),
-    )];
-    if dialect == Dialect::Redshift {
-        out.push(stmt(
+    let first = match dialect {
+        Dialect::Redshift => stmt(
             Step::Lock,
             Action::Execute,
             "lock",
             registry::lock_registry(),
-        ));
-    }
+        ),
+        Dialect::Postgres => stmt(
+            Step::Lock,
+            Action::Execute,
+            "registry",
+            registry::create_registry(),
+        ),
+    };
+    let mut out = vec![first];
     out.extend([
         stmt(
             Step::Lock,
@@ -639,13 +666,15 @@ impl RunStatement {
 }
 
 impl RedshiftRun {
-    /// Every statement in run order, labelled: the transaction, checks
+    /// Every statement in run order, labelled: the registry before
+    /// `BEGIN`, the transaction, checks
     /// (a listing check has a count and an examples query), analyses, and
     /// the load-error lookup.
     pub fn statements(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
-            .transaction
+            .prepare
             .iter()
+            .chain(&self.transaction)
             .map(|s| (s.label.clone(), s.sql.clone()))
             .collect();
         for c in &self.checks {

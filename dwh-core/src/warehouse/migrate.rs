@@ -1,15 +1,26 @@
 //! Reading the live schema and applying a migration plan
 //! ([`crate::migrate`]) on a connection.
 
-use tokio_postgres::GenericClient;
+use tokio_postgres::{GenericClient, Row};
 
 use super::ownership::Ownership;
 use super::{Warehouse, WarehouseError, WriteBatch};
 use crate::catalog::Schema;
-use crate::migrate::live::{assemble, GrantRow};
-use crate::migrate::{catalog, plan, ColumnRow, LiveTable, Plan, TableRow};
+use crate::migrate::catalog::{self, Scope};
+use crate::migrate::live::{assemble, redshift_columns, redshift_tables};
+use crate::migrate::live::{ColumnDef, ColumnDetail, GrantRow};
+use crate::migrate::{plan, ColumnRow, LiveTable, Plan, TableRow};
 use crate::sql::registry;
 use crate::sql::Dialect;
+
+const READING: &str = "reading the live schema of the declared tables";
+
+async fn rows(client: &impl GenericClient, sql: &str) -> Result<Vec<Row>, WarehouseError> {
+    client
+        .query(sql, &[])
+        .await
+        .map_err(WarehouseError::sql(READING))
+}
 
 /// The declared tables that exist, as the catalog describes them.
 async fn read_live(
@@ -18,14 +29,17 @@ async fn read_live(
     dialect: Dialect,
 ) -> Result<Vec<LiveTable>, WarehouseError> {
     let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
-    let context = "reading the live schema of the declared tables";
-    let query = |sql: String| async move {
-        client
-            .query(&sql, &[])
-            .await
-            .map_err(WarehouseError::sql(context))
-    };
-    let tables: Vec<TableRow> = query(catalog::tables_query(&names, dialect))
+    match dialect {
+        Dialect::Postgres => read_postgres(client, &names).await,
+        Dialect::Redshift => read_redshift(client, &names).await,
+    }
+}
+
+async fn read_postgres(
+    client: &impl GenericClient,
+    names: &[&str],
+) -> Result<Vec<LiveTable>, WarehouseError> {
+    let tables: Vec<TableRow> = rows(client, &catalog::tables_query(names))
         .await?
         .iter()
         .map(|r| TableRow {
@@ -37,7 +51,7 @@ async fn read_live(
     if tables.is_empty() {
         return Ok(Vec::new());
     }
-    let columns: Vec<ColumnRow> = query(catalog::columns_query(&names, dialect))
+    let columns: Vec<ColumnRow> = rows(client, &catalog::columns_query(names))
         .await?
         .iter()
         .map(|r| ColumnRow {
@@ -52,16 +66,90 @@ async fn read_live(
             remarks: r.get(8),
         })
         .collect();
-    let grants: Vec<GrantRow> = query(catalog::grants_query(&names, dialect))
-        .await?
-        .iter()
+    let grants = grant_rows(rows(client, &catalog::grants_query(names)).await?);
+    Ok(assemble(&tables, &columns, &grants, Dialect::Postgres))
+}
+
+/// Two-column rows as pairs.
+fn pairs<A, B>(rows: Vec<Row>) -> Vec<(A, B)>
+where
+    A: for<'a> tokio_postgres::types::FromSql<'a>,
+    B: for<'a> tokio_postgres::types::FromSql<'a>,
+{
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+fn grant_rows(rows: Vec<Row>) -> Vec<GrantRow> {
+    rows.iter()
         .map(|r| GrantRow {
             table: r.get(0),
             grantee: r.get(1),
             privilege: r.get(2),
         })
+        .collect()
+}
+
+/// Redshift: the scope alone first, then each catalog query on its own
+/// (leader-node catalogs apart from system views), joined here; see
+/// [`catalog::RedshiftQueries`].
+async fn read_redshift(
+    client: &impl GenericClient,
+    names: &[&str],
+) -> Result<Vec<LiveTable>, WarehouseError> {
+    let Some(scope) = read_scope(client).await? else {
+        return Ok(Vec::new());
+    };
+    let queries = catalog::redshift_queries(names, &scope);
+    let dist: Vec<(String, Option<i32>)> = pairs(rows(client, &queries.distribution).await?);
+    if dist.is_empty() {
+        return Ok(Vec::new());
+    }
+    let remarks: Vec<(String, Option<String>)> = pairs(rows(client, &queries.table_remarks).await?);
+    let defs: Vec<ColumnDef> = rows(client, &queries.column_defs)
+        .await?
+        .iter()
+        .map(|r| ColumnDef {
+            table: r.get(0),
+            column: r.get(1),
+            data_type: r.get(2),
+            is_nullable: r.get(3),
+            encoding: r.get(4),
+            distkey: r.get(5),
+            sortkey: r.get(6),
+        })
         .collect();
-    Ok(assemble(&tables, &columns, &grants, dialect))
+    let details: Vec<ColumnDetail> = rows(client, &queries.column_details)
+        .await?
+        .iter()
+        .map(|r| ColumnDetail {
+            table: r.get(0),
+            column: r.get(1),
+            ordinal: r.get(2),
+            column_default: r.get(3),
+            remarks: r.get(4),
+        })
+        .collect();
+    let grants = grant_rows(rows(client, &queries.grants).await?);
+    let tables = redshift_tables(&dist, &remarks);
+    let columns = redshift_columns(&defs, &details);
+    Ok(assemble(&tables, &columns, &grants, Dialect::Redshift))
+}
+
+/// `current_schema()` and `current_database()`, in a statement of their
+/// own; `None` without a current schema (a search_path naming no existing
+/// schema), where no table can be found, as the PostgreSQL queries find
+/// none comparing with its NULL.
+async fn read_scope(client: &impl GenericClient) -> Result<Option<Scope>, WarehouseError> {
+    let row = client
+        .query_one(catalog::scope_query(), &[])
+        .await
+        .map_err(WarehouseError::sql(READING))?;
+    let schema: Option<String> = row.get(0);
+    let database: String = row.get(1);
+    Ok(schema.map(|schema| Scope {
+        schema: schema.trim().to_owned(),
+        database: database.trim().to_owned(),
+    }))
 }
 
 impl Warehouse {
