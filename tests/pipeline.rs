@@ -399,8 +399,8 @@ async fn spelling_warehouse(name: &str) -> Warehouse {
 
 /// `(song_id, artist_id)` of each play, by its second.
 async fn play_matches(warehouse: &Warehouse) -> Vec<(i64, Option<String>, Option<String>)> {
-    let sql = "SELECT CAST(EXTRACT(SECOND FROM start_time) AS BIGINT), song_id, artist_id \
-               FROM songplays ORDER BY start_time";
+    let sql = "SELECT CAST(EXTRACT(EPOCH FROM start_time) AS BIGINT) - 1541000000, \
+               song_id, artist_id FROM songplays ORDER BY start_time";
     let rows = warehouse.client().query(sql, &[]).await.unwrap();
     rows.iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
