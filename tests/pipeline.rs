@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use dwh_core::load::LoadOptions;
+use dwh_core::sql::Dialect;
 use dwh_core::Warehouse;
 use dwh_tests::{
     build_sparkify, fresh_warehouse, json_objects, sample_data, scratch, sparkify_sources,
@@ -337,4 +338,227 @@ async fn row_versions(warehouse: &Warehouse, table: &str) -> Vec<String> {
     let sql = format!("SELECT xmin::text FROM \"{table}\" ORDER BY 1");
     let rows = warehouse.client().query(&sql, &[]).await.unwrap();
     rows.iter().map(|r| r.get(0)).collect()
+}
+
+/// One song file's object.
+fn song_file(song_id: &str, title: &str, artist: (&str, &str), duration: f64) -> Value {
+    let (artist_id, artist_name) = artist;
+    serde_json::json!({
+        "num_songs": 1, "artist_id": artist_id, "artist_latitude": null,
+        "artist_longitude": null, "artist_location": null, "artist_name": artist_name,
+        "song_id": song_id, "title": title, "duration": duration, "year": 2000
+    })
+}
+
+/// One `NextSong` event of user 1 at second `second`.
+fn play(second: i64, song: &str, artist: &str, length: f64) -> Value {
+    serde_json::json!({
+        "artist": artist, "auth": "Logged In", "firstName": "A", "gender": "F",
+        "itemInSession": second, "lastName": "B", "length": length, "level": "free",
+        "location": "Here", "method": "PUT", "page": "NextSong",
+        "registration": 1540919166796.0_f64, "sessionId": 1, "song": song,
+        "status": 200, "ts": 1_541_000_000_000_i64 + second * 1000,
+        "userAgent": "UA", "userId": "1"
+    })
+}
+
+/// Two song files of one artist id that spell its name differently, and
+/// plays: one of the second file's song by that file's spelling (the one
+/// `artists` does not keep: of equal keys the smaller name wins), one of
+/// the first song with a trailing blank in its title (a match only without
+/// trailing blanks), one of no song.
+fn spelling_data(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let songs = [
+        ("a.json", song_file("SOX", "Song X", ("ARX", "Zed"), 200.5)),
+        (
+            "b.json",
+            song_file("SOY", "Song Y", ("ARX", "Zed & Co"), 180.25),
+        ),
+    ];
+    for (file, song) in songs {
+        std::fs::create_dir_all(dir.join("song_data")).unwrap();
+        std::fs::write(dir.join("song_data").join(file), song.to_string()).unwrap();
+    }
+    let plays = [
+        play(1, "Song Y", "Zed & Co", 180.25),
+        play(2, "Song X ", "Zed", 200.5),
+        play(3, "No Song", "Nobody", 1.0),
+    ];
+    let lines: String = plays.iter().map(|p| format!("{p}\n")).collect();
+    std::fs::create_dir_all(dir.join("log_data")).unwrap();
+    std::fs::write(dir.join("log_data/events.json"), lines).unwrap();
+    dir
+}
+
+async fn spelling_warehouse(name: &str) -> Warehouse {
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    build_sparkify(&mut warehouse, &spelling_data(name)).await;
+    warehouse
+}
+
+/// `(song_id, artist_id)` of each play, by its second.
+async fn play_matches(warehouse: &Warehouse) -> Vec<(i64, Option<String>, Option<String>)> {
+    let sql = "SELECT CAST(EXTRACT(EPOCH FROM start_time) AS BIGINT) - 1541000000, \
+               song_id, artist_id FROM songplays ORDER BY start_time";
+    let rows = warehouse.client().query(sql, &[]).await.unwrap();
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+async fn failed_checks(warehouse: &Warehouse) -> Vec<(String, u64)> {
+    let schema = sparkify::schema();
+    let results = dwh_core::checks::run(warehouse.client(), &schema, Dialect::Postgres)
+        .await
+        .unwrap();
+    results
+        .into_iter()
+        .filter(|c| !c.passed)
+        .map(|c| (c.check, c.failures))
+        .collect()
+}
+
+const NONE_FAILED: [(String, u64); 0] = [];
+
+const LATE_MATCHES: &str = "no unmatched row has a match now (late arrivals filled in)";
+
+/// A play that matches its song file exactly (title, artist name, duration)
+/// matches, although `artists` kept the other spelling of that artist.
+#[tokio::test]
+async fn a_play_matches_its_song_files_spelling_of_the_artist() {
+    let warehouse = spelling_warehouse("pipeline_artist_spelling").await;
+    let kept = "SELECT name FROM artists WHERE artist_id = 'ARX'";
+    let names: Vec<String> = (warehouse.client().query(kept, &[]).await.unwrap())
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Zed"], "artists keeps the other spelling");
+    let arx = || Some("ARX".to_owned());
+    assert_eq!(
+        play_matches(&warehouse).await,
+        [
+            (1, Some("SOY".to_owned()), arx()),
+            (2, Some("SOX".to_owned()), arx()),
+            (3, None, None)
+        ]
+    );
+    assert_eq!(failed_checks(&warehouse).await, NONE_FAILED);
+}
+
+/// The late-arrival check reads every looked-up column: an unmatched row
+/// that matches now, whose fact row got its song but not its artist, fails
+/// it.
+#[tokio::test]
+async fn the_late_arrival_check_reads_every_looked_up_column() {
+    let warehouse = spelling_warehouse("pipeline_late_every_column").await;
+    assert_eq!(failed_checks(&warehouse).await, NONE_FAILED);
+    warehouse
+        .client()
+        .batch_execute(
+            "INSERT INTO dwh_unmatched_songplays SELECT * FROM staging_events WHERE song = 'Song Y'; \
+             UPDATE songplays SET artist_id = NULL WHERE song_id = 'SOY'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        failed_checks(&warehouse).await,
+        [(LATE_MATCHES.to_owned(), 1)]
+    );
+}
+
+/// A fault planted in the loader's lookup rendering (a source title's
+/// trailing blank kept, so `'Song X '` misses `'Song X'`) makes the load
+/// miss a match; the late-arrival check, which renders its lookups itself,
+/// still finds it.
+#[tokio::test]
+async fn a_lookup_fault_in_the_loader_does_not_hide_from_the_checks() {
+    use dwh_core::sql::planted_fault::set_lookup_keeps_source_blanks;
+    struct Planted;
+    impl Drop for Planted {
+        fn drop(&mut self) {
+            set_lookup_keeps_source_blanks(false);
+        }
+    }
+    set_lookup_keeps_source_blanks(true);
+    let _planted = Planted;
+    let warehouse = spelling_warehouse("pipeline_planted_lookup_fault").await;
+    let missed = play_matches(&warehouse).await;
+    assert_eq!(
+        missed[1],
+        (2, None, None),
+        "the planted fault misses the match"
+    );
+    assert_eq!(
+        failed_checks(&warehouse).await,
+        [(LATE_MATCHES.to_owned(), 1)]
+    );
+}
+
+/// A tap on a device: events with no natural key, identical rows included.
+#[derive(Debug, Clone, dwh_core::StagingTable)]
+#[dwh(table = "staging_taps")]
+pub struct StagingTap {
+    #[dwh(varchar = 16)]
+    pub device: Option<String>,
+    pub n: Option<i32>,
+}
+
+/// The taps, keyless: two identical source rows are two fact rows.
+#[derive(Debug, Clone, dwh_core::FactTable)]
+#[dwh(table = "taps", source = StagingTap, keyless)]
+pub struct Tap {
+    #[dwh(varchar = 16)]
+    pub device: String,
+    pub n: i32,
+}
+
+/// The keyless check counts copies: with two identical staging rows and
+/// one of them deleted from the fact, it fails with 1.
+#[tokio::test]
+async fn the_keyless_check_counts_identical_rows() {
+    use dwh_core::pipeline::{self, Files};
+    use dwh_core::{FactTable, StagingTable};
+    let schema = dwh_core::Schema::new([
+        &<StagingTap as StagingTable>::TABLE,
+        &<Tap as FactTable>::TABLE,
+    ])
+    .unwrap();
+    let project = dwh_core::Project::new("taps", schema)
+        .source::<StagingTap>("taps", "*.json")
+        .build()
+        .unwrap();
+    let dir = scratch("pipeline_keyless_copies");
+    std::fs::create_dir_all(dir.join("taps")).unwrap();
+    let line =
+        |device: &str, n: i32| format!("{}\n", serde_json::json!({"device": device, "n": n}));
+    let lines = [line("d1", 1), line("d1", 1), line("d1", 1), line("d2", 2)].concat();
+    std::fs::write(dir.join("taps/t.json"), lines).unwrap();
+    let (mut warehouse, _) = fresh_warehouse("pipeline_keyless_copies").await;
+    let mut files = Files {
+        sources: dwh_tests::project_sources(&project, &dir),
+        ..Files::default()
+    };
+    let parts = dwh_core::sql::Parts::ALL;
+    let plan = pipeline::local_plan(&mut warehouse, project.schema(), &mut files, parts)
+        .await
+        .unwrap();
+    pipeline::execute(&mut warehouse, &plan, &files, &mut ())
+        .await
+        .unwrap();
+    let keyless = |results: Vec<dwh_core::checks::CheckResult>| {
+        let check = "every staging_taps row of the batch is loaded (keyless)";
+        let found = results.into_iter().find(|c| c.check == check).unwrap();
+        (found.passed, found.failures)
+    };
+    let queries = project.check_queries(5);
+    let checks = || dwh_core::checks::run_queries(warehouse.client(), &queries, Dialect::Postgres);
+    assert_eq!(keyless(checks().await.unwrap()), (true, 0));
+    // One of the three identical rows goes missing, then a second.
+    let delete_one =
+        "DELETE FROM taps WHERE ctid IN (SELECT ctid FROM taps WHERE device = 'd1' LIMIT 1)";
+    warehouse.client().batch_execute(delete_one).await.unwrap();
+    assert_eq!(keyless(checks().await.unwrap()), (false, 1));
+    warehouse.client().batch_execute(delete_one).await.unwrap();
+    assert_eq!(keyless(checks().await.unwrap()), (false, 2));
 }

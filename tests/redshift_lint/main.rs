@@ -328,6 +328,9 @@ mod the_lint_rejects {
             ("SELECT a FROM t ORDER BY a LIMIT 5 OFFSET $2", "bind parameter"),
             ("SELECT a FROM t LIMIT 2147483648", "LIMIT/OFFSET not an int4 literal"),
             ("SELECT a FROM t WHERE b = $1", "bind parameter"),
+            ("SELECT a FROM t EXCEPT ALL SELECT a FROM u", "EXCEPT/INTERSECT/MINUS ALL"),
+            ("SELECT a FROM t\nINTERSECT  all SELECT a FROM u", "EXCEPT/INTERSECT/MINUS ALL"),
+            ("SELECT a FROM t MINUS ALL SELECT a FROM u", "EXCEPT/INTERSECT/MINUS ALL"),
             (
                 "MERGE INTO t USING (SELECT * FROM s) AS n ON t.a = n.a WHEN MATCHED THEN UPDATE SET b = n.b",
                 "subquery as MERGE source",
@@ -423,6 +426,7 @@ mod the_lint_rejects {
              ON n.oid = c.relnamespace WHERE n.nspname = current_schema()",
             "SELECT table_name FROM svv_redshift_tables WHERE schema_name = 'public'",
             "SELECT SUBSTRING(a FROM 1 FOR 2) FROM t",
+            "SELECT a FROM t UNION ALL SELECT a FROM u EXCEPT SELECT a FROM v",
         ] {
             assert_eq!(rules_of(sql), Vec::<&str>::new(), "{sql}");
         }

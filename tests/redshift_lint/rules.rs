@@ -44,6 +44,12 @@ const RULES: &[Rule] = &[
         pattern: r"\bFILTER ?\( ?WHERE\b",
     },
     Rule {
+        name: "EXCEPT/INTERSECT/MINUS ALL",
+        why: "Redshift supports ALL with UNION only: INTERSECT ALL, EXCEPT ALL and MINUS ALL aren't supported; number identical rows with ROW_NUMBER() before a plain EXCEPT (https://docs.aws.amazon.com/redshift/latest/dg/r_UNION.html)",
+        applies_to: "",
+        pattern: r"\b(?:EXCEPT|INTERSECT|MINUS) ALL\b",
+    },
+    Rule {
         name: "bind parameter",
         why: "Redshift infers parameter types differently from PostgreSQL, and LIMIT/OFFSET take an integer up to 2147483647; render a validated literal (https://docs.aws.amazon.com/redshift/latest/dg/r_ORDER_BY_clause.html)",
         applies_to: "",

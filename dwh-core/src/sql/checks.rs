@@ -1,12 +1,14 @@
 //! Data-quality queries derived from the schema.
 
 use super::ident::{quote_ident, quote_list, quote_literal};
-use super::transform::{lookup_on, lookup_target, stored_expr};
 use super::Dialect;
 use crate::catalog::Schema;
 use crate::schema::{Load, Table, TableKind};
 
 mod history;
+mod source;
+
+use source::{looked_up_from, lookup_found, lookup_join, reads_lookup, stored_value};
 
 /// Natural keys that occur more than once: `(key, n)` rows.
 pub fn duplicate_keys(table: &Table) -> String {
@@ -95,7 +97,7 @@ fn key_exprs(table: &Table) -> Vec<String> {
         .natural_key
         .iter()
         .filter_map(|k| table.column(k))
-        .filter_map(|c| stored_expr(table, c))
+        .filter_map(|c| stored_value(table, c))
         .collect()
 }
 
@@ -117,11 +119,7 @@ fn source_rows(
                 exprs.iter().any(|e| e.contains(&prefix))
             });
         if used {
-            sql.push_str(&format!(
-                " LEFT JOIN {} ON {}",
-                lookup_target(lookup),
-                lookup_on(lookup)
-            ));
+            sql.push_str(&lookup_join(lookup));
         }
     }
     if let Some(join) = join {
@@ -206,24 +204,91 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
     ))
 }
 
-/// For a keyless fact: the rows of the batch in staging (after the load's
-/// filter, with the values the load stores) that are not in the fact. One
-/// count, 0 when every batch row was appended. A keyless fact grows by one
-/// row per source row of each batch, so staging (the latest batch) must be
-/// contained in it; `EXCEPT` compares whole rows, NULLs equal, in both
-/// dialects (<https://docs.aws.amazon.com/redshift/latest/dg/r_UNION.html>).
+/// For a keyless fact: how many rows of the batch in staging (after the
+/// load's filter, with the values the load stores) the fact lacks. One
+/// count, 0 when every batch row was appended.
+///
+/// Count-exact: a keyless fact's identical rows are exactly the ones no key
+/// tells apart, so each copy counts. Both sides number the copies of each
+/// identical row (`ROW_NUMBER()` over all compared columns: the numbering
+/// among equal rows cannot matter) before `EXCEPT`, so two staging copies
+/// against one in the fact leave one row. Plain `EXCEPT` would drop the
+/// duplicates first, and Redshift has no `EXCEPT ALL`
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_UNION.html>); its
+/// `EXCEPT` compares whole rows, NULLs equal, as PostgreSQL's does.
+///
+/// Columns filled from a lookup are not compared: the fact keeps what the
+/// lookup found when the row was appended, and a dimension member that
+/// arrives later (staging stays as it is on a run without new files of its
+/// own) would make the row look missing although it is there.
 pub fn keyless_rows_missing(table: &Table) -> Option<String> {
     let load = table.load.as_ref().filter(|_| table.is_keyless())?;
-    let exprs: Vec<String> = table
+    let compared: Vec<(&str, String)> = table
         .loaded_columns()
-        .map(|c| stored_expr(table, c).unwrap_or_else(|| "NULL".to_owned()))
+        .filter_map(|c| Some((c.name, stored_value(table, c)?)))
+        .filter(|(_, value)| !reads_lookup(load, value))
         .collect();
-    let columns = quote_list(table.loaded_columns().map(|c| c.name), "");
+    let columns = quote_list(compared.iter().map(|(name, _)| *name), "");
+    let numbered = |rows: String| {
+        format!(
+            "SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY {columns}) AS __dwh_copy FROM {rows}"
+        )
+    };
+    let values: Vec<String> = compared
+        .iter()
+        .map(|(name, value)| format!("{value} AS {}", quote_ident(name)))
+        .collect();
+    let exprs: Vec<String> = compared.iter().map(|(_, v)| v.clone()).collect();
+    let batch = format!(
+        "(SELECT {} {}) AS batch",
+        values.join(", "),
+        source_rows(load, &exprs, None, Vec::new())
+    );
     Some(format!(
-        "SELECT COUNT(*) AS n FROM (SELECT {} {} EXCEPT SELECT {columns} FROM {}) AS missing",
-        exprs.join(", "),
-        source_rows(load, &exprs, None, Vec::new()),
-        quote_ident(table.name),
+        "SELECT COUNT(*) AS n FROM ({} EXCEPT {}) AS missing",
+        numbered(batch),
+        numbered(quote_ident(table.name)),
+    ))
+}
+
+/// For a keyed fact with lookups: the rows of `dwh_unmatched_<fact>` that
+/// every lookup matches now while their fact row still lacks a value the
+/// match gives (any looked-up column, not just the first). One count, 0
+/// when every late arrival was filled in. The same SQL in both dialects;
+/// the lookups rendered by [`source`], not by the loader.
+pub fn missed_matches(fact: &Table) -> Option<String> {
+    let unmatched = super::unmatched::table_name(fact)?;
+    let load = fact.load.as_ref()?;
+    let mut lacking = Vec::new();
+    for column in fact.loaded_columns() {
+        if looked_up_from(load, column).is_some() {
+            let value = stored_value(fact, column)?;
+            let name = quote_ident(column.name);
+            lacking.push(format!("(f.{name} IS NULL AND {value} IS NOT NULL)"));
+        }
+    }
+    if lacking.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = fact
+        .natural_key
+        .iter()
+        .filter_map(|k| fact.column(k))
+        .map(|c| {
+            let value = stored_value(fact, c).unwrap_or_else(|| "NULL".to_owned());
+            format!("f.{} = {value}", quote_ident(c.name))
+        })
+        .collect();
+    let joins: String = load.lookups.iter().map(lookup_join).collect();
+    let mut conditions: Vec<String> = load.filter.iter().map(|f| format!("({f})")).collect();
+    conditions.extend(load.lookups.iter().map(lookup_found));
+    conditions.push(format!("({})", lacking.join(" OR ")));
+    Some(format!(
+        "SELECT COUNT(*) AS n FROM {} AS src{joins} JOIN {} AS f ON {} WHERE {}",
+        quote_ident(&unmatched),
+        quote_ident(fact.name),
+        keys.join(" AND "),
+        conditions.join(" AND ")
     ))
 }
 
@@ -401,7 +466,7 @@ fn source_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Check
             None,
         ));
     }
-    if let Some(sql) = super::unmatched::missed_matches(table) {
+    if let Some(sql) = missed_matches(table) {
         out.push((
             "no unmatched row has a match now (late arrivals filled in)".to_owned(),
             CheckSql::Count(sql),

@@ -95,6 +95,9 @@ pub mod runs;
 mod transform;
 pub mod unmatched;
 
+#[cfg(feature = "test-hooks")]
+pub use transform::planted_fault;
+
 pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
 pub use ddl::{
     analyze_staging, analyze_table, comment_on_column, comment_on_table, comment_statements,

@@ -315,6 +315,10 @@ fn equalities(table: &Table, alias: &str, pairs: &[(&str, &str)]) -> String {
             let left = format!("{alias}.{}", quote_ident(column));
             let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
             let stored_trimmed = table.natural_key.contains(column);
+            #[cfg(feature = "test-hooks")]
+            if varchar && planted_fault::lookup_keeps_source_blanks() {
+                return format!("RTRIM({left}) = ({expr})");
+            }
             match (varchar, stored_trimmed) {
                 (true, true) => format!("{left} = RTRIM({expr})"),
                 (true, false) => format!("RTRIM({left}) = RTRIM({expr})"),
@@ -323,6 +327,29 @@ fn equalities(table: &Table, alias: &str, pairs: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+/// A fault to plant in the lookup rendering above, for tests that show a
+/// check does not share it (feature `test-hooks`, off in every normal
+/// build). Per thread: a `#[tokio::test]` renders on its own thread, so
+/// tests running beside it are untouched.
+#[cfg(feature = "test-hooks")]
+pub mod planted_fault {
+    use std::cell::Cell;
+
+    thread_local! {
+        static KEEP_SOURCE_BLANKS: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// While `on`, every lookup compares the source value with its
+    /// trailing blanks, so a source `'X '` no longer finds `'X'`.
+    pub fn set_lookup_keeps_source_blanks(on: bool) {
+        KEEP_SOURCE_BLANKS.with(|f| f.set(on));
+    }
+
+    pub(super) fn lookup_keeps_source_blanks() -> bool {
+        KEEP_SOURCE_BLANKS.with(|f| f.get())
+    }
 }
 
 /// The total order that picks one row per natural key: the greatest

@@ -148,6 +148,11 @@ pub struct Song {
     pub title: String,
     #[dwh(varchar = 32, encode = zstd)]
     pub artist_id: String,
+    /// The artist's name as this song's own file spells it. Song files of
+    /// one artist can spell the name differently (`artists` keeps one):
+    /// plays match a song by this spelling.
+    #[dwh(varchar = 512, encode = zstd)]
+    pub artist_name: Option<String>,
     /// The source says 0 where the year is unknown.
     #[dwh(encode = az64, expr = "NULLIF(src.year, 0)")]
     pub year: Option<i16>,
@@ -207,8 +212,11 @@ pub struct Time {
 /// One row per song play (`NextSong` event). The song and artist are looked
 /// up in the `songs` and `artists` dimensions (not in the run's staging),
 /// by title, artist name and duration, so a play matches a song loaded by
-/// an earlier run; most plays find none (NULL). A play whose song arrives
-/// in a later run is matched then (see `dwh_unmatched_songplays`).
+/// an earlier run; most plays find none (NULL). The artist name matched is
+/// the song's own (`songs.artist_name`), not the one spelling `artists`
+/// kept: a play matching its song file matches whatever the artist's other
+/// files say. A play whose song arrives in a later run is matched then
+/// (see `dwh_unmatched_songplays`).
 ///
 /// DISTKEY and SORTKEY `start_time`, shared with `time`. `song_id` would be
 /// the textbook DISTKEY, but most plays match no song (NULL), and a NULL
@@ -223,8 +231,8 @@ pub struct Time {
     lookup(
         table = Song,
         alias = "s",
-        on(title = "src.song", duration = "src.length"),
-        join(table = Artist, alias = "a", key(artist_id = "s.artist_id"), on(name = "src.artist"))
+        on(title = "src.song", artist_name = "src.artist", duration = "src.length"),
+        join(table = Artist, alias = "a", key(artist_id = "s.artist_id"))
     )
 )]
 pub struct SongPlay {
