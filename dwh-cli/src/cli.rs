@@ -236,6 +236,11 @@ pub struct DataArgs {
     /// instead of stopping (by default a changed file is an error that names it)
     #[arg(long, conflicts_with = "full_refresh")]
     pub reload_changed: bool,
+    /// Let --full-refresh or --reload-changed rebuild without the files loaded before that are
+    /// gone from the data folder, dropping their rows (by default such a rebuild is refused and
+    /// names them)
+    #[arg(long)]
+    pub allow_missing_files: bool,
 }
 
 impl DataArgs {

@@ -742,6 +742,7 @@ async fn drop_own_tables(
             .await
             .map_err(WarehouseError::sql(context()))?;
     }
+    ledger::forget_with_tables(client, schema).await?;
     dropped.reverse();
     Ok(dropped)
 }

@@ -5,9 +5,9 @@
 //! lists was loaded, and skipped when all were. The same rules as the local
 //! path (`--full-refresh`, `--reload-changed`, changed files refused).
 
-use dwh_core::load::ledger::{sort_files, Batch, Ledger};
+use dwh_core::load::ledger::{all_new, sort_files, Batch, Ledger};
 use dwh_core::sql::ledger::LedgerFile;
-use dwh_core::warehouse::ledger::refuse_changed;
+use dwh_core::warehouse::ledger::{gone_files, refuse_changed};
 
 use super::upload::Chosen;
 
@@ -24,27 +24,24 @@ pub struct Choice<'a> {
 
 /// Narrows each source of `listed` to the files `ledger` does not hold
 /// (all of them with `full_refresh`). A changed file fails the run unless
-/// `reload_changed`, which rebuilds from every file. Reads a file only when
-/// its size or time moved since it was recorded.
+/// `reload_changed`, which rebuilds from every file; a rebuild that would
+/// leave out files the ledger lists fails unless `allow_missing` (the local
+/// path's policy, [`gone_files`]). Reads a file only when its size or time
+/// moved since it was recorded.
 pub fn choose_new<'a>(
     listed: Vec<Chosen<'a>>,
     ledger: &Ledger,
     full_refresh: bool,
     reload_changed: bool,
+    allow_missing: bool,
 ) -> anyhow::Result<Choice<'a>> {
-    if full_refresh {
-        let before = vec![0; listed.len()];
-        return Ok(Choice {
-            sources: listed,
-            before,
-            full_refresh,
-        });
-    }
     let mut batches: Vec<Batch> = Vec::new();
     for chosen in &listed {
-        let table = chosen.source.table;
-        let batch = sort_files(table, &chosen.local, chosen.files.clone(), ledger)?;
-        batches.push(batch);
+        let (table, files) = (chosen.source.table, chosen.files.clone());
+        batches.push(match full_refresh {
+            true => all_new(table, files, ledger),
+            false => sort_files(table, &chosen.local, files, ledger)?,
+        });
     }
     if batches.iter().any(|b| !b.changed.is_empty()) {
         if !reload_changed {
@@ -54,7 +51,10 @@ pub fn choose_new<'a>(
             eprintln!("  {} changed since it was loaded", c.file.name);
         }
         eprintln!("--reload-changed: rebuilding the warehouse from every file");
-        return choose_new(listed, ledger, true, reload_changed);
+        return choose_new(listed, ledger, true, reload_changed, allow_missing);
+    }
+    for line in gone_files(&batches, full_refresh, allow_missing)? {
+        eprintln!("{line}");
     }
     let before = batches.iter().map(|b| b.unchanged).collect();
     let sources = listed
@@ -68,7 +68,7 @@ pub fn choose_new<'a>(
     Ok(Choice {
         sources,
         before,
-        full_refresh: false,
+        full_refresh,
     })
 }
 
@@ -141,6 +141,7 @@ mod tests {
                 size: f.size,
                 modified: f.modified,
                 checksum: local.checksum(f).unwrap(),
+                rows: 1,
             };
             ("staging_events".to_owned(), f.key.clone(), known)
         }))
@@ -159,7 +160,7 @@ mod tests {
         let dir = data("new");
         let source = source();
         let ledger = ledger_of(&dir, 2);
-        let choice = choose_new(listed(&source, &dir), &ledger, false, false).unwrap();
+        let choice = choose_new(listed(&source, &dir), &ledger, false, false, false).unwrap();
         let keys: Vec<&str> = choice.sources[0]
             .files
             .iter()
@@ -178,10 +179,10 @@ mod tests {
 
         // Everything loaded: nothing to upload.
         let all = ledger_of(&dir, 3);
-        let choice = choose_new(listed(&source, &dir), &all, false, false).unwrap();
+        let choice = choose_new(listed(&source, &dir), &all, false, false, false).unwrap();
         assert!(choice.sources[0].files.is_empty());
         // --full-refresh: every file.
-        let choice = choose_new(listed(&source, &dir), &all, true, false).unwrap();
+        let choice = choose_new(listed(&source, &dir), &all, true, false, false).unwrap();
         assert_eq!(
             (choice.sources[0].files.len(), choice.full_refresh),
             (3, true)
@@ -196,18 +197,47 @@ mod tests {
         let ledger = ledger_of(&dir, 2);
         let first = dir.join("2018/11/2018-11-01-events.json");
         std::fs::write(&first, "{\"day\": 9, \"edited\": true}\n").unwrap();
-        let e = choose_new(listed(&source, &dir), &ledger, false, false)
+        let e = choose_new(listed(&source, &dir), &ledger, false, false, false)
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("2018-11-01-events.json") && e.contains("--reload-changed"),
             "{e}"
         );
-        let choice = choose_new(listed(&source, &dir), &ledger, false, true).unwrap();
+        let choice = choose_new(listed(&source, &dir), &ledger, false, true, false).unwrap();
         assert_eq!(
             (choice.sources[0].files.len(), choice.full_refresh),
             (3, true)
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_rebuild_refuses_to_leave_out_files_gone_from_the_folder() {
+        let dir = data("gone");
+        let source = source();
+        let ledger = ledger_of(&dir, 3);
+        std::fs::remove_file(dir.join("2018/11/2018-11-02-events.json")).unwrap();
+        // Incremental: the gone file's rows stay; nothing new.
+        let choice = choose_new(listed(&source, &dir), &ledger, false, false, false).unwrap();
+        assert!(choice.sources[0].files.is_empty());
+        // A rebuild would drop them: refused, named, unless allowed.
+        let e = choose_new(listed(&source, &dir), &ledger, true, false, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2018/11/2018-11-02-events.json")
+                && e.contains("1 file")
+                && e.contains("(1 rows)")
+                && e.contains("--allow-missing-files"),
+            "{e}"
+        );
+        let allowed = choose_new(listed(&source, &dir), &ledger, true, false, true).unwrap();
+        assert_eq!(allowed.sources[0].files.len(), 2);
+        // --reload-changed after an edit: the same refusal.
+        std::fs::write(dir.join("2018/11/2018-11-01-events.json"), "{\"day\": 7}\n").unwrap();
+        let e = choose_new(listed(&source, &dir), &ledger, false, true, false).unwrap_err();
+        assert!(e.to_string().contains("--allow-missing-files"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -227,6 +257,7 @@ mod tests {
             size: 1,
             modified: None,
             checksum: "xxh3:0".into(),
+            rows: 1,
         };
         let ledger = Ledger::new([("staging_events".to_owned(), "a.json".to_owned(), known)]);
         let uri = "s3://b/p/manifests/log_data.files.json";

@@ -20,7 +20,7 @@ use super::run::Run;
 use super::run_log;
 use super::steps::{
     choose_batches, connect, connect_writer, files, load_ticker, local_plan, lock, print_checks,
-    print_staging, print_transform, table_counts,
+    print_staging, print_transform, require_tables, table_counts,
 };
 use crate::cli::{
     AllArgs, AnalyzeArgs, CreateTablesArgs, DataArgs, DropTablesArgs, LoadArgs, Target,
@@ -138,7 +138,16 @@ async fn prepare_local(
     let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
     lock(&warehouse, args.warehouse.no_wait).await?;
     let mut parts = parts;
-    let batches = choose_batches(&warehouse, &mut files, &args.data, &mut parts).await?;
+    let generated = args.data.data.is_none() && project.generator().is_some();
+    let batches = choose_batches(
+        &warehouse,
+        project,
+        &mut files,
+        &args.data,
+        &mut parts,
+        generated && demo,
+    )
+    .await?;
     Ok(Prepared {
         warehouse,
         plan: local_plan(project, parts, &batches)?,
@@ -193,7 +202,10 @@ async fn part(
     let mut parts = parts;
     let (location, files, batches) = match location {
         Some((location, mut files, data)) => {
-            let batches = choose_batches(&warehouse, &mut files, data, &mut parts).await?;
+            let generated = data.data.is_none() && project.generator().is_some() && demo;
+            let batches =
+                choose_batches(&warehouse, project, &mut files, data, &mut parts, generated)
+                    .await?;
             (Some(location), files, batches)
         }
         None => (None, Files::default(), Vec::new()),
@@ -250,6 +262,10 @@ pub async fn drop_tables(args: &DropTablesArgs, project: &Project) -> anyhow::Re
         tables.len(),
         tables.join(", ")
     );
+    eprintln!(
+        "  and with them the load ledger (dwh_loaded_files) and the late arrivals \
+         (dwh_unmatched_*): the next run loads every file again"
+    );
     if !args.yes && !ui::confirm("Drop them?")? {
         eprintln!("nothing dropped");
         return Ok(ExitCode::from(1));
@@ -257,7 +273,10 @@ pub async fn drop_tables(args: &DropTablesArgs, project: &Project) -> anyhow::Re
     let batch = warehouse.begin().await?;
     let dropped = batch.drop_own_tables(schema).await?;
     batch.commit().await?;
-    eprintln!("✔ dropped {} tables", dropped.len());
+    eprintln!(
+        "✔ dropped {} tables, the load ledger and the late arrivals",
+        dropped.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -293,6 +312,7 @@ pub async fn transform(args: &WarehouseArgs, project: &Project) -> anyhow::Resul
 
 pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let warehouse = connect(args).await?;
+    require_tables(&warehouse, project).await?;
     let queries = project.check_queries(checks::EXAMPLES);
     let results: Vec<CheckResult> =
         pipeline::check(&warehouse, &queries, Scope::Whole, &mut Run::default()).await?;
@@ -302,6 +322,7 @@ pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Ex
 
 pub async fn analyze(args: &AnalyzeArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let warehouse = connect(&args.warehouse).await?;
+    require_tables(&warehouse, project).await?;
     let results = pipeline::analyze(&warehouse, project, args.top, &mut ()).await?;
     print_analysis(&results);
     if let Some(dir) = &args.charts {

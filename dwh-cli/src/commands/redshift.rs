@@ -69,20 +69,26 @@ pub async fn prepare(
     let warehouse = login(run, &aws, &config, &cluster).await?;
     let mut parts = parts;
     let full = parts.fresh || parts.full_refresh || args.data.full_refresh;
-    let ledger = match full {
-        true => Ledger::default(),
-        false => warehouse.ledger().await?,
-    };
+    if !full {
+        if let Some(gone) = warehouse.tables_gone(project.schema()).await? {
+            return Err(gone.into());
+        }
+    }
+    // Read for a rebuild too: it must not leave out files gone from --data.
+    let ledger = warehouse.ledger().await?;
     let new_files = match (listed, sidecars) {
         (Some(listed), _) => {
             let choice = tokio::task::block_in_place(|| {
-                incremental::choose_new(listed, &ledger, full, args.data.reload_changed)
+                let (reload, allow) = (args.data.reload_changed, args.data.allow_missing_files);
+                incremental::choose_new(listed, &ledger, full, reload, allow || parts.fresh)
             })?;
             parts.full_refresh = choice.full_refresh;
             upload_new(run, &config, &aws, project, choice).await?
         }
         (None, sidecars) => {
             parts.full_refresh = full;
+            // A rebuild copies every uploaded manifest, whatever the ledger holds.
+            let ledger = if full { Ledger::default() } else { ledger };
             from_sidecars(project, sidecars.unwrap_or_default(), &ledger)?
         }
     };

@@ -43,6 +43,31 @@ pub async fn connect_writer(args: &WarehouseArgs, demo: bool) -> anyhow::Result<
     Ok(warehouse)
 }
 
+/// Fails, saying what to run, when tables of the warehouse are missing:
+/// `check` and `analyze` read them (dropped by `dwh drop-tables`, or never
+/// built, they gave a raw "relation does not exist").
+pub async fn require_tables(warehouse: &Warehouse, project: &Project) -> anyhow::Result<()> {
+    let missing = warehouse.missing_tables(project.schema()).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let database = warehouse.database().await?;
+    if missing.len() == project.schema().tables().len() {
+        anyhow::bail!(
+            "database `{database}` holds no tables of warehouse `{}` (never built, or dropped by \
+             `dwh drop-tables`): run `dwh all` to build and load them first",
+            project.name()
+        );
+    }
+    let list: Vec<String> = missing.iter().map(|t| format!("`{t}`")).collect();
+    anyhow::bail!(
+        "database `{database}` lacks {} of warehouse `{}` (dropped or renamed?): run \
+         `dwh all --full-refresh` to rebuild every table from the data",
+        list.join(", "),
+        project.name()
+    )
+}
+
 /// Takes the run lock, so that two runs never write at once: while another
 /// run holds it, waits and says so, or with `--no-wait` fails at once.
 pub async fn lock(warehouse: &Warehouse, no_wait: bool) -> anyhow::Result<()> {
@@ -83,33 +108,66 @@ pub fn local_plan(project: &Project, parts: Parts, batches: &[Batch]) -> anyhow:
 
 /// Chooses the files this run loads, against the load ledger: the new
 /// ones; every one with `--full-refresh`, or with `--reload-changed` when
-/// a file changed (then `parts` becomes a full refresh). Says what it found.
+/// a file changed (then `parts` becomes a full refresh). Refuses a run into
+/// a table gone since the ledger's files were loaded, and a rebuild that
+/// would leave out files gone from the folder. `generated`: the data is
+/// the project's generated demo data, which the run rebuilds from when it
+/// differs from what the demo warehouse was loaded from. Says what it found.
 pub async fn choose_batches(
     warehouse: &Warehouse,
+    project: &Project,
     files: &mut Files,
     data: &DataArgs,
     parts: &mut Parts,
+    generated: bool,
 ) -> anyhow::Result<Vec<Batch>> {
     let mut full = parts.fresh || parts.full_refresh || data.full_refresh;
+    if !full {
+        if let Some(gone) = warehouse.tables_gone(project.schema()).await? {
+            return Err(gone.into());
+        }
+    }
     let mut batches = warehouse.choose_batches(files, full).await?;
-    if batches.iter().any(|b| !b.changed.is_empty()) {
-        if !data.reload_changed {
-            ledger::refuse_changed(&batches)?;
-        }
-        for b in &batches {
-            for c in &b.changed {
-                eprintln!("  {} changed since it was loaded", c.file.name);
-            }
-        }
-        eprintln!("--reload-changed: rebuilding the warehouse from every file");
+    let stale = |b: &Batch| !b.changed.is_empty() || (generated && !b.gone.is_empty());
+    if batches.iter().any(stale) {
+        rebuild_reason(&batches, data, generated)?;
         full = true;
         batches = warehouse.choose_batches(files, true).await?;
+    }
+    // --fresh drops every table: the user asked for a rebuild from this data.
+    let allow = data.allow_missing_files || generated || parts.fresh;
+    for line in ledger::gone_files(&batches, full, allow)? {
+        eprintln!("{line}");
     }
     parts.full_refresh = full;
     for b in &batches {
         eprintln!("{}", ui::batch_line(b.table.name, b.new.len(), b.unchanged));
     }
     Ok(batches)
+}
+
+/// Says why a run rebuilds from every file, or refuses changed files
+/// without `--reload-changed`. Generated demo data of another size differs
+/// from what the demo warehouse holds: that warehouse is rebuilt from it,
+/// as nothing but dwh writes either.
+fn rebuild_reason(batches: &[Batch], data: &DataArgs, generated: bool) -> anyhow::Result<()> {
+    if generated {
+        eprintln!(
+            "the generated demo data differs from what the demo warehouse was loaded from \
+             (another --size?): rebuilding the demo warehouse from it"
+        );
+        return Ok(());
+    }
+    if !data.reload_changed {
+        ledger::refuse_changed(batches)?;
+    }
+    for b in batches {
+        for c in &b.changed {
+            eprintln!("  {} changed since it was loaded", c.file.name);
+        }
+    }
+    eprintln!("--reload-changed: rebuilding the warehouse from every file");
+    Ok(())
 }
 
 /// The staging files of `location`, with `--max-errors` and live counters.

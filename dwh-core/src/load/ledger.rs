@@ -7,7 +7,7 @@
 //! time, not the bytes). Otherwise it changed since it was loaded: the run
 //! stops and names it, unless the caller chose to rebuild from every file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 
 use chrono::NaiveDateTime;
@@ -24,6 +24,8 @@ pub struct KnownFile {
     pub modified: Option<NaiveDateTime>,
     /// Its checksum.
     pub checksum: String,
+    /// Rows it loaded into staging.
+    pub rows: u64,
 }
 
 /// The ledger's files, by staging table and key.
@@ -50,9 +52,44 @@ impl Ledger {
         self.get(table, key).is_some()
     }
 
+    /// Files the ledger holds, of every table.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the ledger holds no file at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn get(&self, table: &str, key: &str) -> Option<&KnownFile> {
         self.0.get(&(table.to_owned(), key.to_owned()))
     }
+
+    /// The files of `table` the ledger holds that `listed` lacks, by key.
+    fn gone(&self, table: &str, listed: &[SourceFile]) -> Vec<GoneFile> {
+        let present: HashSet<&str> = listed.iter().map(|f| f.key.as_str()).collect();
+        let mut gone: Vec<GoneFile> = self
+            .0
+            .iter()
+            .filter(|((t, key), _)| t == table && !present.contains(key.as_str()))
+            .map(|((_, key), file)| GoneFile {
+                key: key.clone(),
+                rows: file.rows,
+            })
+            .collect();
+        gone.sort_by(|a, b| a.key.cmp(&b.key));
+        gone
+    }
+}
+
+/// A file the ledger holds that the source no longer lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoneFile {
+    /// Its key.
+    pub key: String,
+    /// Rows it brought into staging.
+    pub rows: u64,
 }
 
 /// A file whose content differs from the one loaded.
@@ -75,6 +112,11 @@ pub struct Batch {
     pub unchanged: usize,
     /// Files loaded before whose content changed since.
     pub changed: Vec<ChangedFile>,
+    /// Files loaded before that the source no longer lists: their rows
+    /// are in the warehouse, and a rebuild from the files listed drops them.
+    pub gone: Vec<GoneFile>,
+    /// Files the ledger holds for the table.
+    pub held: usize,
 }
 
 /// Sorts `files` of `source` (loaded into `table`) into new, unchanged and
@@ -90,6 +132,8 @@ pub fn sort_files(
         new: Vec::new(),
         unchanged: 0,
         changed: Vec::new(),
+        gone: ledger.gone(table.name, &files),
+        held: ledger.files_of(table.name),
     };
     for file in files {
         let Some(known) = ledger.get(table.name, &file.key) else {
@@ -110,6 +154,19 @@ pub fn sort_files(
     Ok(batch)
 }
 
+/// Every one of `files` as new (a rebuild from every file), with the
+/// ledger's files of `table` that they lack: nothing is read.
+pub fn all_new(table: &'static Table, files: Vec<SourceFile>, ledger: &Ledger) -> Batch {
+    Batch {
+        table,
+        gone: ledger.gone(table.name, &files),
+        held: ledger.files_of(table.name),
+        new: files,
+        unchanged: 0,
+        changed: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +181,7 @@ mod tests {
             size: file.size,
             modified: file.modified,
             checksum,
+            rows: 1,
         };
         ("staging_events".into(), "a.json".into(), file)
     }

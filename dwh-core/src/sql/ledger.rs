@@ -68,10 +68,10 @@ pub fn create_ledger() -> String {
 }
 
 /// Every file in the ledger:
-/// `staging_table, source_file, size_bytes, modified_at, checksum`.
+/// `staging_table, source_file, size_bytes, modified_at, checksum, row_count`.
 pub fn loaded_files() -> String {
     format!(
-        "SELECT staging_table, source_file, size_bytes, modified_at, checksum FROM {} \
+        "SELECT staging_table, source_file, size_bytes, modified_at, checksum, row_count FROM {} \
          ORDER BY staging_table, source_file",
         quote_ident(LEDGER)
     )
@@ -184,6 +184,13 @@ pub fn mark_transformed() -> String {
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/r_TRUNCATE.html>).
 pub fn forget_files() -> String {
     format!("DELETE FROM {}", quote_ident(LEDGER))
+}
+
+/// Drops the ledger with the tables it describes (`dwh drop-tables`): a
+/// ledger that outlived them would have the next run skip every file as
+/// loaded and build empty tables. The next run creates it again.
+pub fn drop_ledger() -> String {
+    format!("DROP TABLE IF EXISTS {}", quote_ident(LEDGER))
 }
 
 /// Forgets `table`'s files: a load that replaces staging with every file
