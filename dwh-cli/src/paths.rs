@@ -124,10 +124,11 @@ pub fn writable_file(path: &Path, flag: &str) -> anyhow::Result<()> {
             parent.display()
         );
     }
-    let writable = match path.exists() {
+    let writable = if path.exists() {
         // Opened for writing, not truncated: the old report stays as it is.
-        true => std::fs::OpenOptions::new().write(true).open(path).map(drop),
-        false => probe(parent),
+        std::fs::OpenOptions::new().write(true).open(path).map(drop)
+    } else {
+        probe(parent)
     };
     writable.map_err(|e| {
         anyhow::anyhow!(
