@@ -17,11 +17,31 @@
 //! table's files live and the analyses ([`dwh_core::Project`]); `dwh new
 //! PATH` scaffolds such a crate.
 
+// dwh's own print macros, in textual scope for every module below: they
+// shadow std's, which panic when a stream fails (`dwh all | head -1`).
+// Each writes through `out`, which silences a closed stream and lets the
+// work finish; see `out` for the rules.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::out::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { $crate::out::stderr(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod aws;
 mod cli;
 mod commands;
 mod config;
 mod out;
+mod owned;
 mod paths;
 mod report;
 mod ui;
@@ -38,7 +58,6 @@ const INTERRUPTED: u8 = 130;
 /// and returns the exit code: 0 done, 1 error, 2 a data-quality check
 /// failed, 3 the cluster is not available (`status`), 130 interrupted.
 pub fn main(project: Project) -> ExitCode {
-    exit_on_stdout_errors();
     let cli = match parse(&project) {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
@@ -75,10 +94,9 @@ fn parse(project: &Project) -> Result<cli::Cli, clap::Error> {
 async fn run(cli: cli::Cli, project: &Project) -> ExitCode {
     // Ctrl-C drops the running command: its open transaction is rolled
     // back (and the server rolls back any the connection still holds).
-    tokio::select! {
+    let code = tokio::select! {
         outcome = commands::run(cli, project) => match outcome {
             Ok(code) => code,
-            Err(error) if out::is_broken_pipe(&error) => ExitCode::SUCCESS,
             Err(error) => {
                 ui::print_error(&error);
                 ExitCode::FAILURE
@@ -91,28 +109,8 @@ async fn run(cli: cli::Cli, project: &Project) -> ExitCode {
             );
             ExitCode::from(INTERRUPTED)
         }
-    }
-}
-
-/// `print!` panics when standard output fails. Commands whose output is
-/// the product write through [`out::print`] and return the error; for
-/// every other `print!`, this hook does the same at the point of failure:
-/// a reader gone away (`dwh analyze | head`) ends dwh quietly with success,
-/// as it does `cat`; any other failure (a full disk) is one error line,
-/// exit 1. Any open transaction is rolled back by the server.
-fn exit_on_stdout_errors() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info.payload_as_str().unwrap_or_default();
-        if let Some(cause) = message.strip_prefix("failed printing to stdout: ") {
-            if cause.starts_with("Broken pipe") {
-                std::process::exit(0);
-            }
-            eprintln!("error: cannot write to standard output: {cause}");
-            std::process::exit(1);
-        }
-        default(info);
-    }));
+    };
+    out::finish(code)
 }
 
 /// `--help` and `--version` print and succeed; a bad argument is an error
@@ -146,6 +144,9 @@ fn init_logging(debug: bool) {
         .with_writer(std::io::stderr)
         .with_ansi(colour)
         .with_target(true)
+        // Its own complaint about a closed stderr would be an `eprintln!`
+        // (a panic): a log line lost to a closed pipe is no error.
+        .log_internal_errors(false)
         .init();
 }
 

@@ -106,9 +106,9 @@ pub fn print_error(error: &anyhow::Error) {
 /// Asks for `yes` on the terminal; false for any other answer. Callers
 /// refuse before asking when stdin is not a terminal.
 pub fn confirm(question: &str) -> anyhow::Result<bool> {
-    use std::io::{BufRead, Write};
+    use std::io::BufRead;
+    // (dwh's `eprint!` flushes.)
     eprint!("{question} Only 'yes' will be accepted: ");
-    std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")

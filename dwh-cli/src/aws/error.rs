@@ -3,7 +3,7 @@
 
 use std::fmt::{Debug, Display};
 
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 /// The AWS error code of a service error (`EntityAlreadyExists`,
 /// `InvalidPermission.Duplicate`…). EC2 models few error types, so codes are
@@ -31,6 +31,9 @@ enum Failure {
     AccessDenied(Option<String>),
     /// No answer from the endpoint: the innermost cause.
     Unreachable(String),
+    /// The EC2 instance metadata service (IMDS) refused the credentials
+    /// the SDK's default chain asked it for: its HTTP status.
+    MetadataRefused(u16),
     /// Anything else, as AWS (or the SDK) said it.
     Other(String),
 }
@@ -40,6 +43,43 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
     std::iter::successors(Some(err), |e| e.source())
         .map(|e| e.to_string())
         .collect()
+}
+
+/// `err` and its causes as one sentence: each message once, none of the
+/// Debug dumps some of them carry (`DisplayErrorContext` appends the whole
+/// error's Debug form, and IMDS's message a raw HTTP response).
+fn sentence(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for message in chain(err) {
+        let message = without_debug_dump(&message);
+        let said = parts.last().is_some_and(|last| last.contains(&message));
+        if !message.is_empty() && !said {
+            parts.push(message);
+        }
+    }
+    parts.join(": ")
+}
+
+/// `message` up to a Debug dump in it (`Name { field: …`), trimmed.
+fn without_debug_dump(message: &str) -> String {
+    let dump = message.match_indices(" { ").find_map(|(at, _)| {
+        let name = message[..at].rsplit([' ', '(', '.']).next()?;
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            .then(|| at - name.len())
+    });
+    let kept = &message[..dump.unwrap_or(message.len())];
+    kept.trim_end_matches([' ', '.', ':', '(']).to_owned()
+}
+
+/// The status IMDS answered with, when its answer failed the credentials.
+fn metadata_refusal(err: &(dyn std::error::Error + 'static)) -> Option<u16> {
+    use aws_config::imds::client::error::ImdsError;
+    std::iter::successors(Some(err), |e| e.source()).find_map(|e| {
+        match e.downcast_ref::<ImdsError>()? {
+            ImdsError::ErrorResponse(answer) => Some(answer.response().status().as_u16()),
+            _ => None,
+        }
+    })
 }
 
 fn classify<E, R>(err: &SdkError<E, R>) -> Failure
@@ -64,9 +104,12 @@ where
             Some(c) => Failure::Other(format!("{c}: {message}")),
             None => Failure::Other(format!(
                 "AWS answered without an error code (an unsupported call?): {}",
-                DisplayErrorContext(e.err())
+                sentence(e.err())
             )),
         };
+    }
+    if let Some(status) = metadata_refusal(err) {
+        return Failure::MetadataRefused(status);
     }
     let chain = chain(err).join(": ").to_ascii_lowercase();
     // aws-config's SSO token provider and the SSO service's own answer.
@@ -84,7 +127,7 @@ where
             return Failure::Unreachable(inner);
         }
     }
-    Failure::Other(DisplayErrorContext(err).to_string())
+    Failure::Other(sentence(err))
 }
 
 /// The text between the first `start` and the next `end`.
@@ -152,6 +195,13 @@ fn describe(failure: Failure) -> String {
             Ok(url) => format!("cannot reach the AWS endpoint {url} (AWS_ENDPOINT_URL): {cause}"),
             Err(_) => format!("cannot reach AWS ({cause}): check the network, a proxy, the region"),
         },
+        Failure::MetadataRefused(status) => format!(
+            "no AWS credentials: the SDK's default chain found none in the environment or \
+             ~/.aws and asked the EC2 instance metadata service, which answered HTTP {status} \
+             (no instance role dwh may use); set AWS_PROFILE (with `aws sso login`) or \
+             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or off EC2 \
+             AWS_EC2_METADATA_DISABLED=true"
+        ),
         Failure::Other(detail) => detail,
     }
 }
@@ -215,5 +265,78 @@ mod tests {
                 "{failure:?}: {text}"
             );
         }
+    }
+
+    /// A stand-in for the EC2 metadata endpoint on a machine that is no
+    /// instance with a role: a session token, then 403 for everything else.
+    fn metadata_endpoint_refusing() -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 4096];
+                let n = stream.read(&mut request).unwrap_or(0);
+                let answer = if request[..n].starts_with(b"PUT ") {
+                    "HTTP/1.1 200 OK\r\nx-aws-ec2-metadata-token-ttl-seconds: 21600\r\n\
+                     content-length: 5\r\nconnection: close\r\n\r\ntoken"
+                } else {
+                    "HTTP/1.1 403 Forbidden\r\ncontent-length: 9\r\nconnection: close\r\n\r\n\
+                     forbidden"
+                };
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    /// The SDK's error when IMDS answers 403 embeds the raw HTTP response
+    /// (and `DisplayErrorContext` the whole error's Debug form): dwh says
+    /// it as a sentence with what to do.
+    #[tokio::test]
+    async fn a_metadata_endpoint_answering_403_is_a_sentence() {
+        use aws_config::imds;
+        let client = imds::Client::builder()
+            .endpoint(metadata_endpoint_refusing())
+            .unwrap()
+            .build();
+        let credentials = imds::credentials::ImdsCredentialsProvider::builder()
+            .imds_client(client)
+            .build();
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .credentials_provider(credentials)
+            // Never reached: the credentials fail first.
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        let err = aws_sdk_iam::Client::from_conf(config)
+            .get_user()
+            .send()
+            .await
+            .expect_err("no credentials");
+        let text = aws_error("reading your AWS identity", err).to_string();
+        assert!(text.contains("HTTP 403"), "{text}");
+        assert!(text.contains("AWS_PROFILE"), "{text}");
+        for dump in [" { ", "Response", "SdkBody", "(Some("] {
+            assert!(!text.contains(dump), "a Debug dump in: {text}");
+        }
+    }
+
+    #[test]
+    fn debug_dumps_are_cut_from_messages() {
+        assert_eq!(
+            without_debug_dump("error response from IMDS (code: 403). Response { status: 403 }"),
+            "error response from IMDS (code: 403)"
+        );
+        assert_eq!(
+            without_debug_dump("unhandled error (Unhandled { source: X })"),
+            "unhandled error"
+        );
+        assert_eq!(
+            without_debug_dump("connection refused"),
+            "connection refused"
+        );
     }
 }

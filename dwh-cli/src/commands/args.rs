@@ -24,12 +24,14 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             if args.data.data.is_none() {
                 generated(project, args.size)?;
             }
+            // Both are written after the commit: checked now, not found
+            // wrong then.
             if let Some(dir) = &args.charts {
                 charts(project)?;
-                paths::output_dir(dir, "--charts")?;
+                paths::writable_dir(dir, "--charts")?;
             }
             if let Some(file) = &args.report {
-                paths::output_file(file, "--report")?;
+                paths::writable_file(file, "--report")?;
             }
         }
         Command::Load(args) => data(&args.data)?,
@@ -38,7 +40,7 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
         Command::Analyze(args) => {
             if let Some(dir) = &args.charts {
                 charts(project)?;
-                paths::output_dir(dir, "--charts")?;
+                paths::writable_dir(dir, "--charts")?;
             }
         }
         Command::Diagram(args) => {

@@ -37,7 +37,8 @@ pub async fn step(
     };
     let files = run
         .step("charts", |_| None, async { write(project, results, dir) })
-        .await?;
+        .await
+        .context("the warehouse was loaded and committed; only the charts could not be drawn")?;
     // Listed after the step's spinner has finished.
     list(&files);
     Ok(())

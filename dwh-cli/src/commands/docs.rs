@@ -17,10 +17,22 @@ use super::local::engine_dir;
 use super::run::Run;
 use super::run_log;
 use crate::cli::{DocsArgs, Target};
+use crate::owned::OutputDir;
 use crate::{paths, ui};
+
+/// Marks a folder `dwh docs` wrote, with the files it wrote (see `owned`).
+const MARKER: &str = ".dwh-docs";
 
 pub async fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode> {
     paths::output_dir(&args.out, "--out")?;
+    let output = OutputDir {
+        dir: &args.out,
+        command: "`dwh docs`",
+        marker: MARKER,
+        otherwise: " (another site's index.html or style.css would be overwritten)",
+    };
+    // Refused before the warehouse is read; claimed only once the site is ready.
+    output.check()?;
     if args.target.target == Target::Redshift && (args.database_url.is_some() || args.demo) {
         bail!(
             "--database-url and --demo choose a PostgreSQL warehouse; with --target redshift \
@@ -33,9 +45,10 @@ pub async fn run(args: &DocsArgs, project: &Project) -> anyhow::Result<ExitCode>
         None if args.no_run => None,
         None => last_run(args, project).await?,
     };
-    paths::create_dir(&args.out, "--out")?;
+    let claimed = output.claim()?;
     let index = dwh_core::docs::write(&args.out, project, report.as_ref())
         .with_context(|| format!("writing the site into {}", args.out.display()))?;
+    claimed.done()?;
     eprintln!("✔ {}", index.display());
     if args.open {
         open(&index);

@@ -4,15 +4,15 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use dwh_core::project::GenSummary;
 use dwh_core::Project;
 
 use crate::cli::GenArgs;
+use crate::owned::{Claimed, OutputDir};
 use crate::ui;
 
-/// Marks a directory `dwh gen` created (or found empty): a later `dwh gen`
-/// may replace what is in it; any other non-empty directory needs --force.
+/// Marks a folder `dwh gen` wrote, with the files it wrote (see `owned`).
 const MARKER: &str = ".dwh-gen";
 
 pub async fn run(args: &GenArgs, project: &Project) -> anyhow::Result<ExitCode> {
@@ -22,7 +22,7 @@ pub async fn run(args: &GenArgs, project: &Project) -> anyhow::Result<ExitCode> 
             project.name()
         );
     };
-    prepare(&args.out, args.force, project)?;
+    let claimed = prepare(&args.out, args.force)?;
     let size = args.size.unwrap_or_else(|| generator.default_size());
     let started = Instant::now();
     let bar = ui::spinner(format!(
@@ -32,61 +32,30 @@ pub async fn run(args: &GenArgs, project: &Project) -> anyhow::Result<ExitCode> 
         args.out.display()
     ));
     let summary = super::data::generate(project, &args.out, size, args.seed).await?;
+    if let Some(claimed) = claimed {
+        claimed.done()?;
+    }
     bar.finish_and_clear();
     print_summary(&summary, started.elapsed());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Makes `out` ready: a new or empty directory is marked as dwh's; one
-/// marked by an earlier `dwh gen` loses that run's files (so no stale file
-/// is mixed into the new set); any other is refused unless `force`, and
-/// is then written into without being marked.
-fn prepare(out: &Path, force: bool, project: &Project) -> anyhow::Result<()> {
-    let entries = match std::fs::read_dir(out) {
-        Ok(entries) => entries
-            .map(|e| e.map(|e| e.file_name()))
-            .collect::<Result<Vec<_>, _>>()
-            .with_context(|| format!("listing --out {}", out.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading --out {}", out.display())),
+/// Makes `out` ready: a new, empty or `dwh gen` folder loses only the
+/// files the last `dwh gen` wrote (so no stale file is mixed into the new
+/// set, and no file of the user's is lost); any other is refused unless
+/// `force`, and is then written into without being claimed.
+fn prepare(out: &Path, force: bool) -> anyhow::Result<Option<Claimed>> {
+    let output = OutputDir {
+        dir: out,
+        command: "`dwh gen`",
+        marker: MARKER,
+        otherwise: ", or pass --force to write into it (files with the names dwh gen writes \
+                    are overwritten)",
     };
-    let marker = out.join(MARKER);
-    if marker.is_file() {
-        for source in project.sources() {
-            remove_dir(&out.join(&source.dir))?;
-        }
-        return Ok(());
-    }
-    if entries.is_empty() {
-        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        let note = format!(
-            "written by `dwh gen`; it may replace {}\n",
-            super::data::expected_dirs(project)
-        );
-        return std::fs::write(&marker, note)
-            .with_context(|| format!("writing {}", marker.display()));
-    }
-    if !force {
-        let mut names: Vec<_> = entries.iter().map(|n| n.to_string_lossy()).collect();
-        names.sort();
-        bail!(
-            "--out {} is not empty ({} entries: {}) and `dwh gen` did not write it; \
-             choose a new or empty directory, or pass --force to write into it \
-             (files with the names dwh gen writes are overwritten)",
-            out.display(),
-            names.len(),
-            names.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(())
-}
-
-fn remove_dir(dir: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("removing the earlier {}", dir.display()))
-        }
-        _ => Ok(()),
+    match output.check() {
+        Err(_) if force => Ok(None),
+        Err(refused) => Err(refused),
+        Ok(_) => output.claim().map(Some),
     }
 }
 
