@@ -91,6 +91,7 @@ fn redshift_form(
     }
     RunPlan {
         dialect: plan.dialect,
+        prepare: plan.prepare.clone(),
         transaction: out,
     }
 }

@@ -18,7 +18,7 @@
 mod tables;
 
 use crate::catalog::Schema;
-use crate::migrate::catalog::{columns_query, grants_query, tables_query};
+use crate::migrate::catalog::{redshift_queries, scope_query, Scope};
 use crate::schema::{Table, TableKind};
 use crate::sql::ledger::LedgerFile;
 use crate::sql::run::{load_errors_query, RunStatement, Step};
@@ -139,14 +139,13 @@ fn jsonpaths_key(table: &str) -> String {
     format!("jsonpaths/{table}.jsonpaths")
 }
 
-/// Every probe, in order, in the scratch schema `scratch`: session,
-/// catalog, the whole run transaction, the bad record, the ALTER forms,
-/// cleanup. `dialect` is Redshift on a cluster; the tests render the
-/// PostgreSQL form of the DDL to run the rest on the local engine.
-pub fn probes(scratch: &str, s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
+/// Every probe, in order, in the scratch schema `scratch` of `database`:
+/// session, catalog, the whole run transaction, the bad record, the ALTER
+/// forms, cleanup.
+pub fn probes(scratch: &str, database: &str, s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
     let schema = schema();
     let mut out = session(scratch);
-    out.extend(catalog(schema));
+    out.extend(catalog(schema, scratch, database));
     out.extend(run_transaction(schema, s3)?);
     out.extend(bad_record(s3)?);
     out.extend(alter_forms());
@@ -190,36 +189,26 @@ fn session(scratch: &str) -> Vec<Probe> {
         probe(
             Shape::Session,
             "current schema",
-            "SELECT current_schema(), current_database()".to_owned(),
+            scope_query().to_owned(),
             Expect::Rows,
         ),
     ]
 }
 
-/// The catalog reads `dwh plan`, `dwh migrate` and the drift refusal run.
-fn catalog(schema: &Schema) -> Vec<Probe> {
+/// The catalog reads `dwh plan`, `dwh migrate` and the drift refusal run,
+/// in the scratch schema of `database`.
+fn catalog(schema: &Schema, scratch: &str, database: &str) -> Vec<Probe> {
     let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
-    let redshift = Dialect::Redshift;
-    vec![
-        probe(
-            Shape::Catalog,
-            "tables",
-            tables_query(&names, redshift),
-            Expect::Success,
-        ),
-        probe(
-            Shape::Catalog,
-            "columns",
-            columns_query(&names, redshift),
-            Expect::Success,
-        ),
-        probe(
-            Shape::Catalog,
-            "grants",
-            grants_query(&names, redshift),
-            Expect::Success,
-        ),
-    ]
+    let scope = Scope {
+        schema: scratch.to_owned(),
+        database: database.to_owned(),
+    };
+    let queries = redshift_queries(&names, &scope);
+    queries
+        .labelled()
+        .into_iter()
+        .map(|(label, sql)| probe(Shape::Catalog, label, sql.to_owned(), Expect::Success))
+        .collect()
 }
 
 /// The pipeline's own run transaction over the doctor's schema, its
@@ -230,15 +219,18 @@ fn run_transaction(schema: &Schema, s3: &DoctorS3) -> Result<Vec<Probe>, CopyErr
         .map(|table| (table, StagingFrom::S3(batch(table, s3))))
         .collect();
     let plan = sql::run_plan(schema, Dialect::Redshift, &batches, Parts::ALL)?;
-    Ok(plan
-        .transaction
-        .iter()
-        .map(|statement| Probe {
+    // The registry is created before BEGIN, so that LOCK opens the
+    // transaction (see `sql::registry`).
+    let before = plan.prepare.iter().map(|s| (s, false));
+    let during = plan.transaction.iter().map(|s| (s, true));
+    Ok(before
+        .chain(during)
+        .map(|(statement, in_transaction)| Probe {
             shape: shape_of(statement),
             label: statement.label.clone(),
             sql: statement.sql.clone(),
             expect: Expect::Success,
-            in_transaction: true,
+            in_transaction,
         })
         .collect())
 }

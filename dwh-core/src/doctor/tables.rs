@@ -12,7 +12,8 @@ use crate::{DimTable, FactTable, StagingTable};
 #[allow(dead_code)] // declares a table; no row is read into it
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "doctor_events", diststyle = even)]
-pub struct DoctorEvent {
+#[doc(hidden)]
+pub(crate) struct DoctorEvent {
     #[dwh(json = "userId", varchar = 16)]
     pub user_id: Option<String>,
     #[dwh(varchar = 8)]
@@ -26,7 +27,8 @@ pub struct DoctorEvent {
 #[allow(dead_code)] // declares a table; no row is read into it
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "doctor_song_files", diststyle = all)]
-pub struct DoctorSongFile {
+#[doc(hidden)]
+pub(crate) struct DoctorSongFile {
     #[dwh(varchar = 32)]
     pub song_id: Option<String>,
     #[dwh(varchar = 64)]
@@ -45,7 +47,8 @@ pub struct DoctorSongFile {
     latest_by = "src.ts",
     history = scd2
 )]
-pub struct DoctorUser {
+#[doc(hidden)]
+pub(crate) struct DoctorUser {
     #[dwh(natural_key, encode = raw, expr = "CAST(NULLIF(src.user_id, '') AS INTEGER)")]
     pub user_id: i32,
     #[dwh(varchar = 8, encode = bytedict, tracked)]
@@ -62,7 +65,8 @@ pub struct DoctorUser {
 #[allow(dead_code)] // declares a table; no row is read into it
 #[derive(Debug, Clone, DimTable)]
 #[dwh(table = "doctor_songs", diststyle = all, sortkey(song_id), source = DoctorSongFile)]
-pub struct DoctorSong {
+#[doc(hidden)]
+pub(crate) struct DoctorSong {
     #[dwh(natural_key, varchar = 32, encode = raw)]
     pub song_id: String,
     #[dwh(varchar = 64, encode = zstd)]
@@ -79,7 +83,8 @@ pub struct DoctorSong {
     source = DoctorEvent,
     lookup(table = DoctorSong, alias = "s", on(title = "src.song"))
 )]
-pub struct DoctorPlay {
+#[doc(hidden)]
+pub(crate) struct DoctorPlay {
     #[dwh(identity, encode = az64)]
     pub play_id: i64,
     #[dwh(natural_key, from = "ts", encode = raw)]

@@ -10,7 +10,7 @@ fn s3() -> DoctorS3 {
 
 #[test]
 fn every_shape_is_probed() {
-    let probes = probes("dwh_doctor_1", &s3()).unwrap();
+    let probes = probes("dwh_doctor_1", "dev", &s3()).unwrap();
     let all = [
         Shape::Session,
         Shape::Catalog,
@@ -36,7 +36,7 @@ fn every_shape_is_probed() {
 
 #[test]
 fn the_scratch_schema_is_made_first_and_dropped_last() {
-    let probes = probes("dwh_doctor_1", &s3()).unwrap();
+    let probes = probes("dwh_doctor_1", "dev", &s3()).unwrap();
     assert_eq!(probes[0].sql, "CREATE SCHEMA \"dwh_doctor_1\"");
     let last = probes.last().unwrap();
     assert_eq!(last.sql, "DROP SCHEMA \"dwh_doctor_1\" CASCADE");
@@ -45,7 +45,7 @@ fn the_scratch_schema_is_made_first_and_dropped_last() {
 #[test]
 fn the_copies_read_the_uploaded_files() {
     let keys: Vec<String> = files().into_iter().map(|(key, _)| key).collect();
-    let probes = probes("dwh_doctor_1", &s3()).unwrap();
+    let probes = probes("dwh_doctor_1", "dev", &s3()).unwrap();
     let copies = probes.iter().filter(|p| p.sql.starts_with("COPY"));
     for copy in copies {
         let read: Vec<&String> = keys
@@ -63,7 +63,7 @@ fn the_copies_read_the_uploaded_files() {
 
 #[test]
 fn only_the_bad_record_is_expected_to_fail() {
-    let probes = probes("dwh_doctor_1", &s3()).unwrap();
+    let probes = probes("dwh_doctor_1", "dev", &s3()).unwrap();
     let failing: Vec<&str> = probes
         .iter()
         .filter(|p| p.expect == Expect::Failure)
