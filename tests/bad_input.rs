@@ -758,7 +758,9 @@ async fn check_refused(
         }
         _ => false,
     };
-    failures.check(case, ok, || format!("want {files:?} refused, got {strict:?}"));
+    failures.check(case, ok, || {
+        format!("want {files:?} refused, got {strict:?}")
+    });
     let stored = rows(warehouse, case.target.table()).await;
     failures.check(case, stored == 1, || {
         format!("{stored} rows after the error")
@@ -984,8 +986,14 @@ async fn bad_record_errors_say_where_and_what_to_do() {
     for part in [
         format!("cannot list the JSON files of {}", dir.display()),
         "2 files would be left out or cannot be loaded".into(),
-        format!("{}: its name matches neither", dir.join("events.csv").display()),
-        format!("{}: its name matches neither", dir.join("README.txt").display()),
+        format!(
+            "{}: its name matches neither",
+            dir.join("events.csv").display()
+        ),
+        format!(
+            "{}: its name matches neither",
+            dir.join("README.txt").display()
+        ),
     ] {
         assert!(message.contains(&part), "{part:?} missing from:\n{message}");
     }
