@@ -80,8 +80,9 @@ enum Expect {
         bad: u64,
         good: u64,
     },
-    /// No `*.json` file at all.
-    NoFiles,
+    /// No `*.json` file, and these files that are not sources: the
+    /// listing refuses them by name (never skipped silently).
+    Refused(&'static [&'static str]),
 }
 
 struct Case {
@@ -98,7 +99,7 @@ const fn case(target: Target, name: &'static str, expect: Expect) -> Case {
     }
 }
 
-use Expect::{Bad, Loads, NoFiles};
+use Expect::{Bad, Loads, Refused};
 use Target::{Events, Probe, Songs};
 
 const USER_IDS: &str = "SELECT string_agg(user_id, ',' ORDER BY ts, user_id) FROM staging_events";
@@ -278,7 +279,7 @@ const CASES: &[Case] = &[
             good: 2,
         },
     ),
-    case(Events, "no_json", NoFiles),
+    case(Events, "no_json", Refused(&["README.txt", "events.csv"])),
     case(
         Events,
         "not_an_object",
@@ -682,7 +683,7 @@ async fn every_corpus_case_has_its_expected_outcome() {
             Loads { rows: want, probes } => {
                 check_loads(&warehouse, &mut failures, case, strict, *want, probes).await;
             }
-            NoFiles => check_no_files(&warehouse, &mut failures, case, &strict).await,
+            Refused(files) => check_refused(&warehouse, &mut failures, case, files, &strict).await,
             expect @ Bad { bad, good, .. } => {
                 // 1. Default policy: the first bad record fails the load.
                 check_first_bad_record_fails(&warehouse, &mut failures, case, expect, &strict)
@@ -741,16 +742,25 @@ async fn check_loads(
     }
 }
 
-/// A `NoFiles` case: the load fails with `NoFiles` and the table keeps
-/// its sentinel row.
-async fn check_no_files(
+/// A `Refused` case: the listing fails naming each file, and the table
+/// keeps its sentinel row.
+async fn check_refused(
     warehouse: &Warehouse,
     failures: &mut Failures,
     case: &Case,
+    files: &[&str],
     strict: &Result<StagingReport, WarehouseError>,
 ) {
-    let ok = matches!(strict, Err(WarehouseError::Load(LoadError::NoFiles(_))));
-    failures.check(case, ok, || format!("want NoFiles, got {strict:?}"));
+    let ok = match strict {
+        Err(WarehouseError::Load(e @ LoadError::List { .. })) => {
+            let message = e.to_string();
+            files.iter().all(|f| message.contains(&format!("{f}: ")))
+        }
+        _ => false,
+    };
+    failures.check(case, ok, || {
+        format!("want {files:?} refused, got {strict:?}")
+    });
     let stored = rows(warehouse, case.target.table()).await;
     failures.check(case, stored == 1, || {
         format!("{stored} rows after the error")
@@ -972,8 +982,19 @@ async fn bad_record_errors_say_where_and_what_to_do() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(
-        message.contains("no *.json files under") && message.contains("no_json"),
-        "{message}"
-    );
+    let dir = corpus().join("events/no_json");
+    for part in [
+        format!("cannot list the JSON files of {}", dir.display()),
+        "2 files would be left out or cannot be loaded".into(),
+        format!(
+            "{}: its name matches neither",
+            dir.join("events.csv").display()
+        ),
+        format!(
+            "{}: its name matches neither",
+            dir.join("README.txt").display()
+        ),
+    ] {
+        assert!(message.contains(&part), "{part:?} missing from:\n{message}");
+    }
 }

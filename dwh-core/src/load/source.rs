@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 use crate::project::FilePattern;
 
+mod listing;
+
 /// A file time as the ledger keeps it: UTC, to the microsecond (the
 /// precision of both engines' TIMESTAMP).
 fn micros(time: std::time::SystemTime) -> NaiveDateTime {
@@ -93,7 +95,10 @@ impl io::Write for Checksum {
 }
 
 /// Every file below a directory whose name matches a pattern (`*.json`
-/// by default), recursively, sorted by path.
+/// by default; gzipped, the pattern and `.gz`), recursively, sorted by
+/// path, links followed. Any other
+/// file there refuses the listing, by name ([`listing`]): a file in a
+/// source's folder is loaded or refused, never left out unsaid.
 #[derive(Debug, Clone)]
 pub struct LocalDir {
     root: PathBuf,
@@ -121,52 +126,22 @@ impl LocalDir {
     }
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    pattern: &FilePattern,
-    out: &mut Vec<SourceFile>,
-) -> io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", dir.display())))?
-        .collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(root, &path, pattern, out)?;
-        } else if pattern.matches(&entry.file_name().to_string_lossy()) {
-            let metadata = entry.metadata()?;
-            let key = path.strip_prefix(root).unwrap_or(&path);
-            out.push(SourceFile {
-                name: path.display().to_string(),
-                size: metadata.len(),
-                key: key
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-                modified: metadata.modified().ok().map(micros),
-                etag: None,
-            });
-        }
-    }
-    Ok(())
-}
-
 impl Source for LocalDir {
     fn location(&self) -> String {
         self.root.display().to_string()
     }
 
     fn files(&self) -> io::Result<Vec<SourceFile>> {
-        let mut files = Vec::new();
-        walk(&self.root, &self.root, &self.pattern, &mut files)?;
-        Ok(files)
+        listing::list(&self.root, &self.pattern)
     }
 
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {
-        Ok(Box::new(std::fs::File::open(&file.name)?))
+        let input = std::fs::File::open(&file.name)?;
+        Ok(if listing::gzipped(&file.name) {
+            // Multi-member, like `cat a.gz b.gz` and the S3 source.
+            Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(input)))
+        } else {
+            Box::new(input)
+        })
     }
 }

@@ -503,8 +503,27 @@ struct Unreadable {
     records: u64,
 }
 
+/// The largest record Redshift's COPY reads: "The maximum size of a JSON
+/// object in Amazon Redshift is 4 MB, which applies before any shredding
+/// or parsing" (<https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html>).
+/// A record the cluster would refuse is refused locally too, so both
+/// engines load the same rows.
+pub const MAX_RECORD_BYTES: usize = 4 * 1024 * 1024;
+
 /// Reads one record's cells into `record`; on failure, the reason.
 fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), Unreadable> {
+    if json.len() > MAX_RECORD_BYTES {
+        return Err(Unreadable {
+            reason: format!(
+                "the record is {} bytes, over the 4 MB ({MAX_RECORD_BYTES} bytes) Redshift's COPY \
+                 reads as one JSON object \
+                 (https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html): \
+                 split it, or drop the fields the staging table does not load",
+                json.len()
+            ),
+            records: 1,
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(json);
     RecordSeed { keys, buf: record }
         .deserialize(&mut de)

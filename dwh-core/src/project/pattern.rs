@@ -6,6 +6,7 @@ use globset::{GlobBuilder, GlobMatcher};
 
 /// A glob over file names (`*.json`, `part-*.json.gz`, `*.{json,jsonl}`),
 /// matched against names, not paths: sources are searched recursively.
+/// Case is ignored: `*.json` matches `DAY.JSON`, which is JSON all the same.
 #[derive(Debug, Clone)]
 pub struct FilePattern {
     text: String,
@@ -34,6 +35,7 @@ impl FilePattern {
         }
         let glob = GlobBuilder::new(pattern)
             .literal_separator(true)
+            .case_insensitive(true)
             .build()
             .map_err(|e| error(e.kind().to_string()))?;
         Ok(FilePattern {

@@ -102,6 +102,10 @@ fn patterns_match_file_names() {
     assert!(!p.matches("x-part-1.json"));
     let any = FilePattern::new("*.{json,jsonl}").unwrap();
     assert!(any.matches("a.jsonl") && any.matches("a.json") && !any.matches("a.csv"));
+    assert!(
+        p.matches("PART-1.JSON") && any.matches("a.JsonL"),
+        "case is ignored"
+    );
 }
 
 #[test]

@@ -280,10 +280,11 @@ pub fn schema() -> Schema {
 /// course's data layout, the analyses, charts, and the data generator.
 pub fn project() -> dwh_core::Project {
     dwh_core::Project::new("sparkify", schema())
-        // JSON lines of app events, one file per day (`2018-11-01-events.json`).
-        .source::<StagingEvent>("log_data", "*.json")
+        // JSON lines of app events, one file per day (`2018-11-01-events.json`);
+        // `.jsonl` is the same text under its other usual name.
+        .source::<StagingEvent>("log_data", "*.{json,jsonl}")
         // Song metadata, one object per file below letter folders.
-        .source::<StagingSong>("song_data", "*.json")
+        .source::<StagingSong>("song_data", "*.{json,jsonl}")
         .analyses(analysis::analyses())
         .charts(analysis::charts::from_results)
         .generator(gen::Sparkify)
