@@ -492,7 +492,10 @@ async fn redshift_merge_source_keeps_only_changed_rows() {
         panic!("drop, create, reduce, merge, drop: {:#?}", load.statements);
     };
     assert!(merge.starts_with("MERGE INTO"), "{merge}");
-    client.batch_execute(&format!("{drop}; {create}")).await.unwrap();
+    client
+        .batch_execute(&format!("{drop}; {create}"))
+        .await
+        .unwrap();
     // Independently of the code under test: the keys PostgreSQL's MERGE
     // would insert or update.
     let columns: Vec<String> = artists

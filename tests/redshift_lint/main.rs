@@ -399,7 +399,8 @@ mod the_lint_rejects {
     #[test]
     fn a_merge_of_every_matched_row() {
         let merge = "MERGE INTO \"d\"\nUSING \"__dwh_new_d\" AS n\nON \"d\".\"k\" = n.\"k\"\nWHEN MATCHED THEN UPDATE SET \"v\" = n.\"v\"\nWHEN NOT MATCHED THEN INSERT (\"k\", \"v\") VALUES (n.\"k\", n.\"v\")";
-        let reduce = "DELETE FROM \"__dwh_new_d\"\nUSING \"d\"\nWHERE \"d\".\"k\" = \"__dwh_new_d\".\"k\"";
+        let reduce =
+            "DELETE FROM \"__dwh_new_d\"\nUSING \"d\"\nWHERE \"d\".\"k\" = \"__dwh_new_d\".\"k\"";
         let rule = "MERGE source not reduced to changed rows";
         assert!(run_rules(&["BEGIN", merge, "COMMIT"]).contains(&rule));
         assert!(run_rules(&["BEGIN", merge, reduce, "COMMIT"]).contains(&rule));

@@ -633,8 +633,16 @@ fn upper_case_names_are_refused() {
     };
     for (table, name) in [(&PLAYS_UPPER, "Plays"), (&USER_ID_UPPER, "userId")] {
         let error = crate::catalog::Schema::new([table]).unwrap_err();
-        assert!(error.message.contains(&format!("`{name}` has upper-case")), "{error}");
-        assert!(error.message.contains(&format!("`{}`", name.to_lowercase())), "{error}");
+        assert!(
+            error.message.contains(&format!("`{name}` has upper-case")),
+            "{error}"
+        );
+        assert!(
+            error
+                .message
+                .contains(&format!("`{}`", name.to_lowercase())),
+            "{error}"
+        );
     }
     assert!(crate::catalog::Schema::new([&STAGING]).is_ok());
 }
@@ -657,7 +665,15 @@ fn late_arrival_update_joins_its_lookups_inner() {
 /// it is written out with BACKUP YES, not created LIKE its staging table.
 #[test]
 fn unmatched_rows_are_in_cluster_snapshots() {
-    insta::assert_snapshot!(unmatched::create(&PLAYS, Dialect::Redshift).unwrap(), @"");
+    insta::assert_snapshot!(unmatched::create(&PLAYS, Dialect::Redshift).unwrap(), @r#"
+    CREATE TABLE IF NOT EXISTS "dwh_unmatched_plays" (
+        "user_id" VARCHAR(16),
+        "ts" TIMESTAMP,
+        "quoted" INTEGER
+    )
+    BACKUP YES
+    DISTSTYLE EVEN
+    "#);
     assert_eq!(
         unmatched::create(&PLAYS, Dialect::Postgres).unwrap(),
         "CREATE TABLE IF NOT EXISTS \"dwh_unmatched_plays\" (LIKE \"staging_plays\")"

@@ -151,7 +151,14 @@ pub(super) enum LookupJoin {
 
 /// One row per natural key from the load source, filtered and looked up.
 pub(super) fn select_new_rows(table: &Table, load: &Load, dialect: Dialect) -> String {
-    select_rows_from(table, load, dialect, load.source.name, None, LookupJoin::Left)
+    select_rows_from(
+        table,
+        load,
+        dialect,
+        load.source.name,
+        None,
+        LookupJoin::Left,
+    )
 }
 
 /// As [`select_new_rows`], from the table `from` (shaped like the load's
