@@ -35,9 +35,9 @@ impl std::error::Error for SchemaError {}
 /// table declared `Plays` is created as `plays` and dwh, looking for
 /// `Plays` in the catalog, would not find it.
 fn lower_case_names(table: &'static Table) -> Result<(), SchemaError> {
-    let names = std::iter::once(table.name).chain(table.columns.iter().map(|c| c.name));
+    let mut names = std::iter::once(table.name).chain(table.columns.iter().map(|c| c.name));
     let upper = |name: &&str| name.chars().any(|c| c.is_ascii_uppercase());
-    match names.filter(upper).next() {
+    match names.find(upper) {
         None => Ok(()),
         Some(name) => Err(SchemaError {
             table: table.name,
