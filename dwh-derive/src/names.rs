@@ -35,13 +35,18 @@ pub fn identifier_problem(name: &str) -> Option<String> {
 /// migrate miss it).
 pub fn case_problem(name: &str) -> Option<String> {
     name.chars().any(|c| c.is_ascii_uppercase()).then(|| {
+        let lower = name.to_ascii_lowercase();
+        let snake = snake_case(name).trim_start_matches('_').to_owned();
+        let or_snake = if snake == lower {
+            String::new()
+        } else {
+            format!(" (or `{snake}`)")
+        };
         format!(
             "`{name}` has upper-case letters, and Redshift folds names to lower case \
              (enable_case_sensitive_identifier is off by default): the table or column \
              would be created as `{lower}`, which dwh would not find under `{name}`; \
-             write `{lower}` (or `{snake}`)",
-            lower = name.to_ascii_lowercase(),
-            snake = snake_case(name).trim_start_matches('_'),
+             write `{lower}`{or_snake}"
         )
     })
 }
