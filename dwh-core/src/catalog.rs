@@ -27,12 +27,37 @@ impl fmt::Display for SchemaError {
 
 impl std::error::Error for SchemaError {}
 
+/// Refuses a table or column name with upper-case letters, as the derives
+/// do at compile time, for tables described by hand: Redshift folds
+/// identifiers to lower case unless `enable_case_sensitive_identifier` is
+/// on, and it is off by default
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_names.html>), so a
+/// table declared `Plays` is created as `plays` and dwh, looking for
+/// `Plays` in the catalog, would not find it.
+fn lower_case_names(table: &'static Table) -> Result<(), SchemaError> {
+    let mut names = std::iter::once(table.name).chain(table.columns.iter().map(|c| c.name));
+    let upper = |name: &&str| name.chars().any(|c| c.is_ascii_uppercase());
+    match names.find(upper) {
+        None => Ok(()),
+        Some(name) => Err(SchemaError {
+            table: table.name,
+            message: format!(
+                "`{name}` has upper-case letters, and Redshift folds names to lower case \
+                 (enable_case_sensitive_identifier is off by default): it would be created \
+                 as `{}`, which dwh would not find under `{name}`; write it in lower case",
+                name.to_ascii_lowercase()
+            ),
+        }),
+    }
+}
+
 impl Schema {
     /// A schema of `tables`, ordered so that every table comes after the
     /// tables it is loaded from, looks up or references.
     pub fn new(tables: impl IntoIterator<Item = &'static Table>) -> Result<Schema, SchemaError> {
         let mut pending: Vec<&'static Table> = Vec::new();
         for table in tables {
+            lower_case_names(table)?;
             if pending.iter().any(|t| t.name == table.name) {
                 return Err(SchemaError {
                     table: table.name,

@@ -705,7 +705,7 @@ async fn create_tables(
         if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
             make_logged(client, table).await?;
         }
-        if let Some(create) = sql::unmatched::create(table) {
+        if let Some(create) = sql::unmatched::create(table, dialect) {
             client
                 .batch_execute(&create)
                 .await

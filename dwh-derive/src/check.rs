@@ -13,7 +13,7 @@ use crate::model::{
     ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, JoinModel, LoadModel,
     LookupModel, SortStyle, TableModel,
 };
-use crate::names::{identifier_problem, snake_case, suggestion};
+use crate::names::{case_problem, identifier_problem, snake_case, suggestion};
 use crate::types::{classify, option_inner, TypeClass};
 
 /// Redshift allows at most 8 columns in an INTERLEAVED SORTKEY.
@@ -194,7 +194,7 @@ fn field_ast<'a>(cx: &Ctxt, ident: &'a Ident, field: &'a Field, derive: Derive) 
 }
 
 fn check_name(cx: &Ctxt, name: &str, literal: Option<Span>, fallback: Span) {
-    if let Some(problem) = identifier_problem(name) {
+    if let Some(problem) = identifier_problem(name).or_else(|| case_problem(name)) {
         cx.syn_error(syn::Error::new(literal.unwrap_or(fallback), problem));
     }
 }

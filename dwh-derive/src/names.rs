@@ -25,6 +25,32 @@ pub fn identifier_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why `name` cannot name a table or column though it is a plain
+/// identifier: upper-case letters. Redshift folds identifiers, quoted ones
+/// included, to lower case unless `enable_case_sensitive_identifier` is on,
+/// and it is off by default
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_names.html>): a table
+/// declared `Plays` would be created as `plays`, and dwh, looking for
+/// `Plays` in the catalog, would not find it (its ownership check and
+/// migrate miss it).
+pub fn case_problem(name: &str) -> Option<String> {
+    name.chars().any(|c| c.is_ascii_uppercase()).then(|| {
+        let lower = name.to_ascii_lowercase();
+        let snake = snake_case(name).trim_start_matches('_').to_owned();
+        let or_snake = if snake == lower {
+            String::new()
+        } else {
+            format!(" (or `{snake}`)")
+        };
+        format!(
+            "`{name}` has upper-case letters, and Redshift folds names to lower case \
+             (enable_case_sensitive_identifier is off by default): the table or column \
+             would be created as `{lower}`, which dwh would not find under `{name}`; \
+             write `{lower}`{or_snake}"
+        )
+    })
+}
+
 /// `SongPlay` → `song_play`.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
@@ -118,5 +144,13 @@ mod tests {
             assert!(identifier_problem(bad).is_some(), "{bad:?}");
         }
         assert!(identifier_problem(&"a".repeat(128)).is_some());
+    }
+
+    #[test]
+    fn refuses_upper_case_names() {
+        assert!(case_problem("staging_events").is_none());
+        for bad in ["Plays", "userId", "X"] {
+            assert!(case_problem(bad).is_some(), "{bad:?}");
+        }
     }
 }

@@ -480,6 +480,56 @@ mod the_lint_rejects {
         );
     }
 
+    /// Today's (issue 24) late-arrival UPDATE, unmatched table and
+    /// staging DDL: each rejected; the forms dwh renders now pass.
+    #[test]
+    fn outer_joins_in_update_from_like_tables_and_backup_no() {
+        let update_left_join = "UPDATE \"f\" SET \"s\" = r.\"s\"\nFROM (\n  SELECT src.a, s.s FROM \"u\" AS src\n  LEFT JOIN \"d\" AS s ON s.k = src.k\n  WHERE s.k IS NOT NULL\n) AS r\nWHERE \"f\".a = r.a AND (EXISTS (SELECT 1 FROM l WHERE NOT t))";
+        let cases = [
+            (update_left_join, "outer join in UPDATE … FROM"),
+            (
+                "UPDATE t SET a = 1 FROM s FULL OUTER JOIN r ON s.k = r.k WHERE t.k = s.k",
+                "outer join in UPDATE … FROM",
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS \"dwh_unmatched_f\" (LIKE \"staging_f\")",
+                "CREATE TABLE (LIKE …)",
+            ),
+            (
+                "CREATE TABLE \"staging_f\" (\n    \"a\" INTEGER\n)\nBACKUP NO\nDISTSTYLE EVEN",
+                "BACKUP NO",
+            ),
+        ];
+        for (sql, rule) in cases {
+            assert!(
+                rules_of(sql).contains(&rule),
+                "`{sql}` should break `{rule}`: {:?}",
+                rules_of(sql)
+            );
+        }
+        for sql in [
+            &update_left_join.replace("LEFT JOIN", "INNER JOIN"),
+            // An outer join in the WHERE is what r_UPDATE recommends.
+            "UPDATE t SET a = 1 FROM s WHERE t.k = s.k AND NOT EXISTS (SELECT 1 FROM s LEFT JOIN r ON s.k = r.k WHERE r.k IS NULL)",
+            "CREATE TABLE IF NOT EXISTS \"dwh_unmatched_f\" (\n    \"a\" INTEGER\n)\nBACKUP YES\nDISTSTYLE EVEN",
+        ] {
+            assert_eq!(rules_of(sql), Vec::<&str>::new(), "{sql}");
+        }
+    }
+
+    /// A MERGE whose source table is not first reduced to the changed rows
+    /// (`DELETE FROM source USING target`) is rejected.
+    #[test]
+    fn a_merge_of_every_matched_row() {
+        let merge = "MERGE INTO \"d\"\nUSING \"__dwh_new_d\" AS n\nON \"d\".\"k\" = n.\"k\"\nWHEN MATCHED THEN UPDATE SET \"v\" = n.\"v\"\nWHEN NOT MATCHED THEN INSERT (\"k\", \"v\") VALUES (n.\"k\", n.\"v\")";
+        let reduce =
+            "DELETE FROM \"__dwh_new_d\"\nUSING \"d\"\nWHERE \"d\".\"k\" = \"__dwh_new_d\".\"k\"";
+        let rule = "MERGE source not reduced to changed rows";
+        assert!(run_rules(&["BEGIN", merge, "COMMIT"]).contains(&rule));
+        assert!(run_rules(&["BEGIN", merge, reduce, "COMMIT"]).contains(&rule));
+        assert!(!run_rules(&["BEGIN", reduce, merge, "COMMIT"]).contains(&rule));
+    }
+
     #[test]
     fn sqlfluff_rejects_what_its_grammar_does_not_know() {
         let bad: Vec<(String, String)> = [

@@ -22,8 +22,18 @@ pub enum IfNotExists {
 /// them, and the local engine must behave the same so that dwh's
 /// de-duplication and checks are exercised rather than masked by errors
 /// Redshift would never raise (one exception: [`key_index`]). NOT NULL is
-/// enforced by both. Staging tables
-/// are transient: `BACKUP NO` on Redshift. Not `UNLOGGED` on PostgreSQL:
+/// enforced by both.
+///
+/// Staging tables are backed up on Redshift like every other table
+/// (`BACKUP YES`, the default: no clause;
+/// <https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html>).
+/// A batch that `dwh load` put in staging and `dwh transform` has not yet
+/// taken in exists nowhere else in the warehouse, while the ledger, which
+/// is backed up, records its files as loaded: a cluster restored from a
+/// snapshot taken in between would get its staging tables back empty under
+/// `BACKUP NO`, and the next transform would mark those files transformed
+/// without their rows. The snapshot holds one batch per staging table
+/// (each load empties it first), which is the price. Not `UNLOGGED` on PostgreSQL:
 /// PostgreSQL 15 cannot recover from a crash of the server while a
 /// transaction was writing new unlogged tables ("could not create file …:
 /// File exists" at startup, for good), and logging costs the local loads
@@ -39,7 +49,6 @@ pub(crate) fn create_table_named(
     dialect: Dialect,
     if_not_exists: IfNotExists,
 ) -> String {
-    let staging = table.kind == TableKind::Staging;
     let mut sql = String::from("CREATE TABLE ");
     if if_not_exists == IfNotExists::Yes {
         sql.push_str("IF NOT EXISTS ");
@@ -57,9 +66,6 @@ pub(crate) fn create_table_named(
     sql.push_str(&lines.join(",\n"));
     sql.push_str("\n)");
     if dialect == Dialect::Redshift {
-        if staging {
-            sql.push_str("\nBACKUP NO");
-        }
         sql.push_str(&table_attributes(table));
     }
     sql

@@ -273,7 +273,7 @@ pub fn run_plan(
             tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
             let register = registry::register_if_new(table.name, Origin::Created, dialect);
             tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
-            if let Some(create) = unmatched::create(table) {
+            if let Some(create) = unmatched::create(table, dialect) {
                 tx.push(stmt(Step::Create, Action::Execute, "create unmatched", create).on(table));
             }
             // The doc comments of a table this run creates. Not on every

@@ -150,12 +150,11 @@ fn postgres_ddl_keeps_the_logical_schema_only() {
 }
 
 #[test]
-fn staging_tables_are_transient() {
+fn staging_tables_are_in_cluster_snapshots() {
+    // An untransformed batch exists only in staging (ddl.rs): no BACKUP NO.
     let redshift = create_table(&STAGING, Dialect::Redshift, IfNotExists::Yes);
-    assert!(
-        redshift.contains("\nBACKUP NO\nDISTSTYLE EVEN"),
-        "{redshift}"
-    );
+    assert!(!redshift.contains("BACKUP NO"), "{redshift}");
+    assert!(redshift.contains("\n)\nDISTSTYLE EVEN"), "{redshift}");
     // Logged on PostgreSQL: unlogged tables break crash recovery (ddl.rs).
     let postgres = create_table(&STAGING, Dialect::Postgres, IfNotExists::Yes);
     assert!(postgres.starts_with("CREATE TABLE IF NOT EXISTS \"staging_plays\""));
@@ -291,13 +290,21 @@ fn dimension_load_deduplicates_and_upserts_on_postgres() {
 fn dimension_load_goes_through_a_temp_table_on_redshift() {
     let load = load_statements(&PLAYERS, Dialect::Redshift).unwrap();
     let s = &load.statements;
-    assert_eq!(s.len(), 4);
+    assert_eq!(s.len(), 5);
     assert_eq!(s[0], "DROP TABLE IF EXISTS \"__dwh_new_players\"");
     assert!(s[1].starts_with(
         "CREATE TEMP TABLE \"__dwh_new_players\" AS\nSELECT \"player_id\", \"label\""
     ));
-    assert!(s[2].starts_with("MERGE INTO \"players\"\nUSING \"__dwh_new_players\" AS n\nON \"players\".\"player_id\" = n.\"player_id\""));
-    assert_eq!(s[3], "DROP TABLE \"__dwh_new_players\"");
+    // Unchanged rows leave the MERGE's source first: null-safe, and a
+    // VARCHAR's trailing blanks count (Redshift's `=` ignores them).
+    insta::assert_snapshot!(s[2], @r#"
+    DELETE FROM "__dwh_new_players"
+    USING "players"
+    WHERE "players"."player_id" = "__dwh_new_players"."player_id"
+      AND (("players"."label" = "__dwh_new_players"."label" AND OCTET_LENGTH("players"."label") = OCTET_LENGTH("__dwh_new_players"."label")) OR ("players"."label" IS NULL AND "__dwh_new_players"."label" IS NULL))
+    "#);
+    assert!(s[3].starts_with("MERGE INTO \"players\"\nUSING \"__dwh_new_players\" AS n\nON \"players\".\"player_id\" = n.\"player_id\""));
+    assert_eq!(s[4], "DROP TABLE \"__dwh_new_players\"");
 }
 
 #[test]
@@ -614,4 +621,65 @@ fn a_plain_natural_key_is_a_unique_index_on_postgres_only() {
     assert_eq!(key_index(&STAGING, Dialect::Postgres), None);
     insta::assert_snapshot!(checks::unique_index_proof(&PLAYS).unwrap(), @r#"SELECT COUNT(*) FROM pg_catalog.pg_index AS i WHERE i.indrelid = to_regclass('"plays"') AND i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = 2 AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE a.attnotnull ORDER BY k.ord) = ARRAY['played_at', 'player_id']::text[]"#);
     assert_eq!(checks::unique_index_proof(&STAGING), None);
+}
+
+/// Redshift folds names to lower case (r_names): a hand-written table or
+/// column named with upper-case letters is refused, naming the fix.
+#[test]
+fn upper_case_names_are_refused() {
+    static PLAYS_UPPER: Table = Table {
+        name: "Plays",
+        ..STAGING
+    };
+    static USER_ID_UPPER: Table = Table {
+        columns: &[Column::new("userId", SqlType::Integer)],
+        ..STAGING
+    };
+    for (table, name) in [(&PLAYS_UPPER, "Plays"), (&USER_ID_UPPER, "userId")] {
+        let error = crate::catalog::Schema::new([table]).unwrap_err();
+        assert!(
+            error.message.contains(&format!("`{name}` has upper-case")),
+            "{error}"
+        );
+        assert!(
+            error
+                .message
+                .contains(&format!("`{}`", name.to_lowercase())),
+            "{error}"
+        );
+    }
+    assert!(crate::catalog::Schema::new([&STAGING]).is_ok());
+}
+
+/// Redshift takes no outer join in an UPDATE's FROM (r_UPDATE): the
+/// late-arrival update joins its lookups inner; the load keeps LEFT JOIN.
+#[test]
+fn late_arrival_update_joins_its_lookups_inner() {
+    for dialect in [Dialect::Postgres, Dialect::Redshift] {
+        let update = unmatched::resolve(&PLAYS, dialect).unwrap();
+        assert!(!update.contains("LEFT JOIN"), "{update}");
+        assert!(
+            update.contains("INNER JOIN \"players\" AS \"p\" ON"),
+            "{update}"
+        );
+    }
+}
+
+/// `dwh_unmatched_<fact>` holds the only copy of late rows: on Redshift
+/// it is written out with BACKUP YES, not created LIKE its staging table.
+#[test]
+fn unmatched_rows_are_in_cluster_snapshots() {
+    insta::assert_snapshot!(unmatched::create(&PLAYS, Dialect::Redshift).unwrap(), @r#"
+    CREATE TABLE IF NOT EXISTS "dwh_unmatched_plays" (
+        "user_id" VARCHAR(16),
+        "ts" TIMESTAMP,
+        "quoted" INTEGER
+    )
+    BACKUP YES
+    DISTSTYLE EVEN
+    "#);
+    assert_eq!(
+        unmatched::create(&PLAYS, Dialect::Postgres).unwrap(),
+        "CREATE TABLE IF NOT EXISTS \"dwh_unmatched_plays\" (LIKE \"staging_plays\")"
+    );
 }

@@ -71,6 +71,7 @@ pub fn load_statements(table: &Table, dialect: Dialect) -> Option<LoadStatements
             vec![
                 format!("DROP TABLE IF EXISTS {temp}"),
                 format!("CREATE TEMP TABLE {temp} AS\n{new_rows}"),
+                drop_unchanged(table, &temp),
                 merge(table, &temp, Dialect::Redshift),
                 format!("DROP TABLE {temp}"),
             ]
@@ -137,19 +138,39 @@ pub(super) fn fill_expr(fill: Fill) -> Option<String> {
     }
 }
 
+/// How the source joins its lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LookupJoin {
+    /// `LEFT JOIN`: a row whose lookup finds nothing is kept, its looked-up
+    /// columns NULL (the unknown member).
+    Left,
+    /// `INNER JOIN`: only rows every lookup matches. For statements where
+    /// Redshift takes no outer join, such as the FROM of an UPDATE.
+    Inner,
+}
+
 /// One row per natural key from the load source, filtered and looked up.
 pub(super) fn select_new_rows(table: &Table, load: &Load, dialect: Dialect) -> String {
-    select_rows_from(table, load, dialect, load.source.name, None)
+    select_rows_from(
+        table,
+        load,
+        dialect,
+        load.source.name,
+        None,
+        LookupJoin::Left,
+    )
 }
 
 /// As [`select_new_rows`], from the table `from` (shaped like the load's
-/// source) and only its rows meeting `condition`.
+/// source) and only its rows meeting `condition`, its lookups joined by
+/// `join`.
 pub(super) fn select_rows_from(
     table: &Table,
     load: &Load,
     dialect: Dialect,
     from: &str,
     condition: Option<&str>,
+    join: LookupJoin,
 ) -> String {
     let columns = columns_of(table);
     let key_present = table
@@ -171,14 +192,14 @@ pub(super) fn select_rows_from(
         return format!(
             "SELECT DISTINCT ON ({keys}) {cols}\nFROM (\n{inner}\n) AS __dwh_rows\nWHERE {key_present}\nORDER BY {keys}{then}",
             cols = quoted(&columns, ""),
-            inner = source_rows(table, load, from, condition),
+            inner = source_rows_joined(table, load, from, condition, join),
         );
     }
     format!(
         "SELECT {cols}\nFROM (\n    SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {partition}{order}) AS __dwh_rank\n    FROM (\n{inner}\n    ) AS __dwh_rows\n    WHERE {key_present}\n) AS __dwh_ranked\nWHERE __dwh_rank = 1",
         cols = quoted(&columns, ""),
         partition = quoted(table.natural_key, ""),
-        inner = source_rows(table, load, from, condition),
+        inner = source_rows_joined(table, load, from, condition, join),
     )
 }
 
@@ -217,6 +238,17 @@ pub(super) fn source_rows(
     from: &str,
     condition: Option<&str>,
 ) -> String {
+    source_rows_joined(table, load, from, condition, LookupJoin::Left)
+}
+
+/// [`source_rows`] with its lookups joined by `join`.
+fn source_rows_joined(
+    table: &Table,
+    load: &Load,
+    from: &str,
+    condition: Option<&str>,
+    join: LookupJoin,
+) -> String {
     let mut exprs: Vec<String> = table
         .loaded_columns()
         .map(|c| {
@@ -233,7 +265,7 @@ pub(super) fn source_rows(
     let mut inner = format!("        SELECT\n{}", exprs.join(",\n"));
     inner.push_str(&format!("\n        FROM {} AS src", quote_ident(from)));
     for lookup in load.lookups {
-        inner.push_str(&lookup_join(lookup));
+        inner.push_str(&lookup_join(lookup, join));
     }
     let conditions: Vec<&str> = load.filter.into_iter().chain(condition).collect();
     match conditions.as_slice() {
@@ -248,9 +280,13 @@ pub(super) fn source_rows(
     inner
 }
 
-fn lookup_join(lookup: &Lookup) -> String {
+fn lookup_join(lookup: &Lookup, join: LookupJoin) -> String {
+    let kind = match join {
+        LookupJoin::Left => "LEFT JOIN",
+        LookupJoin::Inner => "INNER JOIN",
+    };
     format!(
-        "\n        LEFT JOIN {} ON {}",
+        "\n        {kind} {} ON {}",
         lookup_target(lookup),
         lookup_on(lookup)
     )
@@ -380,6 +416,48 @@ fn rank_order(table: &Table, load: &Load) -> String {
     format!(" ORDER BY {}", order.join(", "))
 }
 
+/// Deletes from the staged new rows of a dimension (`source`, Redshift's
+/// MERGE source table) those equal in every updated column to the row
+/// already stored under their key, so that the MERGE after it rewrites
+/// only rows that changed, as PostgreSQL's `WHEN MATCHED AND (… IS
+/// DISTINCT FROM …)` does. Redshift's MERGE takes no condition on `WHEN
+/// MATCHED` (<https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html>),
+/// and an UPDATE leaves the old row to vacuum
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html>): without
+/// this every run would rewrite every matched row.
+///
+/// Equality is null-safe (two NULLs are equal) and, for VARCHAR columns,
+/// counts trailing blanks as PostgreSQL's comparison does: Redshift's `=`
+/// ignores them (r_Character_types, "Significance of trailing blanks"),
+/// `OCTET_LENGTH` of a VARCHAR counts them
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_OCTET_LENGTH.html>).
+/// So `'Ann'` → `'Ann '` is a change on both targets.
+pub(super) fn drop_unchanged(table: &Table, source: &str) -> String {
+    let target = quote_ident(table.name);
+    let mut same = vec![key_match(table, &target, source)];
+    same.extend(
+        table
+            .loaded_columns()
+            .filter(|c| !table.natural_key.contains(&c.name))
+            .map(|c| {
+                let (t, n) = (
+                    format!("{target}.{}", quote_ident(c.name)),
+                    format!("{source}.{}", quote_ident(c.name)),
+                );
+                let equal = if c.ty.is_varchar() {
+                    format!("{t} = {n} AND OCTET_LENGTH({t}) = OCTET_LENGTH({n})")
+                } else {
+                    format!("{t} = {n}")
+                };
+                format!("(({equal}) OR ({t} IS NULL AND {n} IS NULL))")
+            }),
+    );
+    format!(
+        "DELETE FROM {source}\nUSING {target}\nWHERE {}",
+        same.join("\n  AND ")
+    )
+}
+
 /// MERGE the new rows into a dimension: update matched keys, insert others.
 ///
 /// On PostgreSQL a matched row is updated only when a value changed: an
@@ -388,7 +466,8 @@ fn rank_order(table: &Table, load: &Load) -> String {
 /// <https://www.postgresql.org/docs/15/sql-merge.html>). The Redshift
 /// statement keeps the plain `WHEN MATCHED THEN UPDATE` of its MERGE
 /// syntax (<https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html>),
-/// which requires the clause.
+/// which requires the clause; its source has lost the unchanged rows
+/// first ([`drop_unchanged`]).
 fn merge(table: &Table, source: &str, dialect: Dialect) -> String {
     let target = quote_ident(table.name);
     let columns = columns_of(table);

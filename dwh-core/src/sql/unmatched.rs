@@ -13,9 +13,10 @@
 //! Unmatched rows stay (most plays match no song in the Sparkify data), so
 //! the table grows with the fact; `--full-refresh` empties it.
 
+use super::ddl::{column_def, table_attributes};
 use super::ident::{quote_ident, quote_list};
 use super::ledger;
-use super::transform::{lookup_on, lookup_target, select_rows_from, stored_expr};
+use super::transform::{lookup_on, lookup_target, select_rows_from, stored_expr, LookupJoin};
 use super::Dialect;
 use crate::schema::{Fill, Load, Table, TableKind};
 
@@ -27,18 +28,38 @@ pub fn table_name(fact: &Table) -> Option<String> {
     applies.then(|| format!("dwh_unmatched_{}", fact.name))
 }
 
-/// `CREATE TABLE IF NOT EXISTS dwh_unmatched_<fact> (LIKE <source>)`: a
-/// table with the source's columns (and, on Redshift, its distribution and
-/// sort key: <https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html>,
-/// "LIKE parent_table").
-pub fn create(fact: &Table) -> Option<String> {
-    let name = table_name(fact)?;
+/// `CREATE TABLE IF NOT EXISTS dwh_unmatched_<fact>`, shaped like the
+/// fact's staging source.
+///
+/// PostgreSQL: `(LIKE <source>)`. Redshift: the source's columns, NOT NULL,
+/// ENCODE, distribution and sort key written out, and `BACKUP YES`. Its
+/// rows are the only copy of the late arrivals (staging is emptied by the
+/// next load), so it must be in the cluster's snapshots; a table created
+/// `LIKE` a parent inherits the parent's attributes
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_TABLE_NEW.html>,
+/// "LIKE parent_table" and "BACKUP { YES | NO }"), so one whose staging
+/// table was made `BACKUP NO` would be left out of every snapshot.
+pub fn create(fact: &Table, dialect: Dialect) -> Option<String> {
+    let name = quote_ident(&table_name(fact)?);
     let source = fact.load.as_ref()?.source;
-    Some(format!(
-        "CREATE TABLE IF NOT EXISTS {} (LIKE {})",
-        quote_ident(&name),
-        quote_ident(source.name)
-    ))
+    Some(match dialect {
+        Dialect::Postgres => format!(
+            "CREATE TABLE IF NOT EXISTS {name} (LIKE {})",
+            quote_ident(source.name)
+        ),
+        Dialect::Redshift => {
+            let columns: Vec<String> = source
+                .columns
+                .iter()
+                .map(|c| column_def(c, dialect))
+                .collect();
+            format!(
+                "CREATE TABLE IF NOT EXISTS {name} (\n{}\n)\nBACKUP YES{}",
+                columns.join(",\n"),
+                table_attributes(source)
+            )
+        }
+    })
 }
 
 /// Empties the unmatched rows (`--full-refresh`); `DELETE` on Redshift,
@@ -77,7 +98,11 @@ fn looked_up_columns(fact: &Table) -> Vec<&'static str> {
 /// Fills in the fact's looked-up columns that are NULL from the unmatched
 /// rows that match now. Runs before the batch is appended. PostgreSQL and
 /// Redshift both take `UPDATE … SET … FROM (subquery) … WHERE`
-/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html>).
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_UPDATE.html>), but
+/// Redshift takes no left, right or full outer join in that FROM ("Target table
+/// must be part of an equijoin predicate", same page): the subquery joins
+/// its lookups inner, which keeps the same rows as a LEFT JOIN filtered on
+/// "every lookup found a row".
 pub fn resolve(fact: &Table, dialect: Dialect) -> Option<String> {
     let name = table_name(fact)?;
     let load = fact.load.as_ref()?;
@@ -86,7 +111,14 @@ pub fn resolve(fact: &Table, dialect: Dialect) -> Option<String> {
         return None;
     }
     let target = quote_ident(fact.name);
-    let rows = select_rows_from(fact, load, dialect, &name, Some(&matched(load, false)));
+    let rows = select_rows_from(
+        fact,
+        load,
+        dialect,
+        &name,
+        Some(&matched(load, false)),
+        LookupJoin::Inner,
+    );
     let set: Vec<String> = columns
         .iter()
         .map(|c| format!("{c} = COALESCE({target}.{c}, r.{c})", c = quote_ident(c)))
