@@ -17,7 +17,8 @@ async fn read_live(
     schema: &Schema,
     dialect: Dialect,
 ) -> Result<Vec<LiveTable>, WarehouseError> {
-    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
+    let owned = crate::migrate::live_names(schema);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
     let context = "reading the live schema of the declared tables";
     let query = |sql: String| async move {
         client
@@ -61,7 +62,39 @@ async fn read_live(
             privilege: r.get(2),
         })
         .collect();
-    Ok(assemble(&tables, &columns, &grants, dialect))
+    let mut live = assemble(&tables, &columns, &grants, dialect);
+    if dialect == Dialect::Redshift {
+        read_identity_highs(client, schema, &mut live).await?;
+    }
+    Ok(live)
+}
+
+/// The largest key of each declared IDENTITY column found live: a Redshift
+/// deep copy keeps the keys and seeds past them ([`LiveColumn::high`]).
+///
+/// [`LiveColumn::high`]: crate::migrate::LiveColumn::high
+async fn read_identity_highs(
+    client: &impl GenericClient,
+    schema: &Schema,
+    live: &mut [LiveTable],
+) -> Result<(), WarehouseError> {
+    for table in live.iter_mut() {
+        let Some(declared) = schema.table(&table.name) else {
+            continue;
+        };
+        for column in declared.columns.iter().filter(|c| c.identity) {
+            let Some(found) = table.columns.iter_mut().find(|c| c.name == column.name) else {
+                continue;
+            };
+            let sql = crate::migrate::high_query(&table.name, column.name);
+            let row = client
+                .query_one(&sql, &[])
+                .await
+                .map_err(WarehouseError::sql("reading the largest IDENTITY key"))?;
+            found.high = row.get(0);
+        }
+    }
+    Ok(())
 }
 
 impl Warehouse {
