@@ -3,12 +3,16 @@
 //! then the live schema equals the struct and every row survived (count
 //! and checksum of the kept columns before and after).
 
+use std::path::{Path, PathBuf};
+
 use dwh_core::catalog::Schema;
+use dwh_core::checks::Scope;
 use dwh_core::migrate::{LiveTable, TableAction};
+use dwh_core::pipeline::{self, Files};
 use dwh_core::schema::{Column, DistStyle, SqlType, Table, TableKind};
-use dwh_core::sql::Dialect;
+use dwh_core::sql::{Dialect, Parts};
 use dwh_core::Warehouse;
-use dwh_tests::fresh_warehouse;
+use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
 
 const ID: Column = Column {
     nullable: false,
@@ -305,4 +309,137 @@ async fn narrowing_below_the_data_fails_and_changes_nothing() {
     assert_eq!(fingerprint(&warehouse).await, before);
     let live = warehouse.live_tables(&schema).await.unwrap();
     assert_eq!(live, [LiveTable::declared(&OLD, Dialect::Postgres)]);
+}
+
+/// Runs `dwh all` over `dir` as the CLI does (batch from the ledger, the
+/// plan, the checks, which must pass).
+async fn run_sparkify(warehouse: &mut Warehouse, dir: &Path) {
+    let project = sparkify::project();
+    let mut files = Files {
+        sources: project_sources(&project, dir),
+        ..Files::default()
+    };
+    let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, Parts::ALL)
+        .await
+        .expect("plan the run");
+    let loaded = pipeline::execute(warehouse, &plan, &files, &mut ())
+        .await
+        .expect("the run");
+    let appended = pipeline::appended(project.schema(), &loaded);
+    let checks = pipeline::check(
+        warehouse,
+        &project.check_queries(5),
+        Scope::Appended(&appended),
+        &mut (),
+    )
+    .await
+    .unwrap();
+    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+}
+
+/// A directory holding `logs` of the sample's log files and every song
+/// file, linked with their paths below the sample.
+fn sample_part(name: &str, logs: &[PathBuf]) -> PathBuf {
+    let data = sample_data();
+    let dir = scratch(name);
+    for file in logs.iter().chain(&json_files(&data.join("song_data"))) {
+        let target = dir.join(file.strip_prefix(&data).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(file, target).unwrap();
+    }
+    dir
+}
+
+/// Every `*.json` file below `dir`, sorted.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut stack = vec![dir.to_owned()];
+    let mut out = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const UNMATCHED: &str = "dwh_unmatched_songplays";
+
+/// The unmatched rows over every column but `user_agent`, as text, sorted.
+async fn unmatched_rows(warehouse: &Warehouse) -> Vec<String> {
+    let columns: Vec<String> = sparkify::schema()
+        .table("staging_events")
+        .unwrap()
+        .columns
+        .iter()
+        .filter(|c| c.name != "user_agent")
+        .map(|c| format!("COALESCE(\"{}\"::text, '-')", c.name))
+        .collect();
+    let sql = format!(
+        "SELECT concat_ws('|', {}) FROM {UNMATCHED}",
+        columns.join(", ")
+    );
+    let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+    let mut rows: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    rows.sort();
+    rows
+}
+
+/// An older `staging_events` (no `user_agent`, `location` as narrow as its
+/// longest value) and the unmatched-rows table created LIKE it then.
+const OLDER_STAGING: &str = "DO $$ DECLARE width int; BEGIN \
+     SELECT GREATEST(MAX(length(location)), 1) INTO width FROM \
+     (SELECT location FROM staging_events UNION ALL \
+      SELECT location FROM dwh_unmatched_songplays) AS l; \
+     EXECUTE format('ALTER TABLE staging_events DROP COLUMN user_agent, \
+       ALTER COLUMN location TYPE VARCHAR(%s)', width); \
+     EXECUTE format('ALTER TABLE dwh_unmatched_songplays DROP COLUMN user_agent, \
+       ALTER COLUMN location TYPE VARCHAR(%s)', width); END $$";
+
+/// A warehouse loaded with late plays kept (`dwh_unmatched_songplays`),
+/// its staging table then migrated (a column added, one widened): the
+/// unmatched-rows table gets the same changes with its rows, and the next
+/// run, which keeps its unmatched plays there, succeeds.
+#[tokio::test]
+async fn the_unmatched_rows_follow_their_staging_table() {
+    if !dwh_tests::sample_present("the_unmatched_rows_follow_their_staging_table") {
+        return;
+    }
+    let logs = json_files(&sample_data().join("log_data"));
+    let (first, second) = logs.split_at(logs.len() / 2);
+    let (mut warehouse, _) = fresh_warehouse("migrate_unmatched").await;
+    run_sparkify(&mut warehouse, &sample_part("migrate_unmatched_1", first)).await;
+    warehouse
+        .client()
+        .batch_execute(OLDER_STAGING)
+        .await
+        .unwrap();
+    let kept = unmatched_rows(&warehouse).await;
+    assert!(!kept.is_empty(), "the first half leaves unmatched plays");
+
+    let schema = sparkify::schema();
+    let plan = warehouse.plan(&schema).await.unwrap();
+    assert_eq!(plan.differing(), ["staging_events", UNMATCHED], "{plan:#?}");
+    let batch = warehouse.begin().await.unwrap();
+    batch.migrate(&schema, &plan).await.unwrap();
+    batch.commit().await.unwrap();
+    warehouse.migrate_outside(&plan).await.unwrap();
+    assert!(warehouse.plan(&schema).await.unwrap().is_empty());
+    assert_eq!(unmatched_rows(&warehouse).await, kept, "rows changed");
+
+    run_sparkify(&mut warehouse, &sample_part("migrate_unmatched_2", second)).await;
+    let after = unmatched_rows(&warehouse).await;
+    assert!(
+        after.len() > kept.len(),
+        "the second half keeps late plays too"
+    );
+    let mut missing = kept.clone();
+    missing.retain(|row| after.binary_search(row).is_err());
+    assert_eq!(missing, Vec::<String>::new(), "unmatched rows lost");
 }

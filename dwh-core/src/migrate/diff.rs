@@ -58,7 +58,7 @@ pub enum Change {
 }
 
 /// The differences of `live` from `table`, columns first.
-pub fn diff(live: &LiveTable, table: &'static Table, dialect: Dialect) -> Vec<Change> {
+pub fn diff(live: &LiveTable, table: &Table, dialect: Dialect) -> Vec<Change> {
     let declared = LiveTable::declared(table, dialect);
     let mut changes = column_changes(live, table);
     if order_differs(live, table) {
@@ -84,7 +84,7 @@ pub fn diff(live: &LiveTable, table: &'static Table, dialect: Dialect) -> Vec<Ch
     changes
 }
 
-fn column_changes(live: &LiveTable, table: &'static Table) -> Vec<Change> {
+fn column_changes(live: &LiveTable, table: &Table) -> Vec<Change> {
     let mut changes: Vec<Change> = live
         .columns
         .iter()

@@ -48,6 +48,15 @@ pub struct LiveColumn {
     pub encode: Option<Encode>,
     /// An IDENTITY column.
     pub identity: bool,
+    /// Its DEFAULT expression (not an IDENTITY's): Redshift cannot alter
+    /// the type of such a column, so a migration rebuilds the table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The largest value of a declared IDENTITY column, read on Redshift
+    /// (`None` when the table is empty or it was not read): a deep copy
+    /// keeps the keys and seeds its new IDENTITY past it.
+    #[serde(skip)]
+    pub high: Option<i64>,
     /// The column comment; empty when there is none.
     pub doc: String,
 }
@@ -275,6 +284,8 @@ fn live_column(row: &ColumnRow, dialect: Dialect) -> LiveColumn {
             Dialect::Postgres => None,
         },
         identity,
+        default: row.column_default.clone().filter(|_| !identity),
+        high: None,
         doc: text(&row.remarks),
     }
 }
@@ -357,6 +368,8 @@ impl LiveTable {
                     nullable: c.nullable,
                     encode: if redshift { c.encode } else { None },
                     identity: c.identity,
+                    default: None,
+                    high: None,
                     doc: c.doc.trim().to_owned(),
                 })
                 .collect(),

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::diff::{diff, Change};
 use super::live::{LiveDist, LiveTable};
-use super::{alter, deep_copy};
+use super::{alter, deep_copy, unmatched};
 use crate::catalog::Schema;
 use crate::schema::{Column, Encode, SortStyle, SqlType, Table};
 use crate::sql::ddl::comment_statements;
@@ -117,16 +117,22 @@ impl Plan {
     }
 }
 
-/// The plan that makes the `live` tables (those found) the `schema`'s.
+/// The plan that makes the `live` tables (those found) the `schema`'s; a
+/// fact's unmatched-rows table that exists follows its staging source
+/// ([`super::unmatched`]), planned right after the fact.
 pub fn plan(schema: &Schema, live: &[LiveTable], dialect: Dialect) -> Plan {
-    let tables = schema
-        .tables()
-        .iter()
-        .filter_map(|table| match live.iter().find(|l| l.name == table.name) {
+    let found = |name: &str| live.iter().find(|l| l.name == name);
+    let mut tables = Vec::new();
+    for table in schema.tables() {
+        tables.extend(match found(table.name) {
             None => Some(create(table, dialect)),
             Some(live) => plan_table(live, table, dialect),
-        })
-        .collect();
+        });
+        let unmatched = unmatched::declaration(table);
+        if let Some((live, declared)) = unmatched.and_then(|d| Some((found(d.name)?, d))) {
+            tables.extend(plan_table(live, &declared, dialect));
+        }
+    }
     Plan {
         dialect: dialect.name(),
         tables,
@@ -134,7 +140,7 @@ pub fn plan(schema: &Schema, live: &[LiveTable], dialect: Dialect) -> Plan {
 }
 
 /// One table's plan; `None` when it matches its struct.
-pub fn plan_table(live: &LiveTable, table: &'static Table, dialect: Dialect) -> Option<TablePlan> {
+pub fn plan_table(live: &LiveTable, table: &Table, dialect: Dialect) -> Option<TablePlan> {
     let changes = diff(live, table, dialect);
     if changes.is_empty() {
         return None;
@@ -217,15 +223,20 @@ fn needs_deep_copy(changes: &[Change], live: &LiveTable, table: &Table, dialect:
                     .as_ref()
                     .is_some_and(|s| s.style == SortStyle::Interleaved)
         }
-        // ALTER DISTSTYLE "is not supported for tables with interleaved sort keys".
-        Change::Dist { .. } => interleaved,
+        // ALTER DISTSTYLE "is not supported for tables with interleaved sort keys",
+        // and "you can't alter the encoding for a column in a table with an
+        // interleaved sortkey" (ALTER COLUMN … ENCODE).
+        Change::Dist { .. } | Change::Encode { .. } => interleaved,
         _ => false,
     })
 }
 
-/// Redshift's ALTER COLUMN … TYPE: only a wider VARCHAR, not on a column
-/// encoded BYTEDICT, RUNLENGTH, TEXT255 or TEXT32K (r_ALTER_TABLE.html);
-/// dwh also rebuilds for a DISTKEY column or one of an interleaved sort key.
+/// Redshift's ALTER COLUMN … TYPE (r_ALTER_TABLE.html): only a wider
+/// VARCHAR, and not on a column encoded BYTEDICT, RUNLENGTH, TEXT255 or
+/// TEXT32K, nor on one with a default value (as `dwh migrate` gives a NOT
+/// NULL column it adds), nor on a UNIQUE, PRIMARY KEY or FOREIGN KEY one
+/// (dwh declares a PRIMARY KEY only). dwh also rebuilds for a DISTKEY
+/// column or one of an interleaved sort key.
 fn alterable_type(column: &Column, live: &LiveTable, table: &Table, interleaved: bool) -> bool {
     let Some(found) = live.column(column.name) else {
         return false;
@@ -236,6 +247,7 @@ fn alterable_type(column: &Column, live: &LiveTable, table: &Table, interleaved:
         found.encode,
         Some(Encode::Bytedict | Encode::Runlength | Encode::Text255 | Encode::Text32k)
     );
+    let constrained = found.default.is_some() || table.primary_key.contains(&column.name);
     let dist_key = table.dist_key == Some(column.name)
         || live.dist == Some(LiveDist::Key(column.name.to_owned()));
     let in_sort = live
@@ -243,5 +255,5 @@ fn alterable_type(column: &Column, live: &LiveTable, table: &Table, interleaved:
         .as_ref()
         .is_some_and(|s| s.columns.iter().any(|c| c == column.name));
     let in_interleaved = interleaved && in_sort;
-    widen && !(encoded || dist_key || in_interleaved)
+    widen && !(encoded || constrained || dist_key || in_interleaved)
 }

@@ -28,10 +28,15 @@ async fn read_live(
     schema: &Schema,
     dialect: Dialect,
 ) -> Result<Vec<LiveTable>, WarehouseError> {
-    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
+    let owned = crate::migrate::live_names(schema);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
     match dialect {
         Dialect::Postgres => read_postgres(client, &names).await,
-        Dialect::Redshift => read_redshift(client, &names).await,
+        Dialect::Redshift => {
+            let mut live = read_redshift(client, &names).await?;
+            read_identity_highs(client, schema, &mut live).await?;
+            Ok(live)
+        }
     }
 }
 
@@ -150,6 +155,34 @@ async fn read_scope(client: &impl GenericClient) -> Result<Option<Scope>, Wareho
         schema: schema.trim().to_owned(),
         database: database.trim().to_owned(),
     }))
+}
+
+/// The largest key of each declared IDENTITY column found live: a Redshift
+/// deep copy keeps the keys and seeds past them ([`LiveColumn::high`]).
+///
+/// [`LiveColumn::high`]: crate::migrate::LiveColumn::high
+async fn read_identity_highs(
+    client: &impl GenericClient,
+    schema: &Schema,
+    live: &mut [LiveTable],
+) -> Result<(), WarehouseError> {
+    for table in live.iter_mut() {
+        let Some(declared) = schema.table(&table.name) else {
+            continue;
+        };
+        for column in declared.columns.iter().filter(|c| c.identity) {
+            let Some(found) = table.columns.iter_mut().find(|c| c.name == column.name) else {
+                continue;
+            };
+            let sql = crate::migrate::high_query(&table.name, column.name);
+            let row = client
+                .query_one(&sql, &[])
+                .await
+                .map_err(WarehouseError::sql("reading the largest IDENTITY key"))?;
+            found.high = row.get(0);
+        }
+    }
+    Ok(())
 }
 
 impl Warehouse {
