@@ -540,7 +540,7 @@ async fn the_keyless_check_counts_identical_rows() {
         ..Files::default()
     };
     let parts = dwh_core::sql::Parts::ALL;
-    let plan = pipeline::local_plan(&mut warehouse, project.schema(), &mut files, parts)
+    let plan = pipeline::local_plan(&warehouse, project.schema(), &mut files, parts)
         .await
         .unwrap();
     pipeline::execute(&mut warehouse, &plan, &files, &mut ())

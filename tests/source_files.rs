@@ -126,6 +126,7 @@ async fn linked_folders_and_files_are_loaded_and_a_changed_target_is_seen() {
             size: f.size,
             modified: f.modified,
             checksum: source.checksum(f).unwrap(),
+            rows: 2,
         };
         (EVENTS.name.to_owned(), f.key.clone(), known)
     }));

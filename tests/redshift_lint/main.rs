@@ -138,6 +138,57 @@ fn the_flights_run_snapshot() {
     });
 }
 
+/// `dwh doctor`'s probes, labelled with the shape each proves.
+fn doctor_probes() -> Vec<dwh_core::doctor::Probe> {
+    let s3 = dwh_core::doctor::DoctorS3 {
+        prefix: "s3://sparkify-dwh/sparkify/doctor".into(),
+        iam_role: "arn:aws:iam::123456789012:role/dwh-sparkify-s3-read".into(),
+        region: "us-west-2".into(),
+    };
+    dwh_core::doctor::probes("dwh_doctor", "dev", &s3).unwrap()
+}
+
+fn labelled(probes: &[dwh_core::doctor::Probe]) -> Vec<(String, String)> {
+    probes
+        .iter()
+        .map(|p| (format!("{:?}: {}", p.shape, p.label), p.sql.clone()))
+        .collect()
+}
+
+#[test]
+fn the_doctor_snapshot() {
+    insta::with_settings!({ snapshot_path => "../snapshots" }, {
+        insta::assert_snapshot!("doctor", script(&labelled(&doctor_probes())));
+    });
+}
+
+/// Every probe passes the statement rules; the run transaction among them
+/// (the registry before it, BEGIN … COMMIT) passes the run rules too.
+#[test]
+fn the_doctor_breaks_no_redshift_rule() {
+    use dwh_core::doctor::Shape;
+    let probes = doctor_probes();
+    let mut violations = Vec::new();
+    for (label, sql) in labelled(&probes) {
+        violations.extend(rules::check_statement(&label, &sql));
+    }
+    // The run: what the pipeline runs before BEGIN (after the catalog
+    // reads) through COMMIT.
+    let start = probes
+        .iter()
+        .rposition(|p| p.shape == Shape::Catalog)
+        .unwrap()
+        + 1;
+    let end = probes.iter().rposition(|p| p.in_transaction).unwrap();
+    let run = &probes[start..=end];
+    violations.extend(rules::check_run(&labelled(run)));
+    let text: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{}: {} — {}", v.label, v.rule, v.why))
+        .collect();
+    assert!(text.is_empty(), "{}", text.join("\n"));
+}
+
 #[test]
 fn the_whole_run_breaks_no_redshift_rule() {
     for run in [run(), flights_run()] {

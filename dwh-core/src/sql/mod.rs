@@ -70,13 +70,14 @@
 //!
 //! // The dimension's load: one row per natural key, upserted. PostgreSQL
 //! // merges from a subquery; Redshift's MERGE needs a table, so its load
-//! // goes through a temporary one.
+//! // goes through a temporary one, first cut to the rows that change.
 //! let local = sql::load_statements(users, Dialect::Postgres).unwrap();
 //! assert_eq!(local.statements.len(), 1);
 //! assert!(local.statements[0].starts_with("MERGE INTO \"users\" AS t\nUSING (\n"));
 //! let redshift = sql::load_statements(users, Dialect::Redshift).unwrap();
-//! assert_eq!(redshift.statements.len(), 4);
+//! assert_eq!(redshift.statements.len(), 5);
 //! assert!(redshift.statements[1].starts_with("CREATE TEMP TABLE \"__dwh_new_users\" AS"));
+//! assert!(redshift.statements[2].starts_with("DELETE FROM \"__dwh_new_users\""));
 //! // Staging tables are loaded by COPY, not from another table.
 //! assert!(sql::load_statements(staging, Dialect::Redshift).is_none());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
