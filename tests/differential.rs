@@ -32,7 +32,9 @@ use dwh_core::sql::run::{Action, RunStatement, Step};
 use dwh_core::sql::{self, ledger, Dialect, Parts, RunPlan, StagingFrom};
 use dwh_core::warehouse::ledger::{refuse_changed, staging_from};
 use dwh_core::{Project, Warehouse};
-use dwh_tests::{fresh_warehouse, project_sources, require_sample, sample_data, scratch};
+use dwh_tests::{
+    fresh_warehouse, json_files, project_sources, require_sample, sample_data, scratch,
+};
 
 /// Which rendering a run's statements take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,24 +229,6 @@ fn first_differences(expected: &[String], actual: &[String]) -> Vec<String> {
         .filter(|r| !expected.contains(r))
         .map(|r| format!("+{r}"));
     missing.chain(extra).take(5).collect()
-}
-
-/// Every `*.json` file below `dir`, sorted.
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A data folder below `root` holding copies of `files` (paths below

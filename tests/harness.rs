@@ -130,9 +130,8 @@ pub fn project_sources(
         .collect()
 }
 
-/// Every JSON value in the files below `dir` (one object per file, several,
-/// or JSON lines), read with serde_json, independently of dwh's loader.
-pub fn json_objects(dir: &Path) -> Vec<serde_json::Value> {
+/// Every `*.json` file below `dir`, sorted.
+pub fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(dir) = stack.pop() {
@@ -141,11 +140,22 @@ pub fn json_objects(dir: &Path) -> Vec<serde_json::Value> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path).expect("read data file");
-                let values = serde_json::Deserializer::from_str(&text).into_iter();
-                out.extend(values.map(|v| v.expect("sample data is valid JSON")));
+                out.push(path);
             }
         }
+    }
+    out.sort();
+    out
+}
+
+/// Every JSON value in the files below `dir` (one object per file, several,
+/// or JSON lines), read with serde_json, independently of dwh's loader.
+pub fn json_objects(dir: &Path) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for path in json_files(dir) {
+        let text = std::fs::read_to_string(&path).expect("read data file");
+        let values = serde_json::Deserializer::from_str(&text).into_iter();
+        out.extend(values.map(|v| v.expect("sample data is valid JSON")));
     }
     out
 }

@@ -14,7 +14,7 @@ use dwh_core::project::Generator;
 use dwh_core::sql::Parts;
 use dwh_core::warehouse::TransformReport;
 use dwh_core::{Warehouse, WarehouseError};
-use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
+use dwh_tests::{fresh_warehouse, json_files, project_sources, sample_data, scratch};
 
 /// One `dwh all` as the CLI runs it: the batch chosen against the ledger,
 /// a changed file refused (unless `full_refresh`), the plan run.
@@ -84,24 +84,6 @@ fn link(from: &Path, to: &Path, files: &[PathBuf]) {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(file, target).unwrap();
     }
-}
-
-/// Every `*.json` file below `dir`, sorted.
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A data directory holding `logs` of `data`'s log files and `songs` of

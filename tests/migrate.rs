@@ -12,7 +12,7 @@ use dwh_core::pipeline::{self, Files};
 use dwh_core::schema::{Column, DistStyle, SqlType, Table, TableKind};
 use dwh_core::sql::{Dialect, Parts};
 use dwh_core::Warehouse;
-use dwh_tests::{fresh_warehouse, project_sources, sample_data, scratch};
+use dwh_tests::{fresh_warehouse, json_files, project_sources, sample_data, scratch};
 
 const ID: Column = Column {
     nullable: false,
@@ -349,24 +349,6 @@ fn sample_part(name: &str, logs: &[PathBuf]) -> PathBuf {
         std::os::unix::fs::symlink(file, target).unwrap();
     }
     dir
-}
-
-/// Every `*.json` file below `dir`, sorted.
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut stack = vec![dir.to_owned()];
-    let mut out = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 const UNMATCHED: &str = "dwh_unmatched_songplays";
