@@ -177,7 +177,7 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
 /// Transforms a hand-made batch of `staging_events` rows (`(user_id,
 /// first_name, level, page, ts)` tuples), recorded in the ledger as a load
 /// would record it, or nothing is new.
-async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) {
+async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) -> Result<(), WarehouseError> {
     let batch = format!(
         "DELETE FROM staging_events; \
          INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES {}; \
@@ -187,7 +187,7 @@ async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) {
         rows.len()
     );
     warehouse.client().batch_execute(&batch).await.unwrap();
-    warehouse.transform(&sparkify::schema()).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.map(|_| ())
 }
 
 /// The first names on the versions of user 15.
@@ -197,9 +197,8 @@ async fn names_of_user_15(warehouse: &Warehouse) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// The sample's warehouse after a later hand-made batch `rows`, and the
-/// history it had before that batch.
-async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
+/// The sample's warehouse, and the history it has.
+async fn sample_history(name: &str) -> (Warehouse, History) {
     let (mut warehouse, _) = fresh_warehouse(name).await;
     build_sparkify(&mut warehouse, &sample_data()).await;
     let before = actual(&warehouse).await;
@@ -208,7 +207,14 @@ async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
         "paid",
         "the sample's user 15"
     );
-    transform_batch(&mut warehouse, rows).await;
+    (warehouse, before)
+}
+
+/// The sample's warehouse after a later hand-made batch `rows`, and the
+/// history it had before that batch.
+async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
+    let (mut warehouse, before) = sample_history(name).await;
+    transform_batch(&mut warehouse, rows).await.unwrap();
     (warehouse, before)
 }
 
@@ -238,19 +244,26 @@ async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
     );
 }
 
-/// A batch's rows may reach back before the current version (a late event
-/// in a new file). They are left out, the first later row still starts
-/// the new version, and the untracked values come from the batch's last
-/// row even where it changes no tracked value.
+/// A late row (a key's time already loaded is later) that a load of every
+/// row in time order would see change nothing, as it falls in a version
+/// with its level, is left out: the first later row still starts the new
+/// version, and the untracked values come from the batch's last row.
 #[tokio::test]
-async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_later_row() {
+async fn a_late_row_inside_a_version_of_its_level_is_left_out() {
     dwh_tests::require_sample!();
+    let (mut warehouse, before) = sample_history("history_late_harmless").await;
+    // A second after the current (paid) version's start: user 15 has later
+    // events in the sample.
+    let inside = before[&15].last().unwrap().0 + 1000;
+    let late = format!(
+        "('15', 'Old', 'paid', 'Home', TIMESTAMP 'epoch' + {inside} * INTERVAL '1 millisecond')"
+    );
     let rows = [
-        "('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00')",
+        late.as_str(),
         "('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00')",
         "('15', 'Lil', 'free', 'Home', '2018-12-02 10:00:00')",
     ];
-    let (warehouse, before) = after_batch("history_reaching_back", &rows).await;
+    transform_batch(&mut warehouse, &rows).await.unwrap();
     assert_free_from(&warehouse, before, 1_543_658_400_000).await; // 2018-12-01 10:00 UTC
     assert_eq!(
         names_of_user_15(&warehouse).await,
@@ -258,6 +271,48 @@ async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_la
         "the batch's last row names every version"
     );
     assert_sparkify_checks_pass(&warehouse).await;
+}
+
+/// A late row that would change a history (here: before user 15's first
+/// version, another level) refuses the run, naming the key and the fix,
+/// and changes nothing; on today's main it was silently left out.
+#[tokio::test]
+async fn a_late_row_that_would_change_a_history_refuses_the_run() {
+    dwh_tests::require_sample!();
+    let (mut warehouse, before) = sample_history("history_late_refused").await;
+    let table = users_table(&warehouse).await;
+    let rows = [
+        "('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00')",
+        "('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00')",
+    ];
+    let error = transform_batch(&mut warehouse, &rows).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, WarehouseError::LateHistory { table: "users", keys: 1, .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("user_id 15 (1 rows from 2018-10-01 10:00:00)"),
+        "{message}"
+    );
+    assert!(message.contains("--full-refresh"), "{message}");
+    assert_eq!(users_table(&warehouse).await, table);
+    assert_eq!(actual(&warehouse).await, before);
+}
+
+/// Redshift ignores trailing blanks when it compares VARCHAR values, so an
+/// untracked value that gains one is not an update there; nor is it on
+/// PostgreSQL ("load users #7" compared without RTRIM, issue 24).
+#[tokio::test]
+async fn an_untracked_value_gaining_a_trailing_blank_rewrites_no_row() {
+    dwh_tests::require_sample!();
+    let rows = ["('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00')"];
+    let (mut warehouse, _) = after_batch("history_trailing_blank", &rows).await;
+    let (before, table) = (row_versions(&warehouse).await, users_table(&warehouse).await);
+    let rows = ["('15', 'Lilly ', 'paid', 'Home', '2018-12-02 10:00:00')"];
+    transform_batch(&mut warehouse, &rows).await.unwrap();
+    assert_eq!(row_versions(&warehouse).await, before, "users rows rewritten");
+    assert_eq!(users_table(&warehouse).await, table);
 }
 
 /// One `dwh all` as the CLI runs it, over the files in `dir` (the batch
