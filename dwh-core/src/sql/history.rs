@@ -65,7 +65,7 @@ pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> 
 }
 
 /// The table keeping each key's latest loaded `latest_by` time.
-pub(crate) fn seen_table(table: &Table) -> String {
+fn seen_table(table: &Table) -> String {
     format!("dwh_last_seen_{}", table.name)
 }
 
@@ -150,8 +150,9 @@ pub(crate) fn differs(a: &str, b: &str) -> String {
 }
 
 /// Step 1: one row per key and time, later than the key's latest loaded
-/// time ([`loaded`]; rows up to it are the guard's, [`late_rows`]), and of those only the rows step 2 can tell apart: a key's first and last
-/// row and each row whose tracked values differ from the previous row's. A
+/// time ([`loaded`]; rows up to it are the guard's, [`late_rows`]), and of
+/// those only the rows step 2 can tell apart: a key's first and last row
+/// and each row whose tracked values differ from the previous row's. A
 /// dropped row equals its predecessor, so the row after it compares the
 /// same in step 2, and the last row keeps the untracked values of step 4.
 /// The batch is a key's changes, not its events: at 1M events the
