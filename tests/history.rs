@@ -288,7 +288,14 @@ async fn a_late_row_that_would_change_a_history_refuses_the_run() {
     let error = transform_batch(&mut warehouse, &rows).await.unwrap_err();
     let message = error.to_string();
     assert!(
-        matches!(error, WarehouseError::LateHistory { table: "users", keys: 1, .. }),
+        matches!(
+            error,
+            WarehouseError::LateHistory {
+                table: "users",
+                keys: 1,
+                ..
+            }
+        ),
         "{message}"
     );
     assert!(
@@ -308,10 +315,17 @@ async fn an_untracked_value_gaining_a_trailing_blank_rewrites_no_row() {
     dwh_tests::require_sample!();
     let rows = ["('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00')"];
     let (mut warehouse, _) = after_batch("history_trailing_blank", &rows).await;
-    let (before, table) = (row_versions(&warehouse).await, users_table(&warehouse).await);
+    let (before, table) = (
+        row_versions(&warehouse).await,
+        users_table(&warehouse).await,
+    );
     let rows = ["('15', 'Lilly ', 'paid', 'Home', '2018-12-02 10:00:00')"];
     transform_batch(&mut warehouse, &rows).await.unwrap();
-    assert_eq!(row_versions(&warehouse).await, before, "users rows rewritten");
+    assert_eq!(
+        row_versions(&warehouse).await,
+        before,
+        "users rows rewritten"
+    );
     assert_eq!(users_table(&warehouse).await, table);
 }
 

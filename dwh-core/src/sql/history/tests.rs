@@ -183,26 +183,28 @@ fn untracked_columns_are_type_1_on_every_version() {
     assert_eq!(plans.iter().filter(|s| s.starts_with("UPDATE")).count(), 1);
 }
 
+/// Accounts with a VARCHAR untracked column.
+const NAMED: Table = Table {
+    columns: &[
+        ACCOUNTS.columns[0],
+        ACCOUNTS.columns[1],
+        Column {
+            fill: Fill::Column("plan"),
+            ..Column::new("first_name", SqlType::Varchar(8))
+        },
+        ACCOUNTS.columns[2],
+        ROLES[0],
+        ROLES[1],
+        ROLES[2],
+    ],
+    ..ACCOUNTS
+};
+
 /// A VARCHAR untracked column compares without trailing blanks, as
 /// Redshift compares: `'Ann'` to `'Ann '` writes nothing on either target.
 #[test]
 fn untracked_varchar_columns_compare_without_trailing_blanks() {
-    let table = Table {
-        columns: &[
-            ACCOUNTS.columns[0],
-            ACCOUNTS.columns[1],
-            Column {
-                fill: Fill::Column("plan"),
-                ..Column::new("first_name", SqlType::Varchar(8))
-            },
-            ACCOUNTS.columns[2],
-            ROLES[0],
-            ROLES[1],
-            ROLES[2],
-        ],
-        ..ACCOUNTS
-    };
-    let update = &statements(&table, Dialect::Postgres)[6];
+    let update = &statements(&NAMED, Dialect::Postgres)[6];
     assert!(update.ends_with(
         "WHERE \"accounts\".\"user_id\" = n.\"user_id\" AND (\
          CASE WHEN RTRIM(\"accounts\".\"first_name\") = RTRIM(n.\"first_name\") \
