@@ -7,10 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dwh_core::Warehouse;
+use dwh_core::checks::Scope;
+use dwh_core::pipeline::{self, Files};
+use dwh_core::sql::Parts;
+use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{
-    assert_sparkify_checks_pass, build_sparkify, fresh_warehouse, json_objects, sample_data,
-    scratch,
+    assert_sparkify_checks_pass, build_sparkify, fresh_warehouse, json_objects, project_sources,
+    sample_data, scratch,
 };
 
 /// A user's versions: `(valid_from in epoch ms, level)`, in time order.
@@ -174,7 +177,7 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
 /// Transforms a hand-made batch of `staging_events` rows (`(user_id,
 /// first_name, level, page, ts)` tuples), recorded in the ledger as a load
 /// would record it, or nothing is new.
-async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) {
+async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) -> Result<(), WarehouseError> {
     let batch = format!(
         "DELETE FROM staging_events; \
          INSERT INTO staging_events (user_id, first_name, level, page, ts) VALUES {}; \
@@ -184,7 +187,7 @@ async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) {
         rows.len()
     );
     warehouse.client().batch_execute(&batch).await.unwrap();
-    warehouse.transform(&sparkify::schema()).await.unwrap();
+    warehouse.transform(&sparkify::schema()).await.map(|_| ())
 }
 
 /// The first names on the versions of user 15.
@@ -194,9 +197,8 @@ async fn names_of_user_15(warehouse: &Warehouse) -> Vec<String> {
     rows.iter().map(|r| r.get(0)).collect()
 }
 
-/// The sample's warehouse after a later hand-made batch `rows`, and the
-/// history it had before that batch.
-async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
+/// The sample's warehouse, and the history it has.
+async fn sample_history(name: &str) -> (Warehouse, History) {
     let (mut warehouse, _) = fresh_warehouse(name).await;
     build_sparkify(&mut warehouse, &sample_data()).await;
     let before = actual(&warehouse).await;
@@ -205,7 +207,14 @@ async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
         "paid",
         "the sample's user 15"
     );
-    transform_batch(&mut warehouse, rows).await;
+    (warehouse, before)
+}
+
+/// The sample's warehouse after a later hand-made batch `rows`, and the
+/// history it had before that batch.
+async fn after_batch(name: &str, rows: &[&str]) -> (Warehouse, History) {
+    let (mut warehouse, before) = sample_history(name).await;
+    transform_batch(&mut warehouse, rows).await.unwrap();
     (warehouse, before)
 }
 
@@ -235,19 +244,26 @@ async fn a_later_batch_closes_the_current_version_and_renames_every_version() {
     );
 }
 
-/// A batch's rows may reach back before the current version (a late event
-/// in a new file). They are left out, the first later row still starts
-/// the new version, and the untracked values come from the batch's last
-/// row even where it changes no tracked value.
+/// A late row (a key's time already loaded is later) that a load of every
+/// row in time order would see change nothing, as it falls in a version
+/// with its level, is left out: the first later row still starts the new
+/// version, and the untracked values come from the batch's last row.
 #[tokio::test]
-async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_later_row() {
+async fn a_late_row_inside_a_version_of_its_level_is_left_out() {
     dwh_tests::require_sample!();
+    let (mut warehouse, before) = sample_history("history_late_harmless").await;
+    // A second after the current (paid) version's start: user 15 has later
+    // events in the sample.
+    let inside = before[&15].last().unwrap().0 + 1000;
+    let late = format!(
+        "('15', 'Old', 'paid', 'Home', TIMESTAMP 'epoch' + {inside} * INTERVAL '1 millisecond')"
+    );
     let rows = [
-        "('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00')",
+        late.as_str(),
         "('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00')",
         "('15', 'Lil', 'free', 'Home', '2018-12-02 10:00:00')",
     ];
-    let (warehouse, before) = after_batch("history_reaching_back", &rows).await;
+    transform_batch(&mut warehouse, &rows).await.unwrap();
     assert_free_from(&warehouse, before, 1_543_658_400_000).await; // 2018-12-01 10:00 UTC
     assert_eq!(
         names_of_user_15(&warehouse).await,
@@ -255,4 +271,236 @@ async fn a_batch_reaching_back_before_the_current_version_starts_at_its_first_la
         "the batch's last row names every version"
     );
     assert_sparkify_checks_pass(&warehouse).await;
+}
+
+/// A late row that would change a history (here: before user 15's first
+/// version, another level) refuses the run, naming the key and the fix,
+/// and changes nothing; on today's main it was silently left out.
+#[tokio::test]
+async fn a_late_row_that_would_change_a_history_refuses_the_run() {
+    dwh_tests::require_sample!();
+    let (mut warehouse, before) = sample_history("history_late_refused").await;
+    let table = users_table(&warehouse).await;
+    let rows = [
+        "('15', 'Old', 'free', 'Home', '2018-10-01 10:00:00')",
+        "('15', 'Lilly', 'free', 'Home', '2018-12-01 10:00:00')",
+    ];
+    let error = transform_batch(&mut warehouse, &rows).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(
+            error,
+            WarehouseError::LateHistory {
+                table: "users",
+                keys: 1,
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("user_id 15 (1 rows from 2018-10-01 10:00:00)"),
+        "{message}"
+    );
+    assert!(message.contains("--full-refresh"), "{message}");
+    assert_eq!(users_table(&warehouse).await, table);
+    assert_eq!(actual(&warehouse).await, before);
+}
+
+/// Redshift ignores trailing blanks when it compares VARCHAR values, so an
+/// untracked value that gains one is not an update there; nor is it on
+/// PostgreSQL ("load users #7" compared without RTRIM, issue 24).
+#[tokio::test]
+async fn an_untracked_value_gaining_a_trailing_blank_rewrites_no_row() {
+    dwh_tests::require_sample!();
+    let rows = ["('15', 'Lilly', 'paid', 'Home', '2018-12-01 10:00:00')"];
+    let (mut warehouse, _) = after_batch("history_trailing_blank", &rows).await;
+    let (before, table) = (
+        row_versions(&warehouse).await,
+        users_table(&warehouse).await,
+    );
+    let rows = ["('15', 'Lilly ', 'paid', 'Home', '2018-12-02 10:00:00')"];
+    transform_batch(&mut warehouse, &rows).await.unwrap();
+    assert_eq!(
+        row_versions(&warehouse).await,
+        before,
+        "users rows rewritten"
+    );
+    assert_eq!(users_table(&warehouse).await, table);
+}
+
+/// One `dwh all` as the CLI runs it, over the files in `dir` (the batch
+/// chosen against the ledger), with the checks of what it added.
+async fn run_all(
+    warehouse: &mut Warehouse,
+    dir: &Path,
+    full_refresh: bool,
+) -> Result<(), WarehouseError> {
+    let project = sparkify::project();
+    let mut files = Files {
+        sources: project_sources(&project, dir),
+        ..Files::default()
+    };
+    let parts = Parts {
+        full_refresh,
+        ..Parts::ALL
+    };
+    let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, parts).await?;
+    let loaded = pipeline::execute(warehouse, &plan, &mut files, &mut ()).await?;
+    let appended = pipeline::appended(project.schema(), &loaded);
+    let scope = Scope::Appended(&appended);
+    let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;
+    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+    Ok(())
+}
+
+/// Every star-schema table's rows (every version of `users`), sorted, as
+/// text; IDENTITY columns left out (their values follow insertion order).
+async fn star_tables(warehouse: &Warehouse) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for table in sparkify::schema().tables() {
+        if table.load.is_none() {
+            continue;
+        }
+        let columns: Vec<String> = table
+            .loaded_columns()
+            .map(|c| format!("COALESCE(CAST(\"{}\" AS TEXT), 'NULL')", c.name))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM \"{}\" ORDER BY 1",
+            columns.join(" || '|' || "),
+            table.name
+        );
+        let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+        out.insert(table.name, rows.iter().map(|r| r.get(0)).collect());
+    }
+    out
+}
+
+/// Copies the sample's log files of `days` into `dir` (and links its song
+/// data there once), as files arrive in a landing folder.
+fn add_days(dir: &Path, days: &[u32]) {
+    let sample = sample_data();
+    let logs = dir.join("log_data/2018/11");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in days {
+        let file = format!("2018-11-{day:02}-events.json");
+        std::fs::copy(
+            sample.join("log_data/2018/11").join(&file),
+            logs.join(&file),
+        )
+        .unwrap();
+    }
+    if !dir.join("song_data").exists() {
+        copy_tree(&sample.join("song_data"), &dir.join("song_data"));
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The star tables of one run over the log files of `days`.
+async fn one_shot(name: &str, days: &[u32]) -> BTreeMap<&'static str, Vec<String>> {
+    let dir = scratch(name);
+    add_days(&dir, days);
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    run_all(&mut warehouse, &dir, false).await.unwrap();
+    star_tables(&warehouse).await
+}
+
+/// What the runs of [`load_out_of_order`] did: the late keys each refused
+/// run named.
+type Refusals = Vec<String>;
+
+/// Loads the sample's days in `batches`, one run per batch, into a
+/// landing folder that gains each batch's files. Each run either keeps
+/// the tables of one run over every file so far, or is refused as late
+/// with nothing changed, and `--full-refresh` then rebuilds those tables.
+async fn load_out_of_order(name: &str, batches: &[Vec<u32>]) -> Refusals {
+    let dir = scratch(name);
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    let mut so_far: Vec<u32> = Vec::new();
+    let mut refusals = Vec::new();
+    for (i, batch) in batches.iter().enumerate() {
+        add_days(&dir, batch);
+        so_far.extend(batch);
+        // The first run creates the tables; only later ones can be late.
+        let before = if i == 0 {
+            BTreeMap::new()
+        } else {
+            star_tables(&warehouse).await
+        };
+        if let Err(error) = run_all(&mut warehouse, &dir, false).await {
+            let message = error.to_string();
+            assert!(
+                matches!(error, WarehouseError::LateHistory { table: "users", .. }),
+                "{message}"
+            );
+            assert!(message.contains("--full-refresh"), "{message}");
+            assert_eq!(star_tables(&warehouse).await, before, "{message}");
+            refusals.push(message);
+            run_all(&mut warehouse, &dir, true).await.unwrap();
+        }
+        let want = one_shot(&format!("{name}_once_{i}"), &so_far).await;
+        assert_eq!(
+            star_tables(&warehouse).await,
+            want,
+            "after batch {i} ({batch:?}) of {batches:?}"
+        );
+    }
+    refusals
+}
+
+/// Every day of November but `late`, then `late`.
+fn one_day_late(late: u32) -> Vec<Vec<u32>> {
+    vec![(1..=30).filter(|d| *d != late).collect(), vec![late]]
+}
+
+#[tokio::test]
+async fn day_11_held_back_keeps_the_one_run_tables_or_is_refused() {
+    dwh_tests::require_sample!();
+    // Issue 25: on main, user 88's upgrade moved from 11-19 to 11-21.
+    load_out_of_order("history_late_11", &one_day_late(11)).await;
+}
+
+#[tokio::test]
+async fn day_13_held_back_keeps_the_one_run_tables_or_is_refused() {
+    dwh_tests::require_sample!();
+    load_out_of_order("history_late_13", &one_day_late(13)).await;
+}
+
+#[tokio::test]
+async fn the_second_half_of_the_month_before_the_first_keeps_the_one_run_tables_or_is_refused() {
+    dwh_tests::require_sample!();
+    let batches = vec![(15..=30).collect(), (1..=14).collect()];
+    let refusals = load_out_of_order("history_halves_swapped", &batches).await;
+    assert!(!refusals.is_empty(), "the first half changes histories");
+}
+
+/// The days in a shuffled order (a fixed seed), in six runs of five days.
+#[tokio::test]
+async fn shuffled_days_keep_the_one_run_tables_or_are_refused() {
+    dwh_tests::require_sample!();
+    let mut days: Vec<u32> = (1..=30).collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in (1..days.len()).rev() {
+        // xorshift64: a fixed, dependency-free permutation.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        days.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    let batches: Vec<Vec<u32>> = days.chunks(5).map(<[u32]>::to_vec).collect();
+    load_out_of_order("history_shuffled", &batches).await;
 }

@@ -254,7 +254,7 @@ async fn execute_one(
 ) -> Result<(), WarehouseError> {
     let load_step = matches!(
         statement.action,
-        Action::Execute | Action::AnalyzeChanged(_)
+        Action::Execute | Action::AnalyzeChanged(_) | Action::LateHistory(_)
     );
     if state.skipping.is_some() && load_step {
         return Ok(());
@@ -301,6 +301,7 @@ async fn execute_one(
                 ledger: Vec::new(),
             });
         }
+        Action::LateHistory(table) => refuse_late_rows(tx, statement, table).await?,
         Action::NewInput(_)
         | Action::PendingBatch(_)
         | Action::EmptyStaging(_)
@@ -358,6 +359,38 @@ async fn execute_star(
         _ => unreachable!("not a star-schema action: {:?}", statement.action),
     }
     Ok(())
+}
+
+/// Stops the run when a type-2 dimension's batch has late rows that would
+/// change its history ([`Action::LateHistory`]).
+async fn refuse_late_rows(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    table: &'static Table,
+) -> Result<(), WarehouseError> {
+    let rows = tx
+        .query(&statement.sql, &[])
+        .await
+        .map_err(WarehouseError::sql(format!(
+            "running `{}`",
+            statement.label
+        )))?;
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let key = table.natural_key.join(", ");
+    let examples = rows
+        .iter()
+        .map(|r| {
+            let (value, at, n): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+            format!("{key} {value} ({n} rows from {at})")
+        })
+        .collect();
+    Err(WarehouseError::LateHistory {
+        table: table.name,
+        keys: first.get::<_, i64>(3) as u64,
+        examples,
+    })
 }
 
 /// The load ledger's actions: which inputs are new, whether staging holds

@@ -148,6 +148,25 @@ pub enum WarehouseError {
         /// The files, by path.
         files: Vec<String>,
     },
+    #[error(
+        "`{table}` keeps a history of versions, and this batch has rows no later than what is \
+         loaded for {keys} of its keys that would change their versions: {}{}.\n  \
+         The versions keep where each starts, not every event, so dwh cannot redo them and \
+         changed nothing. Rebuild from every file in time order with --full-refresh, or load the \
+         files in time order (the late ones first).",
+        examples.join("; "),
+        if *keys as usize > examples.len() { "; …" } else { "" }
+    )]
+    /// A type-2 dimension's batch has late rows that would change its
+    /// history; nothing was changed.
+    LateHistory {
+        /// The dimension.
+        table: &'static str,
+        /// How many keys have such rows.
+        keys: u64,
+        /// The first of them: key, rows and the earliest row's time.
+        examples: Vec<String>,
+    },
     #[error(transparent)]
     /// A staging load failed.
     Load(#[from] LoadError),

@@ -1,12 +1,18 @@
 //! The load of a type-2 dimension (`#[dwh(history = scd2)]`): every change
 //! of a tracked column starts a new version of the key's row.
 //!
+//! Before the load, the batch's rows no later than what is loaded for
+//! their key are checked ([`late`]): one that would change the key's
+//! history refuses the run, naming the keys, as the versions keep too
+//! little to redo it (`--full-refresh` rebuilds from every file in time
+//! order); the others changed nothing and are left out.
+//!
 //! From the batch's source rows (the same rows, filter, lookups and RTRIM
 //! rules as a type-1 load: [`super::transform`]'s `source_rows`):
 //! 1. `__dwh_batch_<t>`: one row per key and `latest_by` time (of rows
 //!    tied on both, the one the type-1 load would pick: greatest
 //!    `tie_break`, then the other columns ascending), keeping only rows
-//!    later than the key's current version. Rows with no time cannot be
+//!    later than the key's latest loaded time. Rows with no time cannot be
 //!    placed in a history and are left out.
 //! 2. `__dwh_versions_<t>`: the key's current version (as a seed) and the
 //!    batch rows in time order; a row whose tracked values differ from the
@@ -18,11 +24,12 @@
 //!    current (`valid_to` NULL).
 //! 4. Untracked columns are type 1: every version of a key gets the values
 //!    of its latest batch row.
+//! 5. Each key's latest time is recorded (`dwh_last_seen_<t>`).
 //!
-//! So a batch is history after the versions already loaded: batches must
-//! come in time order. A re-run over the same rows finds none later than
-//! the current versions and changes nothing; loading the rows in several
-//! time-ordered batches gives the same versions as one batch over all.
+//! So the versions are those of one load of every row in time order,
+//! whatever the order of the batches, or the run is refused. A re-run over
+//! the same rows finds none later than the loaded times and changes
+//! nothing.
 //!
 //! The statements are the same in both dialects. Temporary tables, UPDATE
 //! and INSERT rather than MERGE: Redshift's MERGE takes one table source
@@ -35,6 +42,9 @@
 use super::ident::quote_ident;
 use super::transform::source_rows;
 use crate::schema::{History, Load, Table};
+use late::{create_seen, late_rows, loaded, LOADED_LAST};
+
+mod late;
 
 /// The statements of a type-2 dimension's load, in order, for either dialect.
 pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> Vec<String> {
@@ -48,9 +58,39 @@ pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> 
         insert_versions(history, &names),
     ];
     out.extend(untracked(table, history, &names));
+    out.extend(remember_last_seen(&names));
     out.push(format!("DROP TABLE {}", names.batch));
     out.push(format!("DROP TABLE {}", names.versions));
     out
+}
+
+/// The table keeping each key's latest loaded `latest_by` time.
+fn seen_table(table: &Table) -> String {
+    format!("dwh_last_seen_{}", table.name)
+}
+
+/// The column of [`seen_table`] holding the time.
+const LAST_SEEN: &str = "\"__dwh_last_seen\"";
+
+/// What runs before a type-2 dimension's load: the `CREATE TABLE IF NOT
+/// EXISTS` of its [`seen_table`], and the query of the batch's late rows
+/// ([`late_rows`]) that refuses the run. `None` for other tables.
+pub(super) fn late_guard(table: &Table) -> Option<(String, String)> {
+    let (load, history) = (table.load.as_ref()?, table.history.as_ref()?);
+    let names = Names::of(table, history);
+    Some((
+        create_seen(table, &names),
+        late_rows(table, load, history, &names),
+    ))
+}
+
+/// `DROP TABLE IF EXISTS` of a type-2 dimension's [`seen_table`] (`--fresh`).
+pub(crate) fn drop_seen(table: &Table) -> Option<String> {
+    table.history.as_ref()?;
+    Some(format!(
+        "DROP TABLE IF EXISTS {}",
+        quote_ident(&seen_table(table))
+    ))
 }
 
 /// Quoted names shared by the statements.
@@ -58,6 +98,8 @@ struct Names {
     target: String,
     batch: String,
     versions: String,
+    /// Each key's latest loaded time ([`seen_table`]).
+    seen: String,
     /// The natural key columns.
     keys: Vec<String>,
     /// Every loaded column but the three history roles.
@@ -71,6 +113,7 @@ impl Names {
             target: quote_ident(table.name),
             batch: quote_ident(&format!("__dwh_batch_{}", table.name)),
             versions: quote_ident(&format!("__dwh_versions_{}", table.name)),
+            seen: quote_ident(&seen_table(table)),
             keys: table.natural_key.iter().map(|k| quote_ident(k)).collect(),
             data: table
                 .loaded_columns()
@@ -106,9 +149,10 @@ pub(crate) fn differs(a: &str, b: &str) -> String {
     format!("CASE WHEN {a} = {b} OR ({a} IS NULL AND {b} IS NULL) THEN FALSE ELSE TRUE END")
 }
 
-/// Step 1: one row per key and time, later than the key's current version,
-/// and of those only the rows step 2 can tell apart: a key's first and last
-/// row and each row whose tracked values differ from the previous row's. A
+/// Step 1: one row per key and time, later than the key's latest loaded
+/// time ([`loaded`]; rows up to it are the guard's, [`late_rows`]), and of
+/// those only the rows step 2 can tell apart: a key's first and last row
+/// and each row whose tracked values differ from the previous row's. A
 /// dropped row equals its predecessor, so the row after it compares the
 /// same in step 2, and the last row keeps the untracked values of step 4.
 /// The batch is a key's changes, not its events: at 1M events the
@@ -132,7 +176,6 @@ fn batch(table: &Table, load: &Load, history: &History, names: &Names) -> String
         .chain(["__dwh_order IS NOT NULL".to_owned()])
         .collect();
     let over = format!("OVER (PARTITION BY {} ORDER BY __dwh_order)", names.keys());
-    let from = quote_ident(history.valid_from);
     format!(
         "CREATE TEMP TABLE {batch} AS
 SELECT {cols}, b.__dwh_order AS \"__dwh_from\"\nFROM (\n    \
@@ -140,9 +183,9 @@ SELECT {cols}, b.__dwh_order AS \"__dwh_from\"\nFROM (\n    \
          FROM (\n        \
          SELECT __dwh_rows.*, ROW_NUMBER() OVER (PARTITION BY {keys}, __dwh_order ORDER BY {order}) AS __dwh_rank\n        \
          FROM (\n{rows}\n        ) AS __dwh_rows\n        WHERE {present}\n    ) AS d\n    WHERE d.__dwh_rank = 1\n) AS b\n\
-         LEFT JOIN {target} AS c ON {on} AND c.{current}\n\
-         WHERE (c.{from} IS NULL OR b.__dwh_order > c.{from})\n  \
-         AND (b.__dwh_prev_from IS NULL OR b.__dwh_next_from IS NULL OR b.__dwh_prev_from <= c.{from} OR {changed})",
+         LEFT JOIN {loaded} AS c ON {on}\n\
+         WHERE (c.{last} IS NULL OR b.__dwh_order > c.{last})\n  \
+         AND (b.__dwh_prev_from IS NULL OR b.__dwh_next_from IS NULL OR b.__dwh_prev_from <= c.{last} OR {changed})",
         batch = names.batch,
         cols = names.data("b."),
         previous = previous_tracked(history, &over),
@@ -150,9 +193,9 @@ SELECT {cols}, b.__dwh_order AS \"__dwh_from\"\nFROM (\n    \
         order = order.join(", "),
         rows = source_rows(table, load, load.source.name, None),
         present = key_present.join(" AND "),
-        target = names.target,
+        loaded = loaded(history, names),
         on = names.key_match("c", "b"),
-        current = quote_ident(history.is_current),
+        last = LOADED_LAST,
         changed = tracked_changed(table, history, "b."),
     )
 }
@@ -167,11 +210,20 @@ fn previous_tracked(history: &History, over: &str) -> String {
         .collect()
 }
 
-/// Whether a row's tracked values differ from its `__dwh_prev_<i>` ones.
-/// VARCHAR values compare without trailing blanks: Redshift ignores them
-/// in comparisons (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>,
+/// Whether `a` and `b`, values of `table`'s column `name`, differ (as
+/// [`differs`]). VARCHAR values compare without trailing blanks: Redshift
+/// ignores them in comparisons
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>,
 /// "Significance of trailing blanks"), PostgreSQL does not, and both must
-/// keep the same versions.
+/// keep the same versions and values.
+fn differs_value(table: &Table, name: &str, a: &str, b: &str) -> String {
+    match table.column(name).is_some_and(|c| c.ty.is_varchar()) {
+        true => differs(&format!("RTRIM({a})"), &format!("RTRIM({b})")),
+        false => differs(a, b),
+    }
+}
+
+/// Whether a row's tracked values differ from its `__dwh_prev_<i>` ones.
 fn tracked_changed(table: &Table, history: &History, prefix: &str) -> String {
     let changed: Vec<String> = history
         .tracked
@@ -179,11 +231,7 @@ fn tracked_changed(table: &Table, history: &History, prefix: &str) -> String {
         .enumerate()
         .map(|(i, name)| {
             let c = format!("{prefix}{}", quote_ident(name));
-            let prev = format!("{prefix}__dwh_prev_{i}");
-            match table.column(name).is_some_and(|c| c.ty.is_varchar()) {
-                true => differs(&format!("RTRIM({c})"), &format!("RTRIM({prev})")),
-                false => differs(&c, &prev),
-            }
+            differs_value(table, name, &c, &format!("{prefix}__dwh_prev_{i}"))
         })
         .collect();
     format!("({})", changed.join(" OR "))
@@ -245,10 +293,9 @@ fn insert_versions(history: &History, names: &Names) -> String {
     )
 }
 
-/// Step 4: untracked columns, type 1 on every version of a key; only rows
-/// whose values change are written. `None` when every column is tracked.
-fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> {
-    let columns: Vec<String> = table
+/// The loaded columns that are neither key, tracked nor a history role.
+fn untracked_columns(table: &Table, history: &History) -> Vec<&'static str> {
+    table
         .loaded_columns()
         .map(|c| c.name)
         .filter(|c| {
@@ -256,15 +303,31 @@ fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> 
                 && !history.tracked.contains(c)
                 && !history.roles().contains(c)
         })
-        .map(quote_ident)
-        .collect();
+        .collect()
+}
+
+/// Step 4: untracked columns, type 1 on every version of a key; only rows
+/// whose values change are written, compared as [`differs_value`] (so
+/// `'Ann'` to `'Ann '` writes nothing on either target). `None` when every
+/// column is tracked.
+fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> {
+    let columns = untracked_columns(table, history);
     if columns.is_empty() {
         return None;
     }
-    let set: Vec<String> = columns.iter().map(|c| format!("{c} = n.{c}")).collect();
+    let quoted: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+    let set: Vec<String> = quoted.iter().map(|c| format!("{c} = n.{c}")).collect();
     let changed: Vec<String> = columns
         .iter()
-        .map(|c| differs(&format!("{}.{c}", names.target), &format!("n.{c}")))
+        .zip(&quoted)
+        .map(|(name, c)| {
+            differs_value(
+                table,
+                name,
+                &format!("{}.{c}", names.target),
+                &format!("n.{c}"),
+            )
+        })
         .collect();
     Some(format!(
         "UPDATE {target} SET {set}\nFROM (\n    SELECT {keys}, {cols} FROM (\n        \
@@ -273,11 +336,33 @@ fn untracked(table: &Table, history: &History, names: &Names) -> Option<String> 
         target = names.target,
         set = set.join(", "),
         keys = names.keys(),
-        cols = columns.join(", "),
+        cols = quoted.join(", "),
         batch = names.batch,
         on = names.key_match(&names.target, "n"),
         changed = changed.join(" OR "),
     ))
+}
+
+/// Step 5: each key of the batch's latest time, its batch's last row's.
+/// (A key's rows all up to its loaded time changed nothing and leave its
+/// time as it was.) Without an alias in `USING`, a form both targets take
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_DELETE.html>).
+fn remember_last_seen(names: &Names) -> [String; 2] {
+    [
+        format!(
+            "DELETE FROM {seen} USING {batch} WHERE {on}",
+            seen = names.seen,
+            batch = names.batch,
+            on = names.key_match(&names.seen, &names.batch),
+        ),
+        format!(
+            "INSERT INTO {seen} ({keys}, {LAST_SEEN})\n\
+             SELECT {keys}, MAX(\"__dwh_from\") FROM {batch} GROUP BY {keys}",
+            seen = names.seen,
+            keys = names.keys(),
+            batch = names.batch,
+        ),
+    ]
 }
 
 #[cfg(test)]

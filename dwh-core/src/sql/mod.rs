@@ -86,7 +86,7 @@
 pub mod checks;
 mod copy;
 pub(crate) mod ddl;
-mod history;
+pub(crate) mod history;
 mod ident;
 pub mod ledger;
 mod limit;

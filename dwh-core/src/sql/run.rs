@@ -26,6 +26,7 @@ use super::ddl::{
     analyze_staging, analyze_table, comment_statements, count_rows, create_table, delete_all,
     drop_table, key_index, make_logged, truncate_table, IfNotExists,
 };
+use super::history;
 use super::ident::quote_ident;
 use super::ledger::{self, LedgerFile};
 use super::registry::{self, Origin};
@@ -97,6 +98,10 @@ pub enum Action {
     /// Names of this run's files the ledger holds already: a concurrent run
     /// loaded them since this run chose them, so this one stops.
     AlreadyLoaded(&'static Table),
+    /// A type-2 dimension's batch rows that are late and would change its
+    /// history (`(key, first_late, n, keys)` rows, see
+    /// `history::late_rows`): any, and the run stops before any change.
+    LateHistory(&'static Table),
     /// Records the files the last [`Action::CopyFiles`] loaded in the
     /// ledger; the statement is rendered when their rows and checksums
     /// are known ([`ledger::record_files`]).
@@ -135,6 +140,7 @@ impl Action {
             Action::PendingBatch(_) => "pending batch",
             Action::EmptyStaging(_) => "empty staging",
             Action::AlreadyLoaded(_) => "already loaded",
+            Action::LateHistory(_) => "late history",
             Action::RecordFiles(_) => "record files",
             Action::NewInput(_) => "new input",
         }
@@ -262,6 +268,9 @@ pub fn run_plan(
             tx.push(stmt(Step::Drop, Action::Execute, "drop", drop_table(table)).on(table));
             if let Some(drop) = unmatched::drop(table) {
                 tx.push(stmt(Step::Drop, Action::Execute, "drop unmatched", drop).on(table));
+            }
+            if let Some(drop) = history::drop_seen(table) {
+                tx.push(stmt(Step::Drop, Action::Execute, "drop last seen", drop).on(table));
             }
             let unregister = registry::unregister(table.name, dialect);
             tx.push(stmt(Step::Drop, Action::Execute, "unregister", unregister).on(table));
@@ -603,6 +612,10 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
     ];
     if let Some(sql) = unmatched::resolve(table, dialect) {
         out.push(s(Action::Execute, "match late arrivals", sql));
+    }
+    if let Some((create, late)) = history::late_guard(table) {
+        out.push(s(Action::Execute, "create last seen", create));
+        out.push(s(Action::LateHistory(table), "late rows", late));
     }
     for (i, sql) in load.statements.into_iter().enumerate() {
         let label = format!("load {} #{}", table.name, i + 1);

@@ -10,7 +10,7 @@ use crate::load::ledger::{all_new, sort_files, Batch, GoneFile, KnownFile, Ledge
 use crate::pipeline::{self, Files};
 use crate::sql::ledger::{self, LEDGER};
 use crate::sql::registry::existing_relations;
-use crate::sql::{unmatched, StagingFrom};
+use crate::sql::{history, unmatched, StagingFrom};
 
 impl Warehouse {
     /// The files the ledger holds; empty when there is no ledger yet.
@@ -236,16 +236,17 @@ fn rows(files: &[GoneFile]) -> u64 {
     files.iter().map(|f| f.rows).sum()
 }
 
-/// Drops the ledger and each fact's late-arrival table
-/// (`dwh_unmatched_*`) with dwh's tables: both describe rows of the tables
-/// dropped.
+/// Drops the ledger, each fact's late-arrival table (`dwh_unmatched_*`)
+/// and each type-2 dimension's last-seen times (`dwh_last_seen_*`) with
+/// dwh's tables: all describe rows of the tables dropped.
 pub(crate) async fn forget_with_tables(
     client: &impl tokio_postgres::GenericClient,
     schema: &Schema,
 ) -> Result<(), WarehouseError> {
-    let context = "dropping the load ledger and late arrivals with the tables";
+    let context = "dropping the load ledger, late arrivals and last-seen times with the tables";
     let unmatched = schema.tables().iter().filter_map(|t| unmatched::drop(t));
-    for sql in unmatched.chain([ledger::drop_ledger()]) {
+    let seen = schema.tables().iter().filter_map(|t| history::drop_seen(t));
+    for sql in unmatched.chain(seen).chain([ledger::drop_ledger()]) {
         client
             .batch_execute(&sql)
             .await
