@@ -64,6 +64,9 @@ fn in_transaction_steps(changes: &[Change], table: &Table, dialect: Dialect) -> 
             } if dialect == Dialect::Postgres => {
                 steps.push(step(pg_retype(&t, column, *from_ty), safety, None))
             }
+            Change::Default(c) if dialect == Dialect::Postgres => {
+                steps.push(step(drop_default(&t, c), safety, None))
+            }
             Change::Nullability(c) if dialect == Dialect::Postgres => {
                 let what = if c.nullable { "DROP" } else { "SET" };
                 let sql = format!(
@@ -98,46 +101,39 @@ fn comment_steps(changes: &[Change], table: &Table, dialect: Dialect) -> Vec<Ste
         .collect()
 }
 
-/// ADD COLUMN, giving existing rows the type's zero in a NOT NULL column.
-/// PostgreSQL then drops the default (the struct declares none); Redshift
-/// has no ALTER COLUMN … DROP DEFAULT, so the default stays there.
+/// ADD COLUMN, giving existing rows the type's zero in a NOT NULL column
+/// through a DEFAULT dropped right after: the struct declares none, and
+/// a default would let a load fill a missing field. Redshift cannot drop
+/// a default, so there such a column comes by the deep copy (plan.rs).
 fn add_column(t: &str, column: &Column, dialect: Dialect) -> Vec<Step> {
     let def = column_def(column, dialect);
     let def = def.trim_start();
-    let filled = !column.nullable && !column.identity;
-    let sql = match (filled, dialect) {
-        (false, _) => format!("ALTER TABLE {t} ADD COLUMN {def}"),
-        (true, Dialect::Postgres) => {
-            format!(
-                "ALTER TABLE {t} ADD COLUMN {def} DEFAULT {}",
-                zero_literal(column.ty)
-            )
-        }
-        (true, Dialect::Redshift) => {
-            // Redshift's order: type, DEFAULT, ENCODE, NOT NULL.
-            let mut sql = format!(
-                "ALTER TABLE {t} ADD COLUMN {} {} DEFAULT {}",
-                quote_ident(column.name),
-                column.ty,
-                zero_literal(column.ty)
-            );
-            if let Some(e) = column.encode {
-                sql.push_str(&format!(" ENCODE {}", e.keyword()));
-            }
-            sql + " NOT NULL"
-        }
-    };
-    let note =
-        filled.then_some("existing rows get the type's zero value (0, '', FALSE, 1970-01-01)");
-    let mut steps = vec![step(sql, Safety::Safe, note)];
-    if filled && dialect == Dialect::Postgres {
-        let sql = format!(
-            "ALTER TABLE {t} ALTER COLUMN {} DROP DEFAULT",
-            quote_ident(column.name)
-        );
-        steps.push(step(sql, Safety::Safe, None));
+    if column.nullable || column.identity {
+        let sql = format!("ALTER TABLE {t} ADD COLUMN {def}");
+        return vec![step(sql, Safety::Safe, None)];
     }
-    steps
+    debug_assert_eq!(
+        dialect,
+        Dialect::Postgres,
+        "Redshift adds it by a deep copy"
+    );
+    let zero = zero_literal(column.ty);
+    let note = "existing rows get the type's zero value (0, '', FALSE, 1970-01-01)";
+    vec![
+        step(
+            format!("ALTER TABLE {t} ADD COLUMN {def} DEFAULT {zero}"),
+            Safety::Safe,
+            Some(note),
+        ),
+        step(drop_default(t, column), Safety::Safe, None),
+    ]
+}
+
+fn drop_default(t: &str, column: &Column) -> String {
+    format!(
+        "ALTER TABLE {t} ALTER COLUMN {} DROP DEFAULT",
+        quote_ident(column.name)
+    )
 }
 
 /// PostgreSQL's ALTER COLUMN … TYPE. Between VARCHARs without USING, so a

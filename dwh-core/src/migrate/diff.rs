@@ -28,6 +28,10 @@ pub enum Change {
     Nullability(&'static Column),
     /// A column that is IDENTITY on one side only.
     Identity(&'static Column),
+    /// A live column with a DEFAULT, which dwh never declares: COPY would
+    /// fill a field missing from a record with it where the local loader
+    /// refuses the record (an older `dwh migrate` left such defaults).
+    Default(&'static Column),
     /// A column whose declared ENCODE differs from the live one.
     Encode {
         /// The declared column.
@@ -109,6 +113,9 @@ fn column_changes(live: &LiveTable, table: &Table) -> Vec<Change> {
         if found.identity != column.identity {
             changes.push(Change::Identity(column));
         }
+        if found.default.is_some() && !column.identity {
+            changes.push(Change::Default(column));
+        }
         match (column.encode, live.dist.is_some()) {
             (Some(to), true) if found.encode != Some(to) => {
                 changes.push(Change::Encode { column, to })
@@ -147,7 +154,10 @@ impl Change {
     /// e.g. a deep copy that regenerates IDENTITY values).
     pub fn safety(&self) -> Safety {
         match self {
-            Change::AddColumn(_) | Change::TableDoc(_) | Change::ColumnDoc(_) => Safety::Safe,
+            Change::AddColumn(_)
+            | Change::Default(_)
+            | Change::TableDoc(_)
+            | Change::ColumnDoc(_) => Safety::Safe,
             Change::DropColumn(_) => Safety::Destructive,
             Change::Retype {
                 column, from_ty, ..
@@ -182,6 +192,7 @@ impl fmt::Display for Change {
                 c.name
             ),
             Change::Identity(c) => write!(f, "column `{}`: IDENTITY changes", c.name),
+            Change::Default(c) => write!(f, "column `{}`: drop its DEFAULT", c.name),
             Change::Encode { column, to } => {
                 write!(f, "column `{}`: ENCODE {}", column.name, to.keyword())
             }

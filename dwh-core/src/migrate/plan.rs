@@ -6,7 +6,7 @@
 //! column order or IDENTITY change (a deep copy). Redshift alters in place
 //! only what its ALTER TABLE allows
 //! (<https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html>):
-//! ADD COLUMN, a wider VARCHAR, ENCODE, DISTSTYLE/DISTKEY, a compound or no
+//! ADD COLUMN of a nullable column, a wider VARCHAR, ENCODE, DISTSTYLE/DISTKEY, a compound or no
 //! sort key, comments; everything else is a deep copy in the transaction.
 
 use serde::Serialize;
@@ -215,7 +215,12 @@ fn needs_deep_copy(changes: &[Change], live: &LiveTable, table: &Table, dialect:
         Change::DropColumn(_) | Change::Nullability(_) | Change::Identity(_) | Change::Order => {
             true
         }
-        Change::AddColumn(c) => c.identity,
+        // Redshift has no ALTER COLUMN … DROP DEFAULT (r_ALTER_TABLE), and
+        // COPY fills a field a record lacks from a column's DEFAULT
+        // (c_loading_default_values): a NOT NULL column is added, and a
+        // live default dropped, by rebuilding the table without one.
+        Change::AddColumn(c) => c.identity || !c.nullable,
+        Change::Default(_) => true,
         Change::Retype { column, .. } => !alterable_type(column, live, table, interleaved),
         Change::SortKey { to, .. } => {
             interleaved
