@@ -10,21 +10,23 @@
 //! Its run transaction is [`run_plan`](crate::sql::run_plan) itself, so a
 //! change to the pipeline's SQL changes what the doctor runs.
 //!
-//! Nothing here connects: the CLI uploads [`files`] next to the configured
-//! data, runs [`probes`] in order and reports each [`Shape`]; the tests
+//! The CLI uploads [`files`] next to the configured data, connects, and
+//! runs [`probes`] with [`run_probes`], reporting each [`Shape`]; the tests
 //! snapshot and lint the probes and run the shapes PostgreSQL runs on the
 //! local engine.
 
+mod run;
 mod tables;
 
 use crate::catalog::Schema;
 use crate::migrate::catalog::{redshift_queries, scope_query, Scope};
 use crate::schema::{Table, TableKind};
 use crate::sql::ledger::LedgerFile;
-use crate::sql::run::{load_errors_query, RunStatement, Step};
+use crate::sql::run::{load_errors_query, Action, RunStatement, Step};
 use crate::sql::StagingFrom;
 use crate::sql::{self, quote_ident, quote_literal, CopyError, Dialect, Parts, S3Batch, S3Copy};
 
+pub use run::{by_shape, run_probes, Outcome, Verdict};
 pub use tables::schema;
 
 /// A kind of statement the doctor proves Redshift accepts.
@@ -273,7 +275,9 @@ fn shape_of(statement: &RunStatement) -> Shape {
     match statement.step {
         Step::Lock if sql.starts_with("LOCK") => Shape::Lock,
         Step::Create if statement.label.starts_with("create unmatched") => Shape::CreateLike,
-        Step::Create if sql.starts_with("CREATE TABLE") => Shape::CreateTable,
+        // Registering and commenting a table belong to creating it.
+        Step::Create => Shape::CreateTable,
+        _ if matches!(statement.action, Action::CopiedRows(_)) => Shape::Copy,
         _ if sql.starts_with("COPY") => Shape::Copy,
         _ if sql.starts_with("MERGE") => Shape::Merge,
         _ if sql.starts_with("UPDATE") && sql.contains("\nFROM") => Shape::UpdateFrom,
