@@ -61,6 +61,8 @@ pub enum Command {
     Provision(ProvisionArgs),
     /// Show each AWS resource dwh manages (exit 3 when the cluster is not available)
     Status(AwsArgs),
+    /// Prove on the cluster that Redshift runs each kind of statement dwh uses (exit 2 when one fails)
+    Doctor(DoctorArgs),
     /// Let one network reach the cluster port (never the whole internet unless --allow-public)
     OpenPort(OpenPortArgs),
     /// Upload the data to S3 as compressed parts with COPY manifests and jsonpaths
@@ -377,6 +379,25 @@ pub struct GenArgs {
     /// overwritten)
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Runs one statement of each shape the pipeline and `dwh migrate` use on \
+    the cluster of dwh.toml, in a scratch schema `dwh_doctor_<time>` that it drops afterwards: the \
+    catalog reads, LOCK first in the run transaction, CREATE TABLE (and … LIKE), a COPY of tiny \
+    files it uploads below s3.prefix/doctor/ through the attached role, a deliberately bad record \
+    and its STL_LOAD_ERRORS rows, window functions, MERGE, UPDATE … FROM and the ALTER TABLE \
+    forms of migrate. Your tables are not touched.\n\n\
+    Prints pass or fail per shape with Redshift's own error; paste it into a bug report.\n\n\
+    Exit status: 0 when every shape passed, 2 when one failed, 1 when the doctor could not run."
+)]
+pub struct DoctorArgs {
+    /// The cluster to check: only `redshift` (the local engine's SQL is checked by dwh's tests)
+    #[arg(long, value_enum, default_value = "redshift")]
+    pub target: Target,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// The AWS commands' configuration. AWS credentials never come from here:

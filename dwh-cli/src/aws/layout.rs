@@ -64,6 +64,11 @@ impl Layout {
         self.key(&format!("jsonpaths/{table}.jsonpaths"))
     }
 
+    /// Where one `dwh doctor` run puts its files (removed after it).
+    pub fn doctor_prefix(&self, run: &str) -> String {
+        self.key(&format!("doctor/{run}"))
+    }
+
     pub fn uri(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }

@@ -8,6 +8,7 @@ pub(crate) mod data;
 mod ddl;
 mod diagram;
 mod docs;
+mod doctor;
 #[cfg(test)]
 mod fixtures;
 mod gen;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => pipeline::analyze(&args, project).await,
         Command::Provision(args) => provision::run(&args, project).await,
         Command::Status(args) => status::run(&args, project).await,
+        Command::Doctor(args) => doctor::run(&args, project).await,
         Command::OpenPort(args) => open_port::run(&args, project).await,
         Command::Upload(args) => upload::run(&args, project).await,
         Command::Teardown(args) => teardown::run(&args, project).await,

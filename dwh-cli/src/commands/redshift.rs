@@ -246,7 +246,7 @@ pub async fn connect_cluster(
 
 /// Logs in to `cluster` (temporary credentials for the configured user)
 /// and connects over TLS.
-async fn login(
+pub(super) async fn login(
     run: &mut Run,
     aws: &Aws,
     config: &DwhConfig,
@@ -266,7 +266,11 @@ async fn login(
     Ok(Warehouse::from_client(client, Dialect::Redshift))
 }
 
-async fn find_cluster(run: &mut Run, aws: &Aws, id: &str) -> anyhow::Result<ClusterState> {
+pub(super) async fn find_cluster(
+    run: &mut Run,
+    aws: &Aws,
+    id: &str,
+) -> anyhow::Result<ClusterState> {
     run.step("find cluster", |_| None, async {
         let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
             anyhow!(
@@ -286,7 +290,7 @@ async fn find_cluster(run: &mut Run, aws: &Aws, id: &str) -> anyhow::Result<Clus
 }
 
 /// The ARN of the role dwh provisioned, attached to `cluster`.
-fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<String> {
+pub(super) fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<String> {
     let role_suffix = format!("/{role_name}");
     cluster
         .iam_roles
