@@ -95,6 +95,30 @@ async fn a_table_dropped_by_hand_stops_the_run_until_a_full_refresh() {
     assert_eq!(counts(&url).await, sample_counts());
 }
 
+/// `dwh migrate` does not create a table dropped by hand while the ledger
+/// lists files (it did, and the next run found an empty table and took in
+/// only new files); `dwh plan` says it will refuse.
+#[tokio::test]
+async fn migrate_does_not_create_a_table_dropped_by_hand_empty() {
+    dwh_tests::require_sample!();
+    let url = fresh_db("ledger_migrate_dropped").await;
+    let data = sample();
+    dwh_run(all_args(&url, &data, &[])).assert_success("the first run");
+    execute(&url, "DROP TABLE artists").await;
+    let plan = dwh_run(["plan", "--database-url", &url]);
+    assert_eq!(plan.code, Some(2), "{}", plan.all());
+    plan.assert_stderr_has("will refuse");
+    let refused = dwh_run(["migrate", "--database-url", &url]);
+    assert_eq!(refused.code, Some(1), "{}", refused.all());
+    refused.assert_stderr_has("`artists`");
+    refused.assert_stderr_has("--full-refresh");
+    let refused_again = dwh_run(all_args(&url, &data, &[]));
+    assert_eq!(refused_again.code, Some(1), "{}", refused_again.all());
+
+    dwh_run(all_args(&url, &data, &["--full-refresh"])).assert_success("the full refresh");
+    assert_eq!(counts(&url).await, sample_counts());
+}
+
 /// A rebuild from a folder that lost files the ledger lists would drop
 /// their rows: `--full-refresh` and `--reload-changed` refuse, naming the
 /// files, their count and rows, unless `--allow-missing-files`. An

@@ -31,6 +31,9 @@ pub async fn plan(args: &PlanArgs, project: &Project) -> anyhow::Result<ExitCode
         eprintln!("✔ the warehouse matches the structs: nothing to migrate");
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(gone) = warehouse.tables_gone(project.schema()).await? {
+        eprintln!("! `dwh migrate` will refuse: {gone}");
+    }
     eprintln!("{}", summary(&plan));
     Ok(ExitCode::from(SOMETHING_TO_DO))
 }
@@ -38,6 +41,11 @@ pub async fn plan(args: &PlanArgs, project: &Project) -> anyhow::Result<ExitCode
 pub async fn migrate(args: &MigrateArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let schema = project.schema();
     let mut warehouse = writer(&args.warehouse, &args.target, project).await?;
+    // A table created here would be empty while the ledger says its files
+    // are in, and the next run would take in only new files.
+    if let Some(gone) = warehouse.tables_gone(schema).await? {
+        return Err(gone.into());
+    }
     let batch = warehouse.begin().await?;
     let plan = batch.plan(schema).await?;
     if plan.is_empty() {
