@@ -70,7 +70,7 @@ use std::sync::Arc;
 
 pub use analysis::{Analysis, AnalysisResult};
 pub use generator::{GenError, GenSummary, Generator};
-pub use pattern::{FilePattern, PatternError};
+pub use pattern::{is_gzipped, FilePattern, PatternError};
 
 use crate::catalog::Schema;
 use crate::schema::{Table, TableKind};

@@ -9,6 +9,14 @@
 //! s3://bucket/prefix/jsonpaths/staging_events.jsonpaths
 //! ```
 
+/// Whether `name` (below a data set's prefix) is a part `dwh upload`
+/// writes: `part-00000.json.gz`.
+pub fn is_upload_part(name: &str) -> bool {
+    name.strip_prefix("part-")
+        .and_then(|n| n.strip_suffix(".json.gz"))
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub bucket: String,
@@ -43,11 +51,7 @@ impl Layout {
     /// Whether `key` is a part dwh wrote (stale ones are removed on upload).
     pub fn is_part_key(&self, dir: &str, key: &str) -> bool {
         key.strip_prefix(&self.data_prefix(dir))
-            .is_some_and(|name| {
-                name.strip_prefix("part-")
-                    .and_then(|n| n.strip_suffix(".json.gz"))
-                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-            })
+            .is_some_and(is_upload_part)
     }
 
     pub fn manifest_key(&self, dir: &str) -> String {

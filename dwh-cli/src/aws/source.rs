@@ -5,20 +5,25 @@
 use std::io::{self, Read};
 use std::sync::OnceLock;
 
-use dwh_core::load::{Source, SourceFile};
+use dwh_core::load::{not_a_source, Refused, Source, SourceFile};
+use dwh_core::project::{is_gzipped, FilePattern};
 use flate2::read::MultiGzDecoder;
 use tokio::runtime::Handle;
 use tokio_util::io::SyncIoBridge;
 
+use super::layout::is_upload_part;
 use super::{clients, s3};
 
-/// Every `*.json` and `*.json.gz` object below a prefix, sorted by key.
-/// The loader calls it on a blocking thread, where it waits on the runtime
+/// Every object below a prefix that the source's pattern admits (as a
+/// local folder's: the pattern, or it and `.gz`) or that `dwh upload`
+/// wrote, sorted by key; any other object is refused by name, as locally,
+/// never skipped unsaid. The loader calls it on a blocking thread, where it waits on the runtime
 /// for each S3 call and streams bodies through [`SyncIoBridge`].
 #[derive(Debug)]
 pub struct S3Source {
     bucket: String,
     prefix: String,
+    pattern: FilePattern,
     handle: Handle,
     client: OnceLock<aws_sdk_s3::Client>,
 }
@@ -27,7 +32,7 @@ impl S3Source {
     /// `prefix` is a "directory": listing stops at its slash, so
     /// `orders` never matches `orders_old/`. Must be called inside the
     /// runtime; the AWS client is made on first use.
-    pub fn new(bucket: &str, prefix: &str, handle: Handle) -> S3Source {
+    pub fn new(bucket: &str, prefix: &str, pattern: FilePattern, handle: Handle) -> S3Source {
         let prefix = prefix.trim_matches('/');
         S3Source {
             bucket: bucket.to_owned(),
@@ -36,6 +41,7 @@ impl S3Source {
             } else {
                 format!("{prefix}/")
             },
+            pattern,
             handle,
             client: OnceLock::new(),
         }
@@ -63,11 +69,6 @@ impl S3Source {
     }
 }
 
-/// Keys a source reads: JSON, plain or gzipped (what `dwh upload` writes).
-pub fn is_data_key(key: &str) -> bool {
-    key.ends_with(".json") || key.ends_with(".json.gz")
-}
-
 impl Source for S3Source {
     fn location(&self) -> String {
         s3::uri(&self.bucket, &self.prefix)
@@ -79,22 +80,34 @@ impl Source for S3Source {
             .handle
             .block_on(s3::list(client, &self.bucket, &self.prefix))
             .map_err(|e| io::Error::other(format!("{e:#}")))?;
-        Ok(objects
-            .into_iter()
-            .filter(|o| is_data_key(&o.key))
-            .map(|o| SourceFile {
-                name: s3::uri(&self.bucket, &o.key),
+        let mut files = Vec::new();
+        let mut refused = Vec::new();
+        // A key ending in `/` is a folder marker some tools write: no file.
+        for o in objects.into_iter().filter(|o| !o.key.ends_with('/')) {
+            let uri = s3::uri(&self.bucket, &o.key);
+            let name = o.key.rsplit('/').next().unwrap_or(&o.key);
+            if !(is_upload_part(name) || self.pattern.admits(name)) {
+                refused.push((uri, not_a_source(name, &self.pattern)));
+                continue;
+            }
+            let key = o.key.strip_prefix(&self.prefix).unwrap_or(&o.key);
+            files.push(SourceFile {
+                name: uri,
                 size: o.size,
-                key: o
-                    .key
-                    .strip_prefix(&self.prefix)
-                    .unwrap_or(&o.key)
-                    .trim_start_matches('/')
-                    .to_owned(),
+                key: key.trim_start_matches('/').to_owned(),
                 modified: o.modified,
                 etag: o.etag,
-            })
-            .collect())
+            });
+        }
+        if refused.is_empty() {
+            return Ok(files);
+        }
+        let pattern = self.pattern.to_string();
+        let refused = Refused {
+            pattern,
+            files: refused,
+        };
+        Err(io::Error::new(io::ErrorKind::InvalidData, refused))
     }
 
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {
@@ -105,7 +118,7 @@ impl Source for S3Source {
             .map_err(|e| io::Error::other(format!("{e:#}")))?;
         let reader =
             SyncIoBridge::new_with_handle(Box::pin(body.into_async_read()), self.handle.clone());
-        Ok(if key.ends_with(".gz") {
+        Ok(if is_gzipped(key) {
             Box::new(MultiGzDecoder::new(reader))
         } else {
             Box::new(reader)
@@ -117,17 +130,14 @@ impl Source for S3Source {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_json_and_gzipped_json_only() {
-        assert!(is_data_key("p/orders/part-00000.json.gz"));
-        assert!(is_data_key("p/products/A/B/TRABC.json"));
-        assert!(!is_data_key("p/manifests/orders.manifest"));
-        assert!(!is_data_key("p/orders/_SUCCESS"));
-    }
-
     #[tokio::test]
     async fn names_and_locations() {
-        let source = S3Source::new("b-1", "/shop/orders/", Handle::current());
+        let source = S3Source::new(
+            "b-1",
+            "/shop/orders/",
+            FilePattern::new("*.json").unwrap(),
+            Handle::current(),
+        );
         assert_eq!(source.location(), "s3://b-1/shop/orders/");
         let file = SourceFile::new(
             "s3://b-1/shop/orders/part-00000.json.gz",

@@ -215,6 +215,7 @@ fn s3_sources(
             let source = crate::aws::source::S3Source::new(
                 bucket,
                 &layout.data_prefix(&s.dir),
+                s.pattern.clone(),
                 handle.clone(),
             );
             (s.table, Arc::new(source) as Arc<dyn Source>)

@@ -15,6 +15,6 @@ mod source;
 mod staging;
 pub(crate) mod testpoint;
 
-pub use source::{Checksum, LocalDir, Source, SourceFile};
+pub use source::{not_a_source, Checksum, LocalDir, Refused, Source, SourceFile};
 pub(crate) use staging::copy_files;
 pub use staging::{LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

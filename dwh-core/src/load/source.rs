@@ -12,6 +12,8 @@ use crate::project::FilePattern;
 
 mod listing;
 
+pub use listing::{not_a_source, Refused};
+
 /// A file time as the ledger keeps it: UTC, to the microsecond (the
 /// precision of both engines' TIMESTAMP).
 fn micros(time: std::time::SystemTime) -> NaiveDateTime {
@@ -137,7 +139,7 @@ impl Source for LocalDir {
 
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {
         let input = std::fs::File::open(&file.name)?;
-        Ok(if listing::gzipped(&file.name) {
+        Ok(if crate::project::is_gzipped(&file.name) {
             // Multi-member, like `cat a.gz b.gz` and the S3 source.
             Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(input)))
         } else {

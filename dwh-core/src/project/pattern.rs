@@ -49,9 +49,23 @@ impl FilePattern {
         self.matcher.is_match(name)
     }
 
+    /// Whether a source of this pattern reads the file named `name`: it
+    /// matches, or does once its `.gz` (any case) is taken off (a gzipped
+    /// source file, read decompressed).
+    pub fn admits(&self, name: &str) -> bool {
+        self.matches(name) || (is_gzipped(name) && self.matches(&name[..name.len() - 3]))
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+}
+
+/// Whether the file named `name` is gzipped, by its name (`.gz`, any case).
+pub fn is_gzipped(name: &str) -> bool {
+    name.len() > 3 && name.is_char_boundary(name.len() - 3) && {
+        name[name.len() - 3..].eq_ignore_ascii_case(".gz")
     }
 }
 

@@ -50,7 +50,7 @@ pub(super) fn list(root: &Path, pattern: &FilePattern) -> io::Result<Vec<SourceF
     Err(io::Error::new(io::ErrorKind::InvalidData, refused))
 }
 
-/// Files of a source folder that would be left out or cannot be loaded,
+/// Files of a source folder (or S3 prefix) that would be left out or cannot be loaded,
 /// each with why and what to do.
 #[derive(Debug)]
 pub struct Refused {
@@ -147,7 +147,7 @@ impl Walk<'_> {
 
     fn file(&mut self, path: &Path, metadata: &Metadata) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if !matches(self.pattern, &name) {
+        if !self.pattern.admits(&name) {
             let why = not_a_source(&name, self.pattern);
             return self.refuse(path, why);
         }
@@ -190,21 +190,8 @@ impl Walk<'_> {
     }
 }
 
-/// Whether `name` is a source file: it matches `pattern`, or does once
-/// its `.gz` is taken off (a gzipped source file, read decompressed).
-fn matches(pattern: &FilePattern, name: &str) -> bool {
-    pattern.matches(name) || (gzipped(name) && pattern.matches(&name[..name.len() - 3]))
-}
-
-/// Whether the file named `name` is gzipped, by its name.
-pub(super) fn gzipped(name: &str) -> bool {
-    name.len() > 3 && name.is_char_boundary(name.len() - 3) && {
-        name[name.len() - 3..].eq_ignore_ascii_case(".gz")
-    }
-}
-
 /// Why a file whose name does not match the pattern is not loaded.
-fn not_a_source(name: &str, pattern: &FilePattern) -> String {
+pub fn not_a_source(name: &str, pattern: &FilePattern) -> String {
     let lower = name.to_ascii_lowercase();
     let compressed = [".bz2", ".zst", ".xz", ".zip", ".lz4", ".snappy", ".7z"]
         .into_iter()
