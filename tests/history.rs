@@ -346,7 +346,7 @@ async fn run_all(
         ..Parts::ALL
     };
     let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, parts).await?;
-    let loaded = pipeline::execute(warehouse, &plan, &mut files, &mut ()).await?;
+    let loaded = pipeline::execute(warehouse, &plan, &files, &mut ()).await?;
     let appended = pipeline::appended(project.schema(), &loaded);
     let scope = Scope::Appended(&appended);
     let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;

@@ -72,12 +72,18 @@ fn an_s3_source_reads_what_a_local_folder_reads_and_refuses_the_rest() {
     let args = ["all", "--data", &data, "--local-dir", engine_arg];
     let refused = moto.dwh(&dir, &args).code(1);
     let text = refused.text();
-    assert!(text.contains(&format!("s3://{BUCKET}/raw/log_data/_SUCCESS")), "{text}");
+    assert!(
+        text.contains(&format!("s3://{BUCKET}/raw/log_data/_SUCCESS")),
+        "{text}"
+    );
     assert!(text.contains("day-4.json.bz2: compressed (.bz2)"), "{text}");
     assert!(text.contains("2 files would be left out"), "{text}");
     assert!(!text.contains("day-1.jsonl:"), "{text}");
 
-    for key in ["raw/log_data/_SUCCESS", "raw/log_data/2018/11/day-4.json.bz2"] {
+    for key in [
+        "raw/log_data/_SUCCESS",
+        "raw/log_data/2018/11/day-4.json.bz2",
+    ] {
         rt.block_on(s3.delete_object().bucket(BUCKET).key(key).send())
             .unwrap();
     }

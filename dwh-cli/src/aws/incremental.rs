@@ -6,6 +6,8 @@
 //! path (`--full-refresh`, `--reload-changed`, changed files refused).
 
 use dwh_core::load::ledger::{all_new, sort_files, Batch, Ledger};
+use dwh_core::load::SourceFile;
+use dwh_core::schema::Table;
 use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::warehouse::ledger::{gone_files, refuse_changed};
 
@@ -96,6 +98,32 @@ pub fn copy_uploaded(
         files.len(),
         files.len() - held
     )
+}
+
+/// A rebuild from the uploaded manifests (`--full-refresh` without
+/// `--data`) would drop the rows of ledger files their sidecars no longer
+/// list: refused, naming them, unless `allow_missing` (the local path's
+/// policy, [`gone_files`]). `uploads` holds each staging table with its
+/// sidecar's URI and files.
+pub fn refuse_gone_uploads(
+    uploads: &[(&'static Table, &str, &[LedgerFile])],
+    ledger: &Ledger,
+    allow_missing: bool,
+) -> anyhow::Result<()> {
+    let batches: Vec<Batch> = uploads
+        .iter()
+        .map(|(table, uri, files)| {
+            let listed = files.iter().map(|f| {
+                let name = format!("{} in {uri}", f.key);
+                SourceFile::new(name, f.key.clone(), f.size)
+            });
+            all_new(table, listed.collect(), ledger)
+        })
+        .collect();
+    for line in gone_files(&batches, true, allow_missing)? {
+        eprintln!("{line}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -275,5 +303,30 @@ mod tests {
         // Another staging table's rows do not count.
         let other = copy_uploaded("staging_songs", &[file("a.json")], &ledger, uri);
         assert!(other.unwrap());
+    }
+
+    #[test]
+    fn a_rebuild_from_uploads_refuses_to_leave_out_loaded_files() {
+        let known = KnownFile {
+            size: 1,
+            modified: None,
+            checksum: "xxh3:0".into(),
+            rows: 7,
+        };
+        let ledger = Ledger::new(
+            ["a.json", "b.json"]
+                .map(|key| ("staging_events".to_owned(), key.to_owned(), known.clone())),
+        );
+        let uri = "s3://b/p/manifests/log_data.files.json";
+        let only_b = [file("b.json"), file("c.json")];
+        let uploads = [(&STAGING, uri, &only_b[..])];
+        let e = refuse_gone_uploads(&uploads, &ledger, false).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("a.json") && text.contains("7 rows"), "{text}");
+        assert!(text.contains("--allow-missing-files"), "{text}");
+        assert!(!text.contains("b.json"), "{text}");
+        refuse_gone_uploads(&uploads, &ledger, true).unwrap();
+        let all = [file("a.json"), file("b.json")];
+        refuse_gone_uploads(&[(&STAGING, uri, &all[..])], &ledger, false).unwrap();
     }
 }

@@ -87,9 +87,14 @@ pub async fn prepare(
         }
         (None, sidecars) => {
             parts.full_refresh = full;
+            let sidecars = sidecars.unwrap_or_default();
+            if full {
+                let allow = args.data.allow_missing_files || parts.fresh;
+                refuse_gone_uploads(project, &sidecars, &ledger, allow)?;
+            }
             // A rebuild copies every uploaded manifest, whatever the ledger holds.
             let ledger = if full { Ledger::default() } else { ledger };
-            from_sidecars(project, sidecars.unwrap_or_default(), &ledger)?
+            from_sidecars(project, sidecars, &ledger)?
         }
     };
     let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
@@ -208,6 +213,22 @@ async fn read_sidecars(
         all.push((uri, files));
     }
     Ok(all)
+}
+
+/// [`incremental::refuse_gone_uploads`] over each source's sidecar.
+fn refuse_gone_uploads(
+    project: &Project,
+    sidecars: &[(String, Vec<LedgerFile>)],
+    ledger: &Ledger,
+    allow_missing: bool,
+) -> anyhow::Result<()> {
+    let uploads: Vec<_> = project
+        .sources()
+        .iter()
+        .zip(sidecars)
+        .map(|(source, (uri, files))| (source.table, uri.as_str(), files.as_slice()))
+        .collect();
+    incremental::refuse_gone_uploads(&uploads, ledger, allow_missing)
 }
 
 /// Per source, the files of its uploaded manifest to COPY and record, or
