@@ -513,27 +513,128 @@ pub struct Tap {
     pub n: i32,
 }
 
-/// The keyless check counts copies: with two identical staging rows and
-/// one of them deleted from the fact, it fails with 1.
-#[tokio::test]
-async fn the_keyless_check_counts_identical_rows() {
-    use dwh_core::pipeline::{self, Files};
+fn taps_project() -> dwh_core::Project {
     use dwh_core::{FactTable, StagingTable};
     let schema = dwh_core::Schema::new([
         &<StagingTap as StagingTable>::TABLE,
         &<Tap as FactTable>::TABLE,
     ])
     .unwrap();
-    let project = dwh_core::Project::new("taps", schema)
+    dwh_core::Project::new("taps", schema)
         .source::<StagingTap>("taps", "*.json")
         .build()
-        .unwrap();
-    let dir = scratch("pipeline_keyless_copies");
+        .unwrap()
+}
+
+/// A folder of one taps file: three identical rows and one other.
+fn taps_dir(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
     std::fs::create_dir_all(dir.join("taps")).unwrap();
     let line =
         |device: &str, n: i32| format!("{}\n", serde_json::json!({"device": device, "n": n}));
     let lines = [line("d1", 1), line("d1", 1), line("d1", 1), line("d2", 2)].concat();
     std::fs::write(dir.join("taps/t.json"), lines).unwrap();
+    dir
+}
+
+/// The parts of a run over `dir`, planned against the ledger and executed
+/// as `dwh all`, `dwh load` or `dwh transform` would; `planted` is put
+/// before the COMMIT. The run's error, if any.
+async fn run_taps(
+    warehouse: &mut Warehouse,
+    project: &dwh_core::Project,
+    dir: &Path,
+    parts: dwh_core::sql::Parts,
+    planted: Option<&str>,
+) -> Result<(), dwh_core::WarehouseError> {
+    use dwh_core::pipeline::{self, Files};
+    use dwh_core::sql::run::{Action, RunStatement, Step};
+    let mut files = Files {
+        sources: dwh_tests::project_sources(project, dir),
+        ..Files::default()
+    };
+    let mut plan = pipeline::local_plan(warehouse, project.schema(), &mut files, parts).await?;
+    if let Some(sql) = planted {
+        let commit = plan.transaction.len() - 1;
+        let statement = RunStatement {
+            step: Step::Commit,
+            action: Action::Execute,
+            label: "planted failure".into(),
+            sql: sql.into(),
+        };
+        plan.transaction.insert(commit, statement);
+    }
+    pipeline::execute(warehouse, &plan, &files, &mut ()).await?;
+    Ok(())
+}
+
+async fn taps(warehouse: &Warehouse) -> i64 {
+    let sql = "SELECT COUNT(*) FROM taps";
+    warehouse.client().query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// The README's promise for a keyless fact: a run that fails after the
+/// fact's INSERT adds nothing, and `dwh load` then `dwh transform` twice
+/// appends the batch once (the ledger marks it transformed), as does a
+/// re-run of `dwh all`.
+#[tokio::test]
+async fn a_failed_run_or_a_second_transform_adds_nothing_to_a_keyless_fact() {
+    use dwh_core::sql::Parts;
+    let project = taps_project();
+    let dir = taps_dir("pipeline_keyless_twice");
+    let (mut warehouse, _) = fresh_warehouse("pipeline_keyless_twice").await;
+    let create = Parts {
+        create: true,
+        ..Parts::NONE
+    };
+    run_taps(&mut warehouse, &project, &dir, create, None)
+        .await
+        .unwrap();
+    let failing = run_taps(
+        &mut warehouse,
+        &project,
+        &dir,
+        Parts::ALL,
+        Some("SELECT 1/0"),
+    );
+    assert!(
+        failing.await.is_err(),
+        "the planted statement fails the run"
+    );
+    assert_eq!(taps(&warehouse).await, 0, "a failed run adds nothing");
+
+    let load = Parts {
+        staging: true,
+        ..Parts::NONE
+    };
+    let transform = Parts {
+        star: true,
+        ..Parts::NONE
+    };
+    run_taps(&mut warehouse, &project, &dir, load, None)
+        .await
+        .unwrap();
+    run_taps(&mut warehouse, &project, &dir, transform, None)
+        .await
+        .unwrap();
+    assert_eq!(taps(&warehouse).await, 4, "every row, identical ones too");
+    run_taps(&mut warehouse, &project, &dir, transform, None)
+        .await
+        .unwrap();
+    assert_eq!(taps(&warehouse).await, 4, "a second transform adds nothing");
+    run_taps(&mut warehouse, &project, &dir, Parts::ALL, None)
+        .await
+        .unwrap();
+    assert_eq!(taps(&warehouse).await, 4, "a re-run adds nothing");
+}
+
+/// The keyless check counts copies: with two identical staging rows and
+/// one of them deleted from the fact, it fails with 1.
+#[tokio::test]
+async fn the_keyless_check_counts_identical_rows() {
+    use dwh_core::pipeline::{self, Files};
+    let project = taps_project();
+    let dir = taps_dir("pipeline_keyless_copies");
     let (mut warehouse, _) = fresh_warehouse("pipeline_keyless_copies").await;
     let mut files = Files {
         sources: dwh_tests::project_sources(&project, &dir),

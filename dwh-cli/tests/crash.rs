@@ -13,16 +13,22 @@ use common::*;
 use sparkify::gen::{generate, GenConfig};
 
 /// Where the kills of the incremental run land, in run order; all inside
-/// the run's transaction. Its song files are loaded already: no COPY of
-/// `staging_songs` runs.
-const KILL_POINTS: [&str; 6] = [
-    "copy:staging_events", // a COPY half sent, its files not yet in the ledger
-    "load:staging_events", // staging loaded and its files recorded
-    "transform:users",     // the first dimension built
-    "transform:time",      // all dimensions built
-    "transform:songplays", // the fact built, late arrivals kept
-    "commit",              // everything done but the COMMIT
-];
+/// the run's transaction: a COPY half sent (its files not yet in the
+/// ledger), staging loaded and its files recorded, after each dimension
+/// and the fact in the schema's own order (every one, whether its input is
+/// new or not), and everything done but the COMMIT. Its song files are
+/// loaded already: no COPY of `staging_songs` runs.
+fn kill_points() -> Vec<String> {
+    let mut points = vec![
+        "copy:staging_events".to_owned(),
+        "load:staging_events".to_owned(),
+    ];
+    let schema = sparkify::schema();
+    let tables = schema.transform_order();
+    points.extend(tables.map(|t| format!("transform:{}", t.name)));
+    points.push("commit".to_owned());
+    points
+}
 
 #[tokio::test]
 async fn a_run_killed_anywhere_in_load_or_transform_changes_nothing() {
@@ -46,7 +52,9 @@ async fn a_run_killed_anywhere_in_load_or_transform_changes_nothing() {
     );
 
     let full = sample();
-    for point in KILL_POINTS {
+    let points = kill_points();
+    assert_eq!(points.len(), 8, "every dimension and the fact: {points:?}");
+    for point in &points {
         let mut run = Running::spawn(dwh().args(all_args(&url, &full, &[])).env(PAUSE_AT, point));
         run.wait_for(&format!("test pause at {point}"));
         run.kill9();
