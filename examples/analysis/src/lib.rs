@@ -11,12 +11,14 @@ use std::ops::RangeInclusive;
 use chrono::NaiveDateTime;
 use dwh_core::{Row, Warehouse, WarehouseError};
 
+// ANCHOR: level_plays
 /// Plays of one user at one subscription level.
 #[derive(Debug, Clone, PartialEq, Eq, Row)]
 pub struct LevelPlays {
     pub level: String,
     pub plays: i64,
 }
+// ANCHOR_END: level_plays
 
 /// A user and their number of plays.
 #[derive(Debug, Clone, PartialEq, Eq, Row)]
@@ -44,9 +46,11 @@ pub struct Session {
     pub ended: NaiveDateTime,
 }
 
+// ANCHOR: plays_of_user_by_level
 /// `$1`: user id (INTEGER).
 pub const PLAYS_OF_USER_BY_LEVEL: &str = "SELECT level, COUNT(*) AS plays FROM songplays \
      WHERE user_id = $1 GROUP BY level ORDER BY level";
+// ANCHOR_END: plays_of_user_by_level
 
 /// `$1`, `$2`: first and last hour of day (SMALLINT); `$3`: rows (BIGINT).
 pub const TOP_USERS_IN_HOURS: &str =
@@ -68,6 +72,7 @@ pub const SESSIONS_OF_USER: &str = "SELECT session_id, COUNT(*) AS plays, \
      FROM songplays WHERE user_id = $1 \
      GROUP BY session_id ORDER BY started, session_id";
 
+// ANCHOR: plays_of_user_by_level_fn
 /// How often `user_id` played at each level (users move from free to paid
 /// and back), by level name.
 pub async fn plays_of_user_by_level(
@@ -78,6 +83,7 @@ pub async fn plays_of_user_by_level(
         .query_as(PLAYS_OF_USER_BY_LEVEL, &[&user_id])
         .await
 }
+// ANCHOR_END: plays_of_user_by_level_fn
 
 /// The `limit` users with the most plays in the hours of day `hours`
 /// (UTC, inclusive), most plays first, ties by user id.

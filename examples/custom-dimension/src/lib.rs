@@ -13,6 +13,7 @@ use dwh_core::{Analysis, DimTable, FactTable, Project, Row, Schema, StagingTable
 use serde::{Deserialize, Serialize};
 use sparkify::{Artist, Song, SongPlay, StagingEvent, StagingSong, Time, User};
 
+// ANCHOR: location
 /// One row per distinct listener location.
 #[derive(Debug, Clone, DimTable)]
 #[dwh(
@@ -32,6 +33,7 @@ pub struct Location {
     #[dwh(varchar = 64, encode = bytedict, expr = "NULLIF(SPLIT_PART(src.location, ', ', 2), '')")]
     pub states: Option<String>,
 }
+// ANCHOR_END: location
 
 /// Sparkify's tables plus `locations`.
 pub fn schema() -> Schema {

@@ -164,9 +164,11 @@ pub struct Date {
     pub is_weekend: bool,
 }
 
+// ANCHOR: flight
 /// One scheduled departure. Flights have no natural key (the same date,
-/// carrier and flight number can repeat), so the fact is keyless: rebuilt
-/// from staging on every run, one row per staging row.
+/// carrier and flight number can repeat), so the fact is keyless: each
+/// batch in staging is appended once, one row per staging row, as the load
+/// ledger marks it transformed.
 #[derive(Debug, Clone, FactTable)]
 #[dwh(
     table = "flights",
@@ -215,6 +217,7 @@ pub struct Flight {
     #[dwh(encode = runlength, expr = "src.dep_time IS NULL")]
     pub cancelled: bool,
 }
+// ANCHOR_END: flight
 
 /// The whole flights warehouse, in load order.
 pub fn schema() -> Schema {

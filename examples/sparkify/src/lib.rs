@@ -26,6 +26,7 @@ pub mod gen;
 use chrono::NaiveDateTime;
 use dwh_core::{DimTable, FactTable, Schema, StagingTable};
 
+// ANCHOR: staging_event
 /// One app event, as logged (JSON lines under `log_data/`).
 ///
 /// DISTSTYLE EVEN: the largest table, transient; spread evenly so COPY
@@ -69,6 +70,7 @@ pub struct StagingEvent {
     #[dwh(json = "userId", varchar = 16)]
     pub user_id: Option<String>,
 }
+// ANCHOR_END: staging_event
 
 /// One song's metadata (one JSON object per file under `song_data/`).
 ///
@@ -94,6 +96,7 @@ pub struct StagingSong {
     pub year: Option<i16>,
 }
 
+// ANCHOR: user
 /// App users, one row per version of a user: users move between the free
 /// and paid levels, and each change of `level` starts a new version (type-2
 /// history), valid from the event that shows it until the next change. Names
@@ -134,7 +137,9 @@ pub struct User {
     #[dwh(is_current, encode = raw)]
     pub is_current: bool,
 }
+// ANCHOR_END: user
 
+// ANCHOR: song
 /// Songs in the catalogue.
 ///
 /// DISTSTYLE ALL: a small dimension, so joins from `songplays` never
@@ -159,6 +164,7 @@ pub struct Song {
     #[dwh(encode = raw)]
     pub duration: f64,
 }
+// ANCHOR_END: song
 
 /// Artists, one row per artist id.
 ///
@@ -209,6 +215,7 @@ pub struct Time {
     pub weekday: i16,
 }
 
+// ANCHOR: songplay
 /// One row per song play (`NextSong` event). The song and artist are looked
 /// up in the `songs` and `artists` dimensions (not in the run's staging),
 /// by title, artist name and duration, so a play matches a song loaded by
@@ -261,6 +268,7 @@ pub struct SongPlay {
     #[dwh(varchar = 512, encode = zstd)]
     pub user_agent: Option<String>,
 }
+// ANCHOR_END: songplay
 
 /// The whole Sparkify warehouse, in load order.
 pub fn schema() -> Schema {
@@ -276,6 +284,7 @@ pub fn schema() -> Schema {
     .expect("the Sparkify schema is consistent")
 }
 
+// ANCHOR: project
 /// The Sparkify warehouse as a dwh project: its schema, the folders of the
 /// course's data layout, the analyses, charts, and the data generator.
 pub fn project() -> dwh_core::Project {
@@ -291,3 +300,4 @@ pub fn project() -> dwh_core::Project {
         .build()
         .expect("the Sparkify project is consistent")
 }
+// ANCHOR_END: project
