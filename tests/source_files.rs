@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dwh_core::load::ledger::{sort_files, KnownFile, Ledger};
-use dwh_core::load::{LoadError, LoadOptions, LocalDir, Source, StagingReport};
+use dwh_core::load::{LoadError, LoadOptions, LocalDir, Source, SourceFile, StagingReport};
 use dwh_core::project::FilePattern;
 use dwh_core::schema::Table;
 use dwh_core::{StagingTable, Warehouse, WarehouseError};
@@ -87,6 +87,19 @@ fn refusal(source: &LocalDir) -> String {
     }
 }
 
+/// The ledger a run records for `files` of `source`.
+fn ledger_of(source: &LocalDir, files: &[SourceFile]) -> Ledger {
+    Ledger::new(files.iter().map(|f| {
+        let known = KnownFile {
+            size: f.size,
+            modified: f.modified,
+            checksum: source.checksum(f).unwrap(),
+            rows: 2,
+        };
+        (EVENTS.name.to_owned(), f.key.clone(), known)
+    }))
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn linked_folders_and_files_are_loaded_and_a_changed_target_is_seen() {
@@ -121,15 +134,7 @@ async fn linked_folders_and_files_are_loaded_and_a_changed_target_is_seen() {
     assert_eq!(user_ids(&warehouse).await, "1,2,3,4,5,6");
 
     // The ledger as a run records it; then the link's target is cut short.
-    let ledger = Ledger::new(files.iter().map(|f| {
-        let known = KnownFile {
-            size: f.size,
-            modified: f.modified,
-            checksum: source.checksum(f).unwrap(),
-            rows: 2,
-        };
-        (EVENTS.name.to_owned(), f.key.clone(), known)
-    }));
+    let ledger = ledger_of(&source, &files);
     let unchanged = sort_files(EVENTS, &source, source.files().unwrap(), &ledger).unwrap();
     assert_eq!((unchanged.unchanged, unchanged.changed.len()), (3, 0));
     write(&elsewhere.join("c.json"), &events(&[4]));
@@ -139,6 +144,42 @@ async fn linked_folders_and_files_are_loaded_and_a_changed_target_is_seen() {
         changed,
         ["c.json"],
         "a truncated link target is a changed file"
+    );
+}
+
+/// A link's target rewritten with as many bytes is a changed file: the
+/// listing records the target's time, not the link's, which a rewrite
+/// leaves alone (with the link's time and an equal size, the ledger took
+/// the file as unchanged without reading it).
+#[cfg(unix)]
+#[test]
+fn a_link_target_rewritten_at_its_size_is_a_changed_file() {
+    let dir = scratch("source_files_link_same_size");
+    let (root, target) = (dir.join("log_data"), dir.join("elsewhere/c.json"));
+    write(&target, &events(&[4]));
+    fs::create_dir_all(&root).unwrap();
+    link(&target, &root.join("c.json"));
+    let source = LocalDir::new(&root);
+    let before = source.files().unwrap();
+    let ledger = ledger_of(&source, &before);
+
+    write(&target, &events(&[7]));
+    let later = fs::metadata(&target).unwrap().modified().unwrap();
+    let later = later + std::time::Duration::from_secs(60);
+    fs::File::options()
+        .write(true)
+        .open(&target)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let files = source.files().unwrap();
+    assert_eq!(files[0].size, before[0].size, "the same size");
+    let batch = sort_files(EVENTS, &source, files, &ledger).unwrap();
+    let changed: Vec<&str> = batch.changed.iter().map(|c| c.file.key.as_str()).collect();
+    assert_eq!(
+        changed,
+        ["c.json"],
+        "a rewritten link target is a changed file"
     );
 }
 
