@@ -58,18 +58,25 @@ pub enum Command {
         command: LocalCommand,
     },
     /// Create or adopt the AWS resources: IAM role, security group, Redshift cluster
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Provision(ProvisionArgs),
     /// Show each AWS resource dwh manages (exit 3 when the cluster is not available)
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Status(AwsArgs),
     /// Prove on the cluster that Redshift runs each kind of statement dwh uses (exit 2 when one fails)
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Doctor(DoctorArgs),
     /// Let one network reach the cluster port (never the whole internet unless --allow-public)
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     OpenPort(OpenPortArgs),
     /// Upload the data to S3 as compressed parts with COPY manifests and jsonpaths
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Upload(UploadArgs),
     /// Delete the cluster, its security group and the IAM role (asks first unless --yes)
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Teardown(TeardownArgs),
     /// Write dwh.toml from a classic dwh.cfg, or show the effective configuration
+    #[cfg_attr(not(feature = "redshift"), command(hide = true))]
     Config {
         #[command(subcommand)]
         command: ConfigCommand,

@@ -21,6 +21,7 @@
 // shadow std's, which panic when a stream fails (`dwh all | head -1`).
 // Each writes through `out`, which silences a closed stream and lets the
 // work finish; see `out` for the rules.
+#[cfg_attr(not(feature = "redshift"), allow(unused_macros))] // only AWS commands print!
 macro_rules! print {
     ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*)) };
 }
@@ -36,9 +37,11 @@ macro_rules! eprintln {
     ($($arg:tt)*) => { $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+#[cfg(feature = "redshift")]
 mod aws;
 mod cli;
 mod commands;
+#[cfg(feature = "redshift")]
 mod config;
 mod out;
 mod owned;

@@ -106,9 +106,81 @@ fn cargo_run(project: &Path, args: &[&str]) -> String {
     stdout
 }
 
+/// The project's dependency tree (`cargo tree`, resolved from its lock
+/// file, nothing built): each package's name.
+fn dependency_names(project: &Path) -> BTreeSet<String> {
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--prefix", "none", "--format", "{p}"])
+        .current_dir(project)
+        .output()
+        .expect("run cargo tree");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names = text.lines().filter_map(|l| l.split_whitespace().next());
+    names.map(str::to_owned).collect()
+}
+
+/// Turns the Redshift target off the way the project's Cargo.toml says.
+fn without_redshift(project: &Path) {
+    let manifest = project.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let on = "features = [\"redshift\"] }";
+    assert!(
+        text.contains("With `features = []` instead") && text.contains(on),
+        "{text}"
+    );
+    std::fs::write(&manifest, text.replace(on, "features = [] }")).unwrap();
+}
+
+/// As written, the project has the Redshift target (the AWS SDK) and never
+/// dwh's own example; with it turned off, no AWS crate at all.
+#[test]
+fn the_redshift_target_is_a_feature_the_project_can_turn_off() {
+    let project = scaffold("new_features");
+    let on = dependency_names(&project);
+    assert!(
+        on.contains("aws-sdk-s3") && on.contains("aws-sdk-redshift"),
+        "{on:?}"
+    );
+    without_redshift(&project);
+    let off = dependency_names(&project);
+    assert!(
+        off.contains("dwh-cli") && off.contains("tokio-postgres"),
+        "{off:?}"
+    );
+    for tree in [&on, &off] {
+        let example: Vec<&String> = tree
+            .iter()
+            .filter(|n| n.as_str() == "sparkify" || n.as_str() == "plotters")
+            .collect();
+        assert!(
+            example.is_empty(),
+            "dwh's example in the project: {example:?}"
+        );
+    }
+    let aws: Vec<&String> = off.iter().filter(|n| n.starts_with("aws-")).collect();
+    assert!(aws.is_empty(), "AWS crates without the feature: {aws:?}");
+}
+
+/// Built without the Redshift target (the quick build), the project runs
+/// the whole pipeline locally; an AWS command says what it needs.
 #[tokio::test]
 async fn the_new_project_builds_and_runs_all() {
     let project = scaffold("new_run");
+    without_redshift(&project);
+    let refused = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--", "provision"])
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("features = [\"redshift\"]"), "{stderr}");
     let url = fresh_db("cli_new_project").await;
     let report = project.join("run.json");
     let report_arg = report.display().to_string();

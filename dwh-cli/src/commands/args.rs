@@ -58,10 +58,12 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             generated(project, args.size)?;
             paths::output_dir(&args.out, "--out")?;
         }
+        #[cfg(feature = "redshift")]
         Command::Upload(args) => paths::input_dir(&args.data, "--data")?,
         Command::New(args) => super::new::check(args)?,
         // Before the AWS configuration is read: a bad network is a typo,
         // not a reason to resolve a region and credentials first.
+        #[cfg(feature = "redshift")]
         Command::OpenPort(args) => {
             if let Some(text) = &args.cidr {
                 let cidr: crate::aws::ec2::Cidr = text.parse()?;

@@ -22,6 +22,7 @@ pub enum Location {
     /// A local directory (given, the project's own, or generated).
     Local(PathBuf),
     /// `s3://bucket/prefix`, as `dwh upload` writes it.
+    #[cfg_attr(not(feature = "redshift"), allow(dead_code))]
     S3 { bucket: String, prefix: String },
 }
 
@@ -29,10 +30,13 @@ impl Location {
     /// `--data` as given: a directory or an `s3://` URI.
     pub fn parse(data: &Path) -> anyhow::Result<Location> {
         match data.to_str().filter(|d| d.starts_with("s3://")) {
+            #[cfg(feature = "redshift")]
             Some(uri) => {
                 let (bucket, prefix) = crate::aws::s3::parse_uri(uri)?;
                 Ok(Location::S3 { bucket, prefix })
             }
+            #[cfg(not(feature = "redshift"))]
+            Some(_) => Err(super::redshift::not_built()),
             None => Ok(Location::Local(data.to_owned())),
         }
     }
@@ -156,7 +160,10 @@ pub fn sources(
 ) -> anyhow::Result<Vec<(&'static Table, Arc<dyn Source>)>> {
     match location {
         Location::Local(dir) => local_sources(dir, project),
+        #[cfg(feature = "redshift")]
         Location::S3 { bucket, prefix } => Ok(s3_sources(bucket, prefix, project)),
+        #[cfg(not(feature = "redshift"))]
+        Location::S3 { .. } => Err(super::redshift::not_built()),
     }
 }
 
@@ -201,6 +208,7 @@ pub fn expected_dirs(project: &Project) -> String {
 
 /// Each source's folder below `s3://bucket/prefix` (as `dwh upload`
 /// writes them): the staging tables read straight from S3.
+#[cfg(feature = "redshift")]
 fn s3_sources(
     bucket: &str,
     prefix: &str,

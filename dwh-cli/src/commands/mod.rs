@@ -3,27 +3,41 @@
 mod analysis_view;
 mod args;
 mod charts;
-mod config;
 pub(crate) mod data;
 mod ddl;
 mod diagram;
 mod docs;
-mod doctor;
-#[cfg(test)]
-mod fixtures;
 mod gen;
 mod local;
 mod migrate;
 pub(crate) mod new;
-mod open_port;
 mod pipeline;
-mod provision;
-mod redshift;
 pub(crate) mod run;
 mod run_log;
-mod status;
 mod steps;
+
+// The Redshift target and AWS provisioning (the `redshift` feature); without
+// it, `redshift` is a stand-in whose every entry point says so.
+#[cfg(feature = "redshift")]
+mod config;
+#[cfg(feature = "redshift")]
+mod doctor;
+#[cfg(all(test, feature = "redshift"))]
+mod fixtures;
+#[cfg(feature = "redshift")]
+mod open_port;
+#[cfg(feature = "redshift")]
+mod provision;
+#[cfg(feature = "redshift")]
+mod redshift;
+#[cfg(not(feature = "redshift"))]
+#[path = "redshift_off.rs"]
+mod redshift;
+#[cfg(feature = "redshift")]
+mod status;
+#[cfg(feature = "redshift")]
 mod teardown;
+#[cfg(feature = "redshift")]
 mod upload;
 
 use std::process::ExitCode;
@@ -49,6 +63,20 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::Transform(args) => pipeline::transform(&args, project).await,
         Command::Check(args) => pipeline::check(&args, project).await,
         Command::Analyze(args) => pipeline::analyze(&args, project).await,
+        Command::New(args) => new::run(&args),
+        aws @ (Command::Provision(_)
+        | Command::Status(_)
+        | Command::Doctor(_)
+        | Command::OpenPort(_)
+        | Command::Upload(_)
+        | Command::Teardown(_)
+        | Command::Config { .. }) => run_aws(aws, project).await,
+    }
+}
+
+#[cfg(feature = "redshift")]
+async fn run_aws(command: Command, project: &Project) -> anyhow::Result<ExitCode> {
+    match command {
         Command::Provision(args) => provision::run(&args, project).await,
         Command::Status(args) => status::run(&args, project).await,
         Command::Doctor(args) => doctor::run(&args, project).await,
@@ -56,6 +84,11 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::Upload(args) => upload::run(&args, project).await,
         Command::Teardown(args) => teardown::run(&args, project).await,
         Command::Config { command } => config::run(command, project),
-        Command::New(args) => new::run(&args),
+        other => unreachable!("not an AWS command: {other:?}"),
     }
+}
+
+#[cfg(not(feature = "redshift"))]
+async fn run_aws(_: Command, _: &Project) -> anyhow::Result<ExitCode> {
+    Err(redshift::not_built())
 }

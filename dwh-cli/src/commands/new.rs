@@ -155,7 +155,8 @@ impl Origin {
                     "# dwh from the checkout `dwh new` was built in (see README.md to use git\n\
                      # or crates.io instead).\n\
                      dwh-core = {{ path = {} }}\n\
-                     dwh-cli = {{ path = {} }}",
+                     {REDSHIFT_NOTE}\n\
+                     dwh-cli = {{ path = {}, {CLI_FEATURES} }}",
                     path("dwh-core"),
                     path("dwh-cli")
                 )
@@ -171,13 +172,24 @@ impl Origin {
                     "# dwh from its git repository: the checkout `dwh new` was built in is gone.\n\
                      {note}\n\
                      dwh-core = {{ git = {url} }}\n\
-                     dwh-cli = {{ git = {url} }}",
+                     {REDSHIFT_NOTE}\n\
+                     dwh-cli = {{ git = {url}, {CLI_FEATURES} }}",
                     url = toml_string(GIT_URL)
                 )
             }
         }
     }
 }
+
+/// How the project turns the Redshift target off, above its dwh-cli line.
+const REDSHIFT_NOTE: &str =
+    "# `redshift`: the Redshift target and the AWS commands (provision, upload,\n\
+     # all --target redshift, doctor, …). With `features = []` instead, the project\n\
+     # builds without the AWS SDK, in a fraction of the time, and runs every\n\
+     # local command; the AWS ones then say they need the feature.";
+
+/// dwh-cli's features: not its default ones, which add dwh's own example.
+const CLI_FEATURES: &str = "default-features = false, features = [\"redshift\"]";
 
 /// `text` as a TOML string (quoted, escaped).
 fn toml_string(text: &str) -> String {
