@@ -184,12 +184,14 @@ impl Origin {
 /// How the project turns the Redshift target off, above its dwh-cli line.
 const REDSHIFT_NOTE: &str =
     "# `redshift`: the Redshift target and the AWS commands (provision, upload,\n\
-     # all --target redshift, doctor, …). With `features = []` instead, the project\n\
-     # builds without the AWS SDK, in a fraction of the time, and runs every\n\
-     # local command; the AWS ones then say they need the feature.";
+     # all --target redshift, doctor, …). Without it (`features = [\"download-postgres\"]`)\n\
+     # the project builds without the AWS SDK, in a fraction of the time, and runs\n\
+     # every local command; the AWS ones then say they need the feature.\n\
+     # `download-postgres`: on a machine without PostgreSQL, fetch a pinned build.";
 
 /// dwh-cli's features: not its default ones, which add dwh's own example.
-const CLI_FEATURES: &str = "default-features = false, features = [\"redshift\"]";
+const CLI_FEATURES: &str =
+    "default-features = false, features = [\"redshift\", \"download-postgres\"]";
 
 /// `text` as a TOML string (quoted, escaped).
 fn toml_string(text: &str) -> String {

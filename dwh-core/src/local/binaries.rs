@@ -38,11 +38,28 @@ impl PgBinaries {
     /// Finds the binaries: `DWH_PG_BINDIR`, then PATH, then
     /// `pg_config --bindir`, then the highest version in the usual
     /// versioned install directories.
+    ///
+    /// With the `download-postgres` feature, when none are found (or
+    /// `DWH_PG_BINDIR=download`), a pinned relocatable build is downloaded
+    /// once into a cache (see `download`). Blocking: call it off the async
+    /// threads.
     pub fn discover() -> Result<Self, LocalError> {
+        let override_dir = std::env::var_os(BINDIR_ENV).filter(|v| !v.is_empty());
+        #[cfg(feature = "download-postgres")]
+        if override_dir.as_deref() == Some(OsStr::new(super::download::DOWNLOAD)) {
+            return super::download::binaries(&super::download::cache_dir());
+        }
+        let found = Self::search(override_dir.map(PathBuf::from));
+        #[cfg(feature = "download-postgres")]
+        if let Err(LocalError::BinariesNotFound { .. }) = found {
+            return super::download::binaries(&super::download::cache_dir());
+        }
+        found
+    }
+
+    fn search(override_dir: Option<PathBuf>) -> Result<Self, LocalError> {
         Search {
-            override_dir: std::env::var_os(BINDIR_ENV)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
+            override_dir,
             path: std::env::var_os("PATH"),
             pg_config_bindir: &pg_config_bindir,
             versioned_roots: VERSIONED_ROOTS
@@ -74,7 +91,7 @@ impl PgBinaries {
     }
 
     /// The binaries in `dir`, or the names of those missing there.
-    fn in_dir(dir: &Path) -> Result<Self, Vec<&'static str>> {
+    pub(super) fn in_dir(dir: &Path) -> Result<Self, Vec<&'static str>> {
         let missing: Vec<_> = REQUIRED
             .into_iter()
             .filter(|name| !is_executable(&dir.join(name)))

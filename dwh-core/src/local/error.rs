@@ -19,6 +19,33 @@ pub enum LocalError {
     },
 
     #[error(
+        "no PostgreSQL server binaries are installed and dwh has no PostgreSQL build to \
+         download for {platform}; install PostgreSQL's server binaries or set DWH_PG_BINDIR"
+    )]
+    /// No system binaries, and no pinned build for this platform.
+    NoDownload {
+        /// `os-arch` of this machine.
+        platform: String,
+    },
+
+    #[error(
+        "no PostgreSQL server binaries are installed, and downloading a PostgreSQL build from \
+         {url} into {} failed: {reason}; install PostgreSQL's server binaries (`apt-get install \
+         postgresql`, `brew install postgresql@15`), set DWH_PG_BINDIR to them, or set \
+         DWH_PG_CACHE to a writable directory",
+        cache.display()
+    )]
+    /// The pinned build could not be downloaded, checked or unpacked.
+    Download {
+        /// Where it was downloaded from.
+        url: String,
+        /// The cache directory.
+        cache: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+
+    #[error(
         "DWH_PG_BINDIR={} has no {missing}; point it at the directory holding initdb, pg_ctl \
          and postgres (for example /usr/lib/postgresql/15/bin), or unset it to search PATH",
         dir.display()

@@ -21,6 +21,8 @@
 
 mod binaries;
 mod db;
+#[cfg(feature = "download-postgres")]
+mod download;
 mod error;
 mod layout;
 mod lock;
@@ -114,7 +116,7 @@ impl LocalEngine {
         let _lock = lock::acquire(&layout.lock()).await?;
         match server::inspect(&layout)? {
             ServerState::Running(_) => {
-                server::stop(&PgBinaries::discover()?, &layout, &run_as).await?;
+                server::stop(&discover().await?, &layout, &run_as).await?;
                 Ok(StopOutcome::Stopped { dir })
             }
             ServerState::Stale(_) | ServerState::Stopped => Ok(StopOutcome::NotRunning { dir }),
@@ -201,7 +203,7 @@ impl LocalEngine {
     /// Starts the server, initialising the cluster first if needed. The
     /// port of the last run is tried first, so URLs stay the same.
     async fn start(layout: &Layout, run_as: &RunAs) -> Result<(Self, Client), LocalError> {
-        let binaries = PgBinaries::discover()?;
+        let binaries = discover().await?;
         if layout.is_initialised() {
             server::check_version(&binaries, layout).await?;
         } else {
@@ -360,6 +362,13 @@ pub(crate) mod test_support {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// [`PgBinaries::discover`] off the async threads: it may download.
+async fn discover() -> Result<PgBinaries, LocalError> {
+    tokio::task::spawn_blocking(PgBinaries::discover)
+        .await
+        .expect("finding the PostgreSQL binaries does not panic")
 }
 
 #[cfg(test)]
