@@ -100,6 +100,7 @@ fn day_dir(root: &Path, name: &str, data: &Path, logs: &[PathBuf], songs: &[Path
 /// one run over the whole month.
 #[tokio::test]
 async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
+    dwh_tests::require_sample!();
     let data = sample_data();
     let root = scratch("incremental_days");
     let logs = json_files(&data.join("log_data"));
@@ -180,6 +181,7 @@ async fn thirty_daily_runs_build_the_tables_of_one_run_over_the_month() {
 /// in an earlier day's row fails only the whole check.
 #[tokio::test]
 async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
+    dwh_tests::require_sample!();
     let data = sample_data();
     let root = scratch("incremental_batch_checks");
     let logs = json_files(&data.join("log_data"));
@@ -319,6 +321,7 @@ impl Source for Counting {
 /// row of any table (no row version is rewritten), ledger included.
 #[tokio::test]
 async fn a_rerun_with_no_new_files_reads_nothing_and_changes_nothing() {
+    dwh_tests::require_sample!();
     let (mut warehouse, _) = fresh_warehouse("incremental_rerun").await;
     let data = sample_data();
     run(&mut warehouse, &data, false).await.unwrap();
@@ -417,6 +420,7 @@ async fn matched_plays(warehouse: &Warehouse) -> i64 {
 /// load of the changed data.
 #[tokio::test]
 async fn a_changed_file_is_refused_and_a_full_refresh_rebuilds_from_it() {
+    dwh_tests::require_sample!();
     let data = sample_data();
     let root = scratch("incremental_changed");
     let logs = json_files(&data.join("log_data"));
@@ -459,6 +463,7 @@ async fn a_changed_file_is_refused_and_a_full_refresh_rebuilds_from_it() {
 /// write, new keys included, so the MERGE rewrites no unchanged row.
 #[tokio::test]
 async fn redshift_merge_source_keeps_only_changed_rows() {
+    dwh_tests::require_sample!();
     let (mut warehouse, _) = fresh_warehouse("incremental_redshift_merge_source").await;
     dwh_tests::build_sparkify(&mut warehouse, &sample_data()).await;
     let client = warehouse.client();

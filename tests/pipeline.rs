@@ -270,6 +270,7 @@ async fn a_user_defined_dimension_loads_beside_sparkify() {
 /// `dwh migrate`'s to set.
 #[tokio::test]
 async fn the_run_comments_the_tables_it_creates_only() {
+    dwh_tests::require_sample!();
     use dwh_core::pipeline::{self, Files};
     use dwh_core::sql::{self, Dialect, Parts, StagingFrom};
     let (mut warehouse, _) = fresh_warehouse("pipeline_comments").await;
@@ -315,6 +316,7 @@ async fn users_comment(warehouse: &Warehouse) -> Option<String> {
 /// new row version, so the old statement rewrote whole dimensions).
 #[tokio::test]
 async fn a_rerun_over_the_same_data_rewrites_no_dimension_row() {
+    dwh_tests::require_sample!();
     let (mut warehouse, _) = fresh_warehouse("pipeline_rerun_versions").await;
     let sample = dwh_tests::sample_data();
     build_sparkify(&mut warehouse, &sample).await;

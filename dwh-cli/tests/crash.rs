@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use sparkify::gen::{generate, GenConfig};
 
@@ -88,12 +86,11 @@ async fn ledger_files(url: &str) -> (i64, i64) {
     (row.get(0), row.get(1))
 }
 
-/// No hook: a big load killed half a second into its COPY, wherever that
-/// is. The load must outlast that: days 6 to 30 of 300k events take about
-/// 3 s in a debug build (100k took under a second once the loader got
-/// faster, and the test then failed for want of a load to kill).
+/// A big load (days 6 to 30 of 300k events) killed inside its COPY, once
+/// the first buffer of rows was sent: the pause point makes the moment
+/// exact, where a timer depended on how fast the loader was that day.
 #[tokio::test]
-async fn a_big_load_killed_at_an_arbitrary_moment_changes_nothing() {
+async fn a_big_load_killed_inside_its_copy_changes_nothing() {
     let dir = dwh_tests::scratch("cli_crash_big");
     let full = dir.join("full");
     let summary = generate(
@@ -121,14 +118,9 @@ async fn a_big_load_killed_at_an_arbitrary_moment_changes_nothing() {
     dwh_run(all_args(&url, &part, &[])).assert_success("the first run");
     let before = fingerprints(&url).await;
 
-    let mut run = Running::spawn(dwh().args(all_args(&url, &full, &[])));
-    run.wait_for("load staging from");
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        run.is_running() && !run.stderr().contains("✔ load staging"),
-        "the load ended within a second; kill it sooner or load more:\n{}",
-        run.stderr()
-    );
+    let point = "copy:staging_events";
+    let mut run = Running::spawn(dwh().args(all_args(&url, &full, &[])).env(PAUSE_AT, point));
+    run.wait_for(&format!("test pause at {point}"));
     run.kill9();
     assert_eq!(fingerprints(&url).await, before, "after a kill mid-load");
 

@@ -21,6 +21,7 @@ async fn scalar(url: &str, sql: &str) -> i64 {
 
 #[tokio::test]
 async fn plan_exit_codes_and_all_refusing_a_differing_schema() {
+    dwh_tests::require_sample!();
     let url = fresh_db("cli_migrate").await;
     dwh_run(["create-tables", "--database-url", &url]).assert_success("create-tables");
     let plan = dwh_run(["plan", "--database-url", &url]);
