@@ -97,6 +97,32 @@ pub async fn engine() -> LocalEngine {
         .expect("local PostgreSQL engine starts")
 }
 
+/// Every loaded table's rows (every version of a type-2 dimension),
+/// sorted, as text; IDENTITY columns left out (their values follow
+/// insertion order, not the data).
+pub async fn star_tables(
+    warehouse: &Warehouse,
+    schema: &dwh_core::Schema,
+) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for table in schema.tables().iter().filter(|t| t.load.is_some()) {
+        let columns: Vec<String> = table
+            .loaded_columns()
+            .map(|c| format!("COALESCE(CAST(\"{}\" AS TEXT), 'NULL')", c.name))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM \"{}\"",
+            columns.join(" || '|' || "),
+            table.name
+        );
+        let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+        let mut rows: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        rows.sort();
+        out.insert(table.name, rows);
+    }
+    out
+}
+
 /// A fresh, empty database for one test, connected.
 pub async fn fresh_warehouse(name: &str) -> (Warehouse, String) {
     let url = engine()

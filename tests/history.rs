@@ -13,7 +13,7 @@ use dwh_core::sql::Parts;
 use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{
     assert_sparkify_checks_pass, build_sparkify, fresh_warehouse, json_objects, project_sources,
-    sample_data, scratch,
+    sample_data, scratch, star_tables,
 };
 
 /// A user's versions: `(valid_from in epoch ms, level)`, in time order.
@@ -355,29 +355,6 @@ async fn run_all(
     Ok(())
 }
 
-/// Every star-schema table's rows (every version of `users`), sorted, as
-/// text; IDENTITY columns left out (their values follow insertion order).
-async fn star_tables(warehouse: &Warehouse) -> BTreeMap<&'static str, Vec<String>> {
-    let mut out = BTreeMap::new();
-    for table in sparkify::schema().tables() {
-        if table.load.is_none() {
-            continue;
-        }
-        let columns: Vec<String> = table
-            .loaded_columns()
-            .map(|c| format!("COALESCE(CAST(\"{}\" AS TEXT), 'NULL')", c.name))
-            .collect();
-        let sql = format!(
-            "SELECT {} FROM \"{}\" ORDER BY 1",
-            columns.join(" || '|' || "),
-            table.name
-        );
-        let rows = warehouse.client().query(&sql, &[]).await.unwrap();
-        out.insert(table.name, rows.iter().map(|r| r.get(0)).collect());
-    }
-    out
-}
-
 /// Copies the sample's log files of `days` into `dir` (and links its song
 /// data there once), as files arrive in a landing folder.
 fn add_days(dir: &Path, days: &[u32]) {
@@ -416,7 +393,7 @@ async fn one_shot(name: &str, days: &[u32]) -> BTreeMap<&'static str, Vec<String
     add_days(&dir, days);
     let (mut warehouse, _) = fresh_warehouse(name).await;
     run_all(&mut warehouse, &dir, false).await.unwrap();
-    star_tables(&warehouse).await
+    star_tables(&warehouse, &sparkify::schema()).await
 }
 
 /// What the runs of [`load_out_of_order`] did: the late keys each refused
@@ -439,7 +416,7 @@ async fn load_out_of_order(name: &str, batches: &[Vec<u32>]) -> Refusals {
         let before = if i == 0 {
             BTreeMap::new()
         } else {
-            star_tables(&warehouse).await
+            star_tables(&warehouse, &sparkify::schema()).await
         };
         if let Err(error) = run_all(&mut warehouse, &dir, false).await {
             let message = error.to_string();
@@ -448,13 +425,17 @@ async fn load_out_of_order(name: &str, batches: &[Vec<u32>]) -> Refusals {
                 "{message}"
             );
             assert!(message.contains("--full-refresh"), "{message}");
-            assert_eq!(star_tables(&warehouse).await, before, "{message}");
+            assert_eq!(
+                star_tables(&warehouse, &sparkify::schema()).await,
+                before,
+                "{message}"
+            );
             refusals.push(message);
             run_all(&mut warehouse, &dir, true).await.unwrap();
         }
         let want = one_shot(&format!("{name}_once_{i}"), &so_far).await;
         assert_eq!(
-            star_tables(&warehouse).await,
+            star_tables(&warehouse, &sparkify::schema()).await,
             want,
             "after batch {i} ({batch:?}) of {batches:?}"
         );

@@ -9,7 +9,9 @@
 
 mod aws_support;
 
-use aws_support::{runtime, scratch, LocalEngine, Moto, CONFIG};
+use aws_support::{
+    cluster_endpoint, create_bucket, env_refs, runtime, scratch, LocalEngine, Moto, CONFIG,
+};
 
 #[test]
 fn the_doctor_reports_each_shape_and_leaves_nothing_behind() {
@@ -19,12 +21,7 @@ fn the_doctor_reports_each_shape_and_leaves_nothing_behind() {
     moto.dwh(&dir, &["provision"]).ok();
     let rt = runtime();
     let s3 = moto.s3();
-    let in_region = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
-        .build();
-    let create = s3.create_bucket().bucket("dwh-it-data");
-    rt.block_on(create.create_bucket_configuration(in_region).send())
-        .unwrap();
+    create_bucket(&rt, &s3, "dwh-it-data");
 
     let engine = dir.join("engine");
     let _guard = LocalEngine {
@@ -38,14 +35,8 @@ fn the_doctor_reports_each_shape_and_leaves_nothing_behind() {
         .ok()
         .stdout;
     let pg: tokio_postgres::Config = url.trim().parse().unwrap();
-    let endpoint = format!("127.0.0.1:{}", pg.get_ports()[0]);
-    let env = [
-        ("DWH_SQL_ENDPOINT", endpoint.as_str()),
-        ("DWH_INSECURE_EMULATOR_TLS", "1"),
-        ("DWH_DB_USER", pg.get_user().unwrap()),
-        ("DWH_DB_NAME", pg.get_dbname().unwrap()),
-        ("DWH_DB_PASSWORD", "not-checked-1"),
-    ];
+    let vars = cluster_endpoint(&pg);
+    let env = env_refs(&vars);
 
     let run = moto.dwh_env(&dir, &["doctor", "--target", "redshift"], &env);
     let report = run.stdout.clone();

@@ -10,7 +10,7 @@ mod aws_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aws_support::{runtime, scratch, LocalEngine, Moto, CONFIG};
+use aws_support::{cluster_endpoint, env_refs, runtime, scratch, LocalEngine, Moto, CONFIG};
 
 /// An object's bytes.
 fn get(rt: &tokio::runtime::Runtime, s3: &aws_sdk_s3::Client, key: &str) -> Vec<u8> {
@@ -75,14 +75,8 @@ fn a_redshift_run_uploads_only_the_files_the_ledger_lacks() {
     std::fs::rename(&held, data.join("log_data").join(HELD_DAY)).unwrap();
 
     // The run on the "cluster": that engine is its SQL endpoint.
-    let endpoint = format!("127.0.0.1:{}", pg.get_ports()[0]);
-    let env = [
-        ("DWH_SQL_ENDPOINT", endpoint.as_str()),
-        ("DWH_INSECURE_EMULATOR_TLS", "1"),
-        ("DWH_DB_USER", pg.get_user().unwrap()),
-        ("DWH_DB_NAME", pg.get_dbname().unwrap()),
-        ("DWH_DB_PASSWORD", "not-checked-1"),
-    ];
+    let vars = cluster_endpoint(&pg);
+    let env = env_refs(&vars);
     redshift_run_finds_one_new_file(&moto, &dir, data_arg, &env);
     let rt = runtime();
     let s3 = moto.s3();

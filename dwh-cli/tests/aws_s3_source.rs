@@ -9,7 +9,7 @@ mod aws_support;
 use std::io::Write;
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_support::{runtime, scratch, LocalEngine, Moto};
+use aws_support::{create_bucket, runtime, scratch, LocalEngine, Moto};
 
 const BUCKET: &str = "dwh-it-source";
 
@@ -42,12 +42,7 @@ fn an_s3_source_reads_what_a_local_folder_reads_and_refuses_the_rest() {
     let moto = Moto::start();
     let dir = scratch("s3_source");
     let (rt, s3) = (runtime(), moto.s3());
-    let in_region = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
-        .build();
-    let create = s3.create_bucket().bucket(BUCKET);
-    rt.block_on(create.create_bucket_configuration(in_region).send())
-        .unwrap();
+    create_bucket(&rt, &s3, BUCKET);
 
     let day_1 = sample_file("log_data/2018/11/2018-11-01-events.json");
     let day_2 = sample_file("log_data/2018/11/2018-11-02-events.json");

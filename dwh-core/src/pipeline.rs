@@ -368,13 +368,7 @@ async fn refuse_late_rows(
     statement: &RunStatement,
     table: &'static Table,
 ) -> Result<(), WarehouseError> {
-    let rows = tx
-        .query(&statement.sql, &[])
-        .await
-        .map_err(WarehouseError::sql(format!(
-            "running `{}`",
-            statement.label
-        )))?;
+    let rows = query(tx, statement).await?;
     let Some(first) = rows.first() else {
         return Ok(());
     };
@@ -552,14 +546,19 @@ async fn names(
     tx: &Transaction<'_>,
     statement: &RunStatement,
 ) -> Result<Vec<String>, WarehouseError> {
-    let rows = tx
-        .query(&statement.sql, &[])
-        .await
-        .map_err(WarehouseError::sql(format!(
-            "running `{}`",
-            statement.label
-        )))?;
+    let rows = query(tx, statement).await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The rows `statement` returns; an error names its label.
+async fn query(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+) -> Result<Vec<tokio_postgres::Row>, WarehouseError> {
+    let context = format!("running `{}`", statement.label);
+    tx.query(&statement.sql, &[])
+        .await
+        .map_err(WarehouseError::sql(context))
 }
 
 async fn count(tx: &Transaction<'_>, statement: &RunStatement) -> Result<u64, WarehouseError> {

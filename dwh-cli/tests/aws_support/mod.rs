@@ -34,6 +34,36 @@ bucket = "dwh-it-data"
 prefix = "sparkify"
 "#;
 
+/// Creates `bucket` on the emulator, in the tests' region.
+pub fn create_bucket(rt: &tokio::runtime::Runtime, s3: &aws_sdk_s3::Client, bucket: &str) {
+    let in_region = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::UsWest2)
+        .build();
+    let create = s3.create_bucket().bucket(bucket);
+    rt.block_on(create.create_bucket_configuration(in_region).send())
+        .unwrap_or_else(|e| panic!("creating {bucket}: {e:?}"));
+}
+
+/// The variables that make the local engine at `pg` the cluster's SQL
+/// endpoint (no emulator speaks Redshift SQL).
+pub fn cluster_endpoint(pg: &tokio_postgres::Config) -> [(&'static str, String); 5] {
+    [
+        (
+            "DWH_SQL_ENDPOINT",
+            format!("127.0.0.1:{}", pg.get_ports()[0]),
+        ),
+        ("DWH_INSECURE_EMULATOR_TLS", "1".into()),
+        ("DWH_DB_USER", pg.get_user().unwrap().into()),
+        ("DWH_DB_NAME", pg.get_dbname().unwrap().into()),
+        ("DWH_DB_PASSWORD", "not-checked-1".into()),
+    ]
+}
+
+/// `vars` as `dwh_env` takes them.
+pub fn env_refs<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 /// A runtime for the SDK clients a test inspects the emulator with.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
