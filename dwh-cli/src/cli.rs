@@ -198,7 +198,7 @@ pub struct WarehouseArgs {
     /// Fail at once, instead of waiting, when another dwh run is writing to the warehouse
     #[arg(long)]
     pub no_wait: bool,
-    /// Use the local engine's demo database (dwh_demo), where `dwh all` without --data builds
+    /// Use the project's demo database on the local engine (NAME_demo), where `dwh all` without --data builds
     #[arg(long, conflicts_with = "database_url")]
     pub demo: bool,
     #[command(flatten)]

@@ -657,7 +657,7 @@ fn docs_reads_the_last_run_from_the_database_that_ran_last() {
     dwh_run(["all", "--local-dir", &engine.arg(), "--data", &sample]).assert_success("all");
     docs(&[]);
     let page = std::fs::read_to_string(site.join("run.html")).unwrap();
-    assert!(page.contains("Read from database `dwh`"), "{page}");
+    assert!(page.contains("Read from database `sparkify`"), "{page}");
     assert!(
         page.contains("<tr><td>data-quality checks</td><td><span class=\"ok\">ok</span></td>"),
         "{page}"
@@ -689,7 +689,10 @@ fn docs_reads_the_last_run_from_the_database_that_ran_last() {
     .assert_success("all --demo");
     docs(&[]);
     let page = std::fs::read_to_string(site.join("run.html")).unwrap();
-    assert!(page.contains("Read from database `dwh_demo`"), "{page}");
+    assert!(
+        page.contains("Read from database `sparkify_demo`"),
+        "{page}"
+    );
 
     std::fs::remove_dir_all(&site).unwrap();
     docs(&["--no-run"]);

@@ -253,10 +253,17 @@ async fn the_demo_data_has_a_database_of_its_own() {
     url.assert_success("local url");
     let real = url.stdout.trim().to_owned();
     let demo = format!("{}_demo", real);
-    assert!(real.ends_with("/dwh"), "{real}");
+    // The project's own database, named after it: another project on the
+    // same engine has its own, and never reads this one's load ledger.
+    assert!(real.ends_with("/sparkify"), "{real}");
+    let shared = format!("{}/dwh", real.rsplit_once('/').unwrap().0);
+    assert!(
+        counts(&shared).await.values().all(Option::is_none),
+        "nothing in the engine's own database"
+    );
     // The real data alone, not mixed with the generated data.
     assert_eq!(counts(&real).await, counts(&reference).await);
-    generated.assert_stderr_has("demo database `dwh_demo`");
+    generated.assert_stderr_has("demo database `sparkify_demo`");
     let demo_counts = counts(&demo).await;
     assert!(
         demo_counts.values().all(|n| n.is_some_and(|n| n > 0)),

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use dwh_core::local::{EngineState, LocalEngine, DATABASE, DEMO_DATABASE};
+use dwh_core::local::{EngineState, LocalEngine};
 use dwh_core::sql::runs::RunRecord;
 use dwh_core::sql::Dialect;
 use dwh_core::{Project, Warehouse};
@@ -114,14 +114,15 @@ async fn last_local_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Op
     let engine = LocalEngine::ensure(&dir)
         .await
         .with_context(|| format!("starting the local engine in {}", dir.display()))?;
-    let databases: &[&str] = if args.demo {
-        &[DEMO_DATABASE]
+    let [own, demo] = super::local::databases(project);
+    let databases = if args.demo {
+        vec![demo]
     } else {
-        &[DATABASE, DEMO_DATABASE]
+        vec![own, demo]
     };
     // The database whose last run of this project finished last.
     let mut latest: Option<(RunRecord, Warehouse, &str)> = None;
-    for &database in databases {
+    for database in &databases {
         let url = engine.database_url(database).await?;
         let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
         if let Some(run) = warehouse.last_run(project.name()).await? {

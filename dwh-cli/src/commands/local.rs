@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use dwh_core::local::{LocalEngine, DATABASE, DEMO_DATABASE};
+use dwh_core::local::LocalEngine;
+use dwh_core::Project;
 
 use crate::cli::{DataArgs, LocalArgs, LocalCommand, WarehouseArgs};
 use crate::ui;
@@ -35,10 +36,23 @@ fn target_dir() -> PathBuf {
     home.join(".local/share/dwh")
 }
 
+/// The project's databases on the local engine: its own, named after it,
+/// and its demo one for generated data (kept apart so that synthetic rows
+/// never mix with real ones). One per project, so that two warehouses on
+/// one engine never read each other's load ledger.
+pub fn databases(project: &Project) -> [String; 2] {
+    let name = project.name();
+    [name.to_owned(), format!("{name}_demo")]
+}
+
 /// The connection string for a command: `--database-url`, else the local
-/// engine (started if needed): its demo database with `demo`, else its
-/// default one.
-pub async fn database_url(args: &WarehouseArgs, demo: bool) -> anyhow::Result<String> {
+/// engine (started if needed): the project's demo database with `demo`,
+/// else its own.
+pub async fn database_url(
+    args: &WarehouseArgs,
+    project: &Project,
+    demo: bool,
+) -> anyhow::Result<String> {
     if let Some(url) = &args.database_url {
         return Ok(url.clone());
     }
@@ -48,16 +62,17 @@ pub async fn database_url(args: &WarehouseArgs, demo: bool) -> anyhow::Result<St
         .await
         .with_context(|| format!("starting the local engine in {}", dir.display()))?;
     bar.finish_and_clear();
-    if !demo {
-        return Ok(engine.url());
-    }
+    let [own, demo_db] = databases(project);
+    let database = if demo { &demo_db } else { &own };
     let url = engine
-        .database_url(DEMO_DATABASE)
+        .database_url(database)
         .await
-        .with_context(|| format!("creating the demo database `{DEMO_DATABASE}`"))?;
-    eprintln!(
-        "    demo database `{DEMO_DATABASE}` (generated data; runs with --data use database `{DATABASE}`)"
-    );
+        .with_context(|| format!("creating the database `{database}`"))?;
+    if demo {
+        eprintln!(
+            "    demo database `{demo_db}` (generated data; runs with --data use database `{own}`)"
+        );
+    }
     Ok(url)
 }
 
@@ -71,12 +86,13 @@ pub fn uses_demo(warehouse: &WarehouseArgs, data: &DataArgs, project: &dwh_core:
             && warehouse.database_url.is_none())
 }
 
-pub async fn run(command: LocalCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(command: LocalCommand, project: &Project) -> anyhow::Result<ExitCode> {
     match command {
         LocalCommand::Start(args) | LocalCommand::Url(args) => {
             let dir = engine_dir(&args);
             let engine = LocalEngine::ensure(&dir).await?;
-            println!("{}", engine.url());
+            let [own, _] = databases(project);
+            println!("{}", engine.database_url(&own).await?);
         }
         LocalCommand::Stop(args) => {
             let outcome = LocalEngine::stop(&engine_dir(&args)).await?;

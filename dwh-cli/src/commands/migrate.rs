@@ -16,7 +16,7 @@ const SOMETHING_TO_DO: u8 = 2;
 
 pub async fn plan(args: &PlanArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let warehouse = match args.target.target {
-        Target::Local => connect(&args.warehouse).await?,
+        Target::Local => connect(&args.warehouse, project).await?,
         Target::Redshift => cluster(&args.target, project).await?,
     };
     // dwh plans only for its own tables: one it did not create is refused.
@@ -128,7 +128,7 @@ async fn writer(
     project: &Project,
 ) -> anyhow::Result<Warehouse> {
     match target.target {
-        Target::Local => connect_writer(warehouse, warehouse.demo).await,
+        Target::Local => connect_writer(warehouse, project, warehouse.demo).await,
         Target::Redshift => cluster(target, project).await,
     }
 }

@@ -53,7 +53,7 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         Command::Diagram(args) => diagram::run(&args, project),
         Command::Docs(args) => docs::run(&args, project).await,
         Command::Gen(args) => gen::run(&args, project).await,
-        Command::Local { command } => local::run(command).await,
+        Command::Local { command } => local::run(command, project).await,
         Command::All(args) => pipeline::all(&args, project).await,
         Command::CreateTables(args) => pipeline::create_tables(&args, project).await,
         Command::DropTables(args) => pipeline::drop_tables(&args, project).await,

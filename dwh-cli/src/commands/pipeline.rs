@@ -132,7 +132,7 @@ async fn prepare_local(
         .step(
             "start warehouse",
             |_| None,
-            database_url(&args.warehouse, demo),
+            database_url(&args.warehouse, project, demo),
         )
         .await?;
     let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
@@ -198,7 +198,7 @@ async fn part(
     location: Option<(Location, Files, &DataArgs)>,
 ) -> anyhow::Result<Run> {
     let mut run = Run::default();
-    let warehouse = connect_writer(warehouse, demo).await?;
+    let warehouse = connect_writer(warehouse, project, demo).await?;
     let mut parts = parts;
     let (location, files, batches) = match location {
         Some((location, mut files, data)) => {
@@ -227,7 +227,7 @@ async fn part(
 pub async fn create_tables(args: &CreateTablesArgs, project: &Project) -> anyhow::Result<ExitCode> {
     let schema = project.schema();
     if args.adopt {
-        let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
+        let mut warehouse = connect_writer(&args.warehouse, project, args.warehouse.demo).await?;
         let batch = warehouse.begin().await?;
         let adopted = batch.adopt_tables(schema).await?;
         if !adopted.is_empty() {
@@ -250,7 +250,7 @@ pub async fn drop_tables(args: &DropTablesArgs, project: &Project) -> anyhow::Re
         bail!("refusing to drop tables without confirmation: no terminal to ask on; pass --yes");
     }
     let schema = project.schema();
-    let mut warehouse = connect_writer(&args.warehouse, args.warehouse.demo).await?;
+    let mut warehouse = connect_writer(&args.warehouse, project, args.warehouse.demo).await?;
     let database = warehouse.database().await?;
     let tables = warehouse.owned_tables(schema).await?;
     if tables.is_empty() {
@@ -311,7 +311,7 @@ pub async fn transform(args: &WarehouseArgs, project: &Project) -> anyhow::Resul
 }
 
 pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    let warehouse = connect(args).await?;
+    let warehouse = connect(args, project).await?;
     require_tables(&warehouse, project).await?;
     let queries = project.check_queries(checks::EXAMPLES);
     let results: Vec<CheckResult> =
@@ -321,7 +321,7 @@ pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Ex
 }
 
 pub async fn analyze(args: &AnalyzeArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    let warehouse = connect(&args.warehouse).await?;
+    let warehouse = connect(&args.warehouse, project).await?;
     require_tables(&warehouse, project).await?;
     let results = pipeline::analyze(&warehouse, project, args.top, &mut ()).await?;
     print_analysis(&results);

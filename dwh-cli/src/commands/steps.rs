@@ -26,19 +26,27 @@ use crate::ui;
 pub const LOAD_STEP: &str = "load staging";
 
 /// Connects to the warehouse of `args` (the demo database with `--demo`).
-pub async fn connect(args: &WarehouseArgs) -> anyhow::Result<Warehouse> {
-    connect_to(args, args.demo).await
+pub async fn connect(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Warehouse> {
+    connect_to(args, project, args.demo).await
 }
 
 /// Connects to the warehouse of `args`, the demo database if `demo`.
-pub async fn connect_to(args: &WarehouseArgs, demo: bool) -> anyhow::Result<Warehouse> {
-    let url = database_url(args, demo).await?;
+pub async fn connect_to(
+    args: &WarehouseArgs,
+    project: &Project,
+    demo: bool,
+) -> anyhow::Result<Warehouse> {
+    let url = database_url(args, project, demo).await?;
     Ok(Warehouse::connect(&url, Dialect::Postgres).await?)
 }
 
 /// Connects for writing: with the warehouse's run lock (see [`lock`]).
-pub async fn connect_writer(args: &WarehouseArgs, demo: bool) -> anyhow::Result<Warehouse> {
-    let warehouse = connect_to(args, demo).await?;
+pub async fn connect_writer(
+    args: &WarehouseArgs,
+    project: &Project,
+    demo: bool,
+) -> anyhow::Result<Warehouse> {
+    let warehouse = connect_to(args, project, demo).await?;
     lock(&warehouse, args.no_wait).await?;
     Ok(warehouse)
 }
