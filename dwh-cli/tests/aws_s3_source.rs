@@ -36,6 +36,23 @@ fn lines(bytes: &[u8]) -> usize {
         .count()
 }
 
+/// Below `raw/`: three days of events as `.jsonl`, `.JSON.GZ` and `.json`,
+/// a folder marker, a song file, and two objects a source must refuse
+/// (`_SUCCESS`, a `.bz2`). The events the three days hold.
+fn put_objects(rt: &tokio::runtime::Runtime, s3: &aws_sdk_s3::Client) -> usize {
+    let day = |n: u32| sample_file(&format!("log_data/2018/11/2018-11-{n:02}-events.json"));
+    let (day_1, day_2, day_3) = (day(1), day(2), day(3));
+    let song = sample_file("song_data/A/A/A/TRAAAAW128F429D538.json");
+    put(rt, s3, "raw/log_data/2018/11/day-1.jsonl", day_1.clone());
+    put(rt, s3, "raw/log_data/2018/11/day-2.JSON.GZ", gzip(&day_2));
+    put(rt, s3, "raw/log_data/2018/11/day-3.json", day_3.clone());
+    put(rt, s3, "raw/log_data/2018/", Vec::new()); // a folder marker
+    put(rt, s3, "raw/song_data/A/song.json", song);
+    put(rt, s3, "raw/log_data/_SUCCESS", Vec::new());
+    put(rt, s3, "raw/log_data/2018/11/day-4.json.bz2", vec![b'x']);
+    lines(&day_1) + lines(&day_2) + lines(&day_3)
+}
+
 #[test]
 fn an_s3_source_reads_what_a_local_folder_reads_and_refuses_the_rest() {
     dwh_tests::require_sample!();
@@ -44,17 +61,7 @@ fn an_s3_source_reads_what_a_local_folder_reads_and_refuses_the_rest() {
     let (rt, s3) = (runtime(), moto.s3());
     create_bucket(&rt, &s3, BUCKET);
 
-    let day_1 = sample_file("log_data/2018/11/2018-11-01-events.json");
-    let day_2 = sample_file("log_data/2018/11/2018-11-02-events.json");
-    let day_3 = sample_file("log_data/2018/11/2018-11-03-events.json");
-    let song = sample_file("song_data/A/A/A/TRAAAAW128F429D538.json");
-    put(&rt, &s3, "raw/log_data/2018/11/day-1.jsonl", day_1.clone());
-    put(&rt, &s3, "raw/log_data/2018/11/day-2.JSON.GZ", gzip(&day_2));
-    put(&rt, &s3, "raw/log_data/2018/11/day-3.json", day_3.clone());
-    put(&rt, &s3, "raw/log_data/2018/", Vec::new()); // a folder marker
-    put(&rt, &s3, "raw/song_data/A/song.json", song);
-    put(&rt, &s3, "raw/log_data/_SUCCESS", Vec::new());
-    put(&rt, &s3, "raw/log_data/2018/11/day-4.json.bz2", vec![b'x']);
+    let records = put_objects(&rt, &s3);
 
     let engine = dir.join("engine");
     let _guard = LocalEngine {
@@ -98,6 +105,6 @@ fn an_s3_source_reads_what_a_local_folder_reads_and_refuses_the_rest() {
             .unwrap();
         row.get(0)
     });
-    let want = lines(&day_1) + lines(&day_2) + lines(&day_3);
+    let want = records;
     assert_eq!(events as usize, want, "every record of the three days");
 }

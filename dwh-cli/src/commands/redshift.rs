@@ -51,14 +51,7 @@ pub async fn prepare(
         config: args.target.config.clone(),
     };
     let (config, aws) = super::config::load(&aws_args, project).await?;
-    let listed = match &args.data.data {
-        Some(data) if data.to_string_lossy().starts_with("s3://") => bail!(
-            "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
-             takes a local directory to upload first"
-        ),
-        Some(data) => Some(upload::list_local(data, project)?),
-        None => None,
-    };
+    let listed = local_listing(args, project)?;
     let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
     let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
@@ -87,14 +80,9 @@ pub async fn prepare(
         }
         (None, sidecars) => {
             parts.full_refresh = full;
+            let allow = args.data.allow_missing_files || parts.fresh;
             let sidecars = sidecars.unwrap_or_default();
-            if full {
-                let allow = args.data.allow_missing_files || parts.fresh;
-                refuse_gone_uploads(project, &sidecars, &ledger, allow)?;
-            }
-            // A rebuild copies every uploaded manifest, whatever the ledger holds.
-            let ledger = if full { Ledger::default() } else { ledger };
-            from_sidecars(project, sidecars, &ledger)?
+            from_uploads(project, sidecars, ledger, full, allow)?
         }
     };
     let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
@@ -213,6 +201,39 @@ async fn read_sidecars(
         all.push((uri, files));
     }
     Ok(all)
+}
+
+/// `--data DIR`'s files, listed per source before anything else is done;
+/// `None` without `--data` (the run copies what `dwh upload` wrote).
+fn local_listing<'a>(
+    args: &AllArgs,
+    project: &'a Project,
+) -> anyhow::Result<Option<Vec<upload::Chosen<'a>>>> {
+    match &args.data.data {
+        Some(data) if data.to_string_lossy().starts_with("s3://") => bail!(
+            "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
+             takes a local directory to upload first"
+        ),
+        Some(data) => Ok(Some(upload::list_local(data, project)?)),
+        None => Ok(None),
+    }
+}
+
+/// Per source, the uploaded files to COPY (see [`from_sidecars`]); a
+/// rebuild (`full`) copies every uploaded manifest whatever the ledger
+/// holds, but refuses to leave out files the ledger lists unless `allow`.
+fn from_uploads(
+    project: &Project,
+    sidecars: Vec<(String, Vec<LedgerFile>)>,
+    ledger: Ledger,
+    full: bool,
+    allow: bool,
+) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
+    if full {
+        refuse_gone_uploads(project, &sidecars, &ledger, allow)?;
+    }
+    let ledger = if full { Ledger::default() } else { ledger };
+    from_sidecars(project, sidecars, &ledger)
 }
 
 /// [`incremental::refuse_gone_uploads`] over each source's sidecar.

@@ -257,24 +257,7 @@ pub fn run_plan(
     let mut tx = vec![stmt(Step::Begin, Action::Execute, "begin", "BEGIN".into())];
     tx.extend(lock_statements(schema, dialect));
     if parts.fresh {
-        let forget = ledger::forget_files();
-        tx.push(stmt(
-            Step::Drop,
-            Action::Execute,
-            "forget loaded files",
-            forget,
-        ));
-        for table in schema.tables().iter().rev() {
-            tx.push(stmt(Step::Drop, Action::Execute, "drop", drop_table(table)).on(table));
-            if let Some(drop) = unmatched::drop(table) {
-                tx.push(stmt(Step::Drop, Action::Execute, "drop unmatched", drop).on(table));
-            }
-            if let Some(drop) = history::drop_seen(table) {
-                tx.push(stmt(Step::Drop, Action::Execute, "drop last seen", drop).on(table));
-            }
-            let unregister = registry::unregister(table.name, dialect);
-            tx.push(stmt(Step::Drop, Action::Execute, "unregister", unregister).on(table));
-        }
+        tx.extend(fresh_drops(schema, dialect));
     }
     if parts.create {
         for table in schema.tables() {
@@ -332,6 +315,30 @@ pub fn run_plan(
         prepare: prepare_statements(dialect),
         transaction: tx,
     })
+}
+
+/// `--fresh`: the ledger forgotten, then each of dwh's tables dropped with
+/// its unmatched rows and last-seen times, facts first, and unregistered.
+fn fresh_drops(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
+    let forget = ledger::forget_files();
+    let mut out = vec![stmt(
+        Step::Drop,
+        Action::Execute,
+        "forget loaded files",
+        forget,
+    )];
+    for table in schema.tables().iter().rev() {
+        out.push(stmt(Step::Drop, Action::Execute, "drop", drop_table(table)).on(table));
+        if let Some(drop) = unmatched::drop(table) {
+            out.push(stmt(Step::Drop, Action::Execute, "drop unmatched", drop).on(table));
+        }
+        if let Some(drop) = history::drop_seen(table) {
+            out.push(stmt(Step::Drop, Action::Execute, "drop last seen", drop).on(table));
+        }
+        let unregister = registry::unregister(table.name, dialect);
+        out.push(stmt(Step::Drop, Action::Execute, "unregister", unregister).on(table));
+    }
+    out
 }
 
 /// Every statement of a whole Redshift run (`dwh all --target redshift`).
