@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 
 use common::*;
@@ -319,24 +318,6 @@ fn a_path_of_the_wrong_type_is_named() {
     ]);
     assert_eq!(out.code, Some(1), "{}", out.all());
     out.assert_stderr_has(&format!("{} is a directory, not a file", dir.display()));
-}
-
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                out.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

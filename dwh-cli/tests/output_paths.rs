@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 
 /// `--report` into a missing folder, `--charts` under a file: refused
@@ -36,25 +34,6 @@ async fn report_and_charts_paths_are_checked_before_any_work() {
         );
     }
     assert!(!missing.exists());
-}
-
-/// Every file under `dir`, relative, with its bytes.
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                out.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// `dwh gen` again into its own folder replaces its own files only: what

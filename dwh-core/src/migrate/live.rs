@@ -140,6 +140,23 @@ pub struct ColumnRow {
     pub remarks: Option<String>,
 }
 
+impl ColumnRow {
+    /// A column's definition with its default and comment.
+    pub fn new(def: ColumnDef, column_default: Option<String>, remarks: Option<String>) -> Self {
+        ColumnRow {
+            table: def.table,
+            column: def.column,
+            data_type: def.data_type,
+            is_nullable: def.is_nullable,
+            encoding: def.encoding,
+            distkey: def.distkey,
+            sortkey: def.sortkey,
+            column_default,
+            remarks,
+        }
+    }
+}
+
 /// One row of the grants query: `table, grantee, privilege`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRow {
@@ -218,17 +235,8 @@ pub fn redshift_columns(defs: &[ColumnDef], details: &[ColumnDetail]) -> Vec<Col
             let def = defs
                 .iter()
                 .find(|d| d.table == detail.table && d.column == detail.column)?;
-            Some(ColumnRow {
-                table: def.table.clone(),
-                column: def.column.clone(),
-                data_type: def.data_type.clone(),
-                is_nullable: def.is_nullable.clone(),
-                encoding: def.encoding.clone(),
-                distkey: def.distkey,
-                sortkey: def.sortkey,
-                column_default: detail.column_default.clone(),
-                remarks: detail.remarks.clone(),
-            })
+            let (default, remarks) = (detail.column_default.clone(), detail.remarks.clone());
+            Some(ColumnRow::new(def.clone(), default, remarks))
         })
         .collect()
 }

@@ -59,20 +59,26 @@ async fn read_postgres(
     let columns: Vec<ColumnRow> = rows(client, &catalog::columns_query(names))
         .await?
         .iter()
-        .map(|r| ColumnRow {
-            table: r.get(0),
-            column: r.get(1),
-            data_type: r.get(2),
-            is_nullable: r.get(3),
-            encoding: r.get(4),
-            distkey: r.get(5),
-            sortkey: r.get(6),
-            column_default: r.get(7),
-            remarks: r.get(8),
-        })
+        .map(|r| ColumnRow::new(column_def(r), r.get(7), r.get(8)))
         .collect();
     let grants = grant_rows(rows(client, &catalog::grants_query(names)).await?);
     Ok(assemble(&tables, &columns, &grants, Dialect::Postgres))
+}
+
+/// A column's definition from the first seven columns of a catalog row:
+/// `table, column, data_type, is_nullable, encoding, distkey, sortkey`, as
+/// both the PostgreSQL columns query and Redshift's PG_TABLE_DEF one give
+/// them.
+fn column_def(r: &Row) -> ColumnDef {
+    ColumnDef {
+        table: r.get(0),
+        column: r.get(1),
+        data_type: r.get(2),
+        is_nullable: r.get(3),
+        encoding: r.get(4),
+        distkey: r.get(5),
+        sortkey: r.get(6),
+    }
 }
 
 /// Two-column rows as pairs.
@@ -113,15 +119,7 @@ async fn read_redshift(
     let defs: Vec<ColumnDef> = rows(client, &queries.column_defs)
         .await?
         .iter()
-        .map(|r| ColumnDef {
-            table: r.get(0),
-            column: r.get(1),
-            data_type: r.get(2),
-            is_nullable: r.get(3),
-            encoding: r.get(4),
-            distkey: r.get(5),
-            sortkey: r.get(6),
-        })
+        .map(column_def)
         .collect();
     let details: Vec<ColumnDetail> = rows(client, &queries.column_details)
         .await?
