@@ -260,35 +260,7 @@ pub fn run_plan(
         tx.extend(fresh_drops(schema, dialect));
     }
     if parts.create {
-        for table in schema.tables() {
-            let ddl = create_table(table, dialect, IfNotExists::Yes);
-            tx.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
-            let register = registry::register_if_new(table.name, Origin::Created, dialect);
-            tx.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
-            if let Some(create) = unmatched::create(table, dialect) {
-                tx.push(stmt(Step::Create, Action::Execute, "create unmatched", create).on(table));
-            }
-            // The doc comments of a table this run creates. Not on every
-            // run: COMMENT ON takes a lock that waits for autovacuum (up to
-            // deadlock_timeout per table) on the large tables a run just
-            // loaded; comments that drift are shown and set by
-            // `dwh plan` / `dwh migrate`.
-            let when = if parts.fresh {
-                Action::Execute
-            } else {
-                Action::IfCreated(table)
-            };
-            for comment in comment_statements(table, dialect) {
-                tx.push(stmt(Step::Create, when, "comment", comment).on(table));
-            }
-            if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
-                // Earlier dwh releases made staging UNLOGGED, which a server
-                // crash mid-load can leave unrecoverable; a no-op on a
-                // logged table (PostgreSQL's ALTER TABLE … SET LOGGED).
-                let logged = make_logged(table);
-                tx.push(stmt(Step::Create, Action::Execute, "make logged", logged).on(table));
-            }
-        }
+        tx.extend(create_statements(schema, dialect, parts.fresh));
     }
     if parts.full_refresh && !parts.fresh {
         tx.extend(refresh(schema, dialect));
@@ -315,6 +287,43 @@ pub fn run_plan(
         prepare: prepare_statements(dialect),
         transaction: tx,
     })
+}
+
+/// The tables that do not exist yet, created and registered, with their
+/// unmatched-rows tables and, when this run creates them (always with
+/// `fresh`), their comments.
+fn create_statements(schema: &Schema, dialect: Dialect, fresh: bool) -> Vec<RunStatement> {
+    let mut out = Vec::new();
+    for table in schema.tables() {
+        let ddl = create_table(table, dialect, IfNotExists::Yes);
+        out.push(stmt(Step::Create, Action::Execute, "create", ddl).on(table));
+        let register = registry::register_if_new(table.name, Origin::Created, dialect);
+        out.push(stmt(Step::Create, Action::Execute, "register", register).on(table));
+        if let Some(create) = unmatched::create(table, dialect) {
+            out.push(stmt(Step::Create, Action::Execute, "create unmatched", create).on(table));
+        }
+        // The doc comments of a table this run creates. Not on every
+        // run: COMMENT ON takes a lock that waits for autovacuum (up to
+        // deadlock_timeout per table) on the large tables a run just
+        // loaded; comments that drift are shown and set by
+        // `dwh plan` / `dwh migrate`.
+        let when = if fresh {
+            Action::Execute
+        } else {
+            Action::IfCreated(table)
+        };
+        for comment in comment_statements(table, dialect) {
+            out.push(stmt(Step::Create, when, "comment", comment).on(table));
+        }
+        if dialect == Dialect::Postgres && table.kind == TableKind::Staging {
+            // Earlier dwh releases made staging UNLOGGED, which a server
+            // crash mid-load can leave unrecoverable; a no-op on a
+            // logged table (PostgreSQL's ALTER TABLE … SET LOGGED).
+            let logged = make_logged(table);
+            out.push(stmt(Step::Create, Action::Execute, "make logged", logged).on(table));
+        }
+    }
+    out
 }
 
 /// `--fresh`: the ledger forgotten, then each of dwh's tables dropped with
