@@ -26,11 +26,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dwh_core::pipeline::{self, Files, Loaded};
+use dwh_core::pipeline::{Files, Loaded};
+use dwh_core::report::RunReport;
+use dwh_core::run::{Run, RunError};
 use dwh_core::schema::{Table, TableKind};
 use dwh_core::sql::run::{Action, RunStatement, Step};
 use dwh_core::sql::{self, ledger, Dialect, Parts, RunPlan, StagingFrom};
-use dwh_core::warehouse::ledger::{refuse_changed, staging_from};
 use dwh_core::{Project, Warehouse, WarehouseError};
 use dwh_tests::{
     fresh_warehouse, json_files, project_sources, require_sample, sample_data, scratch,
@@ -52,22 +53,28 @@ async fn run(
     dir: &Path,
     path: Rendering,
 ) -> Result<Loaded, String> {
-    let mut files = Files {
+    let files = Files {
         sources: project_sources(project, dir),
         ..Files::default()
     };
     let schema = project.schema();
-    let batches = warehouse.choose_batches(&mut files, false).await.unwrap();
-    refuse_changed(&batches).unwrap();
-    let staging = staging_from(&batches);
-    let plan = sql::run_plan(schema, Dialect::Postgres, &staging, Parts::ALL).unwrap();
-    let plan = match path {
+    let rendered = move |plan: RunPlan, staging: &[(&'static Table, StagingFrom)]| match path {
         Rendering::Postgres => plan,
-        Rendering::Redshift => redshift_form(&plan, schema, &staging),
+        Rendering::Redshift => redshift_form(&plan, schema, staging),
     };
-    match pipeline::execute(warehouse, &plan, &files, &mut ()).await {
-        Ok(loaded) => Ok(loaded),
-        Err(e @ WarehouseError::LateHistory { .. }) => Err(e.to_string()),
+    let mut report = RunReport::default();
+    let ran = Run::new(project, warehouse)
+        .part(Parts::ALL)
+        .files(files)
+        .amend_plan(Box::new(rendered))
+        .execute(&mut report, &mut ())
+        .await;
+    match ran {
+        Ok(()) => Ok(Loaded {
+            staging: report.staging,
+            transform: report.transform,
+        }),
+        Err(e @ RunError::Warehouse(WarehouseError::LateHistory { .. })) => Err(e.to_string()),
         Err(e) => panic!("{path:?} run over {}: {e}", dir.display()),
     }
 }

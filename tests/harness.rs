@@ -7,11 +7,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::{LoadOptions, LocalDir, Source};
 use dwh_core::local::LocalEngine;
+use dwh_core::pipeline::Files;
+use dwh_core::report::RunReport;
+use dwh_core::run::{Run, RunError};
 use dwh_core::schema::Table;
 use dwh_core::sql::Dialect;
-use dwh_core::Warehouse;
+use dwh_core::{Project, Warehouse};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -184,6 +188,44 @@ pub fn json_objects(dir: &Path) -> Vec<serde_json::Value> {
         out.extend(values.map(|v| v.expect("sample data is valid JSON")));
     }
     out
+}
+
+/// One `dwh all` of `project` over the files of `dir`, as the CLI runs
+/// it: dwh-core's [`Run`], the files the load ledger lacks (under
+/// `policy`), the checks of what it added, the analyses.
+pub async fn run_dir(
+    warehouse: &mut Warehouse,
+    project: &Project,
+    dir: &Path,
+    policy: BatchPolicy,
+) -> Result<RunReport, RunError> {
+    let files = Files {
+        sources: project_sources(project, dir),
+        ..Files::default()
+    };
+    run_files(warehouse, project, files, policy).await
+}
+
+/// One `dwh all` of `project` over `files` (see [`run_dir`]).
+pub async fn run_files(
+    warehouse: &mut Warehouse,
+    project: &Project,
+    files: Files,
+    policy: BatchPolicy,
+) -> Result<RunReport, RunError> {
+    let mut report = RunReport::default();
+    Run::new(project, warehouse)
+        .files(files)
+        .policy(policy)
+        .execute(&mut report, &mut ())
+        .await?;
+    Ok(report)
+}
+
+/// Asserts that every check of `report` passed.
+pub fn assert_checks_passed(report: &RunReport) {
+    let failed: Vec<_> = report.checks.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "checks failed: {failed:#?}");
 }
 
 /// Creates the Sparkify tables, loads staging from `dir` and builds the star.

@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use dwh_core::checks::Scope;
-use dwh_core::pipeline::{self, Files};
-use dwh_core::sql::Parts;
+use dwh_core::load::policy::BatchPolicy;
+use dwh_core::run::RunError;
 use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{
-    assert_sparkify_checks_pass, build_sparkify, fresh_warehouse, json_objects, project_sources,
-    sample_data, scratch, star_tables,
+    assert_checks_passed, assert_sparkify_checks_pass, build_sparkify, fresh_warehouse,
+    json_objects, run_dir, sample_data, scratch, star_tables,
 };
 
 /// A user's versions: `(valid_from in epoch ms, level)`, in time order.
@@ -335,23 +334,14 @@ async fn run_all(
     warehouse: &mut Warehouse,
     dir: &Path,
     full_refresh: bool,
-) -> Result<(), WarehouseError> {
+) -> Result<(), RunError> {
     let project = sparkify::project();
-    let mut files = Files {
-        sources: project_sources(&project, dir),
-        ..Files::default()
-    };
-    let parts = Parts {
+    let policy = BatchPolicy {
         full_refresh,
-        ..Parts::ALL
+        ..BatchPolicy::default()
     };
-    let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, parts).await?;
-    let loaded = pipeline::execute(warehouse, &plan, &files, &mut ()).await?;
-    let appended = pipeline::appended(project.schema(), &loaded);
-    let scope = Scope::Appended(&appended);
-    let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;
-    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
-    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+    let report = run_dir(warehouse, &project, dir, policy).await?;
+    assert_checks_passed(&report);
     Ok(())
 }
 
@@ -421,7 +411,10 @@ async fn load_out_of_order(name: &str, batches: &[Vec<u32>]) -> Refusals {
         if let Err(error) = run_all(&mut warehouse, &dir, false).await {
             let message = error.to_string();
             assert!(
-                matches!(error, WarehouseError::LateHistory { table: "users", .. }),
+                matches!(
+                    error,
+                    RunError::Warehouse(WarehouseError::LateHistory { table: "users", .. })
+                ),
                 "{message}"
             );
             assert!(message.contains("--full-refresh"), "{message}");

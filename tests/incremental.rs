@@ -7,47 +7,50 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use dwh_core::checks::Scope;
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::{Source, SourceFile, StagingReport};
 use dwh_core::pipeline::{self, Files, Loaded};
 use dwh_core::project::Generator;
-use dwh_core::sql::Parts;
+use dwh_core::run::RunError;
 use dwh_core::warehouse::TransformReport;
 use dwh_core::{Warehouse, WarehouseError};
-use dwh_tests::{fresh_warehouse, json_files, project_sources, sample_data, scratch, star_tables};
+use dwh_tests::{
+    assert_checks_passed, fresh_warehouse, json_files, project_sources, sample_data, scratch,
+    star_tables,
+};
 
 /// One `dwh all` as the CLI runs it: the batch chosen against the ledger,
-/// a changed file refused (unless `full_refresh`), the plan run.
+/// a changed file refused (unless `full_refresh`), the plan run, and the
+/// checks of what it added, which must pass.
 async fn run(
     warehouse: &mut Warehouse,
     dir: &Path,
     full_refresh: bool,
-) -> Result<Loaded, WarehouseError> {
+) -> Result<Loaded, RunError> {
     let project = sparkify::project();
-    let mut files = Files {
+    let files = Files {
         sources: project_sources(&project, dir),
         ..Files::default()
     };
-    run_files(warehouse, &mut files, full_refresh).await
+    run_files(warehouse, files, full_refresh).await
 }
 
 async fn run_files(
     warehouse: &mut Warehouse,
-    files: &mut Files,
+    files: Files,
     full_refresh: bool,
-) -> Result<Loaded, WarehouseError> {
+) -> Result<Loaded, RunError> {
     let project = sparkify::project();
-    let parts = Parts {
+    let policy = BatchPolicy {
         full_refresh,
-        ..Parts::ALL
+        ..BatchPolicy::default()
     };
-    let plan = pipeline::local_plan(warehouse, project.schema(), files, parts).await?;
-    let loaded = pipeline::execute(warehouse, &plan, files, &mut ()).await?;
-    let appended = pipeline::appended(project.schema(), &loaded);
-    let scope = Scope::Appended(&appended);
-    let checks = pipeline::check(warehouse, &project.check_queries(5), scope, &mut ()).await?;
-    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
-    assert!(failed.is_empty(), "checks failed: {failed:#?}");
-    Ok(loaded)
+    let report = dwh_tests::run_files(warehouse, &project, files, policy).await?;
+    assert_checks_passed(&report);
+    Ok(Loaded {
+        staging: report.staging,
+        transform: report.transform,
+    })
 }
 
 /// Symlinks `files` (paths below `from`) into `to`, keeping their paths.
@@ -315,7 +318,7 @@ async fn a_rerun_with_no_new_files_reads_nothing_and_changes_nothing() {
         before.push(row_versions(&warehouse, table).await);
     }
     let opened = Arc::new(AtomicUsize::new(0));
-    let mut files = Files {
+    let files = Files {
         sources: project_sources(&sparkify::project(), &data)
             .into_iter()
             .map(|(table, inner)| {
@@ -328,7 +331,7 @@ async fn a_rerun_with_no_new_files_reads_nothing_and_changes_nothing() {
             .collect(),
         ..Files::default()
     };
-    let loaded = run_files(&mut warehouse, &mut files, false).await.unwrap();
+    let loaded = run_files(&mut warehouse, files, false).await.unwrap();
     assert!(loaded.staging.is_empty(), "{:?}", loaded.staging);
     assert_eq!(opened.load(Ordering::SeqCst), 0, "files were read");
     for (table, before) in tables.into_iter().zip(before) {
@@ -422,7 +425,10 @@ async fn a_changed_file_is_refused_and_a_full_refresh_rebuilds_from_it() {
     let error = run(&mut warehouse, &dir, false).await.unwrap_err();
     let message = error.to_string();
     assert!(
-        matches!(error, WarehouseError::ChangedFiles { .. }),
+        matches!(
+            error,
+            RunError::Warehouse(WarehouseError::ChangedFiles { .. })
+        ),
         "{message}"
     );
     assert!(message.contains(&day.display().to_string()), "{message}");

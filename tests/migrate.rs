@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use dwh_core::catalog::Schema;
-use dwh_core::checks::Scope;
 use dwh_core::migrate::{LiveTable, TableAction};
-use dwh_core::pipeline::{self, Files};
 use dwh_core::schema::{Column, DistStyle, SqlType, Table, TableKind};
-use dwh_core::sql::{Dialect, Parts};
+use dwh_core::sql::Dialect;
 use dwh_core::Warehouse;
-use dwh_tests::{fresh_warehouse, json_files, project_sources, sample_data, scratch};
+use dwh_tests::{fresh_warehouse, json_files, sample_data, scratch};
 
 const ID: Column = Column {
     nullable: false,
@@ -315,27 +313,10 @@ async fn narrowing_below_the_data_fails_and_changes_nothing() {
 /// plan, the checks, which must pass).
 async fn run_sparkify(warehouse: &mut Warehouse, dir: &Path) {
     let project = sparkify::project();
-    let mut files = Files {
-        sources: project_sources(&project, dir),
-        ..Files::default()
-    };
-    let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, Parts::ALL)
-        .await
-        .expect("plan the run");
-    let loaded = pipeline::execute(warehouse, &plan, &files, &mut ())
+    let report = dwh_tests::run_dir(warehouse, &project, dir, Default::default())
         .await
         .expect("the run");
-    let appended = pipeline::appended(project.schema(), &loaded);
-    let checks = pipeline::check(
-        warehouse,
-        &project.check_queries(5),
-        Scope::Appended(&appended),
-        &mut (),
-    )
-    .await
-    .unwrap();
-    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
-    assert!(failed.is_empty(), "checks failed: {failed:#?}");
+    dwh_tests::assert_checks_passed(&report);
 }
 
 /// A directory holding `logs` of the sample's log files and every song

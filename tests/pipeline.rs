@@ -548,25 +548,33 @@ async fn run_taps(
     dir: &Path,
     parts: dwh_core::sql::Parts,
     planted: Option<&str>,
-) -> Result<(), dwh_core::WarehouseError> {
-    use dwh_core::pipeline::{self, Files};
+) -> Result<(), dwh_core::run::RunError> {
+    use dwh_core::pipeline::Files;
     use dwh_core::sql::run::{Action, RunStatement, Step};
-    let mut files = Files {
+    let files = Files {
         sources: dwh_tests::project_sources(project, dir),
         ..Files::default()
     };
-    let mut plan = pipeline::local_plan(warehouse, project.schema(), &mut files, parts).await?;
-    if let Some(sql) = planted {
-        let commit = plan.transaction.len() - 1;
-        let statement = RunStatement {
-            step: Step::Commit,
-            action: Action::Execute,
-            label: "planted failure".into(),
-            sql: sql.into(),
-        };
-        plan.transaction.insert(commit, statement);
-    }
-    pipeline::execute(warehouse, &plan, &files, &mut ()).await?;
+    let plant = move |mut plan: dwh_core::sql::RunPlan, _: &[_]| {
+        if let Some(sql) = planted {
+            let commit = plan.transaction.len() - 1;
+            let statement = RunStatement {
+                step: Step::Commit,
+                action: Action::Execute,
+                label: "planted failure".into(),
+                sql: sql.into(),
+            };
+            plan.transaction.insert(commit, statement);
+        }
+        plan
+    };
+    let mut report = dwh_core::report::RunReport::default();
+    dwh_core::run::Run::new(project, warehouse)
+        .part(parts)
+        .files(files)
+        .amend_plan(Box::new(plant))
+        .execute(&mut report, &mut ())
+        .await?;
     Ok(())
 }
 
@@ -634,19 +642,10 @@ async fn a_failed_run_or_a_second_transform_adds_nothing_to_a_keyless_fact() {
 /// one of them deleted from the fact, it fails with 1.
 #[tokio::test]
 async fn the_keyless_check_counts_identical_rows() {
-    use dwh_core::pipeline::{self, Files};
     let project = taps_project();
     let dir = taps_dir("pipeline_keyless_copies");
     let (mut warehouse, _) = fresh_warehouse("pipeline_keyless_copies").await;
-    let mut files = Files {
-        sources: dwh_tests::project_sources(&project, &dir),
-        ..Files::default()
-    };
-    let parts = dwh_core::sql::Parts::ALL;
-    let plan = pipeline::local_plan(&warehouse, project.schema(), &mut files, parts)
-        .await
-        .unwrap();
-    pipeline::execute(&mut warehouse, &plan, &files, &mut ())
+    dwh_tests::run_dir(&mut warehouse, &project, &dir, Default::default())
         .await
         .unwrap();
     let keyless = |results: Vec<dwh_core::checks::CheckResult>| {

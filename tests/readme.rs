@@ -3,10 +3,9 @@
 //! structs render, and the typed query runs on the local engine over rows
 //! loaded from a JSON file. A change to any of them fails here.
 
-use dwh_core::pipeline::{self, Files};
-use dwh_core::sql::{create_table, Dialect, IfNotExists, Parts};
+use dwh_core::sql::{create_table, Dialect, IfNotExists};
 use dwh_core::{Project, Schema};
-use dwh_tests::{fresh_warehouse, project_sources, scratch, workspace};
+use dwh_tests::{fresh_warehouse, scratch, workspace};
 
 // README: begin
 use dwh_core::{DimTable, FactTable, Row, StagingTable};
@@ -101,14 +100,7 @@ async fn the_readme_query_reads_typed_rows() {
         .join("\n");
     std::fs::write(dir.join("orders/2026-03.json"), lines).unwrap();
     let (mut warehouse, _) = fresh_warehouse("readme_example").await;
-    let mut files = Files {
-        sources: project_sources(&project, &dir),
-        ..Files::default()
-    };
-    let plan = pipeline::local_plan(&warehouse, project.schema(), &mut files, Parts::ALL)
-        .await
-        .unwrap();
-    pipeline::execute(&mut warehouse, &plan, &files, &mut ())
+    dwh_tests::run_dir(&mut warehouse, &project, &dir, Default::default())
         .await
         .unwrap();
     let query = readme_block("## An example", "rust");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::report::{StepRecord, StepStatus};
+use dwh_core::report::{StepRecord, StepStatus};
 
 /// A spinner for a running step; plain lines when output is not a terminal.
 pub fn spinner(message: impl Into<String>) -> ProgressBar {

@@ -24,25 +24,13 @@ use crate::checks::{self, CheckResult};
 use crate::load::{
     self, testpoint, LoadError, LoadOptions, LoadProgress, Source, SourceFile, StagingReport,
 };
+use crate::progress::{Progress, Step};
 use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
-use crate::sql::run::{Action, RunPlan, RunStatement, Step};
+use crate::sql::run::{self, Action, RunPlan, RunStatement};
 use crate::sql::{ledger, quote_ident, Dialect, Limit};
 use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
-
-/// Told when each step starts and ends, e.g. to draw spinners and keep a
-/// run report. Every method has an empty default.
-pub trait Progress {
-    /// `step` started.
-    fn step_started(&mut self, _step: &str) {}
-    /// `step` ended: the rows it reports, and why it failed, if it did (a
-    /// check step can run fine and still fail).
-    fn step_finished(&mut self, _step: &str, _rows: Option<u64>, _failure: Option<&str>) {}
-}
-
-/// A run without progress reports.
-impl Progress for () {}
 
 /// The local staging inputs: each staging table's source files, how bad
 /// records are handled, and live counters.
@@ -115,42 +103,18 @@ fn worth_analyzing(rows_before: u64, changed: u64) -> bool {
     rows_before == 0 || changed.saturating_mul(10) >= rows_before
 }
 
-/// The name of the step a statement belongs to, as progress shows it.
-fn step_name(step: Step, plan: &RunPlan) -> &'static str {
-    match step {
-        Step::Begin | Step::Lock => "lock and check ownership",
-        Step::Drop => "drop dwh's tables (--fresh)",
-        Step::Create => "create tables",
-        Step::Refresh => "empty the star schema (--full-refresh)",
-        Step::Staging if plan.dialect == Dialect::Redshift => "load staging (COPY from S3)",
-        Step::Staging => "load staging",
-        Step::StarSchema => "build star schema",
-        Step::Commit => "commit",
+/// The step of the run a statement belongs to, as progress shows it.
+fn step_of(statement: run::Step, plan: &RunPlan) -> Step {
+    match statement {
+        run::Step::Begin | run::Step::Lock => Step::Lock,
+        run::Step::Drop => Step::DropTables,
+        run::Step::Create => Step::CreateTables,
+        run::Step::Refresh => Step::EmptyStarSchema,
+        run::Step::Staging if plan.dialect == Dialect::Redshift => Step::CopyStaging,
+        run::Step::Staging => Step::LoadStaging,
+        run::Step::StarSchema => Step::BuildStarSchema,
+        run::Step::Commit => Step::Commit,
     }
-}
-
-/// The plan of a local run of `schema` over `files`: each source's new
-/// files chosen against the load ledger (every file with
-/// `parts.full_refresh`), a file changed since it was loaded refused
-/// ([`WarehouseError::ChangedFiles`]). `dwh all` does the same, saying
-/// what it found.
-pub async fn local_plan(
-    warehouse: &Warehouse,
-    schema: &Schema,
-    files: &mut Files,
-    parts: crate::sql::Parts,
-) -> Result<RunPlan, WarehouseError> {
-    let batches = warehouse
-        .choose_batches(files, parts.full_refresh || parts.fresh)
-        .await?;
-    crate::warehouse::ledger::refuse_changed(&batches)?;
-    let staging = crate::warehouse::ledger::staging_from(&batches);
-    Ok(crate::sql::run_plan(
-        schema,
-        Dialect::Postgres,
-        &staging,
-        parts,
-    )?)
 }
 
 /// Runs the write transaction of `plan` on `warehouse`. On any error it
@@ -164,7 +128,7 @@ pub async fn execute(
     let database = warehouse.database().await?;
     let statements = match plan.transaction.as_slice() {
         [begin, middle @ .., commit]
-            if begin.step == Step::Begin && commit.step == Step::Commit =>
+            if begin.step == run::Step::Begin && commit.step == run::Step::Commit =>
         {
             middle
         }
@@ -181,10 +145,10 @@ pub async fn execute(
     let mut state = State::new();
     let mut start = 0;
     while start < statements.len() {
-        let name = step_name(statements[start].step, plan);
+        let name = step_of(statements[start].step, plan);
         let end = statements[start..]
             .iter()
-            .position(|s| step_name(s.step, plan) != name)
+            .position(|s| step_of(s.step, plan) != name)
             .map_or(statements.len(), |n| start + n);
         progress.step_started(name);
         let (staged, tables) = (state.loaded.staging.len(), state.loaded.transform.len());
@@ -201,14 +165,14 @@ pub async fn execute(
         result?;
         start = end;
     }
-    progress.step_started("commit");
+    progress.step_started(Step::Commit);
     testpoint::pause("commit", None).await;
     let committed = transaction
         .commit()
         .await
         .map_err(WarehouseError::sql("committing"));
     let failure = committed.as_ref().err().map(|e| e.to_string());
-    progress.step_finished("commit", None, failure.as_deref());
+    progress.step_finished(Step::Commit, None, failure.as_deref());
     committed?;
     Ok(state.loaded)
 }
@@ -232,10 +196,10 @@ async fn prepare(warehouse: &Warehouse, plan: &RunPlan) -> Result<(), WarehouseE
 
 /// The rows a step reports: rows loaded into staging, rows added to the
 /// star schema.
-fn rows_of(step: Step, loaded: &Loaded, staged: usize, tables: usize) -> Option<u64> {
+fn rows_of(step: run::Step, loaded: &Loaded, staged: usize, tables: usize) -> Option<u64> {
     match step {
-        Step::Staging => Some(loaded.staging[staged..].iter().map(|s| s.rows).sum()),
-        Step::StarSchema => Some(
+        run::Step::Staging => Some(loaded.staging[staged..].iter().map(|s| s.rows).sum()),
+        run::Step::StarSchema => Some(
             loaded.transform[tables..]
                 .iter()
                 .map(|t| t.rows_after.saturating_sub(t.rows_before))
@@ -278,9 +242,9 @@ async fn execute_one(
         }
         Action::ExistingTables => state.existing = names(tx, statement).await?,
         Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
-        Action::IfCreated(_) => run(tx, statement).await?,
+        Action::IfCreated(_) => run_plain(tx, statement).await?,
         Action::Analyze(table) => {
-            run(tx, statement).await?;
+            run_plain(tx, statement).await?;
             // A staging table is loaded once it is analyzed.
             testpoint::pause("load", Some(table.name)).await;
         }
@@ -322,7 +286,7 @@ async fn execute_star(
     match statement.action {
         Action::Execute => match &mut state.loading {
             Some(load) => load.changed += write(tx, statement, load.table).await?,
-            None => run(tx, statement).await?,
+            None => run_plain(tx, statement).await?,
         },
         Action::AnalyzeChanged(_) => {
             // Outside a counted load there is nothing to go by: analyze.
@@ -331,7 +295,7 @@ async fn execute_star(
                 load.analyzed
             });
             if worth {
-                run(tx, statement).await?;
+                run_plain(tx, statement).await?;
             }
         }
         Action::RowsBefore(table) => {
@@ -405,7 +369,7 @@ async fn execute_ledger(
             }
         }
         Action::EmptyStaging(table) if state.pending.contains(&table.name) => {}
-        Action::EmptyStaging(_) => run(tx, statement).await?,
+        Action::EmptyStaging(_) => run_plain(tx, statement).await?,
         Action::AlreadyLoaded(table) => {
             let files = names(tx, statement).await?;
             if !files.is_empty() {
@@ -450,7 +414,7 @@ async fn write(
         .iter()
         .any(|verb| statement.sql.starts_with(&format!("{verb} {target}")));
     if !writes {
-        run(tx, statement).await?;
+        run_plain(tx, statement).await?;
         return Ok(0);
     }
     tx.execute(statement.sql.as_str(), &[])
@@ -461,7 +425,7 @@ async fn write(
         )))
 }
 
-async fn run(tx: &Transaction<'_>, statement: &RunStatement) -> Result<(), WarehouseError> {
+async fn run_plain(tx: &Transaction<'_>, statement: &RunStatement) -> Result<(), WarehouseError> {
     tx.batch_execute(&statement.sql)
         .await
         .map_err(WarehouseError::sql(format!(
@@ -605,15 +569,15 @@ pub fn appended(schema: &Schema, loaded: &Loaded) -> Vec<&'static str> {
         .collect()
 }
 
-/// Runs the checks over the rows `scope` says, as one step named
-/// `data-quality checks` that fails when a check does.
+/// Runs the checks over the rows `scope` says, as one step
+/// ([`Step::Checks`]) that fails when a check does.
 pub async fn check(
     warehouse: &Warehouse,
     queries: &[CheckQuery],
     scope: checks::Scope<'_>,
     progress: &mut dyn Progress,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
-    const STEP: &str = "data-quality checks";
+    const STEP: Step = Step::Checks;
     progress.step_started(STEP);
     let result = checks::run_scoped(warehouse.client(), queries, warehouse.dialect(), scope).await;
     match &result {
@@ -626,14 +590,14 @@ pub async fn check(
     result
 }
 
-/// Runs every analysis of `project`, as one step named `analysis`.
+/// Runs every analysis of `project`, as one step ([`Step::Analysis`]).
 pub async fn analyze(
     warehouse: &Warehouse,
     project: &Project,
     top: Limit,
     progress: &mut dyn Progress,
 ) -> Result<Vec<AnalysisResult>, WarehouseError> {
-    const STEP: &str = "analysis";
+    const STEP: Step = Step::Analysis;
     progress.step_started(STEP);
     let mut results = Vec::with_capacity(project.analyses().len());
     for analysis in project.analyses() {

@@ -2,20 +2,23 @@
 //! that its peak RSS (`VmHWM`) is that of one run and nothing else.
 //!
 //! The steps are those `dwh all` runs: start or reuse the engine, connect,
-//! take the run lock, then dwh-core's one pipeline (`pipeline::execute` of
-//! the rendered run plan: create tables, load staging and build the star
-//! schema in one transaction, commit), the checks and the analyses.
+//! take the run lock, then dwh-core's one [`Run`]: choose the files, create
+//! tables, load staging and build the star schema in one transaction,
+//! commit, the checks and the analyses.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use dwh_core::checks::EXAMPLES;
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::{LocalDir, Source};
 use dwh_core::local::LocalEngine;
-use dwh_core::pipeline::{self, Files, Progress};
-use dwh_core::sql::{self, Dialect, Parts};
+use dwh_core::pipeline::Files;
+use dwh_core::progress::Step;
+use dwh_core::report::RunReport;
+use dwh_core::run::Run;
+use dwh_core::sql::Dialect;
 use dwh_core::Warehouse;
 use serde::{Deserialize, Serialize};
 
@@ -100,31 +103,14 @@ pub fn main(mut args: impl Iterator<Item = String>) -> Result<(), String> {
     Ok(())
 }
 
-/// Seconds per pipeline step, as dwh-core's pipeline reports them.
-#[derive(Default)]
-struct Timer {
-    started: Option<Instant>,
-    seconds: std::collections::HashMap<String, f64>,
-}
-
-impl Progress for Timer {
-    fn step_started(&mut self, _step: &str) {
-        self.started = Some(Instant::now());
-    }
-
-    fn step_finished(&mut self, step: &str, _rows: Option<u64>, _failure: Option<&str>) {
-        let secs = self
-            .started
-            .take()
-            .map_or(0.0, |t| t.elapsed().as_secs_f64());
-        *self.seconds.entry(step.to_owned()).or_default() += secs;
-    }
-}
-
-impl Timer {
-    fn secs(&self, steps: &[&str]) -> f64 {
-        steps.iter().filter_map(|s| self.seconds.get(*s)).sum()
-    }
+/// The seconds `report` gives the steps of `steps`.
+fn secs(report: &RunReport, steps: &[Step]) -> f64 {
+    report
+        .steps
+        .iter()
+        .filter(|s| steps.iter().any(|step| s.is(*step)))
+        .map(|s| s.duration.as_secs_f64())
+        .sum()
 }
 
 async fn run_all(
@@ -135,7 +121,7 @@ async fn run_all(
 ) -> Result<AllRun, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let project = sparkify::project();
-    let mut files = Files {
+    let files = Files {
         sources: project
             .sources()
             .iter()
@@ -155,61 +141,43 @@ async fn run_all(
         .map_err(|e| text(&e))?;
     warehouse.lock(true).await.map_err(|e| text(&e))?;
     let engine_s = started.elapsed().as_secs_f64();
-    // As `dwh all` (the files the ledger lacks) or `dwh all --full-refresh`.
-    let batches = warehouse
-        .choose_batches(&mut files, full_refresh)
-        .await
-        .map_err(|e| text(&e))?;
-    let parts = Parts {
+    // As `dwh all` (the files the ledger lacks) or `dwh all --full-refresh`:
+    // dwh-core's one run.
+    let policy = BatchPolicy {
         full_refresh,
-        ..Parts::ALL
+        ..BatchPolicy::default()
     };
-    let staging = dwh_core::warehouse::ledger::staging_from(&batches);
-    let plan = sql::run_plan(project.schema(), Dialect::Postgres, &staging, parts)
-        .map_err(|e| text(&e))?;
-
-    // The one pipeline `dwh all` runs, step by step.
-    let mut timer = Timer::default();
-    let loaded = pipeline::execute(&mut warehouse, &plan, &files, &mut timer)
-        .await
-        .map_err(|e| text(&e))?;
-    let appended = pipeline::appended(project.schema(), &loaded);
-    let scope = dwh_core::checks::Scope::Appended(&appended);
-    let checks = pipeline::check(
-        &warehouse,
-        &project.check_queries(EXAMPLES),
-        scope,
-        &mut timer,
-    )
-    .await
-    .map_err(|e| text(&e))?;
-    let top = dwh_core::sql::Limit::new(5).unwrap();
-    pipeline::analyze(&warehouse, &project, top, &mut timer)
+    let mut report = RunReport::default();
+    Run::new(&project, &mut warehouse)
+        .files(files)
+        .policy(policy)
+        .top(dwh_core::sql::Limit::new(5).unwrap())
+        .execute(&mut report, &mut ())
         .await
         .map_err(|e| text(&e))?;
     let total_s = started.elapsed().as_secs_f64();
 
     Ok(AllRun {
         engine_s,
-        create_tables_s: timer.secs(&["lock and check ownership", "create tables"]),
-        load_s: timer.secs(&["load staging"]),
-        transform_s: timer.secs(&["build star schema"]),
-        commit_s: timer.secs(&["commit"]),
-        checks_s: timer.secs(&["data-quality checks"]),
-        analysis_s: timer.secs(&["analysis"]),
+        create_tables_s: secs(&report, &[Step::Lock, Step::CreateTables]),
+        load_s: secs(&report, &[Step::LoadStaging]),
+        transform_s: secs(&report, &[Step::BuildStarSchema]),
+        commit_s: secs(&report, &[Step::Commit]),
+        checks_s: secs(&report, &[Step::Checks]),
+        analysis_s: secs(&report, &[Step::Analysis]),
         total_s,
-        staging_rows: loaded
+        staging_rows: report
             .staging
             .iter()
             .map(|r| (r.table.to_owned(), r.rows))
             .collect(),
-        staging_bytes: loaded.staging.iter().map(|r| r.bytes).sum(),
-        transform_rows: loaded
+        staging_bytes: report.staging.iter().map(|r| r.bytes).sum(),
+        transform_rows: report
             .transform
             .iter()
             .map(|r| (r.table.to_owned(), r.rows_after - r.rows_before))
             .collect(),
-        checks_failed: checks.iter().filter(|c| !c.passed).count(),
+        checks_failed: report.checks.iter().filter(|c| !c.passed).count(),
         peak_rss_kib: peak_rss_kib(),
     })
 }

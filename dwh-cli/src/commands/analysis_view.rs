@@ -1,7 +1,5 @@
 //! Printing analysis results: one aligned table per analysis.
 
-use std::collections::BTreeMap;
-
 use dwh_core::project::AnalysisResult;
 use serde_json::Value;
 
@@ -32,12 +30,4 @@ fn cell(value: &Value) -> String {
         },
         other => other.to_string(),
     }
-}
-
-/// The results as the run report stores them: key → rows.
-pub fn analysis_json(results: &[AnalysisResult]) -> BTreeMap<String, Value> {
-    results
-        .iter()
-        .map(|r| (r.key.to_owned(), r.json()))
-        .collect()
 }

@@ -8,8 +8,8 @@ use dwh_core::load::{LocalDir, Source};
 use dwh_core::schema::Table;
 use dwh_core::Project;
 
+use super::console::Console;
 use super::local::engine_dir;
-use super::run::Run;
 use crate::cli::DataArgs;
 use crate::ui;
 
@@ -55,7 +55,7 @@ impl std::fmt::Display for Location {
 /// per size and seed and reused (generation is deterministic); else the
 /// project's own data folder.
 pub async fn resolve(
-    run: &mut Run,
+    run: &mut Console,
     data: &DataArgs,
     size: Option<u64>,
     local: &crate::cli::LocalArgs,
@@ -79,7 +79,7 @@ pub async fn resolve(
 }
 
 async fn generated(
-    run: &mut Run,
+    run: &mut Console,
     size: Option<u64>,
     local: &crate::cli::LocalArgs,
     project: &Project,

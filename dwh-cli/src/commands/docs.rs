@@ -13,8 +13,8 @@ use dwh_core::sql::Dialect;
 use dwh_core::{Project, Warehouse};
 use serde_json::Value;
 
+use super::console::Console;
 use super::local::engine_dir;
-use super::run::Run;
 use super::run_log;
 use crate::cli::{DocsArgs, Target};
 use crate::owned::OutputDir;
@@ -75,7 +75,7 @@ async fn last_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<V
     let bar = ui::spinner("reading the last run from the warehouse");
     let found = match (&args.target.target, &args.database_url) {
         (Target::Redshift, _) => {
-            let mut run = Run::default();
+            let mut run = Console::default();
             let config = &args.target.config;
             let warehouse = super::redshift::connect_cluster(&mut run, config, project).await?;
             read_back(&warehouse, args, project).await?

@@ -9,8 +9,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use dwh_core::doctor::{self, by_shape, run_probes, DoctorS3, Outcome, Verdict};
 use dwh_core::Project;
 
+use super::console::Console;
 use super::redshift::{attached_role, find_cluster, login};
-use super::run::Run;
 use crate::aws::layout::Layout;
 use crate::aws::{s3, Aws};
 use crate::cli::{DoctorArgs, Target};
@@ -26,7 +26,7 @@ pub async fn run(args: &DoctorArgs, project: &Project) -> anyhow::Result<ExitCod
              same SQL in dwh's own tests"
         );
     }
-    let mut run = Run::default();
+    let mut run = Console::default();
     let (config, aws) = super::config::load(&args.aws, project).await?;
     let cluster = find_cluster(&mut run, &aws, &config.cluster.identifier).await?;
     let iam_role = attached_role(&cluster, &config.iam.role_name)?;

@@ -7,7 +7,7 @@ use anyhow::bail;
 use dwh_core::migrate::{Plan, Safety, TableAction, TablePlan};
 use dwh_core::{Project, Warehouse};
 
-use super::run::Run;
+use super::console::Console;
 use super::steps::{connect, connect_writer};
 use crate::cli::{MigrateArgs, PlanArgs, Target, TargetArgs, WarehouseArgs};
 
@@ -69,41 +69,6 @@ pub async fn migrate(args: &MigrateArgs, project: &Project) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// The guard of `dwh all`, `load` and `transform`: fails, naming the
-/// tables, when an existing declared table differs from its struct in more
-/// than its comments (which change no data; `dwh migrate` sets them): loading it could fail on
-/// the old shape or fill it wrong.
-pub async fn refuse_differing(warehouse: &Warehouse, project: &Project) -> anyhow::Result<()> {
-    // A declared table dwh does not own is refused as such, first.
-    warehouse.owned_tables(project.schema()).await?;
-    let plan = warehouse.plan(project.schema()).await?;
-    let differing: Vec<String> = plan
-        .tables
-        .iter()
-        .filter(|t| t.action != TableAction::Create && !t.comments_only)
-        .map(|t| format!("`{}`", t.table))
-        .collect();
-    if differing.is_empty() {
-        return Ok(());
-    }
-    bail!(
-        "the warehouse's {} {} {} from the structs, so dwh changed nothing.\n  \
-         Run `dwh plan` to see the difference and `dwh migrate` to apply it \
-         (or `dwh all --fresh` to rebuild every table from the data).",
-        if differing.len() == 1 {
-            "table"
-        } else {
-            "tables"
-        },
-        differing.join(", "),
-        if differing.len() == 1 {
-            "differs"
-        } else {
-            "differ"
-        },
-    )
-}
-
 fn refuse_destructive(plan: &Plan, allowed: bool) -> anyhow::Result<()> {
     let destructive: Vec<String> = plan
         .destructive()
@@ -134,7 +99,7 @@ async fn writer(
 }
 
 async fn cluster(target: &TargetArgs, project: &Project) -> anyhow::Result<Warehouse> {
-    super::redshift::connect_cluster(&mut Run::default(), &target.config, project).await
+    super::redshift::connect_cluster(&mut Console::default(), &target.config, project).await
 }
 
 fn summary(plan: &Plan) -> String {

@@ -3,6 +3,7 @@
 mod analysis_view;
 mod args;
 mod charts;
+pub(crate) mod console;
 pub(crate) mod data;
 mod ddl;
 mod diagram;
@@ -12,7 +13,6 @@ mod local;
 mod migrate;
 pub(crate) mod new;
 mod pipeline;
-pub(crate) mod run;
 mod run_log;
 mod steps;
 

@@ -1,47 +1,51 @@
-//! `dwh all` and the single-step subcommands, on either target: the
-//! target prepares a connection and a rendered run plan, and dwh-core's
-//! one pipeline runs it.
-
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::bail;
 use dwh_core::checks::{self, failed_summary, CheckResult, Scope};
-use dwh_core::pipeline::{self, Files, Loaded};
-use dwh_core::sql::{Dialect, Parts, RunPlan};
+use dwh_core::load::policy::BatchPolicy;
+use dwh_core::pipeline::{self, Files};
+use dwh_core::project::AnalysisResult;
+use dwh_core::report::{RunReport, StepStatus};
+use dwh_core::run::{Run, RunError, Staged};
+use dwh_core::sql::{Dialect, Parts};
 use dwh_core::{Project, Warehouse};
 
-use super::analysis_view::{analysis_json, print_analysis};
+use super::analysis_view::print_analysis;
 use super::charts;
+use super::console::{print_summary, Console};
 use super::data::{self, Location};
 use super::local::{database_url, uses_demo};
 use super::redshift::RedshiftRun;
-use super::run::Run;
-use super::run_log;
 use super::steps::{
-    choose_batches, connect, connect_writer, files, load_ticker, local_plan, lock, print_checks,
-    print_staging, print_transform, require_tables, table_counts,
+    connect, connect_writer, files, load_ticker, lock, print_checks, require_tables,
 };
 use crate::cli::{
     AllArgs, AnalyzeArgs, CreateTablesArgs, DataArgs, DropTablesArgs, LoadArgs, Target,
     WarehouseArgs,
 };
-use crate::report::StepStatus;
 use crate::ui;
 
 /// Exit code when the pipeline ran but a data-quality check failed.
 const CHECKS_FAILED: u8 = 2;
 
-/// A run ready to execute: the connection, the rendered plan, and what
-/// the staging load reads.
+/// What feeds a run's staging tables.
+pub enum Input {
+    /// The local engine's staging files, chosen by the run.
+    Files(Files),
+    /// Redshift: COPY of what the target chose and uploaded.
+    Staged(Staged),
+}
+
+/// A run ready to execute: the connection, and what the staging load reads.
 pub struct Prepared {
     pub warehouse: Warehouse,
-    pub plan: RunPlan,
-    /// The local engine's staging files (empty on Redshift).
-    pub files: Files,
+    pub input: Input,
     /// Where the data comes from, for the load spinner.
     pub location: Option<Location>,
-    /// On Redshift: what explains a failed COPY and completes the staging report.
+    /// The data is the project's generated demo data.
+    pub generated: bool,
+    /// On Redshift: what explains a failed COPY.
     pub redshift: Option<RedshiftRun>,
 }
 
@@ -52,26 +56,19 @@ pub async fn all(args: &AllArgs, project: &Project) -> anyhow::Result<ExitCode> 
              `LOCK dwh_registry`, which waits for the other run; leave out --no-wait"
         );
     }
-    let mut run = Run::default();
-    let outcome = all_steps(&mut run, args, project).await;
-    let failed = failed_summary(&run.report.checks);
-    let step_failed = run
-        .report
-        .steps
-        .iter()
-        .any(|s| s.status == StepStatus::Failed);
-    if outcome.is_err() || failed.is_some() || step_failed {
-        run.report.status = StepStatus::Failed;
-    }
-    if outcome.is_ok() {
-        run.print_summary();
+    let mut report = RunReport::default();
+    let outcome = all_steps(&mut report, args, project).await;
+    if outcome.is_err() {
+        report.status = StepStatus::Failed;
+    } else {
+        print_summary(&report);
     }
     if let Some(path) = &args.report {
-        run.report.write(path)?;
+        crate::report::write(&report, path)?;
         eprintln!("run report written to {}", path.display());
     }
     outcome?;
-    checks_exit(failed)
+    checks_exit(failed_summary(&report.checks))
 }
 
 /// The last line and exit code after the checks: 2 when one failed.
@@ -85,50 +82,101 @@ fn checks_exit(failed: Option<String>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Every step of `dwh all`, on the chosen target.
-async fn all_steps(run: &mut Run, args: &AllArgs, project: &Project) -> anyhow::Result<()> {
+/// Every step of `dwh all`, on the chosen target: the target prepares the
+/// connection and the input, dwh-core's [`Run`] does the rest.
+async fn all_steps(
+    report: &mut RunReport,
+    args: &AllArgs,
+    project: &Project,
+) -> anyhow::Result<()> {
+    let mut console = Console::default();
     let parts = Parts {
         fresh: args.fresh,
         ..Parts::ALL
     };
-    let mut prepared = match args.target.target {
-        Target::Local => prepare_local(run, args, project, parts).await?,
-        Target::Redshift => super::redshift::prepare(run, args, project, parts).await?,
+    let prepared = match args.target.target {
+        Target::Local => prepare_local(&mut console, args, project).await,
+        Target::Redshift => super::redshift::prepare(&mut console, args, project, parts).await,
     };
-    if !args.fresh {
-        // Before any write: a load into an older shape fails or fills it wrong.
-        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    report.steps.append(&mut console.steps);
+    let Prepared {
+        mut warehouse,
+        input,
+        location,
+        generated,
+        redshift,
+    } = prepared?;
+    let mut drawn = Vec::new();
+    let mut draw = |results: &[AnalysisResult]| -> Result<(), Box<_>> {
+        let dir = args.charts.as_deref().expect("only given with --charts");
+        drawn = charts::write(project, results, dir)?;
+        Ok(())
+    };
+    let mut run = Run::new(project, &mut warehouse)
+        .parts(parts)
+        .policy(policy(&args.data, generated))
+        .top(args.top);
+    if args.charts.is_some() {
+        run = run.charts(&mut draw);
     }
-    let loaded = execute(run, &mut prepared).await?;
-    let appended = pipeline::appended(project.schema(), &loaded);
-    run.report.staging = loaded.staging;
-    run.report.transform = loaded.transform;
-    let warehouse = &prepared.warehouse;
-    let queries = project.check_queries(checks::EXAMPLES);
-    let scope = Scope::Appended(&appended);
-    run.report.checks = pipeline::check(warehouse, &queries, scope, run).await?;
-    print_checks(&run.report.checks);
-    let results = pipeline::analyze(warehouse, project, args.top, run).await?;
-    print_analysis(&results);
-    charts::step(run, project, &results, args.charts.as_deref()).await?;
-    run.report.analysis = analysis_json(&results);
-    table_counts(warehouse, project, &mut run.report).await?;
-    run_log::record(warehouse, project, &run.report).await;
-    Ok(())
+    let result = execute(run, input, location.as_ref(), report, &mut console).await;
+    charts::list(&drawn);
+    match (result, redshift) {
+        (Err(RunError::Warehouse(e)), Some(redshift)) => Err(redshift.explain(&warehouse, e).await),
+        (result, _) => Ok(result?),
+    }
 }
 
-/// The local target: data, engine, run lock, and the plan.
+/// The run's batch policy: `--full-refresh`, `--reload-changed`,
+/// `--allow-missing-files`, and whether the data is generated.
+fn policy(data: &DataArgs, generated: bool) -> BatchPolicy {
+    BatchPolicy {
+        full_refresh: data.full_refresh,
+        reload_changed: data.reload_changed,
+        allow_missing_files: data.allow_missing_files,
+        generated,
+    }
+}
+
+/// Runs `run` on `input`, with the load's live counts on its spinner.
+async fn execute(
+    run: Run<'_>,
+    input: Input,
+    location: Option<&Location>,
+    report: &mut RunReport,
+    console: &mut Console,
+) -> Result<(), RunError> {
+    let (run, ticker) = match input {
+        Input::Files(files) => {
+            let ticker = location.map(|l| load_ticker(console, l, &files));
+            (run.files(files), ticker)
+        }
+        Input::Staged(staged) => (run.staged(staged), None),
+    };
+    let result = run.execute(report, console).await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    result
+}
+
+/// The local target: data, engine and run lock.
 async fn prepare_local(
-    run: &mut Run,
+    console: &mut Console,
     args: &AllArgs,
     project: &Project,
-    parts: Parts,
 ) -> anyhow::Result<Prepared> {
-    let location =
-        data::resolve(run, &args.data, args.size, &args.warehouse.local, project).await?;
-    let mut files = files(&location, project, &args.data)?;
+    let location = data::resolve(
+        console,
+        &args.data,
+        args.size,
+        &args.warehouse.local,
+        project,
+    )
+    .await?;
+    let files = files(&location, project, &args.data)?;
     let demo = uses_demo(&args.warehouse, &args.data, project);
-    let url = run
+    let url = console
         .step(
             "start warehouse",
             |_| None,
@@ -137,91 +185,41 @@ async fn prepare_local(
         .await?;
     let warehouse = Warehouse::connect(&url, Dialect::Postgres).await?;
     lock(&warehouse, args.warehouse.no_wait).await?;
-    let mut parts = parts;
-    let generated = args.data.data.is_none() && project.generator().is_some();
-    let batches = choose_batches(
-        &warehouse,
-        project,
-        &mut files,
-        &args.data,
-        &mut parts,
-        generated && demo,
-    )
-    .await?;
     Ok(Prepared {
         warehouse,
-        plan: local_plan(project, parts, &batches)?,
-        files,
+        input: Input::Files(files),
         location: Some(location),
+        generated: args.data.data.is_none() && project.generator().is_some() && demo,
         redshift: None,
     })
 }
 
-/// Runs the plan's transaction and prints what it loaded. Tables, staging
-/// and star schema change in one transaction: a failure, Ctrl-C or a
-/// killed dwh before the commit leaves the warehouse as it was.
-async fn execute(run: &mut Run, prepared: &mut Prepared) -> anyhow::Result<Loaded> {
-    let ticker = prepared
-        .location
-        .as_ref()
-        .map(|location| load_ticker(run, location, &prepared.files));
-    let result = pipeline::execute(
-        &mut prepared.warehouse,
-        &prepared.plan,
-        &prepared.files,
-        run,
-    )
-    .await;
-    if let Some(ticker) = ticker {
-        ticker.abort();
-    }
-    let mut loaded = match (result, &prepared.redshift) {
-        (Ok(loaded), _) => loaded,
-        (Err(e), Some(redshift)) => return Err(redshift.explain(&prepared.warehouse, e).await),
-        (Err(e), None) => return Err(e.into()),
-    };
-    if let Some(redshift) = &prepared.redshift {
-        redshift.complete(&mut loaded.staging).await?;
-    }
-    print_staging(&loaded.staging);
-    print_transform(&loaded.transform);
-    Ok(loaded)
-}
-
-/// `create-tables`, `load` and `transform`: one part of the pipeline, with
+/// `create-tables`, `load` and `transform`: one part of the run, with
 /// the same lock, ownership check and transaction as `all`.
 async fn part(
     warehouse: &WarehouseArgs,
     demo: bool,
     project: &Project,
     parts: Parts,
-    location: Option<(Location, Files, &DataArgs)>,
-) -> anyhow::Result<Run> {
-    let mut run = Run::default();
-    let warehouse = connect_writer(warehouse, project, demo).await?;
-    let mut parts = parts;
-    let (location, files, batches) = match location {
-        Some((location, mut files, data)) => {
+    data: Option<(Location, Files, &DataArgs)>,
+) -> anyhow::Result<()> {
+    let mut console = Console::default();
+    let mut warehouse = connect_writer(warehouse, project, demo).await?;
+    let run = Run::new(project, &mut warehouse).part(parts);
+    let (run, input, location) = match data {
+        Some((location, files, data)) => {
             let generated = data.data.is_none() && project.generator().is_some() && demo;
-            let batches =
-                choose_batches(&warehouse, project, &mut files, data, &mut parts, generated)
-                    .await?;
-            (Some(location), files, batches)
+            let run = run.policy(policy(data, generated));
+            (run, Some(Input::Files(files)), Some(location))
         }
-        None => (None, Files::default(), Vec::new()),
+        None => (run, None, None),
     };
-    let mut prepared = Prepared {
-        warehouse,
-        plan: local_plan(project, parts, &batches)?,
-        files,
-        location,
-        redshift: None,
-    };
-    if parts.staging || parts.star {
-        super::migrate::refuse_differing(&prepared.warehouse, project).await?;
+    let mut report = RunReport::default();
+    match input {
+        Some(input) => execute(run, input, location.as_ref(), &mut report, &mut console).await?,
+        None => run.execute(&mut report, &mut console).await?,
     }
-    execute(&mut run, &mut prepared).await?;
-    Ok(run)
+    Ok(())
 }
 
 pub async fn create_tables(args: &CreateTablesArgs, project: &Project) -> anyhow::Result<ExitCode> {
@@ -281,9 +279,15 @@ pub async fn drop_tables(args: &DropTablesArgs, project: &Project) -> anyhow::Re
 }
 
 pub async fn load(args: &LoadArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    let mut run = Run::default();
-    let location =
-        data::resolve(&mut run, &args.data, None, &args.warehouse.local, project).await?;
+    let mut console = Console::default();
+    let location = data::resolve(
+        &mut console,
+        &args.data,
+        None,
+        &args.warehouse.local,
+        project,
+    )
+    .await?;
     let files = files(&location, project, &args.data)?;
     let demo = uses_demo(&args.warehouse, &args.data, project);
     let parts = Parts {
@@ -315,7 +319,7 @@ pub async fn check(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Ex
     require_tables(&warehouse, project).await?;
     let queries = project.check_queries(checks::EXAMPLES);
     let results: Vec<CheckResult> =
-        pipeline::check(&warehouse, &queries, Scope::Whole, &mut Run::default()).await?;
+        pipeline::check(&warehouse, &queries, Scope::Whole, &mut Console::default()).await?;
     print_checks(&results);
     checks_exit(failed_summary(&results))
 }

@@ -5,16 +5,16 @@
 
 use anyhow::{anyhow, bail};
 use dwh_core::load::ledger::Ledger;
-use dwh_core::load::{LoadError, StagingReport};
-use dwh_core::pipeline::Files;
+use dwh_core::load::LoadError;
+use dwh_core::run::{Described, Staged};
 use dwh_core::schema::Table;
 use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::sql::run::load_errors_query;
-use dwh_core::sql::{self, Dialect, Parts, S3Batch, S3Copy, StagingFrom};
+use dwh_core::sql::{Dialect, Parts, S3Batch, S3Copy, StagingFrom};
 use dwh_core::{Project, Warehouse, WarehouseError};
 
-use super::pipeline::Prepared;
-use super::run::Run;
+use super::console::Console;
+use super::pipeline::{Input, Prepared};
 use super::upload::upload_data;
 use crate::aws::connect::{self, SqlTarget};
 use crate::aws::copy::{db_error, explain, CopyFailed};
@@ -42,7 +42,7 @@ pub struct RedshiftRun {
 /// of a manifest listing only the new files, uploaded first; without, of
 /// what `dwh upload` wrote, when its sidecar lists only new files.
 pub async fn prepare(
-    run: &mut Run,
+    run: &mut Console,
     args: &AllArgs,
     project: &Project,
     parts: Parts,
@@ -94,19 +94,23 @@ pub async fn prepare(
         max_errors,
     );
     let copied = new_files.iter().map(Option::is_some).collect();
-    let staging = s3_staging(copies, new_files);
-    let plan = sql::run_plan(project.schema(), Dialect::Redshift, &staging, parts)?;
+    let redshift = RedshiftRun {
+        aws,
+        layout,
+        project: project.clone(),
+        copied,
+    };
+    let staged = Staged {
+        staging: s3_staging(copies, new_files),
+        full_refresh: parts.full_refresh,
+        described: redshift.describe().await?,
+    };
     Ok(Prepared {
         warehouse,
-        plan,
-        files: Files::default(),
+        input: Input::Staged(staged),
         location: None,
-        redshift: Some(RedshiftRun {
-            aws,
-            layout,
-            project: project.clone(),
-            copied,
-        }),
+        generated: false,
+        redshift: Some(redshift),
     })
 }
 
@@ -135,7 +139,7 @@ fn s3_staging(
 /// is on S3 and not copied) and says what each source brings; per source,
 /// the ledger rows of the files its COPY loads, `None` for no COPY.
 async fn upload_new(
-    run: &mut Run,
+    run: &mut Console,
     config: &DwhConfig,
     aws: &Aws,
     project: &Project,
@@ -274,7 +278,7 @@ fn from_sidecars(
 /// the configuration, cluster lookup and login of `dwh all --target
 /// redshift`, without its upload and COPY preparation.
 pub async fn connect_cluster(
-    run: &mut Run,
+    run: &mut Console,
     config: &std::path::Path,
     project: &Project,
 ) -> anyhow::Result<Warehouse> {
@@ -289,7 +293,7 @@ pub async fn connect_cluster(
 /// Logs in to `cluster` (temporary credentials for the configured user)
 /// and connects over TLS.
 pub(super) async fn login(
-    run: &mut Run,
+    run: &mut Console,
     aws: &Aws,
     config: &DwhConfig,
     cluster: &ClusterState,
@@ -309,7 +313,7 @@ pub(super) async fn login(
 }
 
 pub(super) async fn find_cluster(
-    run: &mut Run,
+    run: &mut Console,
     aws: &Aws,
     id: &str,
 ) -> anyhow::Result<ClusterState> {
@@ -370,20 +374,23 @@ impl RedshiftRun {
         }
     }
 
-    /// Fills in each staging report the parts and bytes the COPY read.
-    pub async fn complete(&self, staging: &mut [StagingReport]) -> anyhow::Result<()> {
-        let sources = self.project.sources().iter().zip(&self.copied);
-        for (report, (source, copied)) in staging.iter_mut().zip(sources) {
+    /// Per source, the manifest each COPY reads, and the parts and bytes
+    /// it lists (none for a source the run does not copy).
+    async fn describe(&self) -> anyhow::Result<Vec<Described>> {
+        let mut described = Vec::new();
+        for (source, copied) in self.project.sources().iter().zip(&self.copied) {
             let dir = &source.dir;
-            report.location = self.layout.uri(&self.layout.manifest_key(dir));
-            if !copied {
-                (report.files, report.bytes) = (0, 0);
-                continue;
+            let mut copy = Described {
+                location: self.layout.uri(&self.layout.manifest_key(dir)),
+                ..Described::default()
+            };
+            if *copied {
+                let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
+                copy.files = parts.len() as u64;
+                copy.bytes = parts.iter().map(|p| p.size).sum();
             }
-            let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
-            report.files = parts.len() as u64;
-            report.bytes = parts.iter().map(|p| p.size).sum();
+            described.push(copy);
         }
-        Ok(())
+        Ok(described)
     }
 }

@@ -8,8 +8,8 @@ use dwh_core::load::StagingReport;
 use dwh_core::sql::Parts;
 use dwh_core::{Project, Warehouse, WarehouseError};
 
+use super::console::Console;
 use super::pipeline::Prepared;
-use super::run::Run;
 use crate::cli::AllArgs;
 
 /// Why an AWS command or `--target redshift` cannot run in this build.
@@ -24,11 +24,16 @@ pub fn not_built() -> anyhow::Error {
 /// Never made: nothing here reaches Redshift.
 pub enum RedshiftRun {}
 
-pub async fn prepare(_: &mut Run, _: &AllArgs, _: &Project, _: Parts) -> anyhow::Result<Prepared> {
+pub async fn prepare(
+    _: &mut Console,
+    _: &AllArgs,
+    _: &Project,
+    _: Parts,
+) -> anyhow::Result<Prepared> {
     Err(not_built())
 }
 
-pub async fn connect_cluster(_: &mut Run, _: &Path, _: &Project) -> anyhow::Result<Warehouse> {
+pub async fn connect_cluster(_: &mut Console, _: &Path, _: &Project) -> anyhow::Result<Warehouse> {
     Err(not_built())
 }
 

@@ -1,29 +1,23 @@
 //! What the pipeline commands share: connecting and locking, the local
-//! run's inputs and plan, and printing what each step did.
+//! run's inputs, and printing what each step did.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dwh_core::checks::CheckResult;
-use dwh_core::load::ledger::Batch;
 use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
 use dwh_core::pipeline::Files;
-use dwh_core::sql::{self, Dialect, Parts, RunPlan};
-use dwh_core::warehouse::ledger;
+use dwh_core::progress::Step;
+use dwh_core::sql::Dialect;
 use dwh_core::warehouse::TransformReport;
 use dwh_core::{Project, Warehouse};
 
+use super::console::{BarSlot, Console};
 use super::data::{sources, Location};
 use super::local::database_url;
-use super::run::{BarSlot, Run};
 use crate::cli::{DataArgs, WarehouseArgs};
-use crate::report::RunReport;
 use crate::ui;
-
-/// The name of the staging step of a local run, as the core pipeline
-/// reports it.
-pub const LOAD_STEP: &str = "load staging";
 
 /// Connects to the warehouse of `args` (the demo database with `--demo`).
 pub async fn connect(args: &WarehouseArgs, project: &Project) -> anyhow::Result<Warehouse> {
@@ -103,81 +97,6 @@ pub async fn lock(warehouse: &Warehouse, no_wait: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local run's write transaction: staging from this run's new files.
-pub fn local_plan(project: &Project, parts: Parts, batches: &[Batch]) -> anyhow::Result<RunPlan> {
-    let staging = ledger::staging_from(batches);
-    Ok(sql::run_plan(
-        project.schema(),
-        Dialect::Postgres,
-        &staging,
-        parts,
-    )?)
-}
-
-/// Chooses the files this run loads, against the load ledger: the new
-/// ones; every one with `--full-refresh`, or with `--reload-changed` when
-/// a file changed (then `parts` becomes a full refresh). Refuses a run into
-/// a table gone since the ledger's files were loaded, and a rebuild that
-/// would leave out files gone from the folder. `generated`: the data is
-/// the project's generated demo data, which the run rebuilds from when it
-/// differs from what the demo warehouse was loaded from. Says what it found.
-pub async fn choose_batches(
-    warehouse: &Warehouse,
-    project: &Project,
-    files: &mut Files,
-    data: &DataArgs,
-    parts: &mut Parts,
-    generated: bool,
-) -> anyhow::Result<Vec<Batch>> {
-    let mut full = parts.fresh || parts.full_refresh || data.full_refresh;
-    if !full {
-        if let Some(gone) = warehouse.tables_gone(project.schema()).await? {
-            return Err(gone.into());
-        }
-    }
-    let mut batches = warehouse.choose_batches(files, full).await?;
-    let stale = |b: &Batch| !b.changed.is_empty() || (generated && !b.gone.is_empty());
-    if batches.iter().any(stale) {
-        rebuild_reason(&batches, data, generated)?;
-        full = true;
-        batches = warehouse.choose_batches(files, true).await?;
-    }
-    // --fresh drops every table: the user asked for a rebuild from this data.
-    let allow = data.allow_missing_files || generated || parts.fresh;
-    for line in ledger::gone_files(&batches, full, allow)? {
-        eprintln!("{line}");
-    }
-    parts.full_refresh = full;
-    for b in &batches {
-        eprintln!("{}", ui::batch_line(b.table.name, b.new.len(), b.unchanged));
-    }
-    Ok(batches)
-}
-
-/// Says why a run rebuilds from every file, or refuses changed files
-/// without `--reload-changed`. Generated demo data of another size differs
-/// from what the demo warehouse holds: that warehouse is rebuilt from it,
-/// as nothing but dwh writes either.
-fn rebuild_reason(batches: &[Batch], data: &DataArgs, generated: bool) -> anyhow::Result<()> {
-    if generated {
-        eprintln!(
-            "the generated demo data differs from what the demo warehouse was loaded from \
-             (another --size?): rebuilding the demo warehouse from it"
-        );
-        return Ok(());
-    }
-    if !data.reload_changed {
-        ledger::refuse_changed(batches)?;
-    }
-    for b in batches {
-        for c in &b.changed {
-            eprintln!("  {} changed since it was loaded", c.file.name);
-        }
-    }
-    eprintln!("--reload-changed: rebuilding the warehouse from every file");
-    Ok(())
-}
-
 /// The staging files of `location`, with `--max-errors` and live counters.
 pub fn files(location: &Location, project: &Project, data: &DataArgs) -> anyhow::Result<Files> {
     let sources = sources(location, project)?;
@@ -195,11 +114,11 @@ pub fn files(location: &Location, project: &Project, data: &DataArgs) -> anyhow:
 /// Shows live record and byte counts on the load step's spinner while the
 /// pipeline runs; abort the handle when it is done.
 pub fn load_ticker(
-    run: &mut Run,
+    console: &mut Console,
     location: &Location,
     files: &Files,
 ) -> tokio::task::JoinHandle<()> {
-    let slot = run.prepare(LOAD_STEP, format!("load staging from {location}"));
+    let slot = console.prepare(Step::LoadStaging, format!("load staging from {location}"));
     spawn_ticker(slot, files.progress.clone())
 }
 
@@ -282,27 +201,4 @@ pub fn print_checks(results: &[CheckResult]) {
         "{}",
         ui::table(&["table", "failed check", "offending", "examples"], rows)
     );
-}
-
-/// Every table's rows at the end of the run. A star-schema table the run
-/// loaded has them counted already, in its transaction (`rows_after`):
-/// counting a large fact again would cost a scan of it.
-pub async fn table_counts(
-    warehouse: &Warehouse,
-    project: &Project,
-    report: &mut RunReport,
-) -> anyhow::Result<()> {
-    for table in project.schema().tables() {
-        let counted = report
-            .transform
-            .iter()
-            .find(|t| t.table == table.name)
-            .map(|t| t.rows_after);
-        let rows = match counted {
-            Some(rows) => rows,
-            None => warehouse.row_count(table).await?,
-        };
-        report.tables.insert(table.name.to_owned(), rows);
-    }
-    Ok(())
 }

@@ -9,6 +9,7 @@
 pub mod bench;
 mod encode;
 pub mod ledger;
+pub mod policy;
 mod reader;
 mod record;
 mod source;

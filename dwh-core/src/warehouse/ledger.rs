@@ -1,16 +1,14 @@
-//! Reading the load ledger (see [`crate::sql::ledger`]) and choosing a
-//! run's batch from it.
+//! Reading the load ledger (see [`crate::sql::ledger`]), and what a run
+//! refuses about the files it lists.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use super::{Warehouse, WarehouseError};
 use crate::catalog::Schema;
-use crate::load::ledger::{all_new, sort_files, Batch, GoneFile, KnownFile, Ledger};
-use crate::pipeline::{self, Files};
+use crate::load::ledger::{Batch, GoneFile, KnownFile, Ledger};
 use crate::sql::ledger::{self, LEDGER};
 use crate::sql::registry::existing_relations;
-use crate::sql::{history, unmatched, StagingFrom};
+use crate::sql::{history, unmatched};
 
 impl Warehouse {
     /// The files the ledger holds; empty when there is no ledger yet.
@@ -54,59 +52,6 @@ impl Warehouse {
             files: ledger.len(),
         }))
     }
-
-    /// Sorts each source's files of `files` against the ledger (every file
-    /// is new with `full_refresh`) and sets `files.batches` to the new
-    /// ones. Changed and gone files are reported in the batches, not
-    /// refused: the caller refuses them ([`refuse_changed`],
-    /// [`gone_files`]) or rebuilds from every file (`Parts::full_refresh`).
-    pub async fn choose_batches(
-        &self,
-        files: &mut Files,
-        full_refresh: bool,
-    ) -> Result<Vec<Batch>, WarehouseError> {
-        let ledger = Arc::new(self.ledger().await?);
-        let mut batches = Vec::new();
-        for (table, source) in &files.sources {
-            let listed = pipeline::list(table, source)
-                .await
-                .map_err(WarehouseError::load(table))?;
-            let (table, source, ledger) = (*table, Arc::clone(source), Arc::clone(&ledger));
-            // Checksums read files: off the async threads.
-            let sorted = tokio::task::spawn_blocking(move || match full_refresh {
-                true => Ok(all_new(table, listed, &ledger)),
-                false => sort_files(table, source.as_ref(), listed, &ledger),
-            })
-            .await
-            .map_err(|_| crate::load::LoadError::Interrupted(table.name))
-            .map_err(WarehouseError::load(table))?;
-            let batch = sorted
-                .map_err(|e| crate::load::LoadError::List {
-                    location: files
-                        .sources
-                        .iter()
-                        .find(|(t, _)| t.name == table.name)
-                        .map(|(_, s)| s.location())
-                        .unwrap_or_default(),
-                    source: e,
-                })
-                .map_err(WarehouseError::load(table))?;
-            files.batches.insert(table.name, batch.new.clone());
-            batches.push(batch);
-        }
-        Ok(batches)
-    }
-}
-
-/// The run plan's staging input for `batches`.
-pub fn staging_from(batches: &[Batch]) -> Vec<(&'static crate::schema::Table, StagingFrom)> {
-    batches
-        .iter()
-        .map(|b| {
-            let keys = b.new.iter().map(|f| f.key.clone()).collect();
-            (b.table, StagingFrom::Files(keys))
-        })
-        .collect()
 }
 
 /// Fails with [`WarehouseError::ChangedFiles`] for the first batch with

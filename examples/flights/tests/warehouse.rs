@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use dwh_core::checks::{self, CheckResult};
 use dwh_core::load::{LocalDir, Source};
-use dwh_core::pipeline::{self, Files};
+use dwh_core::pipeline::Files;
 use dwh_core::project::{Generator, Project};
+use dwh_core::report::RunReport;
+use dwh_core::run::Run;
 use dwh_core::schema::Table;
-use dwh_core::sql::{Limit, Parts};
+use dwh_core::sql::Limit;
 use dwh_core::Warehouse;
 use dwh_tests::{fresh_warehouse, scratch};
 use flights::analysis::{CarrierPunctuality, MonthDelay, Route, WeekdayFlights};
@@ -34,14 +36,14 @@ fn sources(project: &Project, dir: &Path) -> Vec<(&'static Table, Arc<dyn Source
 /// Creates the tables, loads staging from `dir` and builds the star.
 /// One `dwh all` of `dir`: the files the load ledger does not hold.
 async fn build(warehouse: &mut Warehouse, project: &Project, dir: &Path) {
-    let mut files = Files {
+    let files = Files {
         sources: sources(project, dir),
         ..Files::default()
     };
-    let plan = pipeline::local_plan(warehouse, project.schema(), &mut files, Parts::ALL)
-        .await
-        .expect("plan the run");
-    pipeline::execute(warehouse, &plan, &files, &mut ())
+    let mut report = RunReport::default();
+    Run::new(project, warehouse)
+        .files(files)
+        .execute(&mut report, &mut ())
         .await
         .expect("run");
 }
