@@ -2,28 +2,26 @@
 //! own last run, steps in order, text as it was written.
 
 use chrono::NaiveDateTime;
-use dwh_core::sql::runs::{RunRecord, StepRecord};
+use std::time::Duration;
+
+use dwh_core::sql::runs::{RunRecord, StepRecord, StepStatus};
 use dwh_tests::fresh_warehouse;
 
 fn at(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap()
 }
 
-fn step(name: &str, status: &str, rows: Option<i64>, error: Option<&str>) -> StepRecord {
-    StepRecord {
-        step: name.to_owned(),
-        status: status.to_owned(),
-        rows,
-        duration_ms: 12.5,
-        error: error.map(str::to_owned),
-    }
+/// A step of 12.5 ms, failed when `error` says why.
+fn step(name: &str, rows: Option<u64>, error: Option<&str>) -> StepRecord {
+    let took = Duration::from_micros(12_500);
+    StepRecord::new(name, rows, took, error.map(str::to_owned))
 }
 
-fn run(project: &str, when: &str, status: &str, steps: Vec<StepRecord>) -> RunRecord {
+fn run(project: &str, when: &str, status: StepStatus, steps: Vec<StepRecord>) -> RunRecord {
     RunRecord {
         project: project.to_owned(),
         run_at: at(when),
-        status: status.to_owned(),
+        status,
         steps,
     }
 }
@@ -40,30 +38,25 @@ async fn each_project_reads_back_its_own_last_run() {
     let first = run(
         "sparkify",
         "2026-12-01 10:00:00.25",
-        "ok",
-        vec![step("load", "ok", Some(1), None)],
+        StepStatus::Ok,
+        vec![step("load", Some(1), None)],
     );
     let last = run(
         "sparkify",
         "2026-12-01 11:00:00.000001",
-        "failed",
+        StepStatus::Failed,
         vec![
-            step("load staging_events", "ok", Some(8056), None),
-            step("transform", "ok", None, None),
-            step(
-                "data-quality checks",
-                "failed",
-                Some(2),
-                Some("it's a \\ failure: é"),
-            ),
+            step("load staging_events", Some(8056), None),
+            step("transform", None, None),
+            step("data-quality checks", Some(2), Some("it's a \\ failure: é")),
         ],
     );
     // Another project in the same database, later than both.
     let other = run(
         "flights",
         "2026-12-01 12:00:00",
-        "ok",
-        vec![step("load", "ok", None, None)],
+        StepStatus::Ok,
+        vec![step("load", None, None)],
     );
     for r in [&last, &first, &other] {
         warehouse.record_run(r).await.unwrap();

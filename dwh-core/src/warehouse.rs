@@ -269,7 +269,7 @@ pub struct TransformReport {
     /// Whether the run analyzed it after the load (see
     /// [`Action::AnalyzeChanged`](crate::sql::run::Action::AnalyzeChanged)).
     pub analyzed: bool,
-    #[serde(serialize_with = "crate::report::millis")]
+    #[serde(serialize_with = "crate::sql::runs::millis")]
     /// How long the load took.
     pub duration: Duration,
 }

@@ -108,7 +108,7 @@ fn secs(report: &RunReport, steps: &[Step]) -> f64 {
     report
         .steps
         .iter()
-        .filter(|s| steps.iter().any(|step| s.is(*step)))
+        .filter(|s| steps.iter().any(|step| s.step == step.name()))
         .map(|s| s.duration.as_secs_f64())
         .sum()
 }

@@ -6,7 +6,7 @@ use crate::pipeline;
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::RunReport;
-use crate::sql::runs::{RunRecord, StepRecord};
+use crate::sql::runs::{RunRecord, StepStatus};
 use crate::warehouse::{Warehouse, WarehouseError};
 
 /// Runs the project's checks, over the rows the run appended where it
@@ -58,17 +58,10 @@ pub(super) async fn log(
     progress: &mut dyn Progress,
 ) {
     let status = match report.failed() {
-        true => "failed",
-        false => "ok",
+        true => StepStatus::Failed,
+        false => StepStatus::Ok,
     };
-    let steps = report.steps.iter().map(|s| StepRecord {
-        step: s.step.clone(),
-        status: s.status.as_str().to_owned(),
-        rows: s.rows.and_then(|n| i64::try_from(n).ok()),
-        duration_ms: s.duration.as_secs_f64() * 1000.0,
-        error: s.error.clone(),
-    });
-    let run = RunRecord::finished_now(project.name(), status, steps.collect());
+    let run = RunRecord::finished_now(project.name(), status, report.steps.clone());
     if let Err(e) = warehouse.record_run(&run).await {
         progress.note(&format!(
             "! the run was not recorded in the warehouse ({e}); `dwh docs` will not show it"

@@ -8,8 +8,10 @@
 //! registry, every statement renders the same for both dialects but for
 //! literal escaping, and binds no parameters.
 
+use std::time::Duration;
+
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
+use serde::{Serialize, Serializer};
 
 use super::ident::{quote_ident, quote_literal};
 use super::Dialect;
@@ -32,38 +34,90 @@ pub struct RunRecord {
     pub project: String,
     /// When the run finished, UTC (microseconds, as both engines keep).
     pub run_at: NaiveDateTime,
-    /// `ok`, or `failed` when a step or a data-quality check failed.
-    pub status: String,
+    /// `failed` when a step or a data-quality check failed.
+    pub status: StepStatus,
     /// The steps, in the order they ran.
     pub steps: Vec<StepRecord>,
 }
 
 impl RunRecord {
     /// A run finishing now.
-    pub fn finished_now(project: &str, status: &str, steps: Vec<StepRecord>) -> RunRecord {
+    pub fn finished_now(project: &str, status: StepStatus, steps: Vec<StepRecord>) -> RunRecord {
         RunRecord {
             project: project.to_owned(),
             run_at: chrono::Utc::now().naive_utc(),
-            status: status.to_owned(),
+            status,
             steps,
         }
     }
 }
 
-/// One step of a run, as the run report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Durations in reports are milliseconds, as a number.
+pub fn millis<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64() * 1000.0)
+}
+
+/// How a step, or a whole run, ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// It did what it should.
+    #[default]
+    Ok,
+    /// It failed, or (a run) a data-quality check did.
+    Failed,
+}
+
+impl StepStatus {
+    /// `ok` or `failed`, as the report and the run log write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+        }
+    }
+
+    /// The status the run log wrote as `text`: anything but `ok` failed.
+    pub fn from_logged(text: &str) -> StepStatus {
+        match text {
+            "ok" => StepStatus::Ok,
+            _ => StepStatus::Failed,
+        }
+    }
+}
+
+/// One step of a run: how it ended, its rows, how long it took. The run
+/// report and the run log keep the same record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepRecord {
-    /// The step's name (`load staging_events`).
+    /// The step's name (`load staging`).
     pub step: String,
-    /// `ok` or `failed`.
-    pub status: String,
-    /// Rows the step wrote or read, when it counts any.
-    pub rows: Option<i64>,
-    /// How long it took, in milliseconds.
-    pub duration_ms: f64,
+    /// How it ended.
+    pub status: StepStatus,
+    /// Rows it loaded, added or checked, when it counts any.
+    pub rows: Option<u64>,
+    /// How long it took.
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    pub duration: Duration,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl StepRecord {
+    /// A step named `step` that took `duration`: failed when `error` says why.
+    pub fn new(step: &str, rows: Option<u64>, duration: Duration, error: Option<String>) -> Self {
+        StepRecord {
+            step: step.to_owned(),
+            status: match error {
+                None => StepStatus::Ok,
+                Some(_) => StepStatus::Failed,
+            },
+            rows,
+            duration,
+            error,
+        }
+    }
 }
 
 /// `CREATE TABLE IF NOT EXISTS dwh_runs (...)`: a small table with no
@@ -101,7 +155,7 @@ pub fn record_run(run: &RunRecord, dialect: Dialect) -> Option<String> {
     );
     let project = quote_literal(&run.project, dialect);
     let version = quote_literal(env!("CARGO_PKG_VERSION"), dialect);
-    let status = quote_literal(&run.status, dialect);
+    let status = quote_literal(run.status.as_str(), dialect);
     let text = |t: &str, bytes: usize| quote_literal(truncate(t, bytes), dialect);
     let rows: Vec<String> = run
         .steps
@@ -111,9 +165,9 @@ pub fn record_run(run: &RunRecord, dialect: Dialect) -> Option<String> {
             format!(
                 "({project}, {run_at}, {version}, {status}, {no}, {}, {}, {}, {}, {})",
                 text(&s.step, STEP_BYTES),
-                text(&s.status, 16),
+                text(s.status.as_str(), 16),
                 s.rows.map_or("NULL".to_owned(), |n| n.to_string()),
-                finite(s.duration_ms),
+                format!("{:.3}", s.duration.as_secs_f64() * 1000.0),
                 s.error
                     .as_deref()
                     .map_or("NULL".to_owned(), |e| text(e, ERROR_BYTES)),
@@ -152,15 +206,6 @@ fn truncate(text: &str, bytes: usize) -> &str {
     &text[..end]
 }
 
-/// A duration as a SQL number (a NaN or infinity would not parse).
-fn finite(ms: f64) -> String {
-    if ms.is_finite() {
-        format!("{ms:.3}")
-    } else {
-        "0".to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,22 +215,20 @@ mod tests {
             project: "shop".to_owned(),
             run_at: NaiveDateTime::parse_from_str("2026-12-01 22:15:03.5", "%Y-%m-%d %H:%M:%S%.f")
                 .unwrap(),
-            status: "failed".to_owned(),
+            status: StepStatus::Failed,
             steps: vec![
-                StepRecord {
-                    step: "load staging".to_owned(),
-                    status: "ok".to_owned(),
-                    rows: Some(8056),
-                    duration_ms: 812.25,
-                    error: None,
-                },
-                StepRecord {
-                    step: "checks".to_owned(),
-                    status: "failed".to_owned(),
-                    rows: None,
-                    duration_ms: f64::NAN,
-                    error: Some(format!("it's \\ {}", "é".repeat(600))),
-                },
+                StepRecord::new(
+                    "load staging",
+                    Some(8056),
+                    Duration::from_micros(812_250),
+                    None,
+                ),
+                StepRecord::new(
+                    "checks",
+                    None,
+                    Duration::ZERO,
+                    Some(format!("it's \\ {}", "é".repeat(600))),
+                ),
             ],
         }
     }
@@ -203,7 +246,7 @@ mod tests {
             "{sql}"
         );
         assert!(
-            sql.contains("'checks', 'failed', NULL, 0, 'it''s \\\\ é"),
+            sql.contains("'checks', 'failed', NULL, 0.000, 'it''s \\\\ é"),
             "{sql}"
         );
     }

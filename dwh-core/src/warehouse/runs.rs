@@ -1,8 +1,10 @@
 //! Writing and reading the run log (see [`crate::sql::runs`]).
 
+use std::time::Duration;
+
 use super::{Warehouse, WarehouseError};
 use crate::sql::registry::existing_relations;
-use crate::sql::runs::{self, RunRecord, StepRecord, RUNS};
+use crate::sql::runs::{self, RunRecord, StepRecord, StepStatus, RUNS};
 
 impl Warehouse {
     /// Appends `run` to the run log, creating the log on first use. Each
@@ -48,16 +50,17 @@ impl Warehouse {
             .iter()
             .map(|row| StepRecord {
                 step: row.get(2),
-                status: row.get(3),
-                rows: row.get(4),
-                duration_ms: row.get(5),
+                status: StepStatus::from_logged(row.get(3)),
+                rows: row.get::<_, Option<i64>>(4).map(|n| n.max(0) as u64),
+                // Written with three decimals of a millisecond.
+                duration: Duration::from_micros((row.get::<_, f64>(5) * 1000.0).round() as u64),
                 error: row.get(6),
             })
             .collect();
         Ok(Some(RunRecord {
             project: project.to_owned(),
             run_at: first.get(0),
-            status: first.get(1),
+            status: StepStatus::from_logged(first.get(1)),
             steps,
         }))
     }
