@@ -197,11 +197,11 @@ mod tests {
         assert_eq!(keys, ["2018/11/2018-11-03-events.json"]);
         assert_eq!((choice.before[0], choice.full_refresh), (2, false));
         assert_eq!(
-            crate::ui::batch_line("staging_events", 1, 2),
+            dwh_core::load::ledger::batch_line("staging_events", 1, 2),
             "  staging_events: 1 new file, 2 loaded before"
         );
         assert_eq!(
-            crate::ui::batch_line("staging_songs", 0, 71),
+            dwh_core::load::ledger::batch_line("staging_songs", 0, 71),
             "  staging_songs: no new files, 71 loaded before"
         );
 

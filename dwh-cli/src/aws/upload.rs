@@ -236,7 +236,7 @@ pub fn list_local<'a>(data: &Path, project: &'a Project) -> anyhow::Result<Vec<C
                 data.display(),
                 source.dir,
                 project.name(),
-                crate::commands::data::expected_dirs(project)
+                project.expected_dirs()
             );
         }
         let local = LocalDir::matching(dir, source.pattern.clone());
