@@ -207,3 +207,75 @@ async fn bucket(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::config;
+
+    fn group(id: &str, name: &str) -> GroupState {
+        GroupState {
+            id: id.into(),
+            name: name.into(),
+            vpc_id: "vpc-1".into(),
+            ingress: Vec::new(),
+        }
+    }
+
+    fn nothing(default_vpc: Result<String, ReadError>) -> Survey {
+        Survey {
+            role: None,
+            cluster: None,
+            port: 5439,
+            groups: Vec::new(),
+            default_vpc: Some(default_vpc),
+            bucket: None,
+        }
+    }
+
+    #[test]
+    fn without_a_cluster_or_a_default_vpc_provisioning_says_why() {
+        let why = anyhow::anyhow!("region r has no default VPC").context("looking");
+        let survey = nothing(Err(ReadError(Arc::new(why))));
+        let e = survey.group(&config()).unwrap_err();
+        assert_eq!(format!("{e:#}"), "looking: region r has no default VPC");
+        let survey = nothing(Ok("vpc-1".into()));
+        let absent = Group::Absent {
+            vpc: "vpc-1".into(),
+        };
+        assert_eq!(survey.group(&config()).unwrap(), absent);
+        assert!(survey.cluster_groups().is_empty());
+    }
+
+    #[test]
+    fn status_lists_only_the_clusters_groups_when_there_is_one() {
+        let mut survey = nothing(Ok("vpc-1".into()));
+        survey.groups = vec![group("sg-1", "default"), group("sg-2", "dwh-dwh-shop")];
+        assert_eq!(survey.cluster_groups().len(), 2, "no cluster: dwh's own");
+        let cluster = ClusterState {
+            identifier: "dwh-shop".into(),
+            status: "available".into(),
+            node_type: "ra3.large".into(),
+            nodes: 1,
+            endpoint: None,
+            vpc_id: Some("vpc-1".into()),
+            security_groups: vec!["sg-1".into()],
+            iam_roles: Vec::new(),
+            publicly_accessible: false,
+            encrypted: true,
+            database: "dev".into(),
+            user: "admin".into(),
+        };
+        survey.cluster = Some(cluster);
+        let ids: Vec<&str> = survey
+            .cluster_groups()
+            .iter()
+            .map(|g| g.id.as_str())
+            .collect();
+        assert_eq!(ids, ["sg-1"]);
+        assert_eq!(
+            survey.group(&config()).unwrap(),
+            Group::Found(group("sg-1", "default"))
+        );
+    }
+}
