@@ -37,12 +37,8 @@ macro_rules! eprintln {
     ($($arg:tt)*) => { $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-#[cfg(feature = "redshift")]
-mod aws;
 mod cli;
 mod commands;
-#[cfg(feature = "redshift")]
-mod config;
 mod out;
 mod owned;
 mod paths;
@@ -53,6 +49,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use dwh_core::Project;
+// The Redshift target and AWS provisioning live in dwh-redshift; its
+// modules keep their paths here (`crate::aws`, `crate::config`).
+#[cfg(feature = "redshift")]
+use dwh_redshift::{aws, config};
 
 /// Exit code after Ctrl-C, as shells report a process ended by SIGINT.
 const INTERRUPTED: u8 = 130;
@@ -66,6 +66,8 @@ pub fn main(project: Project) -> ExitCode {
         Err(error) => return usage(&error),
     };
     init_logging(cli.debug);
+    #[cfg(feature = "redshift")]
+    commands::install_console();
     match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(run(cli, &project)),
         Err(e) => {

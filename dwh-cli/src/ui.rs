@@ -8,6 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use dwh_core::report::{StepRecord, StepStatus};
 
+// The numbers' text and a batch's line, as dwh-core words them for every
+// front end (the Redshift target's library says them too).
+pub use dwh_core::load::ledger::batch_line;
+pub use dwh_core::report::{bytes, thousands};
+
 /// A spinner for a running step; plain lines when output is not a terminal.
 pub fn spinner(message: impl Into<String>) -> ProgressBar {
     let message = message.into();
@@ -47,24 +52,11 @@ pub fn finish(bar: &ProgressBar, record: &StepRecord) {
     }
 }
 
-/// `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    indicatif::HumanCount(n).to_string()
-}
-
 pub fn human_duration(d: Duration) -> String {
     if d.as_secs_f64() < 1.0 {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.2} s", d.as_secs_f64())
-    }
-}
-
-pub fn bytes(n: u64) -> String {
-    if n >= 1 << 20 {
-        format!("{:.1} MB", n as f64 / (1 << 20) as f64)
-    } else {
-        format!("{:.1} kB", n as f64 / 1024.0)
     }
 }
 
@@ -105,17 +97,4 @@ pub fn confirm(question: &str) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
-}
-
-/// `staging_songs: 2 new files, 71 loaded before`, as local and Redshift runs say it.
-pub fn batch_line(table: &str, new: usize, before: usize) -> String {
-    let new = match new {
-        0 => "no new files".to_owned(),
-        1 => "1 new file".to_owned(),
-        n => format!("{} new files", thousands(n as u64)),
-    };
-    match before {
-        0 => format!("  {table}: {new}"),
-        n => format!("  {table}: {new}, {} loaded before", thousands(n as u64)),
-    }
 }

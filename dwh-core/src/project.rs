@@ -211,6 +211,21 @@ impl Project {
         &self.sources
     }
 
+    /// `a/ and b/`: the folders a data directory of this warehouse holds,
+    /// one per staging source, as error messages name them.
+    pub fn expected_dirs(&self) -> String {
+        let dirs: Vec<String> = self
+            .sources()
+            .iter()
+            .map(|s| format!("{}/", s.dir))
+            .collect();
+        match dirs.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => "nothing".into(),
+        }
+    }
+
     /// The analyses, in run order.
     pub fn analyses(&self) -> &[Analysis] {
         &self.analyses

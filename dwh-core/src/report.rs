@@ -1,6 +1,7 @@
 //! The run report: what a run did, step by step, and what the warehouse
 //! holds after it. `dwh all --report FILE` writes it as JSON, the run log
-//! keeps its steps, `dwh docs` shows it.
+//! keeps its steps, `dwh docs` shows it. And the human text of its
+//! numbers (`12,345`, `1.5 MB`).
 
 use std::collections::BTreeMap;
 
@@ -45,5 +46,27 @@ impl RunReport {
             .iter()
             .map(|r| (r.key.to_owned(), r.json()))
             .collect();
+    }
+}
+
+/// `12345` as `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size in bytes as `1.5 MB` (from 1 MiB) or `12.0 kB`.
+pub fn bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MB", n as f64 / (1 << 20) as f64)
+    } else {
+        format!("{:.1} kB", n as f64 / 1024.0)
     }
 }

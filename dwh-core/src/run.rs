@@ -274,9 +274,13 @@ impl<'a> Run<'a> {
                 Ok((staging, std::mem::take(&mut staged.described)))
             }
             Input::Files(files) => {
-                let full = self.parts.fresh || self.parts.full_refresh;
-                refuse_tables_gone(self.policy, self.warehouse, schema, full).await?;
-                let choice = choose::choose_local(self.policy, self.warehouse, files, full).await?;
+                let fresh = self.parts.fresh;
+                let policy = BatchPolicy {
+                    full_refresh: self.policy.full_refresh || self.parts.full_refresh,
+                    ..self.policy
+                };
+                refuse_tables_gone(policy, self.warehouse, schema, fresh).await?;
+                let choice = choose::choose_local(policy, self.warehouse, files, fresh).await?;
                 tell(&choice, rec);
                 self.parts.full_refresh = choice.full_refresh;
                 Ok((staging_from(&choice.batches), Vec::new()))

@@ -76,7 +76,5 @@ pub async fn load(
     args: &AwsArgs,
     project: &Project,
 ) -> anyhow::Result<(DwhConfig, crate::aws::Aws)> {
-    let config = DwhConfig::load(&args.config, project.name())?;
-    let aws = crate::aws::Aws::connect(&config).await?;
-    Ok((config, aws))
+    dwh_redshift::load(&args.config, project).await
 }

@@ -183,27 +183,13 @@ fn local_sources(
                     dir.display(),
                     s.dir,
                     project.name(),
-                    expected_dirs(project)
+                    project.expected_dirs()
                 );
             }
             let source = LocalDir::matching(path, s.pattern.clone());
             Ok((s.table, Arc::new(source) as Arc<dyn Source>))
         })
         .collect()
-}
-
-/// `a/ and b/`, the folders a data directory must hold.
-pub fn expected_dirs(project: &Project) -> String {
-    let dirs: Vec<String> = project
-        .sources()
-        .iter()
-        .map(|s| format!("{}/", s.dir))
-        .collect();
-    match dirs.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => "nothing".into(),
-    }
 }
 
 /// Each source's folder below `s3://bucket/prefix` (as `dwh upload`

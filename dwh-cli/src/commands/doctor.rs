@@ -5,14 +5,15 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use aws_sdk_s3::primitives::ByteStream;
+
 use dwh_core::doctor::{self, by_shape, run_probes, DoctorS3, Outcome, Verdict};
 use dwh_core::Project;
 
 use super::console::Console;
 use super::redshift::{attached_role, find_cluster, login};
 use crate::aws::layout::Layout;
-use crate::aws::{s3, Aws};
+use crate::aws::s3::{self, ByteStream};
+use crate::aws::Aws;
 use crate::cli::{DoctorArgs, Target};
 use crate::ui;
 

@@ -19,11 +19,11 @@ mod steps;
 // The Redshift target and AWS provisioning (the `redshift` feature); without
 // it, `redshift` is a stand-in whose every entry point says so.
 #[cfg(feature = "redshift")]
+mod aws_plan;
+#[cfg(feature = "redshift")]
 mod config;
 #[cfg(feature = "redshift")]
 mod doctor;
-#[cfg(all(test, feature = "redshift"))]
-mod fixtures;
 #[cfg(feature = "redshift")]
 mod open_port;
 #[cfg(feature = "redshift")]
@@ -73,6 +73,9 @@ pub async fn run(cli: Cli, project: &Project) -> anyhow::Result<ExitCode> {
         | Command::Config { .. }) => run_aws(aws, project).await,
     }
 }
+
+#[cfg(feature = "redshift")]
+pub use redshift::install_console;
 
 #[cfg(feature = "redshift")]
 async fn run_aws(command: Command, project: &Project) -> anyhow::Result<ExitCode> {

@@ -34,6 +34,7 @@ pub enum Input {
     /// The local engine's staging files, chosen by the run.
     Files(Files),
     /// Redshift: COPY of what the target chose and uploaded.
+    #[cfg_attr(not(feature = "redshift"), allow(dead_code))]
     Staged(Staged),
 }
 
@@ -129,7 +130,7 @@ async fn all_steps(
 
 /// The run's batch policy: `--full-refresh`, `--reload-changed`,
 /// `--allow-missing-files`, and whether the data is generated.
-fn policy(data: &DataArgs, generated: bool) -> BatchPolicy {
+pub(super) fn policy(data: &DataArgs, generated: bool) -> BatchPolicy {
     BatchPolicy {
         full_refresh: data.full_refresh,
         reload_changed: data.reload_changed,

@@ -1,396 +1,106 @@
-//! `dwh all --target redshift`: the cluster as the pipeline's target. This
-//! module finds the cluster, role and uploads and connects over TLS; the
-//! statements are rendered by `dwh_core::sql::run_plan` (staging by
-//! `COPY … FROM` S3) and run by dwh-core's pipeline, the same as locally.
+//! `dwh all --target redshift`: the cluster as the pipeline's target. The
+//! work is dwh-redshift's (`dwh_redshift::target`: find the cluster, log
+//! in, upload, COPY staging); this runs it with the command line's steps
+//! and spinners and hands the pipeline its plan.
 
-use anyhow::{anyhow, bail};
-use dwh_core::load::ledger::Ledger;
-use dwh_core::load::LoadError;
-use dwh_core::run::{Described, Staged};
-use dwh_core::schema::Table;
-use dwh_core::sql::ledger::LedgerFile;
-use dwh_core::sql::run::load_errors_query;
-use dwh_core::sql::{Dialect, Parts, S3Batch, S3Copy, StagingFrom};
-use dwh_core::{Project, Warehouse, WarehouseError};
+use std::future::Future;
+use std::path::Path;
+
+use dwh_core::sql::Parts;
+use dwh_core::{Project, Warehouse};
+use dwh_redshift::target::{self, Options, Steps};
+
+pub use dwh_redshift::target::{attached_role, find_cluster, login, RedshiftRun};
 
 use super::console::Console;
 use super::pipeline::{Input, Prepared};
-use super::upload::upload_data;
-use crate::aws::connect::{self, SqlTarget};
-use crate::aws::copy::{db_error, explain, CopyFailed};
-use crate::aws::incremental::{self, Choice};
-use crate::aws::layout::Layout;
-use crate::aws::redshift::ClusterState;
-use crate::aws::upload::{self, uploaded_parts, Uploaded};
-use crate::aws::{copy, redshift, s3, sidecar, Aws};
-use crate::cli::{AllArgs, AwsArgs};
-use crate::config::DwhConfig;
-use crate::ui;
+use crate::cli::AllArgs;
 
-/// What the Redshift run needs besides the plan: S3 to describe the
-/// loaded parts, and the project's sources.
-pub struct RedshiftRun {
-    aws: Aws,
-    layout: Layout,
-    project: Project,
-    /// Per source (in the project's order), whether the run copies it.
-    copied: Vec<bool>,
+/// Each library step as a step of the run: a spinner, then its line.
+impl Steps for Console {
+    fn step<T, F>(
+        &mut self,
+        name: &str,
+        rows: impl Fn(&T) -> Option<u64>,
+        work: F,
+    ) -> impl Future<Output = anyhow::Result<T>>
+    where
+        F: Future<Output = anyhow::Result<T>>,
+    {
+        Console::step(self, name, rows, work)
+    }
 }
 
 /// Connects to the cluster of dwh.toml, reads its load ledger, and renders
-/// the run with a COPY per staging table that has new files: with `--data`,
-/// of a manifest listing only the new files, uploaded first; without, of
-/// what `dwh upload` wrote, when its sidecar lists only new files.
+/// the run with a COPY per staging table that has new files
+/// ([`target::prepare`]).
 pub async fn prepare(
     run: &mut Console,
     args: &AllArgs,
     project: &Project,
     parts: Parts,
 ) -> anyhow::Result<Prepared> {
-    let aws_args = AwsArgs {
+    let options = Options {
         config: args.target.config.clone(),
+        data: args.data.data.clone(),
+        max_errors: args.data.max_errors,
+        policy: super::pipeline::policy(&args.data, false),
     };
-    let (config, aws) = super::config::load(&aws_args, project).await?;
-    let listed = local_listing(args, project)?;
-    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
-    let role_arn = attached_role(&cluster, &config.iam.role_name)?;
-    let layout = Layout::new(config.bucket()?, &config.s3.prefix);
-    let sidecars = match listed {
-        Some(_) => None,
-        None => Some(read_sidecars(&aws, &layout, project).await?),
-    };
-    let warehouse = login(run, &aws, &config, &cluster).await?;
-    let mut parts = parts;
-    let full = parts.fresh || parts.full_refresh || args.data.full_refresh;
-    if !full {
-        if let Some(gone) = warehouse.tables_gone(project.schema()).await? {
-            return Err(gone.into());
-        }
-    }
-    // Read for a rebuild too: it must not leave out files gone from --data.
-    let ledger = warehouse.ledger().await?;
-    let new_files = match (listed, sidecars) {
-        (Some(listed), _) => {
-            let choice = tokio::task::block_in_place(|| {
-                let (reload, allow) = (args.data.reload_changed, args.data.allow_missing_files);
-                incremental::choose_new(listed, &ledger, full, reload, allow || parts.fresh)
-            })?;
-            parts.full_refresh = choice.full_refresh;
-            upload_new(run, &config, &aws, project, choice).await?
-        }
-        (None, sidecars) => {
-            parts.full_refresh = full;
-            let allow = args.data.allow_missing_files || parts.fresh;
-            let sidecars = sidecars.unwrap_or_default();
-            from_uploads(project, sidecars, ledger, full, allow)?
-        }
-    };
-    let max_errors = u32::try_from(args.data.max_errors).unwrap_or(u32::MAX);
-    let copies = copy::copies(
-        project.sources(),
-        &layout,
-        &role_arn,
-        &aws.region,
-        max_errors,
-    );
-    let copied = new_files.iter().map(Option::is_some).collect();
-    let redshift = RedshiftRun {
-        aws,
-        layout,
-        project: project.clone(),
-        copied,
-    };
-    let staged = Staged {
-        staging: s3_staging(copies, new_files),
-        full_refresh: parts.full_refresh,
-        described: redshift.describe().await?,
-    };
+    let prepared = target::prepare(run, &options, project, parts).await?;
     Ok(Prepared {
-        warehouse,
-        input: Input::Staged(staged),
+        warehouse: prepared.warehouse,
+        input: Input::Staged(prepared.staged),
         location: None,
         generated: false,
-        redshift: Some(redshift),
+        redshift: Some(prepared.redshift),
     })
 }
 
-/// Each staging table's input: its COPY and the files it records, or no
-/// COPY for a table without new files (staging keeps its last batch).
-fn s3_staging(
-    copies: Vec<(&'static Table, S3Copy)>,
-    new_files: Vec<Option<Vec<LedgerFile>>>,
-) -> Vec<(&'static Table, StagingFrom)> {
-    let run_at = chrono::Utc::now().naive_utc();
-    copies
-        .into_iter()
-        .zip(new_files)
-        .map(|((table, copy), files)| {
-            let batch = S3Batch {
-                copy: files.as_ref().map(|_| copy),
-                files: files.unwrap_or_default(),
-                run_at,
-            };
-            (table, StagingFrom::S3(batch))
-        })
-        .collect()
-}
-
-/// Uploads the new files of `choice` (a source without any is left as it
-/// is on S3 and not copied) and says what each source brings; per source,
-/// the ledger rows of the files its COPY loads, `None` for no COPY.
-async fn upload_new(
-    run: &mut Console,
-    config: &DwhConfig,
-    aws: &Aws,
-    project: &Project,
-    choice: Choice<'_>,
-) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
-    for (chosen, before) in choice.sources.iter().zip(&choice.before) {
-        let table = chosen.source.table.name;
-        eprintln!("{}", ui::batch_line(table, chosen.files.len(), *before));
-    }
-    let tables: Vec<&str> = choice.sources.iter().map(|c| c.source.table.name).collect();
-    let new: Vec<_> = choice
-        .sources
-        .into_iter()
-        .filter(|c| !c.files.is_empty())
-        .collect();
-    let uploaded = if new.is_empty() {
-        Vec::new()
-    } else {
-        run.step(
-            "upload to S3",
-            |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
-            upload_data(config, aws, project, new),
-        )
-        .await?
-    };
-    Ok(tables
-        .iter()
-        .map(|t| {
-            let u = uploaded.iter().find(|u| u.table == *t)?;
-            Some(u.files.clone())
-        })
-        .collect())
-}
-
-/// Each source's uploaded files, from the sidecar beside its manifest.
-async fn read_sidecars(
-    aws: &Aws,
-    layout: &Layout,
-    project: &Project,
-) -> anyhow::Result<Vec<(String, Vec<LedgerFile>)>> {
-    let mut all = Vec::new();
-    for source in project.sources() {
-        let key = layout.manifest_key(&source.dir);
-        if !s3::exists(&aws.s3, &layout.bucket, &key).await? {
-            bail!(
-                "no uploaded {} at {}: run `dwh upload --data DIR` first (or pass --data DIR)",
-                source.dir,
-                layout.uri(&key)
-            );
-        }
-        let sidecar_key = layout.sidecar_key(&source.dir);
-        let uri = layout.uri(&sidecar_key);
-        if !s3::exists(&aws.s3, &layout.bucket, &sidecar_key).await? {
-            bail!(
-                "{} has no list of the files it holds ({uri}): it was written by an older dwh \
-                 or an interrupted upload; run `dwh upload --data DIR` again (or pass --data DIR)",
-                layout.uri(&key)
-            );
-        }
-        let body = s3::get(&aws.s3, &layout.bucket, &sidecar_key).await?;
-        let bytes = body.collect().await?.into_bytes();
-        let files = sidecar::from_json(&uri, &String::from_utf8_lossy(&bytes))?;
-        all.push((uri, files));
-    }
-    Ok(all)
-}
-
-/// `--data DIR`'s files, listed per source before anything else is done;
-/// `None` without `--data` (the run copies what `dwh upload` wrote).
-fn local_listing<'a>(
-    args: &AllArgs,
-    project: &'a Project,
-) -> anyhow::Result<Option<Vec<upload::Chosen<'a>>>> {
-    match &args.data.data {
-        Some(data) if data.to_string_lossy().starts_with("s3://") => bail!(
-            "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
-             takes a local directory to upload first"
-        ),
-        Some(data) => Ok(Some(upload::list_local(data, project)?)),
-        None => Ok(None),
-    }
-}
-
-/// Per source, the uploaded files to COPY (see [`from_sidecars`]); a
-/// rebuild (`full`) copies every uploaded manifest whatever the ledger
-/// holds, but refuses to leave out files the ledger lists unless `allow`.
-fn from_uploads(
-    project: &Project,
-    sidecars: Vec<(String, Vec<LedgerFile>)>,
-    ledger: Ledger,
-    full: bool,
-    allow: bool,
-) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
-    if full {
-        refuse_gone_uploads(project, &sidecars, &ledger, allow)?;
-    }
-    let ledger = if full { Ledger::default() } else { ledger };
-    from_sidecars(project, sidecars, &ledger)
-}
-
-/// [`incremental::refuse_gone_uploads`] over each source's sidecar.
-fn refuse_gone_uploads(
-    project: &Project,
-    sidecars: &[(String, Vec<LedgerFile>)],
-    ledger: &Ledger,
-    allow_missing: bool,
-) -> anyhow::Result<()> {
-    let uploads: Vec<_> = project
-        .sources()
-        .iter()
-        .zip(sidecars)
-        .map(|(source, (uri, files))| (source.table, uri.as_str(), files.as_slice()))
-        .collect();
-    incremental::refuse_gone_uploads(&uploads, ledger, allow_missing)
-}
-
-/// Per source, the files of its uploaded manifest to COPY and record, or
-/// `None` when they were all loaded before; says which.
-fn from_sidecars(
-    project: &Project,
-    sidecars: Vec<(String, Vec<LedgerFile>)>,
-    ledger: &Ledger,
-) -> anyhow::Result<Vec<Option<Vec<LedgerFile>>>> {
-    let mut out = Vec::new();
-    for (source, (uri, files)) in project.sources().iter().zip(sidecars) {
-        let table = source.table.name;
-        let copy = incremental::copy_uploaded(table, &files, ledger, &uri)?;
-        let new = if copy { files.len() } else { 0 };
-        eprintln!("{}", ui::batch_line(table, new, ledger.files_of(table)));
-        out.push(copy.then_some(files));
-    }
-    Ok(out)
-}
-
-/// Connects to the cluster of `config` for `dwh plan` and `dwh migrate`:
-/// the configuration, cluster lookup and login of `dwh all --target
-/// redshift`, without its upload and COPY preparation.
+/// Connects to the cluster of `config` for `dwh plan`, `dwh migrate` and
+/// `dwh docs` ([`target::connect_cluster`]).
 pub async fn connect_cluster(
     run: &mut Console,
-    config: &std::path::Path,
+    config: &Path,
     project: &Project,
 ) -> anyhow::Result<Warehouse> {
-    let aws_args = AwsArgs {
-        config: config.to_owned(),
-    };
-    let (config, aws) = super::config::load(&aws_args, project).await?;
-    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
-    login(run, &aws, &config, &cluster).await
+    target::connect_cluster(run, config, project).await
 }
 
-/// Logs in to `cluster` (temporary credentials for the configured user)
-/// and connects over TLS.
-pub(super) async fn login(
-    run: &mut Console,
-    aws: &Aws,
-    config: &DwhConfig,
-    cluster: &ClusterState,
-) -> anyhow::Result<Warehouse> {
-    let (host, port) = cluster
-        .endpoint
-        .clone()
-        .ok_or_else(|| anyhow!("cluster `{}` has no endpoint yet", cluster.identifier))?;
-    let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
-    let client = run
-        .step("connect to Redshift", |_| None, async {
-            let (user, password) = redshift::login(aws, &config.cluster).await?;
-            connect::connect(&target, &config.cluster.database, &user, &password).await
-        })
-        .await?;
-    Ok(Warehouse::from_client(client, Dialect::Redshift))
+/// Sends dwh-redshift's lines through dwh's streams (see `out`), its
+/// tables through `ui::table` and its spinners through `ui::spinner`.
+pub fn install_console() {
+    dwh_redshift::console::install(Terminal);
 }
 
-pub(super) async fn find_cluster(
-    run: &mut Console,
-    aws: &Aws,
-    id: &str,
-) -> anyhow::Result<ClusterState> {
-    run.step("find cluster", |_| None, async {
-        let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
-            anyhow!(
-                "there is no cluster `{id}` in {}; run `dwh provision` first",
-                aws.region
-            )
-        })?;
-        if cluster.status != "available" {
-            bail!(
-                "cluster `{id}` is `{}`; wait for `dwh status` to show it available",
-                cluster.status
-            );
-        }
-        Ok(cluster)
-    })
-    .await
-}
+/// dwh-redshift's console on dwh's terminal.
+struct Terminal;
 
-/// The ARN of the role dwh provisioned, attached to `cluster`.
-pub(super) fn attached_role(cluster: &ClusterState, role_name: &str) -> anyhow::Result<String> {
-    let role_suffix = format!("/{role_name}");
-    cluster
-        .iam_roles
-        .iter()
-        .find(|arn| arn.ends_with(&role_suffix))
-        .cloned()
-        .ok_or_else(|| {
-            anyhow!(
-                "cluster `{}` does not have role `{role_name}` attached; run `dwh provision` to attach it",
-                cluster.identifier
-            )
-        })
-}
-
-impl RedshiftRun {
-    /// A failed COPY explained from its rows of `STL_LOAD_ERRORS` (the
-    /// query id outlives the rollback); any other error as it is.
-    pub async fn explain(&self, warehouse: &Warehouse, error: WarehouseError) -> anyhow::Error {
-        match error {
-            WarehouseError::Load(LoadError::Copy { table, source }) => {
-                let table = self
-                    .project
-                    .schema()
-                    .table(table)
-                    .expect("the COPY's table is declared");
-                let details = explain(warehouse.client(), table, &load_errors_query()).await;
-                CopyFailed {
-                    table: table.name,
-                    error: db_error(&source),
-                    details,
-                }
-                .into()
-            }
-            other => other.into(),
-        }
+impl dwh_redshift::console::Console for Terminal {
+    fn out(&self, text: std::fmt::Arguments) {
+        crate::out::stdout(text);
     }
 
-    /// Per source, the manifest each COPY reads, and the parts and bytes
-    /// it lists (none for a source the run does not copy).
-    async fn describe(&self) -> anyhow::Result<Vec<Described>> {
-        let mut described = Vec::new();
-        for (source, copied) in self.project.sources().iter().zip(&self.copied) {
-            let dir = &source.dir;
-            let mut copy = Described {
-                location: self.layout.uri(&self.layout.manifest_key(dir)),
-                ..Described::default()
-            };
-            if *copied {
-                let parts = uploaded_parts(&self.aws.s3, &self.layout, dir).await?;
-                copy.files = parts.len() as u64;
-                copy.bytes = parts.iter().map(|p| p.size).sum();
-            }
-            described.push(copy);
-        }
-        Ok(described)
+    fn err(&self, text: std::fmt::Arguments) {
+        crate::out::stderr(text);
+    }
+
+    fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> String {
+        crate::ui::table(header, rows).to_string()
+    }
+
+    fn spinner(&self, message: String) -> Box<dyn dwh_redshift::console::Spinner> {
+        Box::new(Spinner(crate::ui::spinner(message)))
+    }
+}
+
+struct Spinner(indicatif::ProgressBar);
+
+impl dwh_redshift::console::Spinner for Spinner {
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+
+    fn finish_and_clear(&self) {
+        self.0.finish_and_clear();
     }
 }

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use dwh_core::load::StagingReport;
 use dwh_core::sql::Parts;
 use dwh_core::{Project, Warehouse, WarehouseError};
 
@@ -39,10 +38,6 @@ pub async fn connect_cluster(_: &mut Console, _: &Path, _: &Project) -> anyhow::
 
 impl RedshiftRun {
     pub async fn explain(&self, _: &Warehouse, _: WarehouseError) -> anyhow::Error {
-        match *self {}
-    }
-
-    pub async fn complete(&self, _: &mut [StagingReport]) -> anyhow::Result<()> {
         match *self {}
     }
 }

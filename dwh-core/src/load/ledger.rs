@@ -167,6 +167,21 @@ pub fn all_new(table: &'static Table, files: Vec<SourceFile>, ledger: &Ledger) -
     }
 }
 
+/// `staging_songs: 2 new files, 71 loaded before`: a [`Batch`]'s line, as
+/// local and Redshift runs say it (`new` files, `before` loaded before).
+pub fn batch_line(table: &str, new: usize, before: usize) -> String {
+    use crate::report::thousands;
+    let new = match new {
+        0 => "no new files".to_owned(),
+        1 => "1 new file".to_owned(),
+        n => format!("{} new files", thousands(n as u64)),
+    };
+    match before {
+        0 => format!("  {table}: {new}"),
+        n => format!("  {table}: {new}, {} loaded before", thousands(n as u64)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,17 +41,17 @@ impl BatchPolicy {
     /// or, with `reload_changed`, rebuilds from every file; generated data
     /// that changed rebuilds; a rebuild that would leave out files gone
     /// from the source is refused unless `allow_missing_files`.
-    /// `full_refresh`: the run rebuilds already (`--fresh`, which also
-    /// allows gone files: the user asked for a rebuild from this data).
+    /// `fresh`: the run drops and rebuilds every table (`--fresh`), which
+    /// also allows gone files: the user asked for a rebuild from this data.
     pub fn choose<E>(
         &self,
-        full_refresh: bool,
+        fresh: bool,
         mut sort: impl FnMut(bool) -> Result<Vec<Batch>, E>,
     ) -> Result<Choice, E>
     where
         E: From<WarehouseError> + From<GoneFilesRefused>,
     {
-        let mut full = full_refresh || self.full_refresh;
+        let mut full = fresh || self.full_refresh;
         let mut batches = sort(full)?;
         let mut notes = Vec::new();
         let stale = |b: &Batch| !b.changed.is_empty() || (self.generated && !b.gone.is_empty());
@@ -60,7 +60,7 @@ impl BatchPolicy {
             full = true;
             batches = sort(true)?;
         }
-        let allow = self.allow_missing_files || self.generated || full_refresh;
+        let allow = self.allow_missing_files || self.generated || fresh;
         notes.extend(gone_files(&batches, full, allow)?);
         Ok(Choice {
             batches,

@@ -38,14 +38,15 @@ struct Listed {
     files: Vec<SourceFile>,
 }
 
-/// The local run's choice over `files`: each source listed once, sorted
+/// The local run's choice over `files` (`fresh`: `--fresh`, see
+/// [`BatchPolicy::choose`]): each source listed once, sorted
 /// against the warehouse's ledger off the async threads (checksums read
 /// files), and `files.batches` set to the new files.
 pub(super) async fn choose_local(
     policy: BatchPolicy,
     warehouse: &Warehouse,
     files: &mut Files,
-    full_refresh: bool,
+    fresh: bool,
 ) -> Result<Choice, RunError> {
     let ledger = Arc::new(warehouse.ledger().await?);
     let mut listed = Vec::new();
@@ -61,7 +62,7 @@ pub(super) async fn choose_local(
         });
     }
     let choice = tokio::task::spawn_blocking(move || {
-        policy.choose(full_refresh, |full| sort_listed(&listed, &ledger, full))
+        policy.choose(fresh, |full| sort_listed(&listed, &ledger, full))
     })
     .await
     .map_err(|_| WarehouseError::Load(LoadError::Interrupted("the choice of files")))??;

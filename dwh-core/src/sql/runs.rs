@@ -162,12 +162,12 @@ pub fn record_run(run: &RunRecord, dialect: Dialect) -> Option<String> {
         .iter()
         .enumerate()
         .map(|(no, s)| {
+            let ms = s.duration.as_secs_f64() * 1000.0;
             format!(
-                "({project}, {run_at}, {version}, {status}, {no}, {}, {}, {}, {}, {})",
+                "({project}, {run_at}, {version}, {status}, {no}, {}, {}, {}, {ms:.3}, {})",
                 text(&s.step, STEP_BYTES),
                 text(s.status.as_str(), 16),
                 s.rows.map_or("NULL".to_owned(), |n| n.to_string()),
-                format!("{:.3}", s.duration.as_secs_f64() * 1000.0),
                 s.error
                     .as_deref()
                     .map_or("NULL".to_owned(), |e| text(e, ERROR_BYTES)),

@@ -1,14 +1,13 @@
-//! `dwh status`: each AWS resource dwh manages, as it is now. `survey`
-//! reads AWS, `plan` (pure) makes the rows and the exit code, `run` prints.
-
-mod plan;
-mod survey;
-#[cfg(test)]
-mod tests;
+//! `dwh status`: each AWS resource dwh manages, as it is now. In
+//! dwh-redshift, `survey` reads AWS and `plan` (pure) makes the rows and
+//! the exit code; `run` prints.
 
 use std::process::ExitCode;
 
-use crate::aws::iam;
+use dwh_redshift::aws::iam;
+use dwh_redshift::status::plan;
+use dwh_redshift::survey::Survey;
+
 use crate::cli::AwsArgs;
 use crate::ui;
 
@@ -19,7 +18,7 @@ pub async fn run(args: &AwsArgs, project: &dwh_core::Project) -> anyhow::Result<
         &config.s3.bucket,
         &config.s3.prefix,
     );
-    let survey = survey::survey(&aws, &config, &policy, project).await?;
+    let survey = Survey::read(&aws, &config, &policy, Some(project)).await?;
     let report = plan::plan(&survey, &config);
     let rows = report
         .rows

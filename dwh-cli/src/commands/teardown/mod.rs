@@ -4,14 +4,9 @@
 //! re-running finishes a teardown that stopped half-way. The data bucket is
 //! kept.
 //!
-//! Three stages: `survey` reads what exists, `plan` (pure) decides what to
-//! delete, `apply` deletes it.
-
-mod apply;
-mod plan;
-mod survey;
-#[cfg(test)]
-mod tests;
+//! Three stages, in dwh-redshift: `survey` reads what exists, `plan`
+//! (pure) decides what to delete, `apply` deletes it; this prints the plan
+//! and asks first.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -19,7 +14,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
 
-use crate::aws::{iam, redshift};
+use dwh_redshift::aws::{iam, redshift};
+use dwh_redshift::survey::Survey;
+use dwh_redshift::teardown::{apply, plan};
+
+use super::aws_plan::print_plan;
 use crate::cli::TeardownArgs;
 
 /// Asks for `yes` on the terminal; refuses when there is none to ask.
@@ -41,7 +40,7 @@ pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Re
         &config.s3.bucket,
         &config.s3.prefix,
     );
-    let survey = survey::survey(&aws, &config, &policy).await?;
+    let survey = Survey::read(&aws, &config, &policy, None).await?;
 
     let snapshot = (!args.skip_final_snapshot).then(|| {
         let now = SystemTime::now()
@@ -51,7 +50,7 @@ pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Re
         redshift::final_snapshot_id(&config.cluster.identifier, now)
     });
     let plan = plan::plan(&survey, &config, snapshot.as_deref());
-    plan.print(&format!("Teardown plan for {}:", aws.region));
+    print_plan(&plan, &format!("Teardown plan for {}:", aws.region));
     if plan.ops().next().is_none() {
         println!("nothing to tear down");
         return Ok(ExitCode::SUCCESS);

@@ -1,14 +1,14 @@
 //! The status rows and exit code, from surveys built by hand.
 
 use super::plan::{plan, Report, NOT_AVAILABLE};
-use super::survey::{Bucket, Folder, Survey};
 use crate::aws::ec2::{GroupState, Ingress};
 use crate::aws::iam::RoleState;
 use crate::aws::redshift::ClusterState;
 use crate::aws::s3::Object;
 use crate::config::DwhConfig;
+use crate::survey::{Bucket, Folder, Survey};
 
-use crate::commands::fixtures::config;
+use crate::fixtures::config;
 
 fn everything(config: &DwhConfig) -> Survey {
     let c = &config.cluster;
@@ -40,13 +40,15 @@ fn everything(config: &DwhConfig) -> Survey {
             database: c.database.clone(),
             user: c.user.clone(),
         }),
+        port: c.port,
         groups: vec![GroupState {
             id: "sg-1".into(),
             name: "dwh-dwh-shop".into(),
             vpc_id: "vpc-1".into(),
             ingress: Vec::new(),
         }],
-        bucket: Bucket::Usable(vec![Folder {
+        default_vpc: None,
+        bucket: Some(Bucket::Usable(vec![Folder {
             dir: "log_data".into(),
             objects: vec![
                 object("shop/log_data/part-00000.json.gz", 1024),
@@ -54,7 +56,7 @@ fn everything(config: &DwhConfig) -> Survey {
                 object("shop/log_data/notes.txt", 1 << 30),
             ],
             manifest: true,
-        }]),
+        }])),
     }
 }
 
@@ -74,8 +76,10 @@ fn nothing_exists_so_every_row_is_missing_and_the_exit_is_3() {
     let survey = Survey {
         role: None,
         cluster: None,
+        port: config.cluster.port,
         groups: Vec::new(),
-        bucket: Bucket::NotConfigured,
+        default_vpc: Some(Ok("vpc-1".into())),
+        bucket: Some(Bucket::NotConfigured),
     };
     let report = plan(&survey, &config);
     assert_eq!(report.exit, NOT_AVAILABLE);
@@ -153,7 +157,7 @@ fn what_dwh_would_not_have_made_is_flagged() {
         cidr: "0.0.0.0/0".into(),
         description: None,
     }];
-    survey.bucket = Bucket::Foreign;
+    survey.bucket = Some(Bucket::Foreign);
     let lines = lines(&plan(&survey, &config));
     for (row, expected) in [
         (0, "NOT assumable by Redshift"),

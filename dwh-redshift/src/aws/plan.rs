@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use crate::ui;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Create,
@@ -135,10 +133,11 @@ impl<Op> Plan<Op> {
         )
     }
 
-    pub fn print(&self, title: &str) {
-        println!("{title}");
-        let rows = self
-            .steps
+    /// The steps as table rows (action, resource, name, detail), as a
+    /// front end prints them before applying, with the `notes` and the
+    /// [`Plan::summary`] below.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        self.steps
             .iter()
             .map(|s| {
                 vec![
@@ -148,15 +147,7 @@ impl<Op> Plan<Op> {
                     s.detail.clone(),
                 ]
             })
-            .collect();
-        println!(
-            "{}",
-            ui::table(&["action", "resource", "name", "detail"], rows)
-        );
-        for note in &self.notes {
-            println!("note: {note}");
-        }
-        println!("plan: {}", self.summary());
+            .collect()
     }
 }
 

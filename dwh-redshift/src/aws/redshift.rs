@@ -11,7 +11,7 @@ use super::error::{aws_error, ctx, is};
 use super::waiter::{self, Backoff, Poll, TokioClock, WaitError};
 use super::Aws;
 use crate::config::{ClusterSection, PASSWORD_ENV};
-use crate::ui;
+use crate::console;
 
 /// What exists of the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,7 +273,7 @@ pub async fn wait_available(
             return Ok(cluster);
         }
     }
-    let bar = ui::spinner(format!("waiting for cluster `{id}` to be available"));
+    let bar = console::spinner(format!("waiting for cluster `{id}` to be available"));
     let result = waiter::wait_for(
         &TokioClock::start(),
         Backoff::cluster(timeout),
@@ -331,7 +331,7 @@ pub async fn delete(aws: &Aws, id: &str, snapshot: Option<&str>) -> anyhow::Resu
 
 /// Waits until the cluster is gone.
 pub async fn wait_deleted(aws: &Aws, id: &str, timeout: Duration) -> anyhow::Result<()> {
-    let bar = ui::spinner(format!("waiting for cluster `{id}` to be deleted"));
+    let bar = console::spinner(format!("waiting for cluster `{id}` to be deleted"));
     let result = waiter::wait_for(
         &TokioClock::start(),
         Backoff::cluster(timeout),

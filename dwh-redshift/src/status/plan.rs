@@ -1,13 +1,13 @@
 //! What `dwh status` shows, worked out from the survey without any I/O:
 //! one row per resource, and the exit code.
 
-use super::survey::{Bucket, Folder, Survey};
 use crate::aws::ec2::{self, GroupState};
 use crate::aws::iam::{RoleState, POLICY_NAME};
 use crate::aws::layout::Layout;
 use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
-use crate::ui;
+use crate::survey::{Bucket, Folder, Survey};
+use dwh_core::report::bytes;
 
 /// Exit code when the cluster is missing or not available (as `dwh local
 /// status` uses for an engine that is not running).
@@ -46,7 +46,8 @@ pub fn plan(survey: &Survey, config: &DwhConfig) -> Report {
         None => Row::new("Redshift cluster", &c.identifier, "missing", ""),
         Some(cl) => cluster_row(cl, config),
     });
-    if survey.groups.is_empty() {
+    let groups = survey.cluster_groups();
+    if groups.is_empty() {
         rows.push(Row::new(
             "security group",
             &ec2::group_name(&c.identifier),
@@ -54,8 +55,8 @@ pub fn plan(survey: &Survey, config: &DwhConfig) -> Report {
             "",
         ));
     }
-    rows.extend(survey.groups.iter().map(|g| group_row(g, c.port)));
-    rows.push(bucket_row(&survey.bucket, config));
+    rows.extend(groups.into_iter().map(|g| group_row(g, c.port)));
+    rows.extend(survey.bucket.as_ref().map(|b| bucket_row(b, config)));
     let available = survey
         .cluster
         .as_ref()
@@ -178,7 +179,7 @@ fn folder(layout: &Layout, f: &Folder) -> String {
         "{}: {} parts, {}{}",
         f.dir,
         parts.len(),
-        ui::bytes(parts.iter().map(|p| p.size).sum()),
+        bytes(parts.iter().map(|p| p.size).sum()),
         if f.manifest {
             ", manifest"
         } else {

@@ -1,5 +1,5 @@
-//! Runs a provisioning plan's operations in order (the AWS writes), then
-//! waits for the cluster and prints how to reach it.
+//! Runs a provisioning plan's operations in order (the AWS writes), saying
+//! each, then waits for the cluster.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 use super::plan::Op;
-use crate::aws::ec2::{self, Cidr, GroupState};
+use crate::aws::ec2::{self, GroupState};
 use crate::aws::iam::{self, POLICY_NAME};
 use crate::aws::plan::Plan;
 use crate::aws::redshift::{self, ClusterState, NewCluster};
@@ -15,41 +15,44 @@ use crate::aws::Aws;
 use crate::config::DwhConfig;
 
 /// What the operations so far have made or adopted, which later ones use.
-#[derive(Default)]
-struct Applied {
+#[derive(Debug, Default)]
+pub struct Applied {
     role_arn: Option<String>,
     group: Option<GroupState>,
 }
 
 impl Applied {
-    fn role_arn(&self) -> anyhow::Result<&str> {
+    /// The role the cluster assumes.
+    pub fn role_arn(&self) -> anyhow::Result<&str> {
         self.role_arn
             .as_deref()
             .context("the plan has no IAM role step before the cluster")
     }
 
-    fn group(&self) -> anyhow::Result<&GroupState> {
+    /// The cluster's security group.
+    pub fn group(&self) -> anyhow::Result<&GroupState> {
         self.group
             .as_ref()
             .context("the plan has no security group step before the ingress rule and cluster")
     }
 }
 
+/// Applies `plan`'s operations in order, then waits up to `timeout` for
+/// the cluster: the cluster available, and the role and group it uses.
 pub async fn apply(
     aws: &Aws,
     config: &DwhConfig,
     policy: &Value,
     plan: &Plan<Op>,
-    cidr: Option<Cidr>,
     timeout: Duration,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(ClusterState, Applied)> {
     let mut done = Applied::default();
     for op in plan.ops() {
         run_op(aws, config, policy, op, &mut done).await?;
     }
     let id = &config.cluster.identifier;
     let ready = redshift::wait_available(aws, id, timeout).await?;
-    print_summary(config, &ready, &done, cidr)
+    Ok((ready, done))
 }
 
 async fn run_op(
@@ -118,37 +121,5 @@ async fn create_cluster(aws: &Aws, config: &DwhConfig, done: &Applied) -> anyhow
             crate::config::PASSWORD_ENV
         );
     }
-    Ok(())
-}
-
-fn print_summary(
-    config: &DwhConfig,
-    ready: &ClusterState,
-    done: &Applied,
-    cidr: Option<Cidr>,
-) -> anyhow::Result<()> {
-    let c = &config.cluster;
-    let endpoint = ready
-        .endpoint
-        .as_ref()
-        .map(|(host, port)| format!("{host}:{port}"))
-        .unwrap_or_else(|| "(none yet)".into());
-    println!("✔ cluster `{}` is available", c.identifier);
-    println!("  endpoint        {endpoint}");
-    println!("  database        {} (user {})", ready.database, ready.user);
-    println!("  IAM role        {}", done.role_arn()?);
-    println!(
-        "  security group  {} ({})",
-        done.group()?.id,
-        match cidr {
-            Some(cidr) => format!("tcp/{} open to {cidr}", c.port),
-            None => "no ingress".into(),
-        }
-    );
-    println!(
-        "  slices          {} (upload splits data into a multiple of this)",
-        ready.slices()
-    );
-    println!("next: dwh upload --data DIR, then dwh all --target redshift");
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::aws::plan::{Action, Plan};
 use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
 
-use super::survey::Survey;
+use crate::survey::Survey;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {

@@ -6,10 +6,11 @@
 //! path (`--full-refresh`, `--reload-changed`, changed files refused).
 
 use dwh_core::load::ledger::{all_new, sort_files, Batch, Ledger};
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::SourceFile;
 use dwh_core::schema::Table;
 use dwh_core::sql::ledger::LedgerFile;
-use dwh_core::warehouse::ledger::{gone_files, refuse_changed};
+use dwh_core::warehouse::ledger::gone_files;
 
 use super::upload::Chosen;
 
@@ -24,44 +25,35 @@ pub struct Choice<'a> {
     pub full_refresh: bool,
 }
 
-/// Narrows each source of `listed` to the files `ledger` does not hold
-/// (all of them with `full_refresh`). A changed file fails the run unless
-/// `reload_changed`, which rebuilds from every file; a rebuild that would
-/// leave out files the ledger lists fails unless `allow_missing` (the local
-/// path's policy, [`gone_files`]). Reads a file only when its size or time
-/// moved since it was recorded.
+/// Narrows each source of `listed` to the files `ledger` does not hold,
+/// under the run's `policy` (dwh-core's, the local path's): all of them
+/// on a rebuild, a changed file refused or rebuilding, gone files refused
+/// on a rebuild unless allowed. `fresh`: the run drops and rebuilds every
+/// table (`--fresh`). Says what it found; reads a file only when its size
+/// or time moved since it was recorded.
 pub fn choose_new<'a>(
     listed: Vec<Chosen<'a>>,
     ledger: &Ledger,
-    full_refresh: bool,
-    reload_changed: bool,
-    allow_missing: bool,
+    policy: BatchPolicy,
+    fresh: bool,
 ) -> anyhow::Result<Choice<'a>> {
-    let mut batches: Vec<Batch> = Vec::new();
-    for chosen in &listed {
-        let (table, files) = (chosen.source.table, chosen.files.clone());
-        batches.push(match full_refresh {
-            true => all_new(table, files, ledger),
-            false => sort_files(table, &chosen.local, files, ledger)?,
-        });
-    }
-    if batches.iter().any(|b| !b.changed.is_empty()) {
-        if !reload_changed {
-            refuse_changed(&batches)?;
-        }
-        for c in batches.iter().flat_map(|b| &b.changed) {
-            eprintln!("  {} changed since it was loaded", c.file.name);
-        }
-        eprintln!("--reload-changed: rebuilding the warehouse from every file");
-        return choose_new(listed, ledger, true, reload_changed, allow_missing);
-    }
-    for line in gone_files(&batches, full_refresh, allow_missing)? {
+    let choice = policy.choose(fresh, |full| -> anyhow::Result<Vec<Batch>> {
+        let sort = |chosen: &Chosen| -> anyhow::Result<Batch> {
+            let (table, files) = (chosen.source.table, chosen.files.clone());
+            Ok(match full {
+                true => all_new(table, files, ledger),
+                false => sort_files(table, &chosen.local, files, ledger)?,
+            })
+        };
+        listed.iter().map(sort).collect()
+    })?;
+    for line in &choice.notes {
         eprintln!("{line}");
     }
-    let before = batches.iter().map(|b| b.unchanged).collect();
+    let before = choice.batches.iter().map(|b| b.unchanged).collect();
     let sources = listed
         .into_iter()
-        .zip(batches)
+        .zip(choice.batches)
         .map(|(chosen, batch)| Chosen {
             files: batch.new,
             ..chosen
@@ -70,7 +62,7 @@ pub fn choose_new<'a>(
     Ok(Choice {
         sources,
         before,
-        full_refresh,
+        full_refresh: choice.full_refresh,
     })
 }
 
@@ -175,6 +167,15 @@ mod tests {
         }))
     }
 
+    fn policy(full_refresh: bool, reload_changed: bool, allow_missing_files: bool) -> BatchPolicy {
+        BatchPolicy {
+            full_refresh,
+            reload_changed,
+            allow_missing_files,
+            generated: false,
+        }
+    }
+
     fn source() -> StagingSource {
         StagingSource {
             table: &STAGING,
@@ -188,7 +189,13 @@ mod tests {
         let dir = data("new");
         let source = source();
         let ledger = ledger_of(&dir, 2);
-        let choice = choose_new(listed(&source, &dir), &ledger, false, false, false).unwrap();
+        let choice = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(false, false, false),
+            false,
+        )
+        .unwrap();
         let keys: Vec<&str> = choice.sources[0]
             .files
             .iter()
@@ -197,20 +204,32 @@ mod tests {
         assert_eq!(keys, ["2018/11/2018-11-03-events.json"]);
         assert_eq!((choice.before[0], choice.full_refresh), (2, false));
         assert_eq!(
-            crate::ui::batch_line("staging_events", 1, 2),
+            dwh_core::load::ledger::batch_line("staging_events", 1, 2),
             "  staging_events: 1 new file, 2 loaded before"
         );
         assert_eq!(
-            crate::ui::batch_line("staging_songs", 0, 71),
+            dwh_core::load::ledger::batch_line("staging_songs", 0, 71),
             "  staging_songs: no new files, 71 loaded before"
         );
 
         // Everything loaded: nothing to upload.
         let all = ledger_of(&dir, 3);
-        let choice = choose_new(listed(&source, &dir), &all, false, false, false).unwrap();
+        let choice = choose_new(
+            listed(&source, &dir),
+            &all,
+            policy(false, false, false),
+            false,
+        )
+        .unwrap();
         assert!(choice.sources[0].files.is_empty());
         // --full-refresh: every file.
-        let choice = choose_new(listed(&source, &dir), &all, true, false, false).unwrap();
+        let choice = choose_new(
+            listed(&source, &dir),
+            &all,
+            policy(true, false, false),
+            false,
+        )
+        .unwrap();
         assert_eq!(
             (choice.sources[0].files.len(), choice.full_refresh),
             (3, true)
@@ -225,14 +244,25 @@ mod tests {
         let ledger = ledger_of(&dir, 2);
         let first = dir.join("2018/11/2018-11-01-events.json");
         std::fs::write(&first, "{\"day\": 9, \"edited\": true}\n").unwrap();
-        let e = choose_new(listed(&source, &dir), &ledger, false, false, false)
-            .unwrap_err()
-            .to_string();
+        let e = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(false, false, false),
+            false,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("2018-11-01-events.json") && e.contains("--reload-changed"),
             "{e}"
         );
-        let choice = choose_new(listed(&source, &dir), &ledger, false, true, false).unwrap();
+        let choice = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(false, true, false),
+            false,
+        )
+        .unwrap();
         assert_eq!(
             (choice.sources[0].files.len(), choice.full_refresh),
             (3, true)
@@ -247,12 +277,23 @@ mod tests {
         let ledger = ledger_of(&dir, 3);
         std::fs::remove_file(dir.join("2018/11/2018-11-02-events.json")).unwrap();
         // Incremental: the gone file's rows stay; nothing new.
-        let choice = choose_new(listed(&source, &dir), &ledger, false, false, false).unwrap();
+        let choice = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(false, false, false),
+            false,
+        )
+        .unwrap();
         assert!(choice.sources[0].files.is_empty());
         // A rebuild would drop them: refused, named, unless allowed.
-        let e = choose_new(listed(&source, &dir), &ledger, true, false, false)
-            .unwrap_err()
-            .to_string();
+        let e = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(true, false, false),
+            false,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("2018/11/2018-11-02-events.json")
                 && e.contains("1 file")
@@ -260,11 +301,23 @@ mod tests {
                 && e.contains("--allow-missing-files"),
             "{e}"
         );
-        let allowed = choose_new(listed(&source, &dir), &ledger, true, false, true).unwrap();
+        let allowed = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(true, false, true),
+            false,
+        )
+        .unwrap();
         assert_eq!(allowed.sources[0].files.len(), 2);
         // --reload-changed after an edit: the same refusal.
         std::fs::write(dir.join("2018/11/2018-11-01-events.json"), "{\"day\": 7}\n").unwrap();
-        let e = choose_new(listed(&source, &dir), &ledger, false, true, false).unwrap_err();
+        let e = choose_new(
+            listed(&source, &dir),
+            &ledger,
+            policy(false, true, false),
+            false,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("--allow-missing-files"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }

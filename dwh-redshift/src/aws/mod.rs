@@ -1,6 +1,6 @@
 //! AWS for dwh: provisioning (IAM role, security group, Redshift cluster),
 //! the data bucket, COPY from S3, and S3 as a loader source. dwh-core has
-//! no AWS dependency; this is where the CLI composes it with the SDK.
+//! no AWS dependency; this crate composes it with the SDK.
 //!
 //! Each resource module has one job and the same shape: `describe` what
 //! exists (`None` when absent), create or adopt it idempotently, delete it

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 
 use super::layout::Layout;
 use super::{s3, sidecar};
-use crate::ui;
+use crate::console;
 
 /// Uncompressed bytes aimed at per part: ~10–20 MB gzipped JSON, within
 /// AWS's 1 MB–1 GB advice, and small enough to upload in one request.
@@ -236,7 +236,7 @@ pub fn list_local<'a>(data: &Path, project: &'a Project) -> anyhow::Result<Vec<C
                 data.display(),
                 source.dir,
                 project.name(),
-                crate::commands::data::expected_dirs(project)
+                project.expected_dirs()
             );
         }
         let local = LocalDir::matching(dir, source.pattern.clone());
@@ -310,7 +310,7 @@ impl Target<'_> {
         let (layout, dir) = (self.layout, chosen.source.dir.as_str());
         let out = scratch.join(dir);
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let bar = ui::spinner(format!(
+        let bar = console::spinner(format!(
             "splitting and compressing {}",
             chosen.local.location()
         ));
@@ -322,10 +322,10 @@ impl Target<'_> {
         bar.finish_and_clear();
         let parts = &split.parts;
         let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
-        let bar = ui::spinner(format!(
+        let bar = console::spinner(format!(
             "uploading {} parts of {dir} ({}) to {}",
             parts.len(),
-            ui::bytes(total),
+            dwh_core::report::bytes(total),
             layout.uri(&layout.data_prefix(dir))
         ));
         // No sidecar while parts and manifest change: a run without --data

@@ -1,14 +1,14 @@
 //! The provisioning plan, from surveys built by hand.
 
 use super::plan::{allowed_cidr, plan, Op};
-use super::survey::{Group, Survey};
 use crate::aws::ec2::{GroupState, Ingress, RULE_DESCRIPTION};
 use crate::aws::iam::RoleState;
 use crate::aws::plan::{Action, Plan};
 use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
+use crate::survey::Survey;
 
-use crate::commands::fixtures::config;
+use crate::fixtures::config;
 
 fn role(config: &DwhConfig) -> RoleState {
     RoleState {
@@ -57,9 +57,10 @@ fn nothing() -> Survey {
     Survey {
         role: None,
         cluster: None,
-        group: Group::Absent {
-            vpc: "vpc-1".into(),
-        },
+        port: config().cluster.port,
+        groups: Vec::new(),
+        default_vpc: Some(Ok("vpc-1".into())),
+        bucket: None,
     }
 }
 
@@ -67,7 +68,10 @@ fn everything(config: &DwhConfig, cidrs: &[&str]) -> Survey {
     Survey {
         role: Some(role(config)),
         cluster: Some(cluster(config)),
-        group: Group::Found(group(cidrs)),
+        port: config.cluster.port,
+        groups: vec![group(cidrs)],
+        default_vpc: None,
+        bucket: None,
     }
 }
 
@@ -246,10 +250,11 @@ fn a_cluster_that_cannot_become_available_is_refused() {
 fn a_cluster_without_a_usable_group_is_refused() {
     let config = config();
     let mut survey = everything(&config, &[]);
-    survey.group = Group::Dangling("sg-gone".into());
+    survey.groups.clear();
+    survey.cluster.as_mut().unwrap().security_groups = vec!["sg-gone".into()];
     let err = plan(&survey, &config, None).unwrap_err().to_string();
     assert!(err.contains("sg-gone, which does not exist"), "{err}");
-    survey.group = Group::NoneOnCluster;
+    survey.cluster.as_mut().unwrap().security_groups.clear();
     let err = plan(&survey, &config, None).unwrap_err().to_string();
     assert!(err.contains("no VPC security group"), "{err}");
 }

@@ -1,12 +1,12 @@
 //! The teardown plan, from surveys built by hand.
 
 use super::plan::{plan as teardown_plan, Op};
-use super::survey::Survey;
 use crate::aws::ec2::{GroupState, Ingress, RULE_DESCRIPTION};
 use crate::aws::iam::RoleState;
 use crate::aws::plan::{Action, Plan};
 use crate::aws::redshift::ClusterState;
 use crate::config::DwhConfig;
+use crate::survey::Survey;
 
 fn config() -> DwhConfig {
     let mut config = DwhConfig::for_project("shop");
@@ -67,6 +67,8 @@ fn everything() -> Survey {
             vec![rule("203.0.113.0/24", true), rule("198.51.100.7/32", false)],
         )],
         role: Some(role()),
+        default_vpc: None,
+        bucket: None,
     }
 }
 
@@ -92,6 +94,8 @@ fn nothing_exists_so_nothing_is_done_and_the_bucket_is_kept() {
         port: 5439,
         groups: Vec::new(),
         role: None,
+        default_vpc: None,
+        bucket: None,
     };
     let plan = teardown_plan(&survey, &config(), Some("snap"));
     assert_eq!(plan.ops().count(), 0, "{plan:?}");
@@ -165,6 +169,8 @@ fn a_half_done_teardown_waits_for_the_cluster_and_finishes() {
         port: 5439,
         groups: Vec::new(),
         role: Some(role()),
+        default_vpc: None,
+        bucket: None,
     };
     let plan = teardown_plan(&survey, &config(), Some("snap"));
     assert_eq!(ops(&plan), [Op::DeleteRole]);
@@ -176,6 +182,8 @@ fn a_half_done_teardown_waits_for_the_cluster_and_finishes() {
         port: 5440,
         groups: Vec::new(),
         role: None,
+        default_vpc: None,
+        bucket: None,
     };
     let plan = teardown_plan(&survey, &config(), Some("snap"));
     assert!(!plan.changes());
@@ -193,6 +201,8 @@ fn an_adopted_clusters_own_group_is_kept_but_dwhs_rule_on_it_closed() {
             vec![rule("198.51.100.7/32", true), rule("10.0.0.0/8", false)],
         )],
         role: Some(role()),
+        default_vpc: None,
+        bucket: None,
     };
     let plan = teardown_plan(&survey, &config(), None);
     assert_eq!(

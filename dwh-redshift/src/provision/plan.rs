@@ -4,12 +4,12 @@
 
 use anyhow::{bail, Context};
 
-use super::survey::{Group, Survey};
 use crate::aws::ec2::{self, Cidr, GroupState};
 use crate::aws::iam::{RoleState, POLICY_NAME};
 use crate::aws::plan::{Action, Plan};
 use crate::aws::redshift::{self, ClusterState};
 use crate::config::DwhConfig;
+use crate::survey::{Group, Survey};
 
 /// What applying one step does, in dependency order: role → policy →
 /// group → rule → cluster.
@@ -48,7 +48,8 @@ pub fn allowed_cidr(config: &DwhConfig) -> anyhow::Result<Option<Cidr>> {
 /// The plan for `survey`; an error for what dwh cannot adopt.
 pub fn plan(survey: &Survey, config: &DwhConfig, cidr: Option<Cidr>) -> anyhow::Result<Plan<Op>> {
     let id = &config.cluster.identifier;
-    match &survey.group {
+    let group = survey.group(config)?;
+    match &group {
         Group::Dangling(group) => {
             bail!("cluster `{id}` names security group {group}, which does not exist")
         }
@@ -59,7 +60,7 @@ pub fn plan(survey: &Survey, config: &DwhConfig, cidr: Option<Cidr>) -> anyhow::
     }
     let mut plan = Plan::default();
     role_steps(&mut plan, survey.role.as_ref(), config)?;
-    group_steps(&mut plan, &survey.group, cidr, config);
+    group_steps(&mut plan, &group, cidr, config);
     match &survey.cluster {
         None => plan.add_op(
             Action::Create,
