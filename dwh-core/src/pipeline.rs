@@ -228,6 +228,31 @@ async fn execute_one(
         | Action::AnalyzeChanged(_)
         | Action::RowsBefore(_)
         | Action::RowsAfter(_) => execute_star(tx, statement, state).await?,
+        Action::Copy(_) | Action::CopyFiles(_) | Action::Analyze(_) | Action::CopiedRows(_) => {
+            execute_staging(tx, statement, files, state).await?
+        }
+        Action::ExistingTables | Action::IfCreated(_) | Action::RegisteredTables => {
+            execute_tables(tx, statement, database, state).await?
+        }
+        Action::LateHistory(table) => refuse_late_rows(tx, statement, table).await?,
+        Action::NewInput(_)
+        | Action::PendingBatch(_)
+        | Action::EmptyStaging(_)
+        | Action::AlreadyLoaded(_)
+        | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+    }
+    Ok(())
+}
+
+/// The staging load's actions: a Redshift COPY and the rows it loaded, the
+/// local load of the batch's files, and the ANALYZE that ends either.
+async fn execute_staging(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    files: &Files,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
         Action::Copy(table) => {
             tx.batch_execute(&statement.sql).await.map_err(|source| {
                 WarehouseError::load(table)(LoadError::Copy {
@@ -240,17 +265,10 @@ async fn execute_one(
             let report = copy_files(tx, table, files).await?;
             state.loaded.staging.push(report);
         }
-        Action::ExistingTables => state.existing = names(tx, statement).await?,
-        Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
-        Action::IfCreated(_) => run_plain(tx, statement).await?,
         Action::Analyze(table) => {
             run_plain(tx, statement).await?;
             // A staging table is loaded once it is analyzed.
             testpoint::pause("load", Some(table.name)).await;
-        }
-        Action::RegisteredTables => {
-            let registered = names(tx, statement).await?;
-            check_owned(database, state.existing.clone(), registered)?;
         }
         Action::CopiedRows(table) => {
             let rows = count(tx, statement).await?;
@@ -265,12 +283,28 @@ async fn execute_one(
                 ledger: Vec::new(),
             });
         }
-        Action::LateHistory(table) => refuse_late_rows(tx, statement, table).await?,
-        Action::NewInput(_)
-        | Action::PendingBatch(_)
-        | Action::EmptyStaging(_)
-        | Action::AlreadyLoaded(_)
-        | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+        _ => unreachable!("not a staging action: {:?}", statement.action),
+    }
+    Ok(())
+}
+
+/// The table-creation actions: which declared tables exist, statements
+/// only for tables this run created, and the ownership check on the rest.
+async fn execute_tables(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    database: &str,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
+        Action::ExistingTables => state.existing = names(tx, statement).await?,
+        Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
+        Action::IfCreated(_) => run_plain(tx, statement).await?,
+        Action::RegisteredTables => {
+            let registered = names(tx, statement).await?;
+            check_owned(database, state.existing.clone(), registered)?;
+        }
+        _ => unreachable!("not a table-creation action: {:?}", statement.action),
     }
     Ok(())
 }
