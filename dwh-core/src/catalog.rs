@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::schema::{Fill, Table, TableKind};
+use crate::schema::{Column, Fill, Table, TableKind};
 
 /// The tables of one warehouse.
 #[derive(Debug, Clone)]
@@ -124,70 +124,87 @@ impl Schema {
     fn validate(&self) -> Result<(), SchemaError> {
         for table in &self.tables {
             for column in table.columns {
-                let Some(target) = column.references else {
-                    continue;
-                };
-                // A type-2 dimension's rows are versions of its natural
-                // key: a fact refers to the key, and `as_of` picks the version.
-                let target_key = match target.history {
-                    Some(_) if column.as_of.is_none() => {
-                        return Err(SchemaError {
-                            table: table.name,
-                            message: format!(
-                                "column `{}` references type-2 dimension `{}` without `as_of`",
-                                column.name, target.name
-                            ),
-                        });
-                    }
-                    Some(_) => target.natural_key,
-                    None => target.primary_key,
-                };
-                let [key] = target_key else {
-                    return Err(SchemaError {
-                        table: table.name,
-                        message: format!(
-                            "column `{}` references `{}`, whose primary key is not one column",
-                            column.name, target.name
-                        ),
-                    });
-                };
-                let key_type = target.column(key).map(|c| c.ty);
-                if key_type != Some(column.ty) {
-                    return Err(SchemaError {
-                        table: table.name,
-                        message: format!(
-                            "column `{}` ({}) references `{}.{key}` of another type",
-                            column.name, column.ty, target.name
-                        ),
-                    });
-                }
+                check_reference(table, column)?;
             }
-            if let Some(load) = &table.load {
-                if load.source.kind != TableKind::Staging {
-                    return Err(SchemaError {
-                        table: table.name,
-                        message: format!(
-                            "its source `{}` is not a staging table",
-                            load.source.name
-                        ),
-                    });
-                }
-            }
-            // The history load fills a type-2 dimension's role columns.
-            let roles = table.history.map(|h| h.roles()).unwrap_or_default();
-            for column in table.columns {
-                if column.fill == Fill::None
-                    && !column.identity
-                    && table.kind != TableKind::Staging
-                    && !roles.contains(&column.name)
-                {
-                    return Err(SchemaError {
-                        table: table.name,
-                        message: format!("column `{}` has no source", column.name),
-                    });
-                }
-            }
+            check_load_source(table)?;
+            check_filled(table)?;
         }
         Ok(())
     }
+}
+
+/// A column's reference, if it has one, names a one-column key of the
+/// same type: the derive sees only the referring struct, not the target.
+fn check_reference(table: &Table, column: &Column) -> Result<(), SchemaError> {
+    let Some(target) = column.references else {
+        return Ok(());
+    };
+    // A type-2 dimension's rows are versions of its natural
+    // key: a fact refers to the key, and `as_of` picks the version.
+    let target_key = match target.history {
+        Some(_) if column.as_of.is_none() => {
+            return Err(SchemaError {
+                table: table.name,
+                message: format!(
+                    "column `{}` references type-2 dimension `{}` without `as_of`",
+                    column.name, target.name
+                ),
+            });
+        }
+        Some(_) => target.natural_key,
+        None => target.primary_key,
+    };
+    let [key] = target_key else {
+        return Err(SchemaError {
+            table: table.name,
+            message: format!(
+                "column `{}` references `{}`, whose primary key is not one column",
+                column.name, target.name
+            ),
+        });
+    };
+    let key_type = target.column(key).map(|c| c.ty);
+    if key_type != Some(column.ty) {
+        return Err(SchemaError {
+            table: table.name,
+            message: format!(
+                "column `{}` ({}) references `{}.{key}` of another type",
+                column.name, column.ty, target.name
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A load reads from a staging table: the derive names its source type
+/// but cannot see that type's kind.
+fn check_load_source(table: &Table) -> Result<(), SchemaError> {
+    if let Some(load) = &table.load {
+        if load.source.kind != TableKind::Staging {
+            return Err(SchemaError {
+                table: table.name,
+                message: format!("its source `{}` is not a staging table", load.source.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every column of a dimension or fact is filled by something: its load,
+/// an identity, or (for a type-2 dimension's role columns) the history load.
+fn check_filled(table: &Table) -> Result<(), SchemaError> {
+    let roles = table.history.map(|h| h.roles()).unwrap_or_default();
+    for column in table.columns {
+        if column.fill == Fill::None
+            && !column.identity
+            && table.kind != TableKind::Staging
+            && !roles.contains(&column.name)
+        {
+            return Err(SchemaError {
+                table: table.name,
+                message: format!("column `{}` has no source", column.name),
+            });
+        }
+    }
+    Ok(())
 }

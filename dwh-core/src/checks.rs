@@ -19,6 +19,10 @@ use crate::sql::checks as q;
 use crate::sql::Dialect;
 use crate::warehouse::WarehouseError;
 
+/// Rendered with the checks (`sql::checks`), which must not import the
+/// runner; still `dwh_core::checks::BATCH_ONLY` for callers.
+pub use crate::sql::checks::BATCH_ONLY;
+
 /// Offending keys listed per failed check.
 pub const EXAMPLES: u32 = 5;
 
@@ -90,9 +94,6 @@ impl Scope<'_> {
         }
     }
 }
-
-/// What a check reports when it read only the latest batch's rows.
-pub const BATCH_ONLY: &str = " (rows of the latest batch)";
 
 /// Runs checks already rendered (see [`q::queries`]), in order, on an
 /// engine of `dialect`, over every row. On PostgreSQL a check the engine

@@ -28,9 +28,13 @@ use crate::progress::{Progress, Step};
 use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
-use crate::sql::run::{self, Action, RunPlan, RunStatement};
+use crate::sql::run::{
+    self, mark_transformed, staging_load, star_load, Action, RunPlan, RunStatement, StagingFrom,
+};
 use crate::sql::{ledger, quote_ident, Dialect, Limit};
-use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
+use crate::warehouse::{
+    check_owned, rejects_path, TransformReport, Warehouse, WarehouseError, WriteBatch,
+};
 
 /// The local staging inputs: each staging table's source files, how bad
 /// records are handled, and live counters.
@@ -228,6 +232,31 @@ async fn execute_one(
         | Action::AnalyzeChanged(_)
         | Action::RowsBefore(_)
         | Action::RowsAfter(_) => execute_star(tx, statement, state).await?,
+        Action::Copy(_) | Action::CopyFiles(_) | Action::Analyze(_) | Action::CopiedRows(_) => {
+            execute_staging(tx, statement, files, state).await?
+        }
+        Action::ExistingTables | Action::IfCreated(_) | Action::RegisteredTables => {
+            execute_tables(tx, statement, database, state).await?
+        }
+        Action::LateHistory(table) => refuse_late_rows(tx, statement, table).await?,
+        Action::NewInput(_)
+        | Action::PendingBatch(_)
+        | Action::EmptyStaging(_)
+        | Action::AlreadyLoaded(_)
+        | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+    }
+    Ok(())
+}
+
+/// The staging load's actions: a Redshift COPY and the rows it loaded, the
+/// local load of the batch's files, and the ANALYZE that ends either.
+async fn execute_staging(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    files: &Files,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
         Action::Copy(table) => {
             tx.batch_execute(&statement.sql).await.map_err(|source| {
                 WarehouseError::load(table)(LoadError::Copy {
@@ -240,17 +269,10 @@ async fn execute_one(
             let report = copy_files(tx, table, files).await?;
             state.loaded.staging.push(report);
         }
-        Action::ExistingTables => state.existing = names(tx, statement).await?,
-        Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
-        Action::IfCreated(_) => run_plain(tx, statement).await?,
         Action::Analyze(table) => {
             run_plain(tx, statement).await?;
             // A staging table is loaded once it is analyzed.
             testpoint::pause("load", Some(table.name)).await;
-        }
-        Action::RegisteredTables => {
-            let registered = names(tx, statement).await?;
-            check_owned(database, state.existing.clone(), registered)?;
         }
         Action::CopiedRows(table) => {
             let rows = count(tx, statement).await?;
@@ -265,12 +287,28 @@ async fn execute_one(
                 ledger: Vec::new(),
             });
         }
-        Action::LateHistory(table) => refuse_late_rows(tx, statement, table).await?,
-        Action::NewInput(_)
-        | Action::PendingBatch(_)
-        | Action::EmptyStaging(_)
-        | Action::AlreadyLoaded(_)
-        | Action::RecordFiles(_) => execute_ledger(tx, statement, state).await?,
+        _ => unreachable!("not a staging action: {:?}", statement.action),
+    }
+    Ok(())
+}
+
+/// The table-creation actions: which declared tables exist, statements
+/// only for tables this run created, and the ownership check on the rest.
+async fn execute_tables(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    database: &str,
+    state: &mut State,
+) -> Result<(), WarehouseError> {
+    match statement.action {
+        Action::ExistingTables => state.existing = names(tx, statement).await?,
+        Action::IfCreated(table) if state.existing.iter().any(|t| t == table.name) => {}
+        Action::IfCreated(_) => run_plain(tx, statement).await?,
+        Action::RegisteredTables => {
+            let registered = names(tx, statement).await?;
+            check_owned(database, state.existing.clone(), registered)?;
+        }
+        _ => unreachable!("not a table-creation action: {:?}", statement.action),
     }
     Ok(())
 }
@@ -611,6 +649,78 @@ pub async fn analyze(
     }
     progress.step_finished(STEP, None, None);
     Ok(results)
+}
+
+/// The warehouse's one-step loads, which run their statements through this
+/// executor (here, not in `warehouse`, so the connection type does not
+/// import the pipeline that uses it).
+impl Warehouse {
+    /// Replaces the contents of staging tables with their sources, all in one
+    /// transaction: on any error no staging table changes.
+    pub async fn load_staging(
+        &mut self,
+        loads: &[(&'static Table, Arc<dyn Source>)],
+        options: &LoadOptions,
+        progress: &[Arc<LoadProgress>],
+    ) -> Result<Vec<StagingReport>, WarehouseError> {
+        let batch = self.begin().await?;
+        let reports = batch.load_staging(loads, options, progress).await?;
+        batch.commit().await?;
+        Ok(reports)
+    }
+
+    /// Loads dimensions, then facts, from staging in one transaction.
+    pub async fn transform(
+        &mut self,
+        schema: &Schema,
+    ) -> Result<Vec<TransformReport>, WarehouseError> {
+        let batch = self.begin().await?;
+        let reports = batch.transform(schema).await?;
+        batch.commit().await?;
+        Ok(reports)
+    }
+}
+
+impl WriteBatch<'_> {
+    /// Replaces the contents of staging tables with every file of their
+    /// sources, and the tables' rows of the load ledger with those files:
+    /// the statements and executor of a run's staging step, without the
+    /// ledger's choice of new files. So a second load of the same files
+    /// followed by [`WriteBatch::transform`] appends a keyless fact's rows
+    /// again; incremental runs choose their files first
+    /// ([`Warehouse::choose_batches`]) and render a run plan.
+    pub async fn load_staging(
+        &self,
+        loads: &[(&'static Table, Arc<dyn Source>)],
+        options: &LoadOptions,
+        progress: &[Arc<LoadProgress>],
+    ) -> Result<Vec<StagingReport>, WarehouseError> {
+        let mut statements = Vec::new();
+        for (table, _) in loads {
+            statements.extend(staging_load(table, &StagingFrom::AllFiles, self.dialect)?);
+        }
+        let files = Files {
+            sources: loads.to_vec(),
+            options: options.clone(),
+            progress: progress.to_vec(),
+            batches: Default::default(),
+        };
+        let loaded = run_statements(&self.transaction, &statements, &files).await?;
+        Ok(loaded.staging)
+    }
+
+    /// Loads dimensions, then facts, from staging: the statements and
+    /// executor of a run's star-schema step.
+    pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
+        let mut statements: Vec<_> = schema
+            .transform_order()
+            .flat_map(|table| star_load(table, self.dialect))
+            .collect();
+        statements.push(mark_transformed());
+        let files = Files::default();
+        let loaded = run_statements(&self.transaction, &statements, &files).await?;
+        Ok(loaded.transform)
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ mod ownership;
 mod redact;
 mod runs;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -27,12 +26,10 @@ pub use redact::redact_url;
 
 use crate::catalog::Schema;
 use crate::load::testpoint;
-use crate::load::{LoadError, LoadOptions, LoadProgress, Source, StagingReport};
-use crate::pipeline::{self, Files};
+use crate::load::LoadError;
 use crate::row::{FromRow, RowError};
 use crate::schema::{Table, TableKind};
 use crate::sql::registry::{self, Origin};
-use crate::sql::run::{mark_transformed, staging_load, star_load, StagingFrom};
 use crate::sql::{self, Dialect, IfNotExists};
 use ownership::Ownership;
 
@@ -443,31 +440,6 @@ impl Warehouse {
         drop_own_tables(&self.client, schema, self.dialect).await
     }
 
-    /// Replaces the contents of staging tables with their sources, all in one
-    /// transaction: on any error no staging table changes.
-    pub async fn load_staging(
-        &mut self,
-        loads: &[(&'static Table, Arc<dyn Source>)],
-        options: &LoadOptions,
-        progress: &[Arc<LoadProgress>],
-    ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let batch = self.begin().await?;
-        let reports = batch.load_staging(loads, options, progress).await?;
-        batch.commit().await?;
-        Ok(reports)
-    }
-
-    /// Loads dimensions, then facts, from staging in one transaction.
-    pub async fn transform(
-        &mut self,
-        schema: &Schema,
-    ) -> Result<Vec<TransformReport>, WarehouseError> {
-        let batch = self.begin().await?;
-        let reports = batch.transform(schema).await?;
-        batch.commit().await?;
-        Ok(reports)
-    }
-
     /// Rows in `table`.
     pub async fn row_count(&self, table: &Table) -> Result<u64, WarehouseError> {
         count(&self.client, table).await
@@ -549,8 +521,8 @@ impl Warehouse {
 /// On Redshift, `TRUNCATE` commits the open transaction; a Redshift load
 /// path must empty staging with `DELETE` to keep this guarantee.
 pub struct WriteBatch<'a> {
-    transaction: Transaction<'a>,
-    dialect: Dialect,
+    pub(crate) transaction: Transaction<'a>,
+    pub(crate) dialect: Dialect,
 }
 
 impl WriteBatch<'_> {
@@ -586,46 +558,6 @@ impl WriteBatch<'_> {
         schema: &Schema,
     ) -> Result<Vec<&'static str>, WarehouseError> {
         drop_own_tables(&self.transaction, schema, self.dialect).await
-    }
-
-    /// Replaces the contents of staging tables with every file of their
-    /// sources, and the tables' rows of the load ledger with those files:
-    /// the statements and executor of a run's staging step, without the
-    /// ledger's choice of new files. So a second load of the same files
-    /// followed by [`WriteBatch::transform`] appends a keyless fact's rows
-    /// again; incremental runs choose their files first
-    /// ([`Warehouse::choose_batches`]) and render a run plan.
-    pub async fn load_staging(
-        &self,
-        loads: &[(&'static Table, Arc<dyn Source>)],
-        options: &LoadOptions,
-        progress: &[Arc<LoadProgress>],
-    ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let mut statements = Vec::new();
-        for (table, _) in loads {
-            statements.extend(staging_load(table, &StagingFrom::AllFiles, self.dialect)?);
-        }
-        let files = Files {
-            sources: loads.to_vec(),
-            options: options.clone(),
-            progress: progress.to_vec(),
-            batches: Default::default(),
-        };
-        let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
-        Ok(loaded.staging)
-    }
-
-    /// Loads dimensions, then facts, from staging: the statements and
-    /// executor of a run's star-schema step.
-    pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
-        let mut statements: Vec<_> = schema
-            .transform_order()
-            .flat_map(|table| star_load(table, self.dialect))
-            .collect();
-        statements.push(mark_transformed());
-        let files = Files::default();
-        let loaded = pipeline::run_statements(&self.transaction, &statements, &files).await?;
-        Ok(loaded.transform)
     }
 
     /// Makes every step of the batch take effect.

@@ -8,7 +8,7 @@ use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr};
 
 use crate::attr::{self, ContainerAttrs, FieldAttrs, JoinAttr, LookupAttr, VarcharLen};
 use crate::ctxt::Ctxt;
-use crate::history::{self, HistoryField};
+use crate::history::{self, HistoryField, HistoryModel};
 use crate::model::{
     ColumnModel, ColumnRequirement, Derive, DistStyle, EncodeName, FillModel, JoinModel, LoadModel,
     LookupModel, SortStyle, TableModel,
@@ -44,49 +44,17 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
     check_has_columns(cx, input, derive, &fields);
 
     let name = table_name(cx, input, &container);
-    for f in &fields {
-        check_name(
-            cx,
-            &f.name,
-            f.attrs.column.as_ref().map(|l| l.span()),
-            f.ident.span(),
-        );
-        check_varchar(cx, f, derive);
-        check_encode(cx, f);
-        check_identity(cx, f);
-        check_epoch_millis(cx, f);
-        check_fill_exclusive(cx, f);
-        check_natural_key_field(cx, f);
-    }
-    check_duplicate_columns(cx, &fields);
+    check_fields(cx, &fields, derive);
     let dist_key = dist_key(cx, &container, &fields);
     let dist_style = dist_style(cx, &container, dist_key.as_ref());
     let sort_key = sort_key(cx, &container, &fields);
     let load = load(cx, input, &container, derive);
-    let natural_key: Vec<String> = fields
-        .iter()
-        .filter(|f| f.attrs.natural_key.is_some())
-        .map(|f| f.name.clone())
-        .collect();
+    let natural_key = natural_key(&fields);
     check_natural_key_present(cx, input, derive, &natural_key, container.keyless);
     check_keyless(cx, &fields, &container);
     let history = history::build(cx, input, &container, &history_fields(&fields));
-    let mut primary_key = primary_key(&fields, &natural_key);
-    if let Some(h) = history.as_ref().filter(|_| primary_key == natural_key) {
-        // One row per version: the key and the time the version began.
-        primary_key.push(h.valid_from.clone());
-    }
-    let mut requirements = Vec::new();
-    let mut columns: Vec<ColumnModel> = fields
-        .iter()
-        .map(|f| column_model(cx, f, derive, load.as_ref(), &mut requirements))
-        .collect();
-    for (f, c) in fields.iter().zip(&mut columns) {
-        c.as_of = as_of(cx, f, &fields);
-    }
-    if load.is_some() {
-        lookup_requirements(&container.lookups, &mut requirements);
-    }
+    let primary_key = versioned_primary_key(&fields, &natural_key, history.as_ref());
+    let (columns, requirements) = columns(cx, &fields, derive, load.as_ref(), &container.lookups);
 
     Some(TableModel {
         ident: input.ident.clone(),
@@ -103,6 +71,73 @@ pub fn build(cx: &Ctxt, input: &DeriveInput, derive: Derive) -> Option<TableMode
         history,
         doc: crate::docs::doc_text(&input.attrs),
     })
+}
+
+/// The rules about one field, for every field, then the one across fields:
+/// all run, so one compile reports every mistake.
+fn check_fields(cx: &Ctxt, fields: &[FieldAst], derive: Derive) {
+    for f in fields {
+        check_name(
+            cx,
+            &f.name,
+            f.attrs.column.as_ref().map(|l| l.span()),
+            f.ident.span(),
+        );
+        check_varchar(cx, f, derive);
+        check_encode(cx, f);
+        check_identity(cx, f);
+        check_epoch_millis(cx, f);
+        check_fill_exclusive(cx, f);
+        check_natural_key_field(cx, f);
+    }
+    check_duplicate_columns(cx, fields);
+}
+
+/// The columns of the fields marked `natural_key`, in field order.
+fn natural_key(fields: &[FieldAst]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| f.attrs.natural_key.is_some())
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// The primary key; a type-2 dimension keyed by its natural key holds one
+/// row per version, so its key adds the time the version began.
+fn versioned_primary_key(
+    fields: &[FieldAst],
+    natural_key: &[String],
+    history: Option<&HistoryModel>,
+) -> Vec<String> {
+    let mut primary_key = primary_key(fields, natural_key);
+    if let Some(h) = history.filter(|_| primary_key == natural_key) {
+        primary_key.push(h.valid_from.clone());
+    }
+    primary_key
+}
+
+/// Each field's column, and what the columns' fills and the lookups need
+/// of other tables (checked at compile time as requirements). `as_of`
+/// looks across all fields, so it is set once every column is modelled.
+fn columns(
+    cx: &Ctxt,
+    fields: &[FieldAst],
+    derive: Derive,
+    load: Option<&LoadModel>,
+    lookups: &[LookupAttr],
+) -> (Vec<ColumnModel>, Vec<ColumnRequirement>) {
+    let mut requirements = Vec::new();
+    let mut columns: Vec<ColumnModel> = fields
+        .iter()
+        .map(|f| column_model(cx, f, derive, load, &mut requirements))
+        .collect();
+    for (f, c) in fields.iter().zip(&mut columns) {
+        c.as_of = as_of(cx, f, fields);
+    }
+    if load.is_some() {
+        lookup_requirements(lookups, &mut requirements);
+    }
+    (columns, requirements)
 }
 
 fn history_fields<'a>(fields: &'a [FieldAst]) -> Vec<HistoryField<'a>> {

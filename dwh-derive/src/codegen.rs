@@ -8,6 +8,7 @@ use syn::{DeriveInput, Path, Type};
 
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::history::HistoryModel;
 use crate::model::{ColumnModel, Derive, FillModel, LoadModel, SortStyle, TableModel};
 
 pub fn expand(input: &DeriveInput, derive: Derive) -> syn::Result<TokenStream> {
@@ -167,39 +168,12 @@ fn table_expr(model: &TableModel) -> TokenStream {
     );
     let dist_style = format_ident!("{}", model.dist_style.variant());
     let dist_key = option_str(model.dist_key.as_deref());
-    let sort_key = match &model.sort_key {
-        None => quote!(::core::option::Option::None),
-        Some((style, columns)) => {
-            let style = format_ident!(
-                "{}",
-                match style {
-                    SortStyle::Compound => "Compound",
-                    SortStyle::Interleaved => "Interleaved",
-                }
-            );
-            quote!(::core::option::Option::Some(::dwh_core::schema::SortKey {
-                style: ::dwh_core::schema::SortStyle::#style,
-                columns: &[#(#columns),*],
-            }))
-        }
-    };
+    let sort_key = sort_key_expr(model.sort_key.as_ref());
     let natural_key = &model.natural_key;
     let primary_key = &model.primary_key;
     let doc = &model.doc;
     let columns = model.columns.iter().map(column_expr);
-    let history = match &model.history {
-        None => quote!(::core::option::Option::None),
-        Some(h) => {
-            let (tracked, from, to, current) =
-                (&h.tracked, &h.valid_from, &h.valid_to, &h.is_current);
-            quote!(::core::option::Option::Some(::dwh_core::schema::History {
-                tracked: &[#(#tracked),*],
-                valid_from: #from,
-                valid_to: #to,
-                is_current: #current,
-            }))
-        }
-    };
+    let history = history_expr(model.history.as_ref());
     let load = match &model.load {
         None => quote!(::core::option::Option::None),
         Some(load) => {
@@ -223,6 +197,39 @@ fn table_expr(model: &TableModel) -> TokenStream {
             doc: #doc,
         }
     }
+}
+
+/// The table's `Option<SortKey>`: its style and columns, when it has one.
+fn sort_key_expr(sort_key: Option<&(SortStyle, Vec<String>)>) -> TokenStream {
+    let Some((style, columns)) = sort_key else {
+        return quote!(::core::option::Option::None);
+    };
+    let style = format_ident!(
+        "{}",
+        match style {
+            SortStyle::Compound => "Compound",
+            SortStyle::Interleaved => "Interleaved",
+        }
+    );
+    quote!(::core::option::Option::Some(::dwh_core::schema::SortKey {
+        style: ::dwh_core::schema::SortStyle::#style,
+        columns: &[#(#columns),*],
+    }))
+}
+
+/// The table's `Option<History>`: a type-2 dimension's tracked columns and
+/// the three columns the history load fills.
+fn history_expr(history: Option<&HistoryModel>) -> TokenStream {
+    let Some(h) = history else {
+        return quote!(::core::option::Option::None);
+    };
+    let (tracked, from, to, current) = (&h.tracked, &h.valid_from, &h.valid_to, &h.is_current);
+    quote!(::core::option::Option::Some(::dwh_core::schema::History {
+        tracked: &[#(#tracked),*],
+        valid_from: #from,
+        valid_to: #to,
+        is_current: #current,
+    }))
 }
 
 fn column_expr(c: &ColumnModel) -> TokenStream {

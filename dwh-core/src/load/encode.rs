@@ -86,17 +86,8 @@ fn encode_cell(
     nul: bool,
     out: &mut BytesMut,
 ) -> Result<(), String> {
-    let mismatch =
-        |expected: &str| format!("expected {expected}, found {}", describe(cell, record));
     if loads_null(codec, cell, record) {
-        if !codec.nullable {
-            return Err(format!(
-                "{} loads as NULL (as in Redshift's COPY) into a NOT NULL column",
-                describe(cell, record)
-            ));
-        }
-        out.put_i32(-1);
-        return Ok(());
+        return put_null(codec, cell, record, out);
     }
     match codec.ty {
         SqlType::SmallInt => {
@@ -115,40 +106,81 @@ fn encode_cell(
             out.put_i64(v);
         }
         SqlType::Real => {
-            let v = float(cell, record).ok_or_else(|| mismatch("a number"))?;
+            let v = float(cell, record).ok_or_else(|| mismatch("a number", cell, record))?;
             out.put_i32(4);
             out.put_f32(v as f32);
         }
         SqlType::Double => {
-            let v = float(cell, record).ok_or_else(|| mismatch("a number"))?;
+            let v = float(cell, record).ok_or_else(|| mismatch("a number", cell, record))?;
             out.put_i32(8);
             out.put_f64(v);
         }
         SqlType::Boolean => {
-            let v = boolean(cell, record).ok_or_else(|| mismatch("a boolean"))?;
+            let v = boolean(cell, record).ok_or_else(|| mismatch("a boolean", cell, record))?;
             out.put_i32(1);
             out.put_u8(u8::from(v));
         }
         SqlType::Varchar(max) => put_text(cell, record, max, nul, out)
-            .map_err(|e| e.unwrap_or_else(|| mismatch("a string")))?,
-        SqlType::Date => {
-            let days = date(cell, record).ok_or_else(|| mismatch("a date (YYYY-MM-DD)"))?;
-            out.put_i32(4);
-            out.put_i32(days);
-        }
-        SqlType::Timestamp | SqlType::TimestampTz => {
-            let micros = if codec.epoch_millis {
-                epoch_millis(cell, record).ok_or_else(|| mismatch("epoch milliseconds"))?
-            } else {
-                timestamp(cell, record).ok_or_else(|| mismatch("a timestamp"))?
-            };
-            out.put_i32(8);
-            out.put_i64(micros);
+            .map_err(|e| e.unwrap_or_else(|| mismatch("a string", cell, record)))?,
+        SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => {
+            put_temporal(codec, cell, record, out)?
         }
         SqlType::Numeric { .. } => {
             return Err("NUMERIC columns cannot be loaded by the local engine yet".into())
         }
     }
+    Ok(())
+}
+
+/// The reason for a value of the wrong kind; built only on the error path,
+/// so a good row allocates nothing.
+#[cold]
+fn mismatch(expected: &str, cell: Cell, record: &RecordBuf) -> String {
+    format!("expected {expected}, found {}", describe(cell, record))
+}
+
+/// A cell that loads as NULL: the -1 length, or a bad record in a NOT NULL
+/// column (kept apart so the typed arms of `encode_cell` only see values).
+#[inline]
+fn put_null(
+    codec: ColumnCodec,
+    cell: Cell,
+    record: &RecordBuf,
+    out: &mut BytesMut,
+) -> Result<(), String> {
+    if !codec.nullable {
+        return Err(format!(
+            "{} loads as NULL (as in Redshift's COPY) into a NOT NULL column",
+            describe(cell, record)
+        ));
+    }
+    out.put_i32(-1);
+    Ok(())
+}
+
+/// DATE (days since 2000-01-01) and TIMESTAMP (microseconds since then),
+/// the latter from text or, with `epoch_millis`, from epoch milliseconds.
+#[inline]
+fn put_temporal(
+    codec: ColumnCodec,
+    cell: Cell,
+    record: &RecordBuf,
+    out: &mut BytesMut,
+) -> Result<(), String> {
+    if codec.ty == SqlType::Date {
+        let days =
+            date(cell, record).ok_or_else(|| mismatch("a date (YYYY-MM-DD)", cell, record))?;
+        out.put_i32(4);
+        out.put_i32(days);
+        return Ok(());
+    }
+    let micros = if codec.epoch_millis {
+        epoch_millis(cell, record).ok_or_else(|| mismatch("epoch milliseconds", cell, record))?
+    } else {
+        timestamp(cell, record).ok_or_else(|| mismatch("a timestamp", cell, record))?
+    };
+    out.put_i32(8);
+    out.put_i64(micros);
     Ok(())
 }
 

@@ -265,6 +265,10 @@ pub(super) struct Producer<S> {
     report: StagingReport,
 }
 
+/// What became of one record: loaded, or the column at fault (if one is),
+/// the reason, and how many records the bad one stands for.
+type Outcome = Result<(), (Option<usize>, String, u64)>;
+
 /// Why production stopped early.
 enum Stop {
     Failed(LoadError),
@@ -356,30 +360,10 @@ impl<S: ChunkSink> Producer<S> {
         let mut reader = RecordReader::with_buffer(input, std::mem::take(&mut self.block));
         let mut index = 0u64;
         let mut counted = 0u64;
-        loop {
-            let (keys, record) = (&self.keys, &mut self.record);
-            let (line, outcome) =
-                match reader.next_record_with(|json| read_record(keys, record, json)) {
-                    Ok(None) => break,
-                    Ok(Some(Parsed { line, result })) => {
-                        index += 1;
-                        let outcome = result
-                            .map_err(|bad| (None, bad.reason, bad.records))
-                            .and_then(|()| {
-                                encode_record(&self.codecs, &self.record, &mut self.out)
-                                    .map_err(|(i, reason)| (Some(i), reason, 1))
-                            });
-                        (line, outcome)
-                    }
-                    Err(ReadError::Io(e)) => return Err(io_error(e).into()),
-                    Err(ReadError::Syntax(e)) => {
-                        index += 1;
-                        (
-                            e.line,
-                            Err((None, format!("invalid JSON: {}", e.message), 1)),
-                        )
-                    }
-                };
+        while let Some((line, outcome)) = self
+            .next_record(&mut reader, &mut index)
+            .map_err(io_error)?
+        {
             match outcome {
                 Ok(()) => {
                     self.encoded += 1;
@@ -390,31 +374,77 @@ impl<S: ChunkSink> Producer<S> {
                 }
             }
             if self.out.len() >= CHUNK_BYTES {
-                let read = reader.bytes_read();
-                self.progress
-                    .bytes
-                    .fetch_add(read - counted, Ordering::Relaxed);
-                counted = read;
+                counted = self.count_bytes(reader.bytes_read(), counted);
                 self.flush()?;
             }
         }
         let read = reader.bytes_read();
+        self.count_bytes(read, counted);
+        self.block = reader.into_buffer();
+        self.finish_file(file, &checksum, file_rows, read);
+        Ok(())
+    }
+
+    /// Reads the next record and encodes it into `out`: its line and
+    /// whether it loaded, `None` at the end of the file. Counts records
+    /// read, bad ones included, in `index`. Kept apart from `load_file` so
+    /// the loop there reads as what happens to each record.
+    #[inline]
+    fn next_record<R: Read>(
+        &mut self,
+        reader: &mut RecordReader<R>,
+        index: &mut u64,
+    ) -> Result<Option<(u64, Outcome)>, io::Error> {
+        let (keys, record) = (&self.keys, &mut self.record);
+        let (line, outcome) = match reader.next_record_with(|json| read_record(keys, record, json))
+        {
+            Ok(None) => return Ok(None),
+            Ok(Some(Parsed { line, result })) => {
+                *index += 1;
+                let outcome = result
+                    .map_err(|bad| (None, bad.reason, bad.records))
+                    .and_then(|()| {
+                        encode_record(&self.codecs, &self.record, &mut self.out)
+                            .map_err(|(i, reason)| (Some(i), reason, 1))
+                    });
+                (line, outcome)
+            }
+            Err(ReadError::Io(e)) => return Err(e),
+            Err(ReadError::Syntax(e)) => {
+                *index += 1;
+                (
+                    e.line,
+                    Err((None, format!("invalid JSON: {}", e.message), 1)),
+                )
+            }
+        };
+        Ok(Some((line, outcome)))
+    }
+
+    /// Adds the source bytes read since `counted` to the progress counters
+    /// and returns the new mark, so a display sees bytes chunk by chunk.
+    #[inline]
+    fn count_bytes(&self, read: u64, counted: u64) -> u64 {
         self.progress
             .bytes
             .fetch_add(read - counted, Ordering::Relaxed);
-        self.block = reader.into_buffer();
+        read
+    }
+
+    /// Records a file read to its end: its ledger entry (what a later run
+    /// compares to skip it) and the report's and progress's totals.
+    fn finish_file(&mut self, file: &SourceFile, checksum: &Mutex<Checksum>, rows: u64, read: u64) {
         let checksum = checksum.lock().map(|c| c.finish()).unwrap_or_default();
         self.report.ledger.push(LedgerFile {
             key: file.key.clone(),
             size: file.size,
             modified: file.modified,
             checksum,
-            rows: file_rows,
+            rows,
         });
         self.report.files += 1;
         self.report.bytes += read;
         self.progress.files.fetch_add(1, Ordering::Relaxed);
-        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), Stop> {

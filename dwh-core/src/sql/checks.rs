@@ -10,6 +10,10 @@ mod source;
 
 use source::{looked_up_from, lookup_found, lookup_join, reads_lookup, stored_value};
 
+/// What a check reports when it read only the latest batch's rows: the
+/// suffix of its label, both in a rendered plan and in its result.
+pub const BATCH_ONLY: &str = " (rows of the latest batch)";
+
 /// Natural keys that occur more than once: `(key, n)` rows.
 pub fn duplicate_keys(table: &Table) -> String {
     duplicates(table, table.natural_key)

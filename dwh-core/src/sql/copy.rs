@@ -155,6 +155,24 @@ pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
     if table.kind != TableKind::Staging {
         return Err(CopyError::NotStaging(table.name));
     }
+    check_locations(copy)?;
+    let format = json_format(table, copy)?;
+    let lit = |s: &str| quote_literal(s, Dialect::Redshift);
+    let mut sql = format!(
+        "COPY {} ({})\nFROM {}\nIAM_ROLE {}\nREGION {}\nFORMAT AS JSON {format}",
+        quote_ident(table.name),
+        column_names(table),
+        lit(&copy.from),
+        lit(&copy.iam_role),
+        lit(&copy.region),
+    );
+    push_options(table, copy, &mut sql);
+    Ok(sql)
+}
+
+/// Checks the values spliced into the COPY as literals: a malformed one is
+/// refused here rather than sent to the cluster.
+fn check_locations(copy: &S3Copy) -> Result<(), CopyError> {
     check(
         "S3 location",
         &copy.from,
@@ -172,41 +190,38 @@ pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
         &copy.region,
         is_region(&copy.region),
         "expected e.g. us-west-2",
-    )?;
-    let format = match &copy.jsonpaths {
-        Some(uri) => {
-            check(
-                "jsonpaths location",
-                uri,
-                is_s3_uri(uri),
-                "expected s3://bucket/key",
-            )?;
-            quote_literal(uri, Dialect::Redshift)
-        }
-        None => {
-            if let Some(c) = table
-                .columns
-                .iter()
-                .find(|c| c.json.is_some_and(|j| j.key != c.name))
-            {
-                return Err(CopyError::NeedsJsonpaths {
-                    table: table.name,
-                    key: c.json.map(|j| j.key).unwrap_or(c.name),
-                    column: c.name,
-                });
-            }
-            "'auto'".to_owned()
-        }
-    };
-    let lit = |s: &str| quote_literal(s, Dialect::Redshift);
-    let mut sql = format!(
-        "COPY {} ({})\nFROM {}\nIAM_ROLE {}\nREGION {}\nFORMAT AS JSON {format}",
-        quote_ident(table.name),
-        column_names(table),
-        lit(&copy.from),
-        lit(&copy.iam_role),
-        lit(&copy.region),
-    );
+    )
+}
+
+/// The `FORMAT AS JSON` argument: the jsonpaths document, or `'auto'` when
+/// every JSON key equals its column name (`'auto'` maps keys by name).
+fn json_format(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
+    if let Some(uri) = &copy.jsonpaths {
+        check(
+            "jsonpaths location",
+            uri,
+            is_s3_uri(uri),
+            "expected s3://bucket/key",
+        )?;
+        return Ok(quote_literal(uri, Dialect::Redshift));
+    }
+    if let Some(c) = table
+        .columns
+        .iter()
+        .find(|c| c.json.is_some_and(|j| j.key != c.name))
+    {
+        return Err(CopyError::NeedsJsonpaths {
+            table: table.name,
+            key: c.json.map(|j| j.key).unwrap_or(c.name),
+            column: c.name,
+        });
+    }
+    Ok("'auto'".to_owned())
+}
+
+/// The options after the format: time format, manifest, compression, and
+/// the error and statistics settings.
+fn push_options(table: &Table, copy: &S3Copy, sql: &mut String) {
     if table.has_epoch_millis() {
         sql.push_str("\nTIMEFORMAT 'epochmillisecs'");
     }
@@ -221,5 +236,4 @@ pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
         "\nMAXERROR {}\nCOMPUPDATE OFF\nSTATUPDATE OFF",
         copy.max_errors
     ));
-    Ok(sql)
 }

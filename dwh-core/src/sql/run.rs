@@ -20,7 +20,7 @@
 //! differently from PostgreSQL, so values are rendered as validated
 //! literals ([`Limit`](super::Limit)).
 
-use super::checks::{self, CheckQuery};
+use super::checks::{self, CheckQuery, BATCH_ONLY};
 use super::copy::{copy_binary_stdin, copy_from_s3, CopyError, S3Copy};
 use super::ddl::{
     analyze_staging, analyze_table, comment_statements, count_rows, create_table, delete_all,
@@ -710,7 +710,7 @@ impl RedshiftRun {
             let label = format!("check {}: {}", c.table.name, c.check);
             push_check(&mut out, &label, &c.sql);
             if let Some(batch) = &c.batch {
-                let label = format!("{label}{}", crate::checks::BATCH_ONLY);
+                let label = format!("{label}{BATCH_ONLY}");
                 push_check(&mut out, &label, batch);
             }
         }
