@@ -629,8 +629,8 @@ async fn load(
     case: &Case,
     options: &LoadOptions,
 ) -> Result<StagingReport, WarehouseError> {
-    warehouse
-        .load_staging(&[(case.target.table(), source(case))], options, &[])
+    let sources = vec![(case.target.table(), source(case))];
+    dwh_tests::load_staging(warehouse, sources, options.clone())
         .await
         .map(|mut reports| reports.remove(0))
 }

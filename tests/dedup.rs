@@ -9,10 +9,9 @@
 
 use std::path::Path;
 
-use dwh_core::load::LoadOptions;
 use dwh_core::schema::Table;
 use dwh_core::{DimTable, FactTable, Project, Schema, StagingTable, Warehouse};
-use dwh_tests::{build_sparkify, fresh_warehouse, project_sources, scratch};
+use dwh_tests::{build_sparkify, fresh_warehouse, scratch};
 use serde_json::{json, Value};
 use sparkify::{Artist, Song, SongPlay, StagingEvent, Time, User};
 
@@ -368,14 +367,9 @@ async fn a_type_1_dimension_keeps_the_row_of_the_latest_record() {
         .build()
         .unwrap();
     let (mut warehouse, _) = fresh_warehouse("dedup_latest_by").await;
-    warehouse.create_tables(project.schema()).await.unwrap();
-    let sources = project_sources(&project, &dir);
-    let options = LoadOptions::default();
-    warehouse
-        .load_staging(&sources, &options, &[])
+    dwh_tests::run_dir(&mut warehouse, &project, &dir, Default::default())
         .await
         .unwrap();
-    warehouse.transform(project.schema()).await.unwrap();
 
     let events = events();
     let order = |r: &Value| (std::cmp::Reverse(r["ts"].as_i64()), text(r, "level"));

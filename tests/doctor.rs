@@ -70,8 +70,7 @@ async fn prepare(warehouse: &mut Warehouse) {
             (table, Arc::new(LocalDir::new(folder)) as Arc<dyn Source>)
         })
         .collect();
-    warehouse
-        .load_staging(&sources, &LoadOptions::default(), &[])
+    dwh_tests::load_staging(warehouse, sources, LoadOptions::default())
         .await
         .expect("load the doctor's staging files");
 }

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dwh_core::load::policy::BatchPolicy;
-use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::load::{LoadOptions, LocalDir, Source, StagingReport};
 use dwh_core::local::LocalEngine;
 use dwh_core::pipeline::Files;
 use dwh_core::report::RunReport;
 use dwh_core::run::{Run, RunError};
 use dwh_core::schema::Table;
-use dwh_core::sql::Dialect;
-use dwh_core::{Project, Warehouse};
+use dwh_core::sql::{Dialect, Parts};
+use dwh_core::{Project, Warehouse, WarehouseError};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -228,18 +228,90 @@ pub fn assert_checks_passed(report: &RunReport) {
     assert!(failed.is_empty(), "checks failed: {failed:#?}");
 }
 
-/// Creates the Sparkify tables, loads staging from `dir` and builds the star.
+/// Builds the Sparkify warehouse from the files of `dir` the load ledger
+/// lacks: one run, which must succeed.
 pub async fn build_sparkify(warehouse: &mut Warehouse, dir: &Path) {
-    let schema = sparkify::schema();
-    warehouse
-        .create_tables(&schema)
+    let project = sparkify::project();
+    run_dir(warehouse, &project, dir, BatchPolicy::default())
         .await
-        .expect("create tables");
-    warehouse
-        .load_staging(&sparkify_sources(dir), &LoadOptions::default(), &[])
-        .await
-        .expect("load staging");
-    warehouse.transform(&schema).await.expect("transform");
+        .expect("build the Sparkify warehouse");
+}
+
+/// A scratch copy of the files of `dir` under new names: the same records
+/// arriving again as new files, which a run loads (the ledger knows files
+/// by name) and the star schema must take in without a change.
+pub fn again(dir: &Path, name: &str) -> PathBuf {
+    let copy = scratch(&format!("{name}_again"));
+    for file in walk(dir) {
+        let relative = file.strip_prefix(dir).expect("below dir");
+        let renamed = relative.with_file_name(format!(
+            "again-{}",
+            relative.file_name().unwrap().to_string_lossy()
+        ));
+        let to = copy.join(renamed);
+        std::fs::create_dir_all(to.parent().unwrap()).expect("create folder");
+        std::fs::copy(&file, &to).expect("copy file");
+    }
+    copy
+}
+
+/// Every file below `dir`, through symbolic links.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        match path.is_dir() {
+            true => out.extend(walk(&path)),
+            false => out.push(path),
+        }
+    }
+    out
+}
+
+/// Replaces the rows of the staging tables of `sources` with every file of
+/// their sources, as `dwh load --full-refresh` does: one run of the
+/// staging part, whatever the load ledger holds; on any error no staging
+/// table changes. Each table's report, in order.
+pub async fn load_staging(
+    warehouse: &mut Warehouse,
+    sources: Vec<(&'static Table, Arc<dyn Source>)>,
+    options: LoadOptions,
+) -> Result<Vec<StagingReport>, WarehouseError> {
+    let schema = dwh_core::Schema::new(sources.iter().map(|(t, _)| *t)).expect("staging tables");
+    // The files come from `sources`; the project's folders go unread.
+    let project = sources
+        .iter()
+        .fold(Project::new("staging", schema), |p, (t, _)| {
+            p.source_of(t, t.name, "*")
+        })
+        .build()
+        .expect("a project");
+    let files = Files {
+        sources,
+        options,
+        ..Files::default()
+    };
+    let parts = Parts {
+        staging: true,
+        full_refresh: true,
+        ..Parts::NONE
+    };
+    let policy = BatchPolicy {
+        allow_missing_files: true,
+        ..BatchPolicy::default()
+    };
+    let mut report = RunReport::default();
+    let ran = Run::new(&project, warehouse)
+        .part(parts)
+        .policy(policy)
+        .files(files)
+        .execute(&mut report, &mut ())
+        .await;
+    match ran {
+        Ok(()) => Ok(report.staging),
+        Err(RunError::Warehouse(e)) => Err(e),
+        Err(other) => panic!("a staging load: {other}"),
+    }
 }
 
 /// Runs the Sparkify checks on `warehouse` and asserts that every one

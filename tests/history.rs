@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dwh_core::load::policy::BatchPolicy;
-use dwh_core::run::RunError;
+use dwh_core::report::RunReport;
+use dwh_core::run::{Run, RunError};
+use dwh_core::sql::Parts;
 use dwh_core::{Warehouse, WarehouseError};
 use dwh_tests::{
-    assert_checks_passed, assert_sparkify_checks_pass, build_sparkify, fresh_warehouse,
+    again, assert_checks_passed, assert_sparkify_checks_pass, build_sparkify, fresh_warehouse,
     json_objects, run_dir, sample_data, scratch, star_tables,
 };
 
@@ -166,7 +168,8 @@ async fn a_rerun_over_the_same_data_changes_no_users_row() {
     build_sparkify(&mut warehouse, &sample).await;
     let before = row_versions(&warehouse).await;
     let table = users_table(&warehouse).await;
-    build_sparkify(&mut warehouse, &sample).await;
+    // The same events again, as new files.
+    build_sparkify(&mut warehouse, &again(&sample, "history_rerun")).await;
     let after = row_versions(&warehouse).await;
     assert_eq!(after, before, "users rows were rewritten");
     assert_eq!(users_table(&warehouse).await, table);
@@ -186,7 +189,18 @@ async fn transform_batch(warehouse: &mut Warehouse, rows: &[&str]) -> Result<(),
         rows.len()
     );
     warehouse.client().batch_execute(&batch).await.unwrap();
-    warehouse.transform(&sparkify::schema()).await.map(|_| ())
+    let project = sparkify::project();
+    let star = Parts {
+        star: true,
+        ..Parts::NONE
+    };
+    let mut report = RunReport::default();
+    let ran = Run::new(&project, warehouse).part(star);
+    match ran.execute(&mut report, &mut ()).await {
+        Ok(()) => Ok(()),
+        Err(RunError::Warehouse(e)) => Err(e),
+        Err(other) => panic!("a transform: {other}"),
+    }
 }
 
 /// The first names on the versions of user 15.

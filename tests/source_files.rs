@@ -66,8 +66,7 @@ async fn load(
     source: Arc<dyn Source>,
     options: &LoadOptions,
 ) -> Result<StagingReport, WarehouseError> {
-    warehouse
-        .load_staging(&[(EVENTS, source)], options, &[])
+    dwh_tests::load_staging(warehouse, vec![(EVENTS, source)], options.clone())
         .await
         .map(|mut reports| reports.remove(0))
 }

@@ -28,13 +28,9 @@ use crate::progress::{Progress, Step};
 use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
-use crate::sql::run::{
-    self, mark_transformed, staging_load, star_load, Action, RunPlan, RunStatement, StagingFrom,
-};
+use crate::sql::run::{self, Action, RunPlan, RunStatement};
 use crate::sql::{ledger, quote_ident, Dialect, Limit};
-use crate::warehouse::{
-    check_owned, rejects_path, TransformReport, Warehouse, WarehouseError, WriteBatch,
-};
+use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
 
 /// The local staging inputs: each staging table's source files, how bad
 /// records are handled, and live counters.
@@ -472,20 +468,6 @@ async fn run_plain(tx: &Transaction<'_>, statement: &RunStatement) -> Result<(),
         )))
 }
 
-/// Runs `statements` (a run plan's middle: no BEGIN, no COMMIT) in `tx`,
-/// for a caller that holds its own transaction, e.g. a [`WriteBatch`](crate::warehouse::WriteBatch).
-pub(crate) async fn run_statements(
-    tx: &Transaction<'_>,
-    statements: &[RunStatement],
-    files: &Files,
-) -> Result<Loaded, WarehouseError> {
-    let mut state = State::new();
-    for statement in statements {
-        execute_one(tx, statement, files, "", &mut state).await?;
-    }
-    Ok(state.loaded)
-}
-
 /// The binary load of one staging table from its source in `files`.
 async fn copy_files(
     tx: &Transaction<'_>,
@@ -649,78 +631,6 @@ pub async fn analyze(
     }
     progress.step_finished(STEP, None, None);
     Ok(results)
-}
-
-/// The warehouse's one-step loads, which run their statements through this
-/// executor (here, not in `warehouse`, so the connection type does not
-/// import the pipeline that uses it).
-impl Warehouse {
-    /// Replaces the contents of staging tables with their sources, all in one
-    /// transaction: on any error no staging table changes.
-    pub async fn load_staging(
-        &mut self,
-        loads: &[(&'static Table, Arc<dyn Source>)],
-        options: &LoadOptions,
-        progress: &[Arc<LoadProgress>],
-    ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let batch = self.begin().await?;
-        let reports = batch.load_staging(loads, options, progress).await?;
-        batch.commit().await?;
-        Ok(reports)
-    }
-
-    /// Loads dimensions, then facts, from staging in one transaction.
-    pub async fn transform(
-        &mut self,
-        schema: &Schema,
-    ) -> Result<Vec<TransformReport>, WarehouseError> {
-        let batch = self.begin().await?;
-        let reports = batch.transform(schema).await?;
-        batch.commit().await?;
-        Ok(reports)
-    }
-}
-
-impl WriteBatch<'_> {
-    /// Replaces the contents of staging tables with every file of their
-    /// sources, and the tables' rows of the load ledger with those files:
-    /// the statements and executor of a run's staging step, without the
-    /// ledger's choice of new files. So a second load of the same files
-    /// followed by [`WriteBatch::transform`] appends a keyless fact's rows
-    /// again; incremental runs choose their files first
-    /// ([`Warehouse::choose_batches`]) and render a run plan.
-    pub async fn load_staging(
-        &self,
-        loads: &[(&'static Table, Arc<dyn Source>)],
-        options: &LoadOptions,
-        progress: &[Arc<LoadProgress>],
-    ) -> Result<Vec<StagingReport>, WarehouseError> {
-        let mut statements = Vec::new();
-        for (table, _) in loads {
-            statements.extend(staging_load(table, &StagingFrom::AllFiles, self.dialect)?);
-        }
-        let files = Files {
-            sources: loads.to_vec(),
-            options: options.clone(),
-            progress: progress.to_vec(),
-            batches: Default::default(),
-        };
-        let loaded = run_statements(&self.transaction, &statements, &files).await?;
-        Ok(loaded.staging)
-    }
-
-    /// Loads dimensions, then facts, from staging: the statements and
-    /// executor of a run's star-schema step.
-    pub async fn transform(&self, schema: &Schema) -> Result<Vec<TransformReport>, WarehouseError> {
-        let mut statements: Vec<_> = schema
-            .transform_order()
-            .flat_map(|table| star_load(table, self.dialect))
-            .collect();
-        statements.push(mark_transformed());
-        let files = Files::default();
-        let loaded = run_statements(&self.transaction, &statements, &files).await?;
-        Ok(loaded.transform)
-    }
 }
 
 #[cfg(test)]

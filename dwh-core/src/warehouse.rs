@@ -521,8 +521,8 @@ impl Warehouse {
 /// On Redshift, `TRUNCATE` commits the open transaction; a Redshift load
 /// path must empty staging with `DELETE` to keep this guarantee.
 pub struct WriteBatch<'a> {
-    pub(crate) transaction: Transaction<'a>,
-    pub(crate) dialect: Dialect,
+    transaction: Transaction<'a>,
+    dialect: Dialect,
 }
 
 impl WriteBatch<'_> {

@@ -1,10 +1,11 @@
 //! dwh's staging load and the database's own bulk-load limit, side by side:
 //! the same rows into the same table, emptied the same way.
 //!
-//! - dwh: `WriteBatch::load_staging` of `staging_events` from the JSON
-//!   files, as `dwh all` runs it (TRUNCATE, binary COPY fed by the parser,
-//!   ANALYZE for the transform's planner), from BEGIN to COMMIT. The
-//!   ANALYZE alone is timed too, right after, to tell its share.
+//! - dwh: `dwh load --full-refresh` of `staging_events` from the JSON
+//!   files, through dwh-core's run (TRUNCATE, binary COPY fed by the
+//!   parser, the ledger's rows, ANALYZE for the transform's planner): its
+//!   load and commit steps. The ANALYZE alone is timed too, right after,
+//!   to tell its share.
 //! - psql: `\copy staging_events (...) FROM 'file' (FORMAT csv)` and
 //!   `(FORMAT binary)` of the same rows, exported by PostgreSQL itself, after
 //!   TRUNCATE in the same transaction; the sum of psql's `\timing` of BEGIN,
@@ -17,12 +18,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Instant;
 
-use dwh_core::load::{LoadOptions, LocalDir, Source};
+use dwh_core::load::policy::BatchPolicy;
+use dwh_core::load::{LocalDir, Source};
+use dwh_core::pipeline::Files;
+use dwh_core::progress::Step;
+use dwh_core::report::RunReport;
+use dwh_core::run::Run;
 use dwh_core::schema::Table;
-use dwh_core::sql::{quote_ident, quote_literal, Dialect};
-use dwh_core::Warehouse;
+use dwh_core::sql::{quote_ident, quote_literal, Dialect, Parts};
+use dwh_core::{Project, Warehouse};
 
 /// The table both sides load.
 pub fn events_table() -> &'static Table {
@@ -156,20 +161,44 @@ impl Psql {
     }
 }
 
-/// dwh's staging load of `table` from `dir`, BEGIN to COMMIT; seconds and
-/// rows.
+/// dwh's staging load of `table` from `dir` (`dwh load --full-refresh`,
+/// dwh-core's run); the seconds of its load and commit steps, and rows.
 pub async fn dwh_load(url: &str, table: &'static Table, dir: &Path) -> Result<(f64, u64), String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let mut warehouse = Warehouse::connect(url, Dialect::Postgres)
         .await
         .map_err(|e| text(&e))?;
-    let source: Arc<dyn Source> = Arc::new(LocalDir::new(dir));
-    let started = Instant::now();
-    let batch = warehouse.begin().await.map_err(|e| text(&e))?;
-    let reports = batch
-        .load_staging(&[(table, source)], &LoadOptions::default(), &[])
+    let schema = dwh_core::Schema::new([table]).map_err(|e| text(&e))?;
+    let project = Project::new("side_by_side", schema)
+        .build()
+        .map_err(|e| text(&e))?;
+    let files = Files {
+        sources: vec![(table, Arc::new(LocalDir::new(dir)) as Arc<dyn Source>)],
+        ..Files::default()
+    };
+    let parts = Parts {
+        staging: true,
+        full_refresh: true,
+        ..Parts::NONE
+    };
+    let policy = BatchPolicy {
+        allow_missing_files: true,
+        ..BatchPolicy::default()
+    };
+    let mut report = RunReport::default();
+    Run::new(&project, &mut warehouse)
+        .part(parts)
+        .policy(policy)
+        .files(files)
+        .execute(&mut report, &mut ())
         .await
         .map_err(|e| text(&e))?;
-    batch.commit().await.map_err(|e| text(&e))?;
-    Ok((started.elapsed().as_secs_f64(), reports[0].rows))
+    let timed = [Step::LoadStaging, Step::Commit].map(Step::name);
+    let seconds = report
+        .steps
+        .iter()
+        .filter(|s| timed.contains(&s.step.as_str()))
+        .map(|s| s.duration.as_secs_f64())
+        .sum();
+    Ok((seconds, report.staging[0].rows))
 }

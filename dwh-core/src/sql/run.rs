@@ -175,9 +175,6 @@ pub enum StagingFrom {
     /// This run's new files, by ledger key, which dwh reads and streams in
     /// (binary `COPY … FROM STDIN`); none: nothing new to load.
     Files(Vec<String>),
-    /// Every file of the source, replacing what staging holds
-    /// ([`WriteBatch::load_staging`](crate::warehouse::WriteBatch::load_staging)).
-    AllFiles,
     /// Redshift's `COPY … FROM` S3 of this run's new files.
     S3(S3Batch),
 }
@@ -528,12 +525,6 @@ pub(crate) fn staging_load(
                 return Ok(out);
             }
             out.extend(check(keys.iter().map(String::as_str).collect()));
-            out.extend(copy_and_record(table));
-        }
-        (StagingFrom::AllFiles, Dialect::Postgres) => {
-            out.push(s(Action::Execute, "empty", empty));
-            let forget = ledger::forget_files_of(table, dialect);
-            out.push(s(Action::Execute, "forget files", forget));
             out.extend(copy_and_record(table));
         }
         (_, dialect) => return Err(CopyError::Unsupported(dialect.name())),
