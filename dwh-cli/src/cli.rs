@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::sql::Limit;
 
 #[derive(Debug, Parser)]
@@ -253,6 +254,18 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
+    /// The run's batch policy: `--full-refresh`, `--reload-changed`,
+    /// `--allow-missing-files`; `generated`: the data is the project's
+    /// generated demo data.
+    pub fn policy(&self, generated: bool) -> BatchPolicy {
+        BatchPolicy {
+            full_refresh: self.full_refresh,
+            reload_changed: self.reload_changed,
+            allow_missing_files: self.allow_missing_files,
+            generated,
+        }
+    }
+
     /// The rejects file `--max-errors` writes to.
     pub fn rejects_file(&self) -> PathBuf {
         self.rejects

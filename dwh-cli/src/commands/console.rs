@@ -18,7 +18,6 @@ use dwh_core::warehouse::TransformReport;
 use indicatif::ProgressBar;
 
 use super::analysis_view::print_analysis;
-use super::steps::{print_checks, print_staging, print_transform};
 use crate::ui;
 
 /// Spinners for the steps of a run, and the record of the commands' own.
@@ -138,4 +137,57 @@ pub fn print_summary(report: &RunReport) {
     );
     let total: Duration = report.steps.iter().map(|s| s.duration).sum();
     println!("total {}", ui::human_duration(total));
+}
+
+/// Each staging table's rows, files and bytes, and skipped records.
+pub fn print_staging(reports: &[StagingReport]) {
+    for r in reports {
+        eprintln!(
+            "    {}: {} rows from {} files ({}){}",
+            r.table,
+            ui::thousands(r.rows),
+            r.files,
+            ui::bytes(r.bytes),
+            match (&r.rejects_file, r.rejected) {
+                (Some(path), n) if n > 0 =>
+                    format!(", {n} bad records skipped into {}", path.display()),
+                _ => String::new(),
+            }
+        );
+    }
+}
+
+/// Each star-schema table's rows, and how many the run added.
+pub fn print_transform(reports: &[TransformReport]) {
+    for r in reports {
+        eprintln!(
+            "    {}: {} rows (+{})",
+            r.table,
+            ui::thousands(r.rows_after),
+            ui::thousands(r.rows_after - r.rows_before)
+        );
+    }
+}
+
+pub fn print_checks(results: &[CheckResult]) {
+    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
+    if failed.is_empty() {
+        eprintln!("    all {} checks passed", results.len());
+        return;
+    }
+    let rows = failed
+        .iter()
+        .map(|c| {
+            vec![
+                c.table.to_owned(),
+                c.check.clone(),
+                ui::thousands(c.failures),
+                c.examples.join("; "),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        ui::table(&["table", "failed check", "offending", "examples"], rows)
+    );
 }

@@ -15,6 +15,7 @@ pub(crate) mod new;
 mod pipeline;
 mod run_log;
 mod steps;
+mod target;
 
 // The Redshift target and AWS provisioning (the `redshift` feature); without
 // it, `redshift` is a stand-in whose every entry point says so.

@@ -3,23 +3,20 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use dwh_core::checks::{self, failed_summary, CheckResult, Scope};
-use dwh_core::load::policy::BatchPolicy;
 use dwh_core::pipeline::{self, Files};
 use dwh_core::project::AnalysisResult;
 use dwh_core::report::{RunReport, StepStatus};
-use dwh_core::run::{Run, RunError, Staged};
+use dwh_core::run::{Run, RunError};
 use dwh_core::sql::{Dialect, Parts};
 use dwh_core::{Project, Warehouse};
 
 use super::analysis_view::print_analysis;
 use super::charts;
-use super::console::{print_summary, Console};
+use super::console::{print_checks, print_summary, Console};
 use super::data::{self, Location};
 use super::local::{database_url, uses_demo};
-use super::redshift::RedshiftRun;
-use super::steps::{
-    connect, connect_writer, files, load_ticker, lock, print_checks, require_tables,
-};
+use super::steps::{connect, connect_writer, files, load_ticker, lock, require_tables};
+use super::target::{Input, Prepared};
 use crate::cli::{
     AllArgs, AnalyzeArgs, CreateTablesArgs, DataArgs, DropTablesArgs, LoadArgs, Target,
     WarehouseArgs,
@@ -28,27 +25,6 @@ use crate::ui;
 
 /// Exit code when the pipeline ran but a data-quality check failed.
 const CHECKS_FAILED: u8 = 2;
-
-/// What feeds a run's staging tables.
-pub enum Input {
-    /// The local engine's staging files, chosen by the run.
-    Files(Files),
-    /// Redshift: COPY of what the target chose and uploaded.
-    #[cfg_attr(not(feature = "redshift"), allow(dead_code))]
-    Staged(Staged),
-}
-
-/// A run ready to execute: the connection, and what the staging load reads.
-pub struct Prepared {
-    pub warehouse: Warehouse,
-    pub input: Input,
-    /// Where the data comes from, for the load spinner.
-    pub location: Option<Location>,
-    /// The data is the project's generated demo data.
-    pub generated: bool,
-    /// On Redshift: what explains a failed COPY.
-    pub redshift: Option<RedshiftRun>,
-}
 
 pub async fn all(args: &AllArgs, project: &Project) -> anyhow::Result<ExitCode> {
     if args.warehouse.no_wait && args.target.target == Target::Redshift {
@@ -97,7 +73,9 @@ async fn all_steps(
     };
     let prepared = match args.target.target {
         Target::Local => prepare_local(&mut console, args, project).await,
-        Target::Redshift => super::redshift::prepare(&mut console, args, project, parts).await,
+        Target::Redshift => super::redshift::prepare(&mut console, args, project, parts)
+            .await
+            .map(Prepared::from),
     };
     report.steps.append(&mut console.steps);
     let Prepared {
@@ -115,7 +93,7 @@ async fn all_steps(
     };
     let mut run = Run::new(project, &mut warehouse)
         .parts(parts)
-        .policy(policy(&args.data, generated))
+        .policy(args.data.policy(generated))
         .top(args.top);
     if args.charts.is_some() {
         run = run.charts(&mut draw);
@@ -125,17 +103,6 @@ async fn all_steps(
     match (result, redshift) {
         (Err(RunError::Warehouse(e)), Some(redshift)) => Err(redshift.explain(&warehouse, e).await),
         (result, _) => Ok(result?),
-    }
-}
-
-/// The run's batch policy: `--full-refresh`, `--reload-changed`,
-/// `--allow-missing-files`, and whether the data is generated.
-pub(super) fn policy(data: &DataArgs, generated: bool) -> BatchPolicy {
-    BatchPolicy {
-        full_refresh: data.full_refresh,
-        reload_changed: data.reload_changed,
-        allow_missing_files: data.allow_missing_files,
-        generated,
     }
 }
 
@@ -210,7 +177,7 @@ async fn part(
     let (run, input, location) = match data {
         Some((location, files, data)) => {
             let generated = data.data.is_none() && project.generator().is_some() && demo;
-            let run = run.policy(policy(data, generated));
+            let run = run.policy(data.policy(generated));
             (run, Some(Input::Files(files)), Some(location))
         }
         None => (run, None, None),

@@ -10,10 +10,11 @@ use dwh_core::sql::Parts;
 use dwh_core::{Project, Warehouse};
 use dwh_redshift::target::{self, Options, Steps};
 
-pub use dwh_redshift::target::{attached_role, find_cluster, login, RedshiftRun};
+pub use dwh_redshift::target::{
+    attached_role, find_cluster, login, Prepared as Cluster, RedshiftRun,
+};
 
 use super::console::Console;
-use super::pipeline::{Input, Prepared};
 use crate::cli::AllArgs;
 
 /// Each library step as a step of the run: a spinner, then its line.
@@ -39,21 +40,14 @@ pub async fn prepare(
     args: &AllArgs,
     project: &Project,
     parts: Parts,
-) -> anyhow::Result<Prepared> {
+) -> anyhow::Result<Cluster> {
     let options = Options {
         config: args.target.config.clone(),
         data: args.data.data.clone(),
         max_errors: args.data.max_errors,
-        policy: super::pipeline::policy(&args.data, false),
+        policy: args.data.policy(false),
     };
-    let prepared = target::prepare(run, &options, project, parts).await?;
-    Ok(Prepared {
-        warehouse: prepared.warehouse,
-        input: Input::Staged(prepared.staged),
-        location: None,
-        generated: false,
-        redshift: Some(prepared.redshift),
-    })
+    target::prepare(run, &options, project, parts).await
 }
 
 /// Connects to the cluster of `config` for `dwh plan`, `dwh migrate` and

@@ -8,8 +8,8 @@ use dwh_core::sql::Parts;
 use dwh_core::{Project, Warehouse, WarehouseError};
 
 use super::console::Console;
-use super::pipeline::Prepared;
 use crate::cli::AllArgs;
+use dwh_core::run::Staged;
 
 /// Why an AWS command or `--target redshift` cannot run in this build.
 pub fn not_built() -> anyhow::Error {
@@ -23,12 +23,19 @@ pub fn not_built() -> anyhow::Error {
 /// Never made: nothing here reaches Redshift.
 pub enum RedshiftRun {}
 
+/// A prepared cluster, never made either.
+pub struct Cluster {
+    pub warehouse: Warehouse,
+    pub staged: Staged,
+    pub redshift: RedshiftRun,
+}
+
 pub async fn prepare(
     _: &mut Console,
     _: &AllArgs,
     _: &Project,
     _: Parts,
-) -> anyhow::Result<Prepared> {
+) -> anyhow::Result<Cluster> {
     Err(not_built())
 }
 

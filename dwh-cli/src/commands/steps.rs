@@ -1,16 +1,14 @@
-//! What the pipeline commands share: connecting and locking, the local
-//! run's inputs, and printing what each step did.
+//! What the pipeline commands share: connecting and locking, and the
+//! local run's inputs with their live counts.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dwh_core::checks::CheckResult;
-use dwh_core::load::{LoadOptions, LoadProgress, StagingReport};
+use dwh_core::load::{LoadOptions, LoadProgress};
 use dwh_core::pipeline::Files;
 use dwh_core::progress::Step;
 use dwh_core::sql::Dialect;
-use dwh_core::warehouse::TransformReport;
 use dwh_core::{Project, Warehouse};
 
 use super::console::{BarSlot, Console};
@@ -148,57 +146,4 @@ fn spawn_ticker(slot: BarSlot, progress: Vec<Arc<LoadProgress>>) -> tokio::task:
             ));
         }
     })
-}
-
-/// Each staging table's rows, files and bytes, and skipped records.
-pub fn print_staging(reports: &[StagingReport]) {
-    for r in reports {
-        eprintln!(
-            "    {}: {} rows from {} files ({}){}",
-            r.table,
-            ui::thousands(r.rows),
-            r.files,
-            ui::bytes(r.bytes),
-            match (&r.rejects_file, r.rejected) {
-                (Some(path), n) if n > 0 =>
-                    format!(", {n} bad records skipped into {}", path.display()),
-                _ => String::new(),
-            }
-        );
-    }
-}
-
-/// Each star-schema table's rows, and how many the run added.
-pub fn print_transform(reports: &[TransformReport]) {
-    for r in reports {
-        eprintln!(
-            "    {}: {} rows (+{})",
-            r.table,
-            ui::thousands(r.rows_after),
-            ui::thousands(r.rows_after - r.rows_before)
-        );
-    }
-}
-
-pub fn print_checks(results: &[CheckResult]) {
-    let failed: Vec<&CheckResult> = results.iter().filter(|c| !c.passed).collect();
-    if failed.is_empty() {
-        eprintln!("    all {} checks passed", results.len());
-        return;
-    }
-    let rows = failed
-        .iter()
-        .map(|c| {
-            vec![
-                c.table.to_owned(),
-                c.check.clone(),
-                ui::thousands(c.failures),
-                c.examples.join("; "),
-            ]
-        })
-        .collect();
-    println!(
-        "{}",
-        ui::table(&["table", "failed check", "offending", "examples"], rows)
-    );
 }
