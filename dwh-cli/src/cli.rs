@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use dwh_core::load::policy::BatchPolicy;
 use dwh_core::sql::Limit;
 
+use crate::location::Location;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dwh",
@@ -229,8 +231,8 @@ pub struct DropTablesArgs {
 pub struct DataArgs {
     /// Data directory (one folder per staging table, as the project declares), or
     /// s3://bucket/prefix holding them; default: the project's data or a generated data set
-    #[arg(long, value_name = "DIR|S3_URI")]
-    pub data: Option<PathBuf>,
+    #[arg(long, value_name = "DIR|S3_URI", value_parser = Location::parse)]
+    pub data: Option<Location>,
     /// Bad records to skip (into a rejects file) before a load fails
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub max_errors: u64,

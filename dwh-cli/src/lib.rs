@@ -39,6 +39,7 @@ macro_rules! eprintln {
 
 mod cli;
 mod commands;
+mod location;
 mod out;
 mod owned;
 mod paths;

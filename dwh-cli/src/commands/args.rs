@@ -5,35 +5,13 @@ use anyhow::bail;
 
 use dwh_core::Project;
 
-use crate::cli::{Command, DataArgs, Target, TargetArgs, WarehouseArgs};
+use crate::cli::{AllArgs, Command, DataArgs, Target, TargetArgs, WarehouseArgs};
+use crate::location::Location;
 use crate::paths;
 
 pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     match command {
-        Command::All(args) => {
-            data(&args.data)?;
-            if args.target.target == Target::Redshift && args.data.rejects.is_some() {
-                // The cluster's COPY skips bad rows itself and records them in
-                // STL_LOAD_ERRORS, never in a local file:
-                // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
-                bail!(
-                    "--rejects is for local loads: with --target redshift, the rows --max-errors \
-                     skips are listed by Redshift in STL_LOAD_ERRORS"
-                );
-            }
-            if args.data.data.is_none() {
-                generated(project, args.size)?;
-            }
-            // Both are written after the commit: checked now, not found
-            // wrong then.
-            if let Some(dir) = &args.charts {
-                charts(project)?;
-                paths::writable_dir(dir, "--charts")?;
-            }
-            if let Some(file) = &args.report {
-                paths::writable_file(file, "--report")?;
-            }
-        }
+        Command::All(args) => all(args, project)?,
         Command::Load(args) => data(&args.data)?,
         Command::Plan(args) => target(&args.target, &args.warehouse)?,
         Command::Migrate(args) => target(&args.target, &args.warehouse)?,
@@ -75,6 +53,46 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `dwh all`: its data, and the files it writes after the commit.
+fn all(args: &AllArgs, project: &Project) -> anyhow::Result<()> {
+    data(&args.data)?;
+    if args.target.target == Target::Redshift {
+        redshift_data(&args.data)?;
+    }
+    if args.data.data.is_none() {
+        generated(project, args.size)?;
+    }
+    // Both are written after the commit: checked now, not found wrong then.
+    if let Some(dir) = &args.charts {
+        charts(project)?;
+        paths::writable_dir(dir, "--charts")?;
+    }
+    if let Some(file) = &args.report {
+        paths::writable_file(file, "--report")?;
+    }
+    Ok(())
+}
+
+/// What `--target redshift` cannot take: a rejects file, an S3 `--data`.
+fn redshift_data(data: &DataArgs) -> anyhow::Result<()> {
+    if data.rejects.is_some() {
+        // The cluster's COPY skips bad rows itself and records them in
+        // STL_LOAD_ERRORS, never in a local file:
+        // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
+        bail!(
+            "--rejects is for local loads: with --target redshift, the rows --max-errors \
+             skips are listed by Redshift in STL_LOAD_ERRORS"
+        );
+    }
+    if let Some(Location::S3 { .. }) = &data.data {
+        bail!(
+            "with --target redshift, COPY reads what `dwh upload` wrote to s3.bucket; --data \
+             takes a local directory to upload first"
+        );
+    }
+    Ok(())
+}
+
 /// `--target redshift` reads dwh.toml; the local engine's flags would be ignored there.
 fn target(target: &TargetArgs, warehouse: &WarehouseArgs) -> anyhow::Result<()> {
     if target.target == Target::Local {
@@ -104,7 +122,7 @@ fn data(args: &DataArgs) -> anyhow::Result<()> {
     }
     paths::output_file(&args.rejects_file(), "--rejects")?;
     match &args.data {
-        Some(dir) if !dir.to_string_lossy().starts_with("s3://") => paths::input_dir(dir, "--data"),
+        Some(Location::Local(dir)) => paths::input_dir(dir, "--data"),
         _ => Ok(()),
     }
 }

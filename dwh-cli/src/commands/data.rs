@@ -8,6 +8,8 @@ use dwh_core::load::{LocalDir, Source};
 use dwh_core::schema::Table;
 use dwh_core::Project;
 
+pub use crate::location::Location;
+
 use super::console::Console;
 use super::local::engine_dir;
 use crate::cli::DataArgs;
@@ -15,41 +17,6 @@ use crate::ui;
 
 /// The seed of the data `dwh all` generates without `--data`.
 const SEED: u64 = 42;
-
-/// A data location: one folder per staging source below it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// A local directory (given, the project's own, or generated).
-    Local(PathBuf),
-    /// `s3://bucket/prefix`, as `dwh upload` writes it.
-    #[cfg_attr(not(feature = "redshift"), allow(dead_code))]
-    S3 { bucket: String, prefix: String },
-}
-
-impl Location {
-    /// `--data` as given: a directory or an `s3://` URI.
-    pub fn parse(data: &Path) -> anyhow::Result<Location> {
-        match data.to_str().filter(|d| d.starts_with("s3://")) {
-            #[cfg(feature = "redshift")]
-            Some(uri) => {
-                let (bucket, prefix) = crate::aws::s3::parse_uri(uri)?;
-                Ok(Location::S3 { bucket, prefix })
-            }
-            #[cfg(not(feature = "redshift"))]
-            Some(_) => Err(super::redshift::not_built()),
-            None => Ok(Location::Local(data.to_owned())),
-        }
-    }
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Location::Local(dir) => write!(f, "{}", dir.display()),
-            Location::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
-        }
-    }
-}
 
 /// The data of a run: `--data`; else the project's generator, run once
 /// per size and seed and reused (generation is deterministic); else the
@@ -62,7 +29,7 @@ pub async fn resolve(
     project: &Project,
 ) -> anyhow::Result<Location> {
     if let Some(given) = &data.data {
-        return Location::parse(given);
+        return Ok(given.clone());
     }
     if project.generator().is_some() {
         return generated(run, size, local, project)

@@ -96,3 +96,10 @@ async fn run_aws(command: Command, project: &Project) -> anyhow::Result<ExitCode
 async fn run_aws(_: Command, _: &Project) -> anyhow::Result<ExitCode> {
     Err(redshift::not_built())
 }
+
+/// Why `--target redshift`, an `s3://` location or an AWS command cannot
+/// run in this build.
+#[cfg(not(feature = "redshift"))]
+pub(crate) fn redshift_not_built() -> anyhow::Error {
+    redshift::not_built()
+}

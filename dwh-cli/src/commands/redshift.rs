@@ -16,6 +16,7 @@ pub use dwh_redshift::target::{
 
 use super::console::Console;
 use crate::cli::AllArgs;
+use crate::location::Location;
 
 /// Each library step as a step of the run: a spinner, then its line.
 impl Steps for Console {
@@ -43,7 +44,11 @@ pub async fn prepare(
 ) -> anyhow::Result<Cluster> {
     let options = Options {
         config: args.target.config.clone(),
-        data: args.data.data.clone(),
+        // An S3 `--data` is refused before (commands::args).
+        data: match &args.data.data {
+            Some(Location::Local(dir)) => Some(dir.clone()),
+            _ => None,
+        },
         max_errors: args.data.max_errors,
         policy: args.data.policy(false),
     };
