@@ -5,35 +5,12 @@ use anyhow::bail;
 
 use dwh_core::Project;
 
-use crate::cli::{Command, DataArgs, Target, TargetArgs, WarehouseArgs};
+use crate::cli::{AllArgs, Command, DataArgs, Target, TargetArgs, WarehouseArgs};
 use crate::paths;
 
 pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     match command {
-        Command::All(args) => {
-            data(&args.data)?;
-            if args.target.target == Target::Redshift && args.data.rejects.is_some() {
-                // The cluster's COPY skips bad rows itself and records them in
-                // STL_LOAD_ERRORS, never in a local file:
-                // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
-                bail!(
-                    "--rejects is for local loads: with --target redshift, the rows --max-errors \
-                     skips are listed by Redshift in STL_LOAD_ERRORS"
-                );
-            }
-            if args.data.data.is_none() {
-                generated(project, args.size)?;
-            }
-            // Both are written after the commit: checked now, not found
-            // wrong then.
-            if let Some(dir) = &args.charts {
-                charts(project)?;
-                paths::writable_dir(dir, "--charts")?;
-            }
-            if let Some(file) = &args.report {
-                paths::writable_file(file, "--report")?;
-            }
-        }
+        Command::All(args) => all(args, project)?,
         Command::Load(args) => data(&args.data)?,
         Command::Plan(args) => target(&args.target, &args.warehouse)?,
         Command::Migrate(args) => target(&args.target, &args.warehouse)?,
@@ -71,6 +48,34 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `dwh all`: its data flags, and its outputs, which are written after the
+/// commit and so are checked now rather than found wrong then.
+fn all(args: &AllArgs, project: &Project) -> anyhow::Result<()> {
+    data(&args.data)?;
+    if args.target.target == Target::Redshift && args.data.rejects.is_some() {
+        // The cluster's COPY skips bad rows itself and records them in
+        // STL_LOAD_ERRORS, never in a local file:
+        // https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html
+        bail!(
+            "--rejects is for local loads: with --target redshift, the rows --max-errors \
+             skips are listed by Redshift in STL_LOAD_ERRORS"
+        );
+    }
+    if args.data.data.is_none() {
+        generated(project, args.size)?;
+    }
+    // Both are written after the commit: checked now, not found
+    // wrong then.
+    if let Some(dir) = &args.charts {
+        charts(project)?;
+        paths::writable_dir(dir, "--charts")?;
+    }
+    if let Some(file) = &args.report {
+        paths::writable_file(file, "--report")?;
     }
     Ok(())
 }
