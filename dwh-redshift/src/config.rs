@@ -233,47 +233,16 @@ impl DwhConfig {
 
     /// Every value AWS would reject: `(setting, what is wrong)`.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let c = &self.cluster;
-        let mut problems = Vec::new();
-        let mut check = |ok: bool, setting: &'static str, message: String| {
-            if !ok {
-                problems.push((setting, message));
-            }
-        };
-        check(
-            is_cluster_identifier(&c.identifier),
-            "cluster.identifier",
-            format!(
-                "`{}` is not valid: 1–63 lowercase letters, digits and single hyphens, starting \
-                 with a letter",
-                c.identifier
-            ),
-        );
-        check(
-            NODE_TYPES.contains(&c.node_type.as_str()),
-            "cluster.node_type",
-            format!(
-                "`{}` is not a Redshift node type: use one of {}",
-                c.node_type,
-                NODE_TYPES.join(", ")
-            ),
-        );
-        check(
-            (1..=128).contains(&c.nodes),
-            "cluster.nodes",
-            format!("must be 1 to 128, not {}", c.nodes),
-        );
-        for (setting, value) in [("cluster.database", &c.database), ("cluster.user", &c.user)] {
-            check(
-                is_db_identifier(value),
-                setting,
-                format!(
-                    "`{value}` is not valid: lowercase letters, digits and underscores, starting \
-                     with a letter"
-                ),
-            );
-        }
-        check(
+        let mut problems = cluster_problems(&self.cluster);
+        problems.extend(self.account_problems());
+        problems
+    }
+
+    /// The IAM, S3 and region settings AWS would reject, checked apart from
+    /// the cluster because they name account-wide resources.
+    fn account_problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Problems::default();
+        problems.check(
             is_role_name(&self.iam.role_name),
             "iam.role_name",
             format!(
@@ -281,7 +250,7 @@ impl DwhConfig {
                 self.iam.role_name
             ),
         );
-        check(
+        problems.check(
             self.s3.bucket.is_empty()
                 || dwh_core::sql::is_s3_uri(&format!("s3://{}", self.s3.bucket)),
             "s3.bucket",
@@ -291,13 +260,13 @@ impl DwhConfig {
             ),
         );
         if let Some(region) = &self.aws.region {
-            check(
+            problems.check(
                 dwh_core::sql::is_region(region),
                 "aws.region",
                 format!("`{region}` is not a region name such as us-west-2"),
             );
         }
-        problems
+        problems.0
     }
 
     /// The data bucket, or an error that says how to set it.
@@ -312,6 +281,58 @@ impl DwhConfig {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
+}
+
+/// The failed checks, `(setting, what is wrong)`, collected so that each
+/// check reads as one condition beside its message.
+#[derive(Default)]
+struct Problems(Vec<(&'static str, String)>);
+
+impl Problems {
+    fn check(&mut self, ok: bool, setting: &'static str, message: String) {
+        if !ok {
+            self.0.push((setting, message));
+        }
+    }
+}
+
+/// The `[cluster]` settings AWS would reject: names, node type and count.
+fn cluster_problems(c: &ClusterSection) -> Vec<(&'static str, String)> {
+    let mut problems = Problems::default();
+    problems.check(
+        is_cluster_identifier(&c.identifier),
+        "cluster.identifier",
+        format!(
+            "`{}` is not valid: 1–63 lowercase letters, digits and single hyphens, starting \
+             with a letter",
+            c.identifier
+        ),
+    );
+    problems.check(
+        NODE_TYPES.contains(&c.node_type.as_str()),
+        "cluster.node_type",
+        format!(
+            "`{}` is not a Redshift node type: use one of {}",
+            c.node_type,
+            NODE_TYPES.join(", ")
+        ),
+    );
+    problems.check(
+        (1..=128).contains(&c.nodes),
+        "cluster.nodes",
+        format!("must be 1 to 128, not {}", c.nodes),
+    );
+    for (setting, value) in [("cluster.database", &c.database), ("cluster.user", &c.user)] {
+        problems.check(
+            is_db_identifier(value),
+            setting,
+            format!(
+                "`{value}` is not valid: lowercase letters, digits and underscores, starting \
+                 with a letter"
+            ),
+        );
+    }
+    problems.0
 }
 
 /// The node types CreateCluster accepts (Redshift API reference,

@@ -113,30 +113,17 @@ pub async fn prepare(
     let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
     let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
-    let sidecars = match listed {
-        Some(_) => None,
-        None => Some(read_sidecars(&aws, &layout, project).await?),
+    let from = match listed {
+        Some(listed) => NewFrom::Data(listed),
+        None => NewFrom::Uploads(read_sidecars(&aws, &layout, project).await?),
     };
     let warehouse = login(run, &aws, &config, &cluster).await?;
     let fresh = parts.fresh || parts.full_refresh;
     refuse_tables_gone(args.policy, &warehouse, project.schema(), fresh).await?;
     // Read for a rebuild too: it must not leave out files gone from --data.
     let ledger = warehouse.ledger().await?;
-    let (new_files, full_refresh) = match (listed, sidecars) {
-        (Some(listed), _) => {
-            let choice = tokio::task::block_in_place(|| {
-                incremental::choose_new(listed, &ledger, args.policy, fresh)
-            })?;
-            let full = choice.full_refresh;
-            (upload_new(run, &config, &aws, project, choice).await?, full)
-        }
-        (None, sidecars) => {
-            let full = fresh || args.policy.full_refresh;
-            let allow = args.policy.allow_missing_files || parts.fresh;
-            let sidecars = sidecars.unwrap_or_default();
-            (from_uploads(project, sidecars, ledger, full, allow)?, full)
-        }
-    };
+    let (new_files, full_refresh) =
+        choose_new_files(run, args, parts, (&config, &aws), project, from, ledger).await?;
     let max_errors = u32::try_from(args.max_errors).unwrap_or(u32::MAX);
     let copies = copy::copies(
         project.sources(),
@@ -161,6 +148,43 @@ pub async fn prepare(
         warehouse,
         staged,
         redshift,
+    })
+}
+
+/// Where a run's new files come from.
+enum NewFrom<'a> {
+    /// `--data DIR`'s files, listed per source, to upload first.
+    Data(Vec<upload::Chosen<'a>>),
+    /// What `dwh upload` wrote: per source, its sidecar's URI and files.
+    Uploads(Vec<(String, Vec<LedgerFile>)>),
+}
+
+/// Per source, the files its COPY loads (`None`: no COPY), and whether
+/// the run rebuilds; `--data`'s new files are uploaded here, since the
+/// COPYs read them from S3.
+async fn choose_new_files(
+    run: &mut impl Steps,
+    args: &Options,
+    parts: Parts,
+    (config, aws): (&DwhConfig, &Aws),
+    project: &Project,
+    from: NewFrom<'_>,
+    ledger: Ledger,
+) -> anyhow::Result<(Vec<Option<Vec<LedgerFile>>>, bool)> {
+    let fresh = parts.fresh || parts.full_refresh;
+    Ok(match from {
+        NewFrom::Data(listed) => {
+            let choice = tokio::task::block_in_place(|| {
+                incremental::choose_new(listed, &ledger, args.policy, fresh)
+            })?;
+            let full = choice.full_refresh;
+            (upload_new(run, config, aws, project, choice).await?, full)
+        }
+        NewFrom::Uploads(sidecars) => {
+            let full = fresh || args.policy.full_refresh;
+            let allow = args.policy.allow_missing_files || parts.fresh;
+            (from_uploads(project, sidecars, ledger, full, allow)?, full)
+        }
     })
 }
 

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail};
 
 use crate::aws::ec2::{self, Cidr};
-use crate::aws::redshift;
+use crate::aws::redshift::{self, ClusterState};
+use crate::aws::Aws;
 use crate::cli::OpenPortArgs;
 
 /// Refuses `0.0.0.0/0` and `::/0` unless explicitly allowed.
@@ -46,32 +47,9 @@ pub async fn run(args: &OpenPortArgs, project: &dwh_core::Project) -> anyhow::Re
         .as_ref()
         .map(|(_, port)| *port)
         .unwrap_or(config.cluster.port);
-    // dwh's own group when the cluster has it, else the cluster's first.
-    let mut group = None;
-    for gid in &cluster.security_groups {
-        if let Some(g) = ec2::describe(&aws, gid, port).await? {
-            let ours = g.name == ec2::group_name(id);
-            if ours || group.is_none() {
-                group = Some(g);
-            }
-            if ours {
-                break;
-            }
-        }
-    }
-    let group = group.ok_or_else(|| {
-        anyhow!("cluster `{id}` has no VPC security group; only a security group can open its port")
-    })?;
+    let group = port_group(&aws, id, &cluster, port).await?;
     if cidr.is_everyone() {
-        eprintln!(
-            "warning: opening tcp/{port} of cluster `{id}` to the whole internet ({cidr}) because of \
-             --allow-public; close it again with `dwh teardown` or in the EC2 console"
-        );
-        if !cluster.publicly_accessible {
-            eprintln!(
-                "note: the cluster is not publicly accessible, so the rule only matters inside its VPC"
-            );
-        }
+        warn_public(id, &cluster, port, &cidr);
     }
     if ec2::authorize(&aws, &group.id, port, &cidr).await? {
         println!(
@@ -86,6 +64,45 @@ pub async fn run(args: &OpenPortArgs, project: &dwh_core::Project) -> anyhow::Re
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The security group to open the port in: dwh's own group when cluster
+/// `id` has it, else the cluster's first.
+async fn port_group(
+    aws: &Aws,
+    id: &str,
+    cluster: &ClusterState,
+    port: u16,
+) -> anyhow::Result<ec2::GroupState> {
+    let mut group = None;
+    for gid in &cluster.security_groups {
+        if let Some(g) = ec2::describe(aws, gid, port).await? {
+            let ours = g.name == ec2::group_name(id);
+            if ours || group.is_none() {
+                group = Some(g);
+            }
+            if ours {
+                break;
+            }
+        }
+    }
+    group.ok_or_else(|| {
+        anyhow!("cluster `{id}` has no VPC security group; only a security group can open its port")
+    })
+}
+
+/// Says loudly that `--allow-public` opens the port to everyone, and how to
+/// close it again.
+fn warn_public(id: &str, cluster: &ClusterState, port: u16, cidr: &Cidr) {
+    eprintln!(
+        "warning: opening tcp/{port} of cluster `{id}` to the whole internet ({cidr}) because of \
+         --allow-public; close it again with `dwh teardown` or in the EC2 console"
+    );
+    if !cluster.publicly_accessible {
+        eprintln!(
+            "note: the cluster is not publicly accessible, so the rule only matters inside its VPC"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -241,7 +241,29 @@ pub async fn put_policy(aws: &Aws, name: &str, policy: &Value) -> anyhow::Result
 /// otherwise): detaching managed policies, deleting inline ones, leaving
 /// instance profiles. `false` when there was no role.
 pub async fn delete(aws: &Aws, name: &str) -> anyhow::Result<bool> {
-    let what = |step: &str| format!("{step} of IAM role `{name}`");
+    if !detach_managed_policies(aws, name).await? {
+        return Ok(false);
+    }
+    delete_inline_policies(aws, name).await?;
+    leave_instance_profiles(aws, name).await?;
+    match aws.iam.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(false),
+        Err(e) => Err(super::error::aws_error(
+            format!("deleting IAM role `{name}`"),
+            e,
+        )),
+    }
+}
+
+/// Names a step of deleting the role, for error context.
+fn step_of_deleting(name: &str, step: &str) -> String {
+    format!("{step} of IAM role `{name}`")
+}
+
+/// Detaches every managed policy, the first thing IAM requires before
+/// DeleteRole. `false` when there is no role (the listing says so first).
+async fn detach_managed_policies(aws: &Aws, name: &str) -> anyhow::Result<bool> {
     let attached = match aws
         .iam
         .list_attached_role_policies()
@@ -251,7 +273,12 @@ pub async fn delete(aws: &Aws, name: &str) -> anyhow::Result<bool> {
     {
         Ok(out) => out,
         Err(e) if is(&e, &["NoSuchEntity"]) => return Ok(false),
-        Err(e) => return Err(super::error::aws_error(what("listing the policies"), e)),
+        Err(e) => {
+            return Err(super::error::aws_error(
+                step_of_deleting(name, "listing the policies"),
+                e,
+            ))
+        }
     };
     for policy in attached.attached_policies() {
         if let Some(arn) = policy.policy_arn() {
@@ -261,16 +288,25 @@ pub async fn delete(aws: &Aws, name: &str) -> anyhow::Result<bool> {
                 .policy_arn(arn)
                 .send()
                 .await
-                .map_err(ctx(what(&format!("detaching policy {arn}"))))?;
+                .map_err(ctx(step_of_deleting(
+                    name,
+                    &format!("detaching policy {arn}"),
+                )))?;
         }
     }
+    Ok(true)
+}
+
+/// Deletes the inline policies (such as dwh's S3 read policy), which IAM
+/// also requires before DeleteRole.
+async fn delete_inline_policies(aws: &Aws, name: &str) -> anyhow::Result<()> {
     let inline = aws
         .iam
         .list_role_policies()
         .role_name(name)
         .send()
         .await
-        .map_err(ctx(what("listing the inline policies")))?;
+        .map_err(ctx(step_of_deleting(name, "listing the inline policies")))?;
     for policy in inline.policy_names() {
         aws.iam
             .delete_role_policy()
@@ -278,15 +314,24 @@ pub async fn delete(aws: &Aws, name: &str) -> anyhow::Result<bool> {
             .policy_name(policy)
             .send()
             .await
-            .map_err(ctx(what(&format!("deleting inline policy `{policy}`"))))?;
+            .map_err(ctx(step_of_deleting(
+                name,
+                &format!("deleting inline policy `{policy}`"),
+            )))?;
     }
+    Ok(())
+}
+
+/// Takes the role out of every instance profile, the last thing IAM
+/// requires before DeleteRole.
+async fn leave_instance_profiles(aws: &Aws, name: &str) -> anyhow::Result<()> {
     let profiles = aws
         .iam
         .list_instance_profiles_for_role()
         .role_name(name)
         .send()
         .await
-        .map_err(ctx(what("listing the instance profiles")))?;
+        .map_err(ctx(step_of_deleting(name, "listing the instance profiles")))?;
     for profile in profiles.instance_profiles() {
         aws.iam
             .remove_role_from_instance_profile()
@@ -294,16 +339,9 @@ pub async fn delete(aws: &Aws, name: &str) -> anyhow::Result<bool> {
             .instance_profile_name(profile.instance_profile_name())
             .send()
             .await
-            .map_err(ctx(what("leaving an instance profile")))?;
+            .map_err(ctx(step_of_deleting(name, "leaving an instance profile")))?;
     }
-    match aws.iam.delete_role().role_name(name).send().await {
-        Ok(_) => Ok(true),
-        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(false),
-        Err(e) => Err(super::error::aws_error(
-            format!("deleting IAM role `{name}`"),
-            e,
-        )),
-    }
+    Ok(())
 }
 
 #[cfg(test)]

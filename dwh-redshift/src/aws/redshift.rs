@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
+use aws_sdk_redshift::operation::create_cluster::builders::CreateClusterFluentBuilder;
 use aws_sdk_redshift::types::Tag;
 
 use super::error::{aws_error, ctx, is};
@@ -160,7 +161,23 @@ pub struct NewCluster<'a> {
 /// Starts creating the cluster; one that exists already is adopted.
 pub async fn create(aws: &Aws, new: NewCluster<'_>) -> anyhow::Result<ClusterState> {
     let c = new.config;
-    let mut request = aws
+    let request = create_request(aws, &new)?;
+    match send_once_role_visible(request, c, new.role_arn).await? {
+        Some(cluster) => Ok(cluster),
+        None => describe(aws, &c.identifier).await?.ok_or_else(|| {
+            anyhow!(
+                "cluster `{}` exists and vanished again; run again",
+                c.identifier
+            )
+        }),
+    }
+}
+
+/// The CreateCluster call itself, apart from sending it, so that it can be
+/// resent unchanged while the role propagates.
+fn create_request(aws: &Aws, new: &NewCluster<'_>) -> anyhow::Result<CreateClusterFluentBuilder> {
+    let c = new.config;
+    let request = aws
         .redshift
         .create_cluster()
         .cluster_identifier(&c.identifier)
@@ -174,28 +191,36 @@ pub async fn create(aws: &Aws, new: NewCluster<'_>) -> anyhow::Result<ClusterSta
         .publicly_accessible(c.publicly_accessible)
         .encrypted(true)
         .tags(Tag::builder().key("managed-by").value("dwh").build());
-    request = if c.nodes <= 1 {
+    let request = if c.nodes <= 1 {
         request.cluster_type("single-node")
     } else {
         request
             .cluster_type("multi-node")
             .number_of_nodes(c.nodes as i32)
     };
-    request = match new.password {
+    Ok(match &new.password {
         Some(password) => {
-            check_password(&password)?;
+            check_password(password)?;
             request.master_user_password(password)
         }
         None => request.manage_master_password(true),
-    };
-    // A role created seconds ago may not be visible to Redshift yet (IAM is
-    // eventually consistent): retry that one error for a while.
+    })
+}
+
+/// Sends the request, retrying while a role created seconds ago is not yet
+/// visible to Redshift (IAM is eventually consistent). `None`: the cluster
+/// exists already.
+async fn send_once_role_visible(
+    request: CreateClusterFluentBuilder,
+    c: &ClusterSection,
+    role_arn: &str,
+) -> anyhow::Result<Option<ClusterState>> {
     let propagation = Backoff {
         initial: Duration::from_secs(3),
         max: Duration::from_secs(10),
         timeout: Duration::from_secs(90),
     };
-    let created = waiter::wait_for(
+    waiter::wait_for(
         &TokioClock::start(),
         propagation,
         || {
@@ -221,18 +246,9 @@ pub async fn create(aws: &Aws, new: NewCluster<'_>) -> anyhow::Result<ClusterSta
         timeout => anyhow!(
             "creating cluster `{}`: Redshift does not see role {} ({timeout}); run `dwh provision` again",
             c.identifier,
-            new.role_arn
+            role_arn
         ),
-    })?;
-    match created {
-        Some(cluster) => Ok(cluster),
-        None => describe(aws, &c.identifier).await?.ok_or_else(|| {
-            anyhow!(
-                "cluster `{}` exists and vanished again; run again",
-                c.identifier
-            )
-        }),
-    }
+    })
 }
 
 fn role_not_ready<R>(

@@ -124,18 +124,7 @@ impl Import {
             (_, "DB_PORT" | "DWH_PORT" | "DWH_DB_PORT") => {
                 self.add("cluster.port", e, value, false)
             }
-            (_, "DWH_CLUSTER_IDENTIFIER" | "CLUSTER_IDENTIFIER") => {
-                let lower = value.to_ascii_lowercase();
-                if lower != value {
-                    self.note(
-                        e,
-                        &format!(
-                        "Redshift stores identifiers in lowercase, so `{value}` became `{lower}`"
-                    ),
-                    );
-                }
-                self.add("cluster.identifier", e, &lower, false)
-            }
+            (_, "DWH_CLUSTER_IDENTIFIER" | "CLUSTER_IDENTIFIER") => self.identifier(e),
             (_, "DWH_NODE_TYPE" | "NODE_TYPE") => self.add("cluster.node_type", e, value, false),
             (_, "DWH_NUM_NODES" | "NUM_NODES") => self.add("cluster.nodes", e, value, false),
             (_, "DWH_CLUSTER_TYPE" | "CLUSTER_TYPE") if value == "single-node" => {
@@ -148,13 +137,7 @@ impl Import {
                 self.add("iam.role_name", e, value, false)
             }
             ("IAM_ROLE", "ARN") | (_, "DWH_ROLE_ARN" | "ROLE_ARN" | "IAM_ROLE_ARN") => {
-                match value.rsplit_once(":role/") {
-                    Some((_, role)) => {
-                        let role = role.rsplit('/').next().unwrap_or(role);
-                        self.add("iam.role_name", e, role, true)
-                    }
-                    None => self.note(e, &format!("`{value}` is not a role ARN; ignored")),
-                }
+                self.role_arn(e)
             }
             // The classic config names each data folder `<FOLDER>_DATA`.
             ("S3", data) if data.ends_with("_DATA") => self.data(e, key),
@@ -162,17 +145,48 @@ impl Import {
                 e,
                 "not needed, dwh generates the jsonpaths documents from the schema",
             ),
-            // Right below a secret, an unknown "key" may be the secret's
-            // wrapped tail: not named.
-            _ => match after_secret {
-                Some(secret) => self.out.notes.push(format!(
-                    "line {} (after {}): not a dwh setting; ignored and not shown, as it may be \
-                     the end of a wrapped secret",
-                    e.line,
-                    secret.name()
-                )),
-                None => self.note(e, "not a dwh setting; ignored"),
-            },
+            _ => self.unknown(e, after_secret),
+        }
+    }
+
+    /// The cluster identifier, lowercased as Redshift stores it (with a
+    /// note when that changed it, so the user is not surprised).
+    fn identifier(&mut self, e: &Entry) {
+        let value = e.value.as_str();
+        let lower = value.to_ascii_lowercase();
+        if lower != value {
+            self.note(
+                e,
+                &format!("Redshift stores identifiers in lowercase, so `{value}` became `{lower}`"),
+            );
+        }
+        self.add("cluster.identifier", e, &lower, false)
+    }
+
+    /// A role ARN: dwh.toml names the role, so only its name (after any
+    /// path) is kept.
+    fn role_arn(&mut self, e: &Entry) {
+        let value = e.value.as_str();
+        match value.rsplit_once(":role/") {
+            Some((_, role)) => {
+                let role = role.rsplit('/').next().unwrap_or(role);
+                self.add("iam.role_name", e, role, true)
+            }
+            None => self.note(e, &format!("`{value}` is not a role ARN; ignored")),
+        }
+    }
+
+    /// A key that is no dwh setting. Right below a secret, an unknown "key"
+    /// may be the secret's wrapped tail: not named.
+    fn unknown(&mut self, e: &Entry, after_secret: Option<Entry>) {
+        match after_secret {
+            Some(secret) => self.out.notes.push(format!(
+                "line {} (after {}): not a dwh setting; ignored and not shown, as it may be \
+                 the end of a wrapped secret",
+                e.line,
+                secret.name()
+            )),
+            None => self.note(e, "not a dwh setting; ignored"),
         }
     }
 

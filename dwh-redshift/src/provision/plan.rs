@@ -74,12 +74,28 @@ pub fn plan(survey: &Survey, config: &DwhConfig, cidr: Option<Cidr>) -> anyhow::
     Ok(plan)
 }
 
+/// The IAM role, its inline S3 read policy, and notes on the managed
+/// policies dwh leaves alone.
 fn role_steps(
     plan: &mut Plan<Op>,
     role: Option<&RoleState>,
     config: &DwhConfig,
 ) -> anyhow::Result<()> {
     let role_name = config.iam.role_name.as_str();
+    role_step(plan, role, role_name)?;
+    policy_step(plan, role, config);
+    for managed in role.iter().flat_map(|r| &r.managed_policies) {
+        plan.note(format!(
+            "role `{role_name}` also has the managed policy {managed}, which dwh leaves alone; \
+             detach it if it grants more than this bucket"
+        ));
+    }
+    Ok(())
+}
+
+/// Creates the role or adopts it; refuses one Redshift may not assume,
+/// since the cluster could never read S3 through it.
+fn role_step(plan: &mut Plan<Op>, role: Option<&RoleState>, role_name: &str) -> anyhow::Result<()> {
     match role {
         None => plan.add_op(
             Action::Create,
@@ -100,6 +116,12 @@ fn role_steps(
             Op::AdoptRole { arn: r.arn.clone() },
         ),
     }
+    Ok(())
+}
+
+/// The inline S3 read policy: kept when current, otherwise (re)written,
+/// so a changed bucket or prefix reaches the role.
+fn policy_step(plan: &mut Plan<Op>, role: Option<&RoleState>, config: &DwhConfig) {
     let prefix = &config.s3.prefix;
     let detail = format!(
         "s3:GetObject on s3://{}/{}*, s3:ListBucket on the bucket",
@@ -129,13 +151,6 @@ fn role_steps(
             Op::PutPolicy,
         ),
     }
-    for managed in role.iter().flat_map(|r| &r.managed_policies) {
-        plan.note(format!(
-            "role `{role_name}` also has the managed policy {managed}, which dwh leaves alone; \
-             detach it if it grants more than this bucket"
-        ));
-    }
-    Ok(())
 }
 
 fn group_steps(plan: &mut Plan<Op>, group: &Group, cidr: Option<Cidr>, config: &DwhConfig) {
