@@ -57,8 +57,10 @@ pub enum WarehouseError {
         "Redshift has no advisory locks: on Redshift the run lock is `LOCK dwh_registry`, \
          taken by every write transaction (Warehouse::begin), and it cannot fail at once (--no-wait)"
     )]
-    /// [`Warehouse::lock`] or [`Warehouse::try_lock`] on Redshift, which has no
-    /// advisory locks: there the run lock is taken by [`Warehouse::begin`].
+    /// [`Warehouse::lock`](super::Warehouse::lock) or
+    /// [`Warehouse::try_lock`](super::Warehouse::try_lock) on Redshift, which
+    /// has no advisory locks: there the run lock is taken by
+    /// [`Warehouse::begin`](super::Warehouse::begin).
     LockUnsupported,
     #[error(
         "database `{database}` has {} that dwh did not create ({} not in dwh_registry), so dwh \
