@@ -18,6 +18,7 @@ mod deep_copy;
 pub mod diff;
 pub mod live;
 pub mod plan;
+mod step;
 mod types;
 pub mod unmatched;
 

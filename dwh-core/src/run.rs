@@ -25,8 +25,10 @@
 //! [`Progress`].
 
 mod choose;
+mod error;
 mod finish;
 
+pub use error::RunError;
 pub use finish::count_tables;
 
 use std::time::Instant;
@@ -39,37 +41,9 @@ use crate::project::{AnalysisResult, Project};
 use crate::report::{RunReport, StepRecord, StepStatus};
 use crate::schema::Table;
 use crate::sql::{self, Limit, Parts, RunPlan, StagingFrom};
-use crate::warehouse::ledger::{GoneFilesRefused, TablesGone};
 use crate::warehouse::{Warehouse, WarehouseError};
 
 pub use choose::refuse_tables_gone;
-
-/// Why a run stopped. Nothing it wrote before the commit stays.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// A statement, the connection, or a staging load failed.
-    #[error(transparent)]
-    Warehouse(#[from] WarehouseError),
-    /// A rebuild would leave out files gone from the source.
-    #[error(transparent)]
-    GoneFiles(#[from] GoneFilesRefused),
-    /// Tables are gone that the ledger's files were loaded into.
-    #[error(transparent)]
-    TablesGone(#[from] TablesGone),
-    /// The warehouse's tables differ from the structs.
-    #[error(
-        "the warehouse's {} {} {} from the structs, so dwh changed nothing.\n  \
-         Run `dwh plan` to see the difference and `dwh migrate` to apply it \
-         (or `dwh all --fresh` to rebuild every table from the data).",
-        if .0.len() == 1 { "table" } else { "tables" },
-        .0.join(", "),
-        if .0.len() == 1 { "differs" } else { "differ" }
-    )]
-    Differs(Vec<String>),
-    /// The charts could not be drawn, after the commit.
-    #[error("the warehouse was loaded and committed; only the charts could not be drawn")]
-    Charts(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
 
 /// What a staging table's COPY read, known to the target that uploaded
 /// it ([`Run::staged`]).

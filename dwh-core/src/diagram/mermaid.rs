@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{edges, kind_name, physical_design, ColumnRoles, Edge, EdgeKind};
+use super::model::{edges, kind_name, physical_design, ColumnRoles, Edge, EdgeKind};
 use crate::catalog::Schema;
 use crate::schema::{Column, Table};
 

@@ -8,7 +8,7 @@ use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, RecordDef, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
-use super::{edges, kind_name, EdgeKind};
+use super::model::{edges, kind_name, EdgeKind};
 use crate::catalog::Schema;
 use crate::schema::{Column, Table};
 

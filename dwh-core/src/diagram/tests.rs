@@ -1,6 +1,7 @@
 //! Diagram tests on hand-written table descriptions: no macro involved.
 
 use super::*;
+use crate::catalog::Schema;
 use crate::schema::*;
 
 const STAGING: Table = Table {

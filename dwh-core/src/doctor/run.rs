@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::{Expect, Probe, Shape};
+use super::probe::{Expect, Probe, Shape};
 
 /// What became of one probe.
 #[derive(Debug, Clone, PartialEq, Eq)]

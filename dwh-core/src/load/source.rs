@@ -6,51 +6,13 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
-
 use crate::project::FilePattern;
 
+mod file;
 mod listing;
 
+pub use file::SourceFile;
 pub use listing::{not_a_source, Refused};
-
-/// A file time as the ledger keeps it: UTC, to the microsecond (the
-/// precision of both engines' TIMESTAMP).
-fn micros(time: std::time::SystemTime) -> NaiveDateTime {
-    let utc = DateTime::<Utc>::from(time).naive_utc();
-    utc.with_nanosecond(utc.nanosecond() / 1000 * 1000)
-        .unwrap_or(utc)
-}
-
-/// One input file of a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    /// How the file is named in messages and reports (a path or URI).
-    pub name: String,
-    /// Its size in bytes, for progress.
-    pub size: u64,
-    /// Its identity in the load ledger: its path below the source's folder
-    /// or prefix, `/`-separated, so the same file is known wherever the
-    /// data directory is.
-    pub key: String,
-    /// When it last changed, when the source tells.
-    pub modified: Option<NaiveDateTime>,
-    /// A checksum the source knows without reading the file (an S3 ETag).
-    pub etag: Option<String>,
-}
-
-impl SourceFile {
-    /// A file known by `name` and `key` only.
-    pub fn new(name: impl Into<String>, key: impl Into<String>, size: u64) -> SourceFile {
-        SourceFile {
-            name: name.into(),
-            size,
-            key: key.into(),
-            modified: None,
-            etag: None,
-        }
-    }
-}
 
 /// A set of JSON files, listed in a stable order. The loader calls
 /// `files` and `open` on a blocking thread, so both may block (e.g. a

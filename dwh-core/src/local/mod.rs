@@ -26,8 +26,11 @@ mod download;
 mod error;
 mod layout;
 mod lock;
+mod names;
 mod process;
 mod server;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod user;
 
 use std::fmt;
@@ -40,22 +43,12 @@ pub use binaries::{PgBinaries, BINDIR_ENV};
 pub use db::{create_database, validate_database_name};
 pub use error::LocalError;
 pub use layout::LOCAL_DIR_ENV;
+pub use names::{DATABASE, DEMO_DATABASE, SUPERUSER};
 pub use user::SERVER_USER_ENV;
 
 use layout::{EngineRecord, Layout};
 use server::{PidFile, ServerState};
 use user::RunAs;
-
-/// The superuser initdb creates, and the user of [`LocalEngine::url`].
-pub const SUPERUSER: &str = "dwh";
-
-/// The database of [`LocalEngine::url`].
-pub const DATABASE: &str = "dwh";
-
-/// The database of the generated demo data (`dwh all` without `--data`),
-/// kept apart from [`DATABASE`] so that synthetic rows never mix with real
-/// ones (the generator's user 49 is not the sample's user 49).
-pub const DEMO_DATABASE: &str = "dwh_demo";
 
 /// How long a started (or starting) server gets to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -321,45 +314,6 @@ impl fmt::Display for EngineStatus {
             (EngineState::Stopped, Some(url)) => write!(f, "stopped (last at {url}), in {dir}"),
             (EngineState::Stopped, None) => write!(f, "stopped, in {dir}"),
             (EngineState::NotInitialised, _) => write!(f, "not initialised yet, in {dir}"),
-        }
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod test_support {
-    use std::path::{Path, PathBuf};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A directory removed on drop.
-    pub struct TempDir(PathBuf);
-
-    impl TempDir {
-        pub fn new(label: &str) -> Self {
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let dir =
-                std::env::temp_dir().join(format!("dwh-unit-{label}-{}-{n}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-
-        pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
-            self.0.join(path)
-        }
-
-        pub fn to_path_buf(&self) -> PathBuf {
-            self.0.clone()
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
         }
     }
 }

@@ -7,9 +7,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::layout::Layout;
+use super::names::SUPERUSER;
 use super::process::{pid_status, processes_in, PidStatus};
 use super::user::{sh_quote, RunAs};
-use super::{LocalError, PgBinaries, SUPERUSER};
+use super::{LocalError, PgBinaries};
 
 /// How long `pg_ctl` waits for the server to start or stop.
 const PG_CTL_TIMEOUT_SECS: u64 = 30;

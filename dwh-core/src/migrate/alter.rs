@@ -4,7 +4,7 @@
 
 use super::diff::Change;
 use super::live::{LiveDist, LiveTable};
-use super::plan::{step, Safety, Step};
+use super::step::{step, Safety, Step};
 use super::types::zero_literal;
 use crate::schema::{Column, SqlType, Table};
 use crate::sql::ddl::{column_def, comment_on_column, comment_on_table};

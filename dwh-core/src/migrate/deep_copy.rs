@@ -8,7 +8,7 @@
 //! table are issued again (the owner's are implicit).
 
 use super::live::LiveTable;
-use super::plan::{step, Safety, Step};
+use super::step::{step, Safety, Step};
 use super::types::zero_literal;
 use crate::schema::{Column, Table};
 use crate::sql::ddl::{comment_statements, create_table_named};

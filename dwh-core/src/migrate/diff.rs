@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::live::{LiveDist, LiveSortKey, LiveTable};
-use super::plan::Safety;
+use super::step::Safety;
 use super::types::widens;
 use crate::schema::{Column, Encode, SqlType, Table};
 use crate::sql::Dialect;

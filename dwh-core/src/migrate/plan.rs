@@ -11,27 +11,17 @@
 
 use serde::Serialize;
 
+pub use super::step::{Safety, Step};
+
 use super::diff::{diff, Change};
 use super::live::{LiveDist, LiveTable};
+use super::step::step;
 use super::{alter, deep_copy, unmatched};
 use crate::catalog::Schema;
 use crate::schema::{Column, Encode, SortStyle, SqlType, Table};
 use crate::sql::ddl::comment_statements;
 use crate::sql::registry::{self, Origin};
 use crate::sql::{create_table, Dialect, IfNotExists};
-
-/// How much a step risks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Safety {
-    /// Changes the catalog only, or adds; no data is rewritten.
-    Safe,
-    /// Rewrites data without losing any (a deep copy, a wider integer).
-    Rewrite,
-    /// May lose data or fail on it: a dropped column, a narrower or other
-    /// type. `dwh migrate` needs `--allow-destructive`.
-    Destructive,
-}
 
 /// What happens to a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,21 +33,6 @@ pub enum TableAction {
     Alter,
     /// Rebuilt: a new table, INSERT … SELECT, a rename swap.
     DeepCopy,
-}
-
-/// One statement of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Step {
-    /// The SQL.
-    pub sql: String,
-    /// Its risk.
-    pub safety: Safety,
-    /// Whether it runs inside the migration's transaction; the others run
-    /// one by one after the commit, in order.
-    pub in_transaction: bool,
-    /// Why it is there or why it runs outside the transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<&'static str>,
 }
 
 /// What changes in one table.
@@ -189,15 +164,6 @@ fn create(table: &'static Table, dialect: Dialect) -> TablePlan {
             .map(|s| step(s, Safety::Safe, None))
             .collect(),
         comments_only: false,
-    }
-}
-
-pub(super) fn step(sql: String, safety: Safety, note: Option<&'static str>) -> Step {
-    Step {
-        sql,
-        safety,
-        in_transaction: true,
-        note,
     }
 }
 

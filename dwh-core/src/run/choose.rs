@@ -11,7 +11,7 @@ use crate::pipeline::{self, Files};
 use crate::schema::Table;
 use crate::warehouse::{Warehouse, WarehouseError};
 
-use super::RunError;
+use super::error::RunError;
 
 /// Fails when a table is gone that the ledger's files were loaded
 /// into: an incremental run would create it empty. A rebuild

@@ -1,7 +1,7 @@
 //! Data-quality queries derived from the schema.
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list, quote_literal};
-use super::Dialect;
 use crate::catalog::Schema;
 use crate::schema::{Load, Table, TableKind};
 

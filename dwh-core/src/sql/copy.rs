@@ -1,7 +1,7 @@
 //! Bulk loads: the jsonpaths document and COPY statements.
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list, quote_literal};
-use super::Dialect;
 use crate::schema::{Table, TableKind};
 
 /// The Redshift jsonpaths document for a staging table: one path per column,

@@ -1,7 +1,7 @@
 //! CREATE / DROP / TRUNCATE TABLE.
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list, quote_literal};
-use super::Dialect;
 use crate::schema::{Column, DistStyle, SortStyle, Table, TableKind};
 
 /// Whether CREATE TABLE may find the table already there.

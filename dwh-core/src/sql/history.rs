@@ -42,9 +42,13 @@
 use super::ident::quote_ident;
 use super::transform::source_rows;
 use crate::schema::{History, Load, Table};
+use compare::differs_value;
 use late::{create_seen, late_rows, loaded, LOADED_LAST};
+use names::{seen_table, untracked_columns, Names, LAST_SEEN};
 
+mod compare;
 mod late;
+mod names;
 
 /// The statements of a type-2 dimension's load, in order, for either dialect.
 pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> Vec<String> {
@@ -63,14 +67,6 @@ pub(super) fn load_statements(table: &Table, load: &Load, history: &History) -> 
     out.push(format!("DROP TABLE {}", names.versions));
     out
 }
-
-/// The table keeping each key's latest loaded `latest_by` time.
-fn seen_table(table: &Table) -> String {
-    format!("dwh_last_seen_{}", table.name)
-}
-
-/// The column of [`seen_table`] holding the time.
-const LAST_SEEN: &str = "\"__dwh_last_seen\"";
 
 /// What runs before a type-2 dimension's load: the `CREATE TABLE IF NOT
 /// EXISTS` of its [`seen_table`], and the query of the batch's late rows
@@ -91,62 +87,6 @@ pub(crate) fn drop_seen(table: &Table) -> Option<String> {
         "DROP TABLE IF EXISTS {}",
         quote_ident(&seen_table(table))
     ))
-}
-
-/// Quoted names shared by the statements.
-struct Names {
-    target: String,
-    batch: String,
-    versions: String,
-    /// Each key's latest loaded time ([`seen_table`]).
-    seen: String,
-    /// The natural key columns.
-    keys: Vec<String>,
-    /// Every loaded column but the three history roles.
-    data: Vec<String>,
-}
-
-impl Names {
-    fn of(table: &Table, history: &History) -> Names {
-        let roles = history.roles();
-        Names {
-            target: quote_ident(table.name),
-            batch: quote_ident(&format!("__dwh_batch_{}", table.name)),
-            versions: quote_ident(&format!("__dwh_versions_{}", table.name)),
-            seen: quote_ident(&seen_table(table)),
-            keys: table.natural_key.iter().map(|k| quote_ident(k)).collect(),
-            data: table
-                .loaded_columns()
-                .filter(|c| !roles.contains(&c.name))
-                .map(|c| quote_ident(c.name))
-                .collect(),
-        }
-    }
-
-    fn keys(&self) -> String {
-        self.keys.join(", ")
-    }
-
-    fn key_match(&self, left: &str, right: &str) -> String {
-        self.keys
-            .iter()
-            .map(|k| format!("{left}.{k} = {right}.{k}"))
-            .collect::<Vec<_>>()
-            .join(" AND ")
-    }
-
-    fn data(&self, prefix: &str) -> String {
-        self.data
-            .iter()
-            .map(|c| format!("{prefix}{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Whether `a` and `b` differ, NULL equal to NULL; never NULL itself.
-pub(crate) fn differs(a: &str, b: &str) -> String {
-    format!("CASE WHEN {a} = {b} OR ({a} IS NULL AND {b} IS NULL) THEN FALSE ELSE TRUE END")
 }
 
 /// Step 1: one row per key and time, later than the key's latest loaded
@@ -208,19 +148,6 @@ fn previous_tracked(history: &History, over: &str) -> String {
         .enumerate()
         .map(|(i, c)| format!(", LAG({}) {over} AS __dwh_prev_{i}", quote_ident(c)))
         .collect()
-}
-
-/// Whether `a` and `b`, values of `table`'s column `name`, differ (as
-/// [`differs`]). VARCHAR values compare without trailing blanks: Redshift
-/// ignores them in comparisons
-/// (<https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html>,
-/// "Significance of trailing blanks"), PostgreSQL does not, and both must
-/// keep the same versions and values.
-fn differs_value(table: &Table, name: &str, a: &str, b: &str) -> String {
-    match table.column(name).is_some_and(|c| c.ty.is_varchar()) {
-        true => differs(&format!("RTRIM({a})"), &format!("RTRIM({b})")),
-        false => differs(a, b),
-    }
 }
 
 /// Whether a row's tracked values differ from its `__dwh_prev_<i>` ones.
@@ -291,19 +218,6 @@ fn insert_versions(history: &History, names: &Names) -> String {
         current = quote_ident(history.is_current),
         versions = names.versions,
     )
-}
-
-/// The loaded columns that are neither key, tracked nor a history role.
-fn untracked_columns(table: &Table, history: &History) -> Vec<&'static str> {
-    table
-        .loaded_columns()
-        .map(|c| c.name)
-        .filter(|c| {
-            !table.natural_key.contains(c)
-                && !history.tracked.contains(c)
-                && !history.roles().contains(c)
-        })
-        .collect()
 }
 
 /// Step 4: untracked columns, type 1 on every version of a key; only rows

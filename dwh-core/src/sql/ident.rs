@@ -1,6 +1,6 @@
 //! Identifiers and literals: the only way text from outside reaches SQL.
 
-use super::Dialect;
+use super::dialect::Dialect;
 
 /// Longest identifier Redshift accepts, in bytes.
 const MAX_IDENT_BYTES: usize = 127;

@@ -16,8 +16,8 @@
 
 use chrono::NaiveDateTime;
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_literal};
-use super::Dialect;
 use crate::schema::Table;
 
 /// The ledger's table name.

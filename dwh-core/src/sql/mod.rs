@@ -86,6 +86,7 @@
 pub mod checks;
 mod copy;
 pub(crate) mod ddl;
+mod dialect;
 pub(crate) mod history;
 mod ident;
 pub mod ledger;
@@ -105,44 +106,11 @@ pub use ddl::{
     count_rows, create_table, delete_all, drop_table, key_index, key_index_name, truncate_table,
     IfNotExists,
 };
+pub use dialect::Dialect;
 pub use ident::{quote_ident, quote_list, quote_literal, validate_ident, IdentError};
 pub use limit::{Limit, LimitError};
 pub use run::{redshift_run, run_plan, Parts, RedshiftRun, RunPlan, S3Batch, StagingFrom};
 pub use transform::{load_statements, LoadStatements};
-
-/// The SQL dialect to render for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// Amazon Redshift: DISTSTYLE, DISTKEY, SORTKEY, ENCODE, IDENTITY, COPY.
-    Redshift,
-    /// PostgreSQL, the local engine: same logical schema, physical options
-    /// dropped.
-    Postgres,
-}
-
-impl Dialect {
-    /// The lower-case name, as used on the command line and in file names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Redshift => "redshift",
-            Dialect::Postgres => "postgres",
-        }
-    }
-}
-
-impl std::str::FromStr for Dialect {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "redshift" => Ok(Dialect::Redshift),
-            "postgres" | "postgresql" => Ok(Dialect::Postgres),
-            other => Err(format!(
-                "unknown dialect `{other}`; expected `redshift` or `postgres`"
-            )),
-        }
-    }
-}
 
 pub use copy::{is_region, is_role_arn, is_s3_uri, CopyError};
 

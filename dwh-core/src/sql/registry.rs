@@ -12,8 +12,8 @@
 //! differently from PostgreSQL): names are validated identifiers rendered
 //! as literals.
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_literal, validate_ident};
-use super::Dialect;
 use crate::schema::{SqlType, Table};
 
 /// The registry table's name.

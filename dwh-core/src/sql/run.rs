@@ -26,13 +26,13 @@ use super::ddl::{
     analyze_staging, analyze_table, comment_statements, count_rows, create_table, delete_all,
     drop_table, key_index, make_logged, truncate_table, IfNotExists,
 };
+use super::dialect::Dialect;
 use super::history;
 use super::ident::quote_ident;
 use super::ledger::{self, LedgerFile};
 use super::registry::{self, Origin};
 use super::transform::load_statements;
 use super::unmatched;
-use super::Dialect;
 use crate::catalog::Schema;
 use crate::schema::{Table, TableKind};
 use chrono::NaiveDateTime;

@@ -13,8 +13,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use serde::{Serialize, Serializer};
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_literal};
-use super::Dialect;
 
 /// The run log's table name.
 pub const RUNS: &str = "dwh_runs";

@@ -28,9 +28,9 @@
 //! `dwh_unmatched_<fact>`; a later run whose dimensions bring the match
 //! fills the columns in ([`super::unmatched`]).
 
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list};
 use super::ledger;
-use super::Dialect;
 use crate::schema::{Column, Fill, Load, Lookup, Table, TableKind};
 
 /// The statements of one table's load, to run in order in one transaction.

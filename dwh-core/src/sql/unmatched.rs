@@ -14,10 +14,10 @@
 //! the table grows with the fact; `--full-refresh` empties it.
 
 use super::ddl::{column_def, table_attributes};
+use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list};
 use super::ledger;
 use super::transform::{lookup_on, lookup_target, select_rows_from, stored_expr, LookupJoin};
-use super::Dialect;
 use crate::schema::{Fill, Load, Table, TableKind};
 
 /// The unmatched-rows table of `fact`, when it has one: a fact with a

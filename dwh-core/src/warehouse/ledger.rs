@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{Warehouse, WarehouseError};
+use super::error::WarehouseError;
+use super::Warehouse;
 use crate::catalog::Schema;
 use crate::load::ledger::{Batch, GoneFile, KnownFile, Ledger};
 use crate::sql::ledger::{self, LEDGER};

@@ -3,8 +3,9 @@
 
 use tokio_postgres::{GenericClient, Row};
 
+use super::error::WarehouseError;
 use super::ownership::Ownership;
-use super::{Warehouse, WarehouseError, WriteBatch};
+use super::{Warehouse, WriteBatch};
 use crate::catalog::Schema;
 use crate::migrate::catalog::{self, Scope};
 use crate::migrate::live::{assemble, redshift_columns, redshift_tables};

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use tokio_postgres::GenericClient;
 
-use super::WarehouseError;
+use super::error::WarehouseError;
 use crate::catalog::Schema;
 use crate::sql::registry::{self, Origin, REGISTRY};
 use crate::sql::Dialect;
@@ -176,9 +176,20 @@ fn describe(columns: &[(String, String, Option<i32>)]) -> String {
         .join(", ")
 }
 
+/// The ownership check on names already read, as the Redshift run reads
+/// them inside its transaction: every declared table in `existing` must be
+/// in `registered`, or [`WarehouseError::NotOwned`] names the others.
+pub fn check_owned(
+    database: &str,
+    existing: Vec<String>,
+    registered: Vec<String>,
+) -> Result<(), WarehouseError> {
+    Ownership::from_names(database.to_owned(), existing, registered).check()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{check_owned, WarehouseError};
+    use super::{check_owned, WarehouseError};
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|n| n.to_string()).collect()

@@ -19,9 +19,19 @@ use std::fs::{self, DirEntry, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{micros, SourceFile};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+
+use super::file::SourceFile;
 use crate::project::FilePattern;
 use crate::sql::ledger::KEY_BYTES;
+
+/// A file time as the ledger keeps it: UTC, to the microsecond (the
+/// precision of both engines' TIMESTAMP).
+fn micros(time: std::time::SystemTime) -> NaiveDateTime {
+    let utc = DateTime::<Utc>::from(time).naive_utc();
+    utc.with_nanosecond(utc.nanosecond() / 1000 * 1000)
+        .unwrap_or(utc)
+}
 
 /// Refused files named in a message; the rest are counted.
 const SHOWN: usize = 10;

@@ -22,7 +22,10 @@
 //! latest loaded time is taken as its current version's start, until its
 //! next load records it.
 
-use super::{differs_value, quote_ident, untracked_columns, Names, LAST_SEEN};
+use super::super::ident::quote_ident;
+use super::super::transform::source_rows;
+use super::compare::differs_value;
+use super::names::{untracked_columns, Names, LAST_SEEN};
 use crate::schema::{History, Load, Table};
 
 /// The alias of a key's latest loaded time in [`loaded`].
@@ -111,7 +114,7 @@ pub(super) fn late_rows(table: &Table, load: &Load, history: &History, names: &N
          WHERE r.__dwh_order <= l.{LOADED_LAST} AND ({changes})\n    \
          GROUP BY {r_keys}\n) AS late\nORDER BY __dwh_first, key\nLIMIT {LATE_KEYS_LISTED}",
         key_text = key_text.join(" || ', ' || "),
-        rows = super::source_rows(table, load, load.source.name, None),
+        rows = source_rows(table, load, load.source.name, None),
         loaded = loaded(history, names),
         l_on = names.key_match("l", "r"),
         target = names.target,
