@@ -9,10 +9,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-mod import;
+pub mod import;
 mod ini;
 
-pub use import::import_ini;
 use serde::{Deserialize, Serialize};
 
 /// The environment variable holding the database password, when one is used.

@@ -23,7 +23,7 @@ pub fn run(command: ConfigCommand, project: &Project) -> anyhow::Result<ExitCode
 fn import(file: &Path, out: &Path, force: bool, project: &Project) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let imported = config::import_ini(&text, project.name())
+    let imported = config::import::import_ini(&text, project.name())
         .with_context(|| format!("converting {}", file.display()))?;
     if out.exists() && !force {
         bail!(
