@@ -458,6 +458,11 @@ pub struct OpenPortArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// The network to let in, e.g. 203.0.113.0/24 (default: network.allowed_cidr)
+    #[cfg(feature = "redshift")]
+    #[arg(long, value_name = "CIDR")]
+    pub cidr: Option<dwh_redshift::aws::ec2::Cidr>,
+    /// The network to let in (needs the `redshift` feature)
+    #[cfg(not(feature = "redshift"))]
     #[arg(long, value_name = "CIDR")]
     pub cidr: Option<String>,
     /// Allow 0.0.0.0/0 or ::/0, the whole internet (flagged critical by AWS Security Hub)

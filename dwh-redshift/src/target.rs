@@ -1,7 +1,7 @@
 //! `dwh all --target redshift`: the cluster as the pipeline's target. This
 //! module finds the cluster, role and uploads and connects over TLS; the
 //! statements are rendered by `dwh_core::sql::run_plan` (staging by
-//! `COPY … FROM` S3) and run by dwh-core's pipeline, the same as locally.
+//! `COPY … FROM` S3) and run by dwh-core's `Run`, the same as locally.
 
 use anyhow::{anyhow, bail};
 use dwh_core::load::ledger::{batch_line, Ledger};
@@ -88,7 +88,7 @@ pub struct Prepared {
     pub redshift: RedshiftRun,
 }
 
-/// What the Redshift run needs besides the plan: S3 to describe the
+/// What the Redshift run needs besides its staging: S3 to describe the
 /// loaded parts, and the project's sources.
 pub struct RedshiftRun {
     aws: Aws,
@@ -103,27 +103,27 @@ pub struct RedshiftRun {
 /// of a manifest listing only the new files, uploaded first; without, of
 /// what `dwh upload` wrote, when its sidecar lists only new files.
 pub async fn prepare(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     args: &Options,
     project: &Project,
     parts: Parts,
 ) -> anyhow::Result<Prepared> {
     let (config, aws) = crate::load(&args.config, project).await?;
     let listed = local_listing(args, project)?;
-    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
+    let cluster = find_cluster(steps, &aws, &config.cluster.identifier).await?;
     let role_arn = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
     let from = match listed {
         Some(listed) => NewFrom::Data(listed),
         None => NewFrom::Uploads(read_sidecars(&aws, &layout, project).await?),
     };
-    let warehouse = login(run, &aws, &config, &cluster).await?;
+    let warehouse = login(steps, &aws, &config, &cluster).await?;
     let fresh = parts.fresh || parts.full_refresh;
     refuse_tables_gone(args.policy, &warehouse, project.schema(), fresh).await?;
     // Read for a rebuild too: it must not leave out files gone from --data.
     let ledger = warehouse.ledger().await?;
     let (new_files, full_refresh) =
-        choose_new_files(run, args, parts, (&config, &aws), project, from, ledger).await?;
+        choose_new_files(steps, args, parts, (&config, &aws), project, from, ledger).await?;
     let max_errors = u32::try_from(args.max_errors).unwrap_or(u32::MAX);
     let copies = copy::copies(
         project.sources(),
@@ -163,7 +163,7 @@ enum NewFrom<'a> {
 /// the run rebuilds; `--data`'s new files are uploaded here, since the
 /// COPYs read them from S3.
 async fn choose_new_files(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     args: &Options,
     parts: Parts,
     (config, aws): (&DwhConfig, &Aws),
@@ -178,7 +178,7 @@ async fn choose_new_files(
                 incremental::choose_new(listed, &ledger, args.policy, fresh)
             })?;
             let full = choice.full_refresh;
-            (upload_new(run, config, aws, project, choice).await?, full)
+            (upload_new(steps, config, aws, project, choice).await?, full)
         }
         NewFrom::Uploads(sidecars) => {
             let full = fresh || args.policy.full_refresh;
@@ -213,7 +213,7 @@ fn s3_staging(
 /// is on S3 and not copied) and says what each source brings; per source,
 /// the ledger rows of the files its COPY loads, `None` for no COPY.
 async fn upload_new(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     config: &DwhConfig,
     aws: &Aws,
     project: &Project,
@@ -232,12 +232,13 @@ async fn upload_new(
     let uploaded = if new.is_empty() {
         Vec::new()
     } else {
-        run.step(
-            "upload to S3",
-            |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
-            upload_data(config, aws, project, new),
-        )
-        .await?
+        steps
+            .step(
+                "upload to S3",
+                |r: &Vec<Uploaded>| Some(r.iter().map(|u| u.records).sum()),
+                upload_data(config, aws, project, new),
+            )
+            .await?
     };
     Ok(tables
         .iter()
@@ -352,19 +353,19 @@ fn from_sidecars(
 /// the configuration, cluster lookup and login of `dwh all --target
 /// redshift`, without its upload and COPY preparation.
 pub async fn connect_cluster(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     config: &Path,
     project: &Project,
 ) -> anyhow::Result<Warehouse> {
     let (config, aws) = crate::load(config, project).await?;
-    let cluster = find_cluster(run, &aws, &config.cluster.identifier).await?;
-    login(run, &aws, &config, &cluster).await
+    let cluster = find_cluster(steps, &aws, &config.cluster.identifier).await?;
+    login(steps, &aws, &config, &cluster).await
 }
 
 /// Logs in to `cluster` (temporary credentials for the configured user)
 /// and connects over TLS.
 pub async fn login(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     aws: &Aws,
     config: &DwhConfig,
     cluster: &ClusterState,
@@ -374,7 +375,7 @@ pub async fn login(
         .clone()
         .ok_or_else(|| anyhow!("cluster `{}` has no endpoint yet", cluster.identifier))?;
     let target = SqlTarget::new((&host, port), config.cluster.sql_endpoint.as_deref())?;
-    let client = run
+    let client = steps
         .step("connect to Redshift", |_| None, async {
             let (user, password) = redshift::login(aws, &config.cluster).await?;
             connect::connect(&target, &config.cluster.database, &user, &password).await
@@ -385,26 +386,27 @@ pub async fn login(
 
 /// The cluster `id`, available, or why it cannot be used.
 pub async fn find_cluster(
-    run: &mut impl Steps,
+    steps: &mut impl Steps,
     aws: &Aws,
     id: &str,
 ) -> anyhow::Result<ClusterState> {
-    run.step("find cluster", |_| None, async {
-        let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
-            anyhow!(
-                "there is no cluster `{id}` in {}; run `dwh provision` first",
-                aws.region
-            )
-        })?;
-        if cluster.status != "available" {
-            bail!(
-                "cluster `{id}` is `{}`; wait for `dwh status` to show it available",
-                cluster.status
-            );
-        }
-        Ok(cluster)
-    })
-    .await
+    steps
+        .step("find cluster", |_| None, async {
+            let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
+                anyhow!(
+                    "there is no cluster `{id}` in {}; run `dwh provision` first",
+                    aws.region
+                )
+            })?;
+            if cluster.status != "available" {
+                bail!(
+                    "cluster `{id}` is `{}`; wait for `dwh status` to show it available",
+                    cluster.status
+                );
+            }
+            Ok(cluster)
+        })
+        .await
 }
 
 /// The ARN of the role dwh provisioned, attached to `cluster`.

@@ -13,6 +13,10 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
     match command {
         Command::All(args) => all(args, project)?,
         Command::Load(args) => data(&args.data)?,
+        Command::Doctor(args) if args.target == Target::Local => bail!(
+            "dwh doctor checks a Redshift cluster (--target redshift); the local engine runs the \
+             same SQL in dwh's own tests"
+        ),
         Command::Plan(args) => target(&args.target, &args.warehouse)?,
         Command::Migrate(args) => target(&args.target, &args.warehouse)?,
         Command::Analyze(args) => {
@@ -43,9 +47,8 @@ pub fn check(command: &Command, project: &Project) -> anyhow::Result<()> {
         // not a reason to resolve a region and credentials first.
         #[cfg(feature = "redshift")]
         Command::OpenPort(args) => {
-            if let Some(text) = &args.cidr {
-                let cidr: crate::aws::ec2::Cidr = text.parse()?;
-                super::open_port::check_public(&cidr, args.allow_public)?;
+            if let Some(cidr) = &args.cidr {
+                super::open_port::check_public(cidr, args.allow_public)?;
             }
         }
         _ => {}

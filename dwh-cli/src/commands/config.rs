@@ -83,9 +83,9 @@ fn show(config: &Path, project: &Project) -> anyhow::Result<()> {
 }
 
 /// The configuration of `args` and AWS clients for it, for every AWS command.
-pub async fn load(
-    args: &AwsArgs,
-    project: &Project,
-) -> anyhow::Result<(DwhConfig, crate::aws::Aws)> {
+/// dwh.toml and the AWS clients it configures, as every AWS command uses them.
+pub type Cloud = (DwhConfig, crate::aws::Aws);
+
+pub async fn load(args: &AwsArgs, project: &Project) -> anyhow::Result<Cloud> {
     dwh_redshift::load(&args.config, project).await
 }

@@ -22,7 +22,7 @@ const SEED: u64 = 42;
 /// per size and seed and reused (generation is deterministic); else the
 /// project's own data folder.
 pub async fn resolve(
-    run: &mut Console,
+    console: &mut Console,
     data: &DataArgs,
     size: Option<u64>,
     local: &crate::cli::LocalArgs,
@@ -32,7 +32,7 @@ pub async fn resolve(
         return Ok(given.clone());
     }
     if project.generator().is_some() {
-        return generated(run, size, local, project)
+        return generated(console, size, local, project)
             .await
             .map(Location::Local);
     }
@@ -46,7 +46,7 @@ pub async fn resolve(
 }
 
 async fn generated(
-    run: &mut Console,
+    console: &mut Console,
     size: Option<u64>,
     local: &crate::cli::LocalArgs,
     project: &Project,
@@ -68,18 +68,20 @@ async fn generated(
     // no half-written data set behind under the final name.
     let tmp = base.join(format!(".{name}.tmp-{}", std::process::id()));
     let out = tmp.clone();
-    run.step(
-        &format!("generate {} {}", ui::thousands(size), generator.unit()),
-        |s: &dwh_core::project::GenSummary| Some(s.files),
-        async {
-            let _ = std::fs::remove_dir_all(&out);
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let summary = generate(project, &out, size, SEED).await?;
-            std::fs::write(out.join(".complete"), b"")?;
-            Ok(summary)
-        },
-    )
-    .await?;
+    console
+        .step(
+            &format!("generate {} {}", ui::thousands(size), generator.unit()),
+            |s: &dwh_core::project::GenSummary| Some(s.files),
+            async {
+                let _ = std::fs::remove_dir_all(&out);
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                let summary = generate(project, &out, size, SEED).await?;
+                std::fs::write(out.join(".complete"), b"")?;
+                Ok(summary)
+            },
+        )
+        .await?;
     publish(&tmp, &dir)?;
     Ok(dir)
 }

@@ -75,9 +75,9 @@ async fn last_run(args: &DocsArgs, project: &Project) -> anyhow::Result<Option<V
     let bar = ui::spinner("reading the last run from the warehouse");
     let found = match (&args.target.target, &args.database_url) {
         (Target::Redshift, _) => {
-            let mut run = Console::default();
+            let mut console = Console::default();
             let config = &args.target.config;
-            let warehouse = super::redshift::connect_cluster(&mut run, config, project).await?;
+            let warehouse = super::redshift::connect_cluster(&mut console, config, project).await?;
             read_back(&warehouse, args, project).await?
         }
         (Target::Local, Some(url)) => {

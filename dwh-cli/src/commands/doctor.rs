@@ -7,29 +7,21 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use dwh_core::doctor::{self, by_shape, run_probes, DoctorS3, Outcome, Verdict};
-use dwh_core::Project;
 
 use super::console::Console;
 use super::redshift::{attached_role, find_cluster, login};
 use crate::aws::layout::Layout;
 use crate::aws::s3::{self, ByteStream};
 use crate::aws::Aws;
-use crate::cli::{DoctorArgs, Target};
+use crate::commands::config::Cloud;
 use crate::ui;
 
 /// Exit status when a shape failed.
 const A_SHAPE_FAILED: u8 = 2;
 
-pub async fn run(args: &DoctorArgs, project: &Project) -> anyhow::Result<ExitCode> {
-    if args.target == Target::Local {
-        bail!(
-            "dwh doctor checks a Redshift cluster (--target redshift); the local engine runs the \
-             same SQL in dwh's own tests"
-        );
-    }
-    let mut run = Console::default();
-    let (config, aws) = super::config::load(&args.aws, project).await?;
-    let cluster = find_cluster(&mut run, &aws, &config.cluster.identifier).await?;
+pub async fn run((config, aws): &Cloud) -> anyhow::Result<ExitCode> {
+    let mut console = Console::default();
+    let cluster = find_cluster(&mut console, aws, &config.cluster.identifier).await?;
     let iam_role = attached_role(&cluster, &config.iam.role_name)?;
     let layout = Layout::new(config.bucket()?, &config.s3.prefix);
     let scratch = format!("dwh_doctor_{}", chrono::Utc::now().format("%Y%m%d%H%M%S"));
@@ -40,18 +32,18 @@ pub async fn run(args: &DoctorArgs, project: &Project) -> anyhow::Result<ExitCod
         region: aws.region.clone(),
     };
     let probes = doctor::probes(&scratch, &config.cluster.database, &s3)?;
-    let keys = run
+    let keys = console
         .step(
             "upload the probes' files",
             |_| None,
-            upload(&aws, &layout, &prefix),
+            upload(aws, &layout, &prefix),
         )
         .await?;
-    let outcomes = match login(&mut run, &aws, &config, &cluster).await {
+    let outcomes = match login(&mut console, aws, config, &cluster).await {
         Ok(warehouse) => Ok(probe(warehouse.client(), &probes).await),
         Err(e) => Err(e),
     };
-    remove(&aws, &layout, &keys).await;
+    remove(aws, &layout, &keys).await;
     let outcomes = outcomes?;
     print_report(&outcomes);
     let passed = outcomes.iter().all(|o| o.verdict == Verdict::Passed);

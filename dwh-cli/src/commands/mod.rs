@@ -80,14 +80,28 @@ pub use redshift::install_console;
 
 #[cfg(feature = "redshift")]
 async fn run_aws(command: Command, project: &Project) -> anyhow::Result<ExitCode> {
+    let command = match command {
+        Command::Config { command } => return config::run(command, project),
+        other => other,
+    };
+    let aws_args = match &command {
+        Command::Provision(args) => &args.aws,
+        Command::Status(args) => args,
+        Command::Doctor(args) => &args.aws,
+        Command::OpenPort(args) => &args.aws,
+        Command::Upload(args) => &args.aws,
+        Command::Teardown(args) => &args.aws,
+        other => unreachable!("not an AWS command: {other:?}"),
+    };
+    // dwh.toml and the AWS clients, read once for the command.
+    let cloud = config::load(aws_args, project).await?;
     match command {
-        Command::Provision(args) => provision::run(&args, project).await,
-        Command::Status(args) => status::run(&args, project).await,
-        Command::Doctor(args) => doctor::run(&args, project).await,
-        Command::OpenPort(args) => open_port::run(&args, project).await,
-        Command::Upload(args) => upload::run(&args, project).await,
-        Command::Teardown(args) => teardown::run(&args, project).await,
-        Command::Config { command } => config::run(command, project),
+        Command::Provision(args) => provision::run(&args, &cloud).await,
+        Command::Status(args) => status::run(&args, &cloud, project).await,
+        Command::Doctor(_) => doctor::run(&cloud).await,
+        Command::OpenPort(args) => open_port::run(&args, &cloud).await,
+        Command::Upload(args) => upload::run(&args, &cloud, project).await,
+        Command::Teardown(args) => teardown::run(&args, &cloud).await,
         other => unreachable!("not an AWS command: {other:?}"),
     }
 }

@@ -10,6 +10,7 @@ use crate::aws::ec2::{self, Cidr};
 use crate::aws::redshift::{self, ClusterState};
 use crate::aws::Aws;
 use crate::cli::OpenPortArgs;
+use crate::commands::config::Cloud;
 
 /// Refuses `0.0.0.0/0` and `::/0` unless explicitly allowed.
 pub fn check_public(cidr: &Cidr, allow_public: bool) -> anyhow::Result<()> {
@@ -24,19 +25,21 @@ pub fn check_public(cidr: &Cidr, allow_public: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn run(args: &OpenPortArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws, project).await?;
-    let text = args
-        .cidr
-        .clone()
-        .or_else(|| config.network.allowed_cidr.clone())
-        .ok_or_else(|| {
-            anyhow!("which network? pass --cidr (e.g. 203.0.113.0/24) or set network.allowed_cidr")
-        })?;
-    let cidr: Cidr = text.parse()?;
-    check_public(&cidr, args.allow_public)?;
+pub async fn run(args: &OpenPortArgs, (config, aws): &Cloud) -> anyhow::Result<ExitCode> {
+    // --cidr was parsed and checked with the arguments.
+    let cidr: Cidr = match (&args.cidr, &config.network.allowed_cidr) {
+        (Some(given), _) => *given,
+        (None, Some(configured)) => {
+            let cidr = configured.parse()?;
+            check_public(&cidr, args.allow_public)?;
+            cidr
+        }
+        (None, None) => {
+            bail!("which network? pass --cidr (e.g. 203.0.113.0/24) or set network.allowed_cidr")
+        }
+    };
     let id = &config.cluster.identifier;
-    let cluster = redshift::describe(&aws, id).await?.ok_or_else(|| {
+    let cluster = redshift::describe(aws, id).await?.ok_or_else(|| {
         anyhow!(
             "there is no cluster `{id}` in {}; run `dwh provision` first",
             aws.region
@@ -47,11 +50,11 @@ pub async fn run(args: &OpenPortArgs, project: &dwh_core::Project) -> anyhow::Re
         .as_ref()
         .map(|(_, port)| *port)
         .unwrap_or(config.cluster.port);
-    let group = port_group(&aws, id, &cluster, port).await?;
+    let group = port_group(aws, id, &cluster, port).await?;
     if cidr.is_everyone() {
         warn_public(id, &cluster, port, &cidr);
     }
-    if ec2::authorize(&aws, &group.id, port, &cidr).await? {
+    if ec2::authorize(aws, &group.id, port, &cidr).await? {
         println!(
             "✔ tcp/{port} of cluster `{id}` is open to {cidr} (security group {})",
             group.id

@@ -37,7 +37,7 @@ impl Steps for Console {
 /// the run with a COPY per staging table that has new files
 /// ([`target::prepare`]).
 pub async fn prepare(
-    run: &mut Console,
+    console: &mut Console,
     args: &AllArgs,
     project: &Project,
     parts: Parts,
@@ -52,17 +52,17 @@ pub async fn prepare(
         max_errors: args.data.max_errors,
         policy: args.data.policy(false),
     };
-    target::prepare(run, &options, project, parts).await
+    target::prepare(console, &options, project, parts).await
 }
 
 /// Connects to the cluster of `config` for `dwh plan`, `dwh migrate` and
 /// `dwh docs` ([`target::connect_cluster`]).
 pub async fn connect_cluster(
-    run: &mut Console,
+    console: &mut Console,
     config: &Path,
     project: &Project,
 ) -> anyhow::Result<Warehouse> {
-    target::connect_cluster(run, config, project).await
+    target::connect_cluster(console, config, project).await
 }
 
 /// Sends dwh-redshift's lines through dwh's streams (see `out`), its

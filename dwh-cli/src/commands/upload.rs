@@ -10,11 +10,15 @@ use dwh_redshift::aws::upload;
 use dwh_redshift::upload::upload_data;
 
 use crate::cli::UploadArgs;
+use crate::commands::config::Cloud;
 
-pub async fn run(args: &UploadArgs, project: &Project) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    args: &UploadArgs,
+    (config, aws): &Cloud,
+    project: &Project,
+) -> anyhow::Result<ExitCode> {
     let chosen = upload::list_local(&args.data, project)?;
-    let (config, aws) = super::config::load(&args.aws, project).await?;
-    upload_data(&config, &aws, project, chosen).await?;
+    upload_data(config, aws, project, chosen).await?;
     let layout = Layout::new(&config.s3.bucket, &config.s3.prefix);
     println!(
         "next: dwh all --target redshift (COPY into the cluster), or dwh all --data {} (load it locally)",

@@ -20,13 +20,13 @@ use dwh_redshift::DwhConfig;
 
 use super::aws_plan::print_plan;
 use crate::cli::ProvisionArgs;
+use crate::commands::config::Cloud;
 use crate::ui;
 
-pub async fn run(args: &ProvisionArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws, project).await?;
+pub async fn run(args: &ProvisionArgs, (config, aws): &Cloud) -> anyhow::Result<ExitCode> {
     // Configuration mistakes are named before any AWS call.
     config.bucket()?;
-    let cidr = plan::allowed_cidr(&config)?;
+    let cidr = plan::allowed_cidr(config)?;
     let policy = iam::s3_read_policy(
         iam::partition(&aws.region),
         &config.s3.bucket,
@@ -34,10 +34,10 @@ pub async fn run(args: &ProvisionArgs, project: &dwh_core::Project) -> anyhow::R
     );
 
     let bar = ui::spinner(format!("reading what exists in {}", aws.region));
-    let survey = Survey::read(&aws, &config, &policy, None).await?;
+    let survey = Survey::read(aws, config, &policy, None).await?;
     bar.finish_and_clear();
 
-    let plan = plan::plan(&survey, &config, cidr)?;
+    let plan = plan::plan(&survey, config, cidr)?;
     print_plan(
         &plan,
         &format!(
@@ -54,8 +54,8 @@ pub async fn run(args: &ProvisionArgs, project: &dwh_core::Project) -> anyhow::R
         println!("nothing to create: every resource exists");
     }
     let timeout = Duration::from_secs(args.timeout * 60);
-    let (ready, done) = apply::apply(&aws, &config, &policy, &plan, timeout).await?;
-    print_summary(&config, &ready, &done, cidr)?;
+    let (ready, done) = apply::apply(aws, config, &policy, &plan, timeout).await?;
+    print_summary(config, &ready, &done, cidr)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,17 +9,21 @@ use dwh_redshift::status::plan;
 use dwh_redshift::survey::Survey;
 
 use crate::cli::AwsArgs;
+use crate::commands::config::Cloud;
 use crate::ui;
 
-pub async fn run(args: &AwsArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(args, project).await?;
+pub async fn run(
+    args: &AwsArgs,
+    (config, aws): &Cloud,
+    project: &dwh_core::Project,
+) -> anyhow::Result<ExitCode> {
     let policy = iam::s3_read_policy(
         iam::partition(&aws.region),
         &config.s3.bucket,
         &config.s3.prefix,
     );
-    let survey = Survey::read(&aws, &config, &policy, Some(project)).await?;
-    let report = plan::plan(&survey, &config);
+    let survey = Survey::read(aws, config, &policy, Some(project)).await?;
+    let report = plan::plan(&survey, config);
     let rows = report
         .rows
         .into_iter()

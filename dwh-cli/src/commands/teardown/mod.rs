@@ -20,6 +20,7 @@ use dwh_redshift::teardown::{apply, plan};
 
 use super::aws_plan::print_plan;
 use crate::cli::TeardownArgs;
+use crate::commands::config::Cloud;
 
 /// Asks for `yes` on the terminal; refuses when there is none to ask.
 fn confirm(question: &str) -> anyhow::Result<bool> {
@@ -33,14 +34,13 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Result<ExitCode> {
-    let (config, aws) = super::config::load(&args.aws, project).await?;
+pub async fn run(args: &TeardownArgs, (config, aws): &Cloud) -> anyhow::Result<ExitCode> {
     let policy = iam::s3_read_policy(
         iam::partition(&aws.region),
         &config.s3.bucket,
         &config.s3.prefix,
     );
-    let survey = Survey::read(&aws, &config, &policy, None).await?;
+    let survey = Survey::read(aws, config, &policy, None).await?;
 
     let snapshot = (!args.skip_final_snapshot).then(|| {
         let now = SystemTime::now()
@@ -49,7 +49,7 @@ pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Re
             .unwrap_or(0);
         redshift::final_snapshot_id(&config.cluster.identifier, now)
     });
-    let plan = plan::plan(&survey, &config, snapshot.as_deref());
+    let plan = plan::plan(&survey, config, snapshot.as_deref());
     print_plan(&plan, &format!("Teardown plan for {}:", aws.region));
     if plan.ops().next().is_none() {
         println!("nothing to tear down");
@@ -59,7 +59,7 @@ pub async fn run(args: &TeardownArgs, project: &dwh_core::Project) -> anyhow::Re
         println!("teardown cancelled; nothing changed");
         return Ok(ExitCode::from(1));
     }
-    apply::apply(&aws, &config, &plan, Duration::from_secs(args.timeout * 60)).await?;
+    apply::apply(aws, config, &plan, Duration::from_secs(args.timeout * 60)).await?;
     println!("✔ teardown complete");
     Ok(ExitCode::SUCCESS)
 }
