@@ -61,6 +61,7 @@
 //! ```
 
 mod analysis;
+mod format;
 mod generator;
 mod pattern;
 
@@ -69,6 +70,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use analysis::{Analysis, AnalysisResult};
+pub(crate) use format::JSON;
+pub use format::{Csv, Format};
 pub use generator::{GenError, GenSummary, Generator};
 pub use pattern::{is_gzipped, FilePattern, PatternError};
 
@@ -88,6 +91,8 @@ pub struct StagingSource {
     pub dir: String,
     /// Which files below `dir` (recursively) are data, by file name.
     pub pattern: FilePattern,
+    /// How the files are written.
+    pub format: Format,
 }
 
 /// A check of the project's own, beyond those derived from the schema: a
@@ -171,6 +176,14 @@ pub enum ProjectError {
     /// Two analyses share a key.
     #[error("two analyses are keyed `{0}`; keys name them in reports and must be unique")]
     DuplicateAnalysis(String),
+    /// A source's format options cannot be read, or do not fit its files.
+    #[error("source folder `{dir}`: {reason}")]
+    Format {
+        /// The source's folder.
+        dir: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A bad file pattern.
     #[error(transparent)]
     Pattern(#[from] PatternError),
@@ -280,18 +293,44 @@ pub struct ProjectBuilder {
 impl ProjectBuilder {
     /// The files of staging table `T` live in folder `dir` below the data
     /// location, and are those whose name matches `pattern` (`*.json`,
-    /// `part-*.json`; `*` matches any run of characters but `/`).
+    /// `part-*.csv`; `*` matches any run of characters but `/`). Their
+    /// format is the pattern's extension ([`Format::of_pattern`]): `*.csv`
+    /// is CSV, `*.parquet` Parquet, anything else JSON.
     pub fn source<T: crate::StagingTable>(self, dir: &str, pattern: &str) -> Self {
         self.source_of(&T::TABLE, dir, pattern)
     }
 
+    /// As [`ProjectBuilder::source`], with the format given: CSV with
+    /// other options than RFC 4180's (`Format::Csv(Csv::new().null_as("NA"))`),
+    /// or a format the extension does not tell.
+    pub fn source_as<T: crate::StagingTable>(
+        self,
+        dir: &str,
+        pattern: &str,
+        format: Format,
+    ) -> Self {
+        self.source_of_as(&T::TABLE, dir, pattern, format)
+    }
+
     /// As [`ProjectBuilder::source`], for a table known by value.
-    pub fn source_of(mut self, table: &'static Table, dir: &str, pattern: &str) -> Self {
+    pub fn source_of(self, table: &'static Table, dir: &str, pattern: &str) -> Self {
+        self.source_of_as(table, dir, pattern, Format::of_pattern(pattern))
+    }
+
+    /// As [`ProjectBuilder::source_as`], for a table known by value.
+    pub fn source_of_as(
+        mut self,
+        table: &'static Table,
+        dir: &str,
+        pattern: &str,
+        format: Format,
+    ) -> Self {
         match FilePattern::new(pattern) {
             Ok(pattern) => self.project.sources.push(StagingSource {
                 table,
                 dir: dir.trim_end_matches('/').to_owned(),
                 pattern,
+                format,
             }),
             Err(e) => self.errors.push(e.into()),
         }
@@ -397,6 +436,7 @@ fn check_sources(project: &Project) -> Result<(), ProjectError> {
         if !plain {
             return Err(ProjectError::BadDir(source.dir.clone()));
         }
+        check_format(source)?;
     }
     for table in project.schema.tables() {
         if table.kind != TableKind::Staging {
@@ -420,6 +460,27 @@ fn check_sources(project: &Project) -> Result<(), ProjectError> {
                 return Err(ProjectError::BadDir(source.dir.clone()));
             }
         }
+    }
+    Ok(())
+}
+
+/// A source's format must be readable and fit its pattern: Parquet
+/// compresses inside the file, so a pattern of gzipped Parquet files is
+/// refused rather than left to fail on the first file.
+fn check_format(source: &StagingSource) -> Result<(), ProjectError> {
+    let error = |reason: String| ProjectError::Format {
+        dir: source.dir.clone(),
+        reason,
+    };
+    source.format.check().map_err(error)?;
+    if !source.format.allows_gzip() && is_gzipped(source.pattern.as_str()) {
+        return Err(error(format!(
+            "pattern `{}` names gzipped {} files; {} is compressed inside the file, so load \
+             the files as they are",
+            source.pattern.as_str(),
+            source.format,
+            source.format
+        )));
     }
     Ok(())
 }

@@ -170,6 +170,7 @@ pub async fn dwh_load(url: &str, table: &'static Table, dir: &Path) -> Result<(f
         .map_err(|e| text(&e))?;
     let schema = dwh_core::Schema::new([table]).map_err(|e| text(&e))?;
     let project = Project::new("side_by_side", schema)
+        .source_of(table, "staging", "*.json")
         .build()
         .map_err(|e| text(&e))?;
     let files = Files {

@@ -155,7 +155,7 @@ fn local_sources(
                     project.expected_dirs()
                 );
             }
-            let source = LocalDir::matching(path, s.pattern.clone());
+            let source = LocalDir::of(path, s);
             Ok((s.table, Arc::new(source) as Arc<dyn Source>))
         })
         .collect()

@@ -7,8 +7,10 @@
 
 #[doc(hidden)]
 pub mod bench;
+mod csv;
 mod encode;
 pub mod ledger;
+mod parquet;
 pub mod policy;
 mod reader;
 mod record;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::project::FilePattern;
+use crate::project::{FilePattern, Format, StagingSource};
 
 mod file;
 mod listing;
@@ -14,7 +14,7 @@ mod listing;
 pub use file::SourceFile;
 pub use listing::{not_a_source, Refused};
 
-/// A set of JSON files, listed in a stable order. The loader calls
+/// A set of files of one [`Format`], listed in a stable order. The loader calls
 /// `files` and `open` on a blocking thread, so both may block (e.g. a
 /// remote source may use `Handle::block_on`), and reads the returned
 /// readers there too.
@@ -23,8 +23,19 @@ pub trait Source: Send + Sync + fmt::Debug {
     fn location(&self) -> String;
     /// Every file of the source, in the order they are loaded.
     fn files(&self) -> io::Result<Vec<SourceFile>>;
-    /// A reader of `file`'s bytes (one of those `files` returned).
+    /// A reader of `file`'s bytes (one of those `files` returned),
+    /// decompressed when the file is gzipped.
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>>;
+    /// How the files are written; JSON unless the source says otherwise.
+    fn format(&self) -> &Format {
+        &crate::project::JSON
+    }
+    /// The file on the local disk, when the source's files are local:
+    /// a reader that needs to seek (Parquet's footer) reads it in place
+    /// instead of a copy.
+    fn local_path(&self, _file: &SourceFile) -> Option<PathBuf> {
+        None
+    }
     /// `file`'s content checksum as the load ledger records it: its ETag
     /// when the source has one, else the XXH3 of the bytes `open` reads.
     fn checksum(&self, file: &SourceFile) -> io::Result<String> {
@@ -37,20 +48,37 @@ pub trait Source: Send + Sync + fmt::Debug {
     }
 }
 
-/// The XXH3 checksum of bytes written to it, as `xxh3:` and 16 hex digits.
+/// The XXH3 checksum of bytes written to it, as `xxh3:` and 16 hex
+/// digits; or a checksum known beforehand, which writes leave as it is.
 #[derive(Default, Clone)]
-pub struct Checksum(xxhash_rust::xxh3::Xxh3Default);
+pub struct Checksum {
+    hasher: xxhash_rust::xxh3::Xxh3Default,
+    known: Option<String>,
+}
 
 impl Checksum {
+    /// A checksum already computed (by [`Source::checksum`]).
+    pub fn known(checksum: String) -> Checksum {
+        Checksum {
+            known: Some(checksum),
+            ..Checksum::default()
+        }
+    }
+
     /// The checksum of the bytes so far.
     pub fn finish(&self) -> String {
-        format!("xxh3:{:016x}", self.0.digest())
+        match &self.known {
+            Some(known) => known.clone(),
+            None => format!("xxh3:{:016x}", self.hasher.digest()),
+        }
     }
 }
 
 impl io::Write for Checksum {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
+        if self.known.is_none() {
+            self.hasher.update(buf);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -67,6 +95,7 @@ impl io::Write for Checksum {
 pub struct LocalDir {
     root: PathBuf,
     pattern: FilePattern,
+    format: Format,
 }
 
 impl LocalDir {
@@ -76,12 +105,27 @@ impl LocalDir {
         LocalDir::matching(root, pattern)
     }
 
-    /// A source of the files below `root` whose names match `pattern`.
+    /// A source of the files below `root` whose names match `pattern`,
+    /// in the format its extension names ([`Format::of_pattern`]).
     pub fn matching(root: impl Into<PathBuf>, pattern: FilePattern) -> LocalDir {
+        let format = Format::of_pattern(pattern.as_str());
         LocalDir {
             root: root.into(),
             pattern,
+            format,
         }
+    }
+
+    /// The files of a project's `source` below `root`: its pattern and
+    /// format.
+    pub fn of(root: impl Into<PathBuf>, source: &StagingSource) -> LocalDir {
+        LocalDir::matching(root, source.pattern.clone()).format(source.format.clone())
+    }
+
+    /// The same files, read as `format`.
+    pub fn format(mut self, format: Format) -> LocalDir {
+        self.format = format;
+        self
     }
 
     /// The directory searched.
@@ -97,6 +141,14 @@ impl Source for LocalDir {
 
     fn files(&self) -> io::Result<Vec<SourceFile>> {
         listing::list(&self.root, &self.pattern)
+    }
+
+    fn format(&self) -> &Format {
+        &self.format
+    }
+
+    fn local_path(&self, file: &SourceFile) -> Option<PathBuf> {
+        Some(PathBuf::from(&file.name))
     }
 
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {

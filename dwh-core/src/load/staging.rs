@@ -13,11 +13,14 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_postgres::Transaction;
 
+use super::csv::CsvRecords;
 use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
+use super::parquet::ParquetRecords;
 use super::reader::{strip_position, Parsed, ReadError, RecordReader};
-use super::record::{KeyMap, RecordBuf, RecordSeed};
+use super::record::{KeyMap, RecordBuf, RecordSeed, Records, Unreadable};
 use super::source::{Checksum, Source, SourceFile};
 use super::testpoint;
+use crate::project::Format;
 use crate::schema::Table;
 use crate::sql;
 use crate::sql::ledger::LedgerFile;
@@ -150,6 +153,18 @@ pub enum LoadError {
         table: &'static str,
         /// The server's error.
         source: tokio_postgres::Error,
+    },
+    #[error("cannot load {file} into `{table}`: {reason}\n  nothing was loaded; fix the file or the staging table's columns")]
+    /// A whole file that cannot be loaded: a CSV header or a Parquet
+    /// schema that does not fit the table. Never skipped by `max_errors`:
+    /// skipping it would leave out every record it holds.
+    BadFile {
+        /// The staging table.
+        table: &'static str,
+        /// The file.
+        file: String,
+        /// What does not fit, naming the line and column where one is at fault.
+        reason: String,
     },
     #[error("the load of `{0}` stopped unexpectedly")]
     /// The reading side of the load ended without reporting an error.
@@ -352,9 +367,77 @@ impl<S: ChunkSink> Producer<S> {
             source: e,
         };
         let checksum = Arc::new(Mutex::new(Checksum::default()));
-        let input = Hashing {
-            inner: source.open(file).map_err(io_error)?,
-            checksum: Arc::clone(&checksum),
+        let hashing = || -> Result<Hashing, LoadError> {
+            Ok(Hashing {
+                inner: source.open(file).map_err(io_error)?,
+                checksum: Arc::clone(&checksum),
+            })
+        };
+        match source.format() {
+            Format::Json => self.load_json(file, hashing()?, &checksum),
+            Format::Csv(options) => {
+                let records = CsvRecords::new(hashing()?, self.table, options, file)?;
+                self.load_records(file, records, &checksum)
+            }
+            Format::Parquet => {
+                let records = ParquetRecords::open(source, file, self.table)?;
+                if let Ok(mut sum) = checksum.lock() {
+                    let whole = source.checksum(file).map_err(io_error)?;
+                    *sum = Checksum::known(whole);
+                }
+                self.load_records(file, records, &checksum)
+            }
+        }
+    }
+
+    /// Loads the records of a file in a format other than JSON, read by
+    /// its format's [`Records`].
+    fn load_records(
+        &mut self,
+        file: &SourceFile,
+        mut records: impl Records,
+        checksum: &Mutex<Checksum>,
+    ) -> Result<(), Stop> {
+        let io_error = |e| LoadError::Io {
+            file: file.name.clone(),
+            source: e,
+        };
+        let (mut file_rows, mut index, mut counted) = (0u64, 0u64, 0u64);
+        while let Some((line, read)) = records.next_into(&mut self.record).map_err(io_error)? {
+            index += 1;
+            let outcome = read
+                .map_err(|bad| (None, bad.reason, bad.records))
+                .and_then(|()| {
+                    encode_record(&self.codecs, &self.record, &mut self.out)
+                        .map_err(|(i, reason)| (Some(i), reason, 1))
+                });
+            match outcome {
+                Ok(()) => {
+                    self.encoded += 1;
+                    file_rows += 1;
+                }
+                Err((column, reason, n)) => self.reject(file, line, index, column, reason, n)?,
+            }
+            if self.out.len() >= CHUNK_BYTES {
+                counted = self.count_bytes(records.bytes_read(), counted);
+                self.flush()?;
+            }
+        }
+        let read = records.bytes_read();
+        self.count_bytes(read, counted);
+        self.finish_file(file, checksum, file_rows, read);
+        Ok(())
+    }
+
+    fn load_json(
+        &mut self,
+        file: &SourceFile,
+        input: Hashing,
+        checksum: &Mutex<Checksum>,
+    ) -> Result<(), Stop> {
+        let io_error = |e| LoadError::Io {
+            file: file.name.clone(),
+            source: e,
         };
         let mut file_rows = 0u64;
         let mut reader = RecordReader::with_buffer(input, std::mem::take(&mut self.block));
@@ -381,7 +464,7 @@ impl<S: ChunkSink> Producer<S> {
         let read = reader.bytes_read();
         self.count_bytes(read, counted);
         self.block = reader.into_buffer();
-        self.finish_file(file, &checksum, file_rows, read);
+        self.finish_file(file, checksum, file_rows, read);
         Ok(())
     }
 
@@ -524,13 +607,6 @@ struct RejectLine<'a> {
     table: &'static str,
     #[serde(flatten)]
     rejected: &'a Rejected,
-}
-
-/// A record that could not be read, and how many records it stands for:
-/// one, or every element of a top-level JSON array.
-struct Unreadable {
-    reason: String,
-    records: u64,
 }
 
 /// The largest record Redshift's COPY reads: "The maximum size of a JSON

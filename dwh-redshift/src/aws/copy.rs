@@ -129,6 +129,7 @@ mod tests {
             table: &<StagingOrder as StagingTable>::TABLE,
             dir: "orders".into(),
             pattern: FilePattern::new("*.json").unwrap(),
+            format: dwh_core::project::Format::Json,
         }];
         let copies: Vec<String> = copies(
             &sources,

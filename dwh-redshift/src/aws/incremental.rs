@@ -181,6 +181,7 @@ mod tests {
             table: &STAGING,
             dir: "log_data".into(),
             pattern: dwh_core::project::FilePattern::new("*.json").unwrap(),
+            format: dwh_core::project::Format::Json,
         }
     }
 
