@@ -18,6 +18,7 @@ mod source;
 mod staging;
 pub(crate) mod testpoint;
 
+pub use parquet::check_parquet;
 pub use source::{not_a_source, Checksum, LocalDir, Refused, Source, SourceFile};
 pub(crate) use staging::copy_files;
 pub use staging::{LoadError, LoadOptions, LoadProgress, Rejected, StagingReport};

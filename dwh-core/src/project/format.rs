@@ -142,6 +142,22 @@ impl Csv {
         self
     }
 
+    /// A CSV reader of these options that hands back every row, the
+    /// header included, with however many fields it has: the caller maps
+    /// the header and words a row of the wrong width itself. Shared by the
+    /// local loader and the upload, so both read a file the same way.
+    pub fn reader_builder(&self) -> csv::ReaderBuilder {
+        let mut builder = csv::ReaderBuilder::new();
+        builder
+            .delimiter(self.delimiter)
+            .quote(self.quote)
+            .double_quote(self.escape.is_none())
+            .escape(self.escape)
+            .has_headers(false)
+            .flexible(true);
+        builder
+    }
+
     fn check(&self) -> Result<(), String> {
         let named = [
             ("delimiter", Some(self.delimiter)),
