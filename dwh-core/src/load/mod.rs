@@ -8,6 +8,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod csv;
+pub use csv::map_header;
 mod encode;
 pub mod ledger;
 mod parquet;
