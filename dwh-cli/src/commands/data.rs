@@ -155,7 +155,7 @@ fn local_sources(
                     project.expected_dirs()
                 );
             }
-            let source = LocalDir::of(path, s);
+            let source = LocalDir::matching(path, s.pattern.clone()).format(s.format.clone());
             Ok((s.table, Arc::new(source) as Arc<dyn Source>))
         })
         .collect()

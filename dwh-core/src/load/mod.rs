@@ -10,6 +10,7 @@ pub mod bench;
 mod csv;
 pub use csv::map_header;
 mod encode;
+mod error;
 pub mod ledger;
 mod parquet;
 pub mod policy;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::project::{FilePattern, Format, StagingSource};
+use crate::project::{FilePattern, Format};
 
 mod file;
 mod listing;
@@ -114,12 +114,6 @@ impl LocalDir {
             pattern,
             format,
         }
-    }
-
-    /// The files of a project's `source` below `root`: its pattern and
-    /// format.
-    pub fn of(root: impl Into<PathBuf>, source: &StagingSource) -> LocalDir {
-        LocalDir::matching(root, source.pattern.clone()).format(source.format.clone())
     }
 
     /// The same files, read as `format`.

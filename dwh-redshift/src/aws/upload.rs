@@ -239,7 +239,7 @@ pub fn list_local<'a>(data: &Path, project: &'a Project) -> anyhow::Result<Vec<C
                 project.expected_dirs()
             );
         }
-        let local = LocalDir::of(dir, source);
+        let local = LocalDir::matching(dir, source.pattern.clone()).format(source.format.clone());
         let files = local
             .files()
             .with_context(|| format!("listing {}", local.location()))?;
