@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dwh_core::load::policy::BatchPolicy;
-use dwh_core::load::{LoadOptions, LocalDir, Source, StagingReport};
+use dwh_core::load::{LoadOptions, Source, StagingReport};
 use dwh_core::local::LocalEngine;
 use dwh_core::pipeline::Files;
 use dwh_core::report::RunReport;
@@ -154,7 +154,7 @@ pub fn project_sources(
         .sources()
         .iter()
         .map(|s| {
-            let source = LocalDir::matching(dir.join(&s.dir), s.pattern.clone());
+            let source = s.below(dir);
             (s.table, Arc::new(source) as Arc<dyn Source>)
         })
         .collect()

@@ -76,6 +76,7 @@ pub use generator::{GenError, GenSummary, Generator};
 pub use pattern::{is_gzipped, FilePattern, PatternError};
 
 use crate::catalog::Schema;
+use crate::load::LocalDir;
 use crate::schema::{Table, TableKind};
 use crate::sql::checks::{listing, CheckQuery, CheckSql};
 use crate::sql::validate_ident;
@@ -93,6 +94,14 @@ pub struct StagingSource {
     pub pattern: FilePattern,
     /// How the files are written.
     pub format: Format,
+}
+
+impl StagingSource {
+    /// This source's files below the data folder `data`: its folder, its
+    /// pattern, its format.
+    pub fn below(&self, data: &Path) -> LocalDir {
+        LocalDir::matching(data.join(&self.dir), self.pattern.clone()).format(self.format.clone())
+    }
 }
 
 /// A check of the project's own, beyond those derived from the schema: a

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dwh_core::load::policy::BatchPolicy;
-use dwh_core::load::{LocalDir, Source};
+use dwh_core::load::Source;
 use dwh_core::local::LocalEngine;
 use dwh_core::pipeline::Files;
 use dwh_core::progress::Step;
@@ -126,7 +126,7 @@ async fn run_all(
             .sources()
             .iter()
             .map(|s| {
-                let source = LocalDir::matching(data.join(&s.dir), s.pattern.clone());
+                let source = s.below(&data);
                 (s.table, Arc::new(source) as Arc<dyn Source>)
             })
             .collect(),

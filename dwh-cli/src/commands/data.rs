@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use dwh_core::load::{LocalDir, Source};
+use dwh_core::load::Source;
 use dwh_core::schema::Table;
 use dwh_core::Project;
 
@@ -155,7 +155,7 @@ fn local_sources(
                     project.expected_dirs()
                 );
             }
-            let source = LocalDir::matching(path, s.pattern.clone()).format(s.format.clone());
+            let source = s.below(dir);
             Ok((s.table, Arc::new(source) as Arc<dyn Source>))
         })
         .collect()
