@@ -320,6 +320,28 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
+/// A record that could not be read, and how many records it stands for:
+/// one, or every element of a top-level JSON array.
+pub struct Unreadable {
+    pub reason: String,
+    pub records: u64,
+}
+
+/// A reader of one file's records in a format other than JSON (whose
+/// reader has a faster path of its own).
+pub trait Records {
+    /// Reads the next record's cells into `record`, one per column of the
+    /// table: the line (or row) it is at and whether it could be read;
+    /// `None` at the end of the file. An `Unreadable` record is skipped
+    /// under `--max-errors`; an I/O error stops the load.
+    fn next_into(
+        &mut self,
+        record: &mut RecordBuf,
+    ) -> std::io::Result<Option<(u64, Result<(), Unreadable>)>>;
+    /// Source bytes read so far, for progress and the report.
+    fn bytes_read(&self) -> u64;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,26 +406,4 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains(NOT_AN_OBJECT), "{err}");
     }
-}
-
-/// A record that could not be read, and how many records it stands for:
-/// one, or every element of a top-level JSON array.
-pub struct Unreadable {
-    pub reason: String,
-    pub records: u64,
-}
-
-/// A reader of one file's records in a format other than JSON (whose
-/// reader has a faster path of its own).
-pub trait Records {
-    /// Reads the next record's cells into `record`, one per column of the
-    /// table: the line (or row) it is at and whether it could be read;
-    /// `None` at the end of the file. An `Unreadable` record is skipped
-    /// under `--max-errors`; an I/O error stops the load.
-    fn next_into(
-        &mut self,
-        record: &mut RecordBuf,
-    ) -> std::io::Result<Option<(u64, Result<(), Unreadable>)>>;
-    /// Source bytes read so far, for progress and the report.
-    fn bytes_read(&self) -> u64;
 }

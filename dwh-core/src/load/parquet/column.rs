@@ -158,10 +158,10 @@ fn batch<T: DataType>(
     defs: Option<&mut Vec<i16>>,
 ) -> parquet::errors::Result<usize> {
     values.clear();
-    let defs = defs.map(|d| {
-        d.clear();
-        d
-    });
+    let mut defs = defs;
+    if let Some(defs) = defs.as_mut() {
+        defs.clear();
+    }
     let (rows, _, _) = reader.read_records(BATCH, defs, None, values)?;
     Ok(rows)
 }

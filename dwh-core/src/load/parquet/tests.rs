@@ -130,8 +130,11 @@ fn the_redshift_check_requires_the_tables_column_order() {
     );
 }
 
-/// Two row groups of (id, userName, n) rows; `None` is NULL.
-fn write_rows(path: &Path, groups: &[&[(i64, Option<&str>, Option<i32>)]]) {
+/// An (id, userName, n) row; `None` is NULL.
+type Row<'a> = (i64, Option<&'a str>, Option<i32>);
+
+/// Row groups of rows.
+fn write_rows(path: &Path, groups: &[&[Row]]) {
     let schema = Arc::new(parse_message_type(GOOD).unwrap());
     let file = std::fs::File::create(path).unwrap();
     let props = Arc::new(WriterProperties::builder().build());
@@ -173,7 +176,7 @@ fn write_rows(path: &Path, groups: &[&[(i64, Option<&str>, Option<i32>)]]) {
 #[test]
 fn rows_are_read_across_row_groups_with_nulls() {
     let dir = folder("rows");
-    let rows: [&[(i64, Option<&str>, Option<i32>)]; 2] = [
+    let rows: [&[Row]; 2] = [
         &[(1, Some("ann"), None), (2, None, Some(7))],
         &[(3, Some("bo"), Some(-1))],
     ];
