@@ -2,6 +2,7 @@
 //! the schema refusals, and rows across row groups. (Files written by an
 //! independent tool, pyarrow, are read in tests/parquet_source.rs.)
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -218,4 +219,59 @@ fn a_gzipped_parquet_file_is_refused_by_the_listing() {
         err.contains("a.parquet.gz: gzipped, and Parquet files are compressed inside"),
         "{err}"
     );
+}
+
+/// A source whose files are not on the local disk, as S3's are not.
+#[derive(Debug)]
+struct Remote(LocalDir);
+
+impl Source for Remote {
+    fn location(&self) -> String {
+        self.0.location()
+    }
+    fn files(&self) -> io::Result<Vec<SourceFile>> {
+        self.0.files()
+    }
+    fn open(&self, file: &SourceFile) -> io::Result<Box<dyn io::Read + Send>> {
+        self.0.open(file)
+    }
+    fn format(&self) -> &crate::project::Format {
+        Source::format(&self.0)
+    }
+}
+
+/// The dwh temporary copies present now.
+fn copies() -> Vec<PathBuf> {
+    let prefix = format!("dwh-{}-", std::process::id());
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(&prefix) && name.ends_with(".parquet")
+        })
+        .collect()
+}
+
+#[test]
+fn a_remote_file_is_read_from_a_temporary_copy_removed_after() {
+    let dir = folder("remote");
+    write_rows(&dir.join("f.parquet"), &[&[(1, Some("ann"), Some(2))]]);
+    let source = Remote(LocalDir::matching(
+        &dir,
+        FilePattern::new("*.parquet").unwrap(),
+    ));
+    let file = &source.files().unwrap()[0];
+    let mut records = ParquetRecords::open(&source, file, &TABLE).unwrap();
+    assert_eq!(copies().len(), 1, "a copy while reading");
+    let mut buf = RecordBuf::default();
+    let (row, outcome) = records.next_into(&mut buf).unwrap().unwrap();
+    assert!(outcome.is_ok());
+    assert_eq!(
+        (row, buf.cells[0], buf.cells[2]),
+        (1, Cell::Int(1), Cell::Int(2))
+    );
+    assert!(records.next_into(&mut buf).unwrap().is_none());
+    drop(records);
+    assert_eq!(copies(), Vec::<PathBuf>::new(), "the copy is removed");
 }
