@@ -193,3 +193,57 @@ fn the_redshift_check_refuses_a_reordered_file() {
                  score, flag, name, day, ts_ms, ts_us, ts_ns, amount, big, epochMs";
     assert!(err.contains(order), "{err}");
 }
+
+/// The process's peak resident memory so far, in MB (Linux).
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    kb / 1024
+}
+
+/// Memory stays flat: a file of `DWH_PARQUET_ROWS` rows (1M by default)
+/// loads with the same peak memory as one of a tenth of them. Slow (it
+/// writes the files with pyarrow), so run by hand:
+/// `cargo test --workspace --test parquet_source -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn a_big_file_loads_in_flat_memory() {
+    let rows: u64 = std::env::var("DWH_PARQUET_ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = scratch("parquet_source_big");
+    write_files(&dir);
+    let (mut warehouse, _) = fresh_warehouse("parquet_source_big").await;
+    let mut peaks = Vec::new();
+    for (i, count) in [rows / 10, rows].into_iter().enumerate() {
+        let data = dir.join(format!("data{i}"));
+        std::fs::create_dir_all(data.join("events")).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("parquet_source/write.py");
+        let python = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyarrow-venv/bin/python");
+        run_checked(
+            Command::new(python)
+                .arg(script)
+                .arg(data.join("events"))
+                .arg(count.to_string()),
+            "writing a big Parquet file",
+        );
+        // Another name: the ledger knows files by their path.
+        let events = data.join("events");
+        std::fs::rename(
+            events.join("big.parquet"),
+            events.join(format!("big{i}.parquet")),
+        )
+        .unwrap();
+        let report = run(&mut warehouse, &data).await.unwrap();
+        assert_eq!(report.staging[0].rows, count);
+        peaks.push(peak_rss_mb());
+        eprintln!("{count} rows: peak RSS {} MB", peak_rss_mb());
+    }
+    // The tenfold file may add a few batches' worth, not its size.
+    assert!(peaks[1] < peaks[0] + 20, "peak RSS grew: {peaks:?} MB");
+}

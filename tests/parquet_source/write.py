@@ -2,7 +2,8 @@
 them, expected.json: each row as PostgreSQL prints the loaded values
 (CAST AS TEXT), computed here from the data written, not by dwh.
 
-usage: write.py OUT_DIR"""
+usage: write.py OUT_DIR, or write.py OUT_DIR ROWS for big.parquet alone:
+ROWS rows (the five rows over and over), written with pyarrow's defaults."""
 import datetime as dt
 import json
 import sys
@@ -103,6 +104,17 @@ def expected(data):
         })
     return out
 
+
+if len(sys.argv) > 2:
+    count = int(sys.argv[2])
+    block = table(rows(1))
+    batch = pa.concat_tables([block] * 20_000)
+    batch = batch.set_column(0, SCHEMA.field(0), pa.array(range(len(batch)), pa.int64()))
+    with pq.ParquetWriter(out / "big.parquet", SCHEMA) as writer:
+        for start in range(0, count, len(batch)):
+            ids = pa.array(range(start, start + len(batch)), pa.int64())
+            writer.write_table(batch.set_column(0, SCHEMA.field(0), ids).slice(0, count - start))
+    sys.exit(0)
 
 first, second = rows(1), rows(101)
 # Several row groups, snappy, decimals as fixed-length bytes.
