@@ -8,13 +8,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dwh_core::load::check_parquet;
 use dwh_core::load::policy::BatchPolicy;
+use dwh_core::load::{check_parquet, LoadOptions};
+use dwh_core::pipeline::Files;
 use dwh_core::report::RunReport;
 use dwh_core::schema::{Column, JsonField, SqlType, Table, TableKind};
 use dwh_core::{Project, Schema, Warehouse};
 use dwh_tests::python_tool::{run_checked, PythonTool};
-use dwh_tests::{fresh_warehouse, run_dir, scratch};
+use dwh_tests::{fresh_warehouse, project_sources, run_dir, run_files, scratch};
 
 const fn col(name: &'static str, ty: SqlType) -> Column {
     Column::new(name, ty)
@@ -80,7 +81,7 @@ fn write_files(dir: &Path) {
         requirement: "pyarrow==21.0.0",
     }
     .ensure_installed(Path::new(env!("CARGO_TARGET_TMPDIR")));
-    for sub in ["day1", "day2", "bad"] {
+    for sub in ["day1", "day2", "bad", "long"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("parquet_source/write.py");
@@ -180,6 +181,57 @@ async fn a_column_of_the_wrong_type_refuses_the_run() {
     assert!(
         err.contains("column `small` is DOUBLE in the file, which does not load into SMALLINT"),
         "{err}"
+    );
+}
+
+/// A bad row is named by its file and 1-based row, as a JSON record by its
+/// line; `--max-errors` skips it into the rejects file.
+#[tokio::test]
+async fn a_bad_row_is_named_by_its_row_or_skipped_under_max_errors() {
+    let dir = scratch("parquet_source_long");
+    write_files(&dir);
+    let (mut warehouse, _) = fresh_warehouse("parquet_source_long").await;
+    let data = dir.join("data");
+    let file = add(&data, dir.join("long/e.parquet"));
+    let err = run(&mut warehouse, &data).await.unwrap_err();
+    let at = format!("{}:3 (record 3), column `name`", file.display());
+    assert!(err.contains(&at), "{err}");
+    assert!(
+        err.contains("longer than the column's VARCHAR(32)"),
+        "{err}"
+    );
+
+    let rejects = dir.join("rejects.jsonl");
+    let files = Files {
+        sources: project_sources(&project(), &data),
+        options: LoadOptions {
+            max_errors: 1,
+            rejects: Some(rejects.clone()),
+            ..LoadOptions::default()
+        },
+        ..Files::default()
+    };
+    let report = run_files(&mut warehouse, &project(), files, BatchPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!((report.staging[0].rows, report.staging[0].rejected), (4, 1));
+    let ids: Vec<i64> = warehouse
+        .client()
+        .query(
+            &format!("SELECT id FROM \"{}\" ORDER BY id", EVENTS.name),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, [1, 2, 4, 5]);
+    // One rejects file per table, named after it.
+    let skipped = std::fs::read_to_string(dir.join("rejects.staging_pq_events.jsonl")).unwrap();
+    assert!(
+        skipped.contains("e.parquet") && skipped.contains("\"line\":3"),
+        "{skipped}"
     );
 }
 

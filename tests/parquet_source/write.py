@@ -125,6 +125,10 @@ pq.write_table(table(second), out / "day2" / "b.parquet", compression="zstd",
 # A column of the wrong type: `small` as a double.
 bad = table(first).set_column(1, pa.field("small", pa.float64()), pa.array([1.5, 2, None, 4, 5], pa.float64()))
 pq.write_table(bad, out / "bad" / "c.parquet")
+# Row 3's name is longer than the column's VARCHAR(32): a bad row.
+long = rows(1)
+long[2]["name"] = "x" * 40
+pq.write_table(table(long), out / "long" / "e.parquet", row_group_size=2)
 # The table's columns in another order, for the Redshift check.
 reordered = table(first).select(list(reversed(SCHEMA.names)))
 pq.write_table(reordered, out / "reordered.parquet")
