@@ -207,7 +207,6 @@ async fn a_bad_row_is_named_by_its_row_or_skipped_under_max_errors() {
         options: LoadOptions {
             max_errors: 1,
             rejects: Some(rejects.clone()),
-            ..LoadOptions::default()
         },
         ..Files::default()
     };

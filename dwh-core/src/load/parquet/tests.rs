@@ -275,3 +275,52 @@ fn a_remote_file_is_read_from_a_temporary_copy_removed_after() {
     drop(records);
     assert_eq!(copies(), Vec::<PathBuf>::new(), "the copy is removed");
 }
+
+static AMOUNTS: Table = Table {
+    columns: &[Column::new(
+        "amount",
+        SqlType::Numeric {
+            precision: 12,
+            scale: 2,
+        },
+    )],
+    ..Table::new("staging_amounts", TableKind::Staging)
+};
+
+/// Why a one-column file of `schema` does not load into AMOUNTS, if not.
+fn amount_refusal(schema: &str) -> Option<String> {
+    let dir = folder("amounts");
+    let path = dir.join("f.parquet");
+    empty_file(&path, schema);
+    check_parquet(&path, &AMOUNTS).err()
+}
+
+#[test]
+fn decimals_load_only_into_numerics_that_hold_every_value() {
+    let fits = "message m { optional fixed_len_byte_array(5) amount (DECIMAL(10,2)); }";
+    assert_eq!(amount_refusal(fits), None);
+    assert_eq!(
+        amount_refusal("message m { optional int64 amount (DECIMAL(11,1)); }"),
+        None
+    );
+    // More decimals would round; more integer digits would not fit.
+    for (schema, shown) in [
+        (
+            "message m { optional int64 amount (DECIMAL(12,3)); }",
+            "INT64 DECIMAL(12, 3)",
+        ),
+        (
+            "message m { optional fixed_len_byte_array(9) amount (DECIMAL(20,2)); }",
+            "FIXED_LEN_BYTE_ARRAY DECIMAL(20, 2)",
+        ),
+        (
+            "message m { optional int64 amount (TIMESTAMP(MICROS,true)); }",
+            "INT64 TIMESTAMP(MICROS, UTC)",
+        ),
+    ] {
+        let expected = format!(
+            "column `amount` is {shown} in the file, which does not load into NUMERIC(12,2)"
+        );
+        assert_eq!(amount_refusal(schema), Some(expected));
+    }
+}
