@@ -57,6 +57,13 @@ pub fn source_name(column: &Column) -> &'static str {
 pub fn plan(schema: &SchemaDescriptor, table: &Table) -> Result<Plan, String> {
     refuse_nested(schema)?;
     let names: Vec<&str> = schema.columns().iter().map(|c| c.name()).collect();
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+    {
+        return Err(format!("the file has two columns named `{twice}`"));
+    }
     if let Some(unknown) = names
         .iter()
         .find(|n| !table.columns.iter().any(|c| source_name(c) == **n))

@@ -102,6 +102,12 @@ fn an_unknown_or_missing_column_is_refused() {
     );
     assert!(load.contains("lacks the column `userName`"), "{load}");
     assert!(check.contains("lacks the column `userName`"), "{check}");
+    let (load, _) = refusal(
+        "twice",
+        "message m { required int64 id; optional binary userName (STRING); optional int32 n; \
+         optional int32 n; }",
+    );
+    assert!(load.contains("two columns named `n`"), "{load}");
 }
 
 #[test]
