@@ -11,6 +11,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use super::record::{Cell, RecordBuf};
 use crate::schema::{Column, SqlType};
 
+mod numeric;
+
 /// Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 /// Days between 1970-01-01 and 2000-01-01.
@@ -75,6 +77,12 @@ fn describe(cell: Cell, record: &RecordBuf) -> String {
             format!("string {:?}{more}", format!("{shown}"))
         }
         Cell::Nested(..) => "a nested object or array".into(),
+        Cell::Date(days) => format!("date {}", days_text(days)),
+        Cell::Timestamp(micros) => format!("timestamp {}", micros_text(micros)),
+        Cell::Decimal { .. } => {
+            let (unscaled, scale) = cell.decimal_parts().unwrap_or_default();
+            format!("decimal {}", numeric::decimal_text(unscaled, scale))
+        }
     }
 }
 
@@ -125,9 +133,14 @@ fn encode_cell(
         SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz => {
             put_temporal(codec, cell, record, out)?
         }
-        SqlType::Numeric { .. } => {
-            return Err("NUMERIC columns cannot be loaded by the local engine yet".into())
-        }
+        SqlType::Numeric { precision, scale } => match cell.decimal_parts() {
+            Some((unscaled, from)) => numeric::put_numeric(unscaled, from, precision, scale, out)?,
+            None => {
+                return Err(
+                    "NUMERIC columns are loaded by the local engine from Parquet only".into(),
+                )
+            }
+        },
     }
     Ok(())
 }
@@ -366,6 +379,7 @@ impl std::fmt::Write for NumberText {
 
 fn epoch_millis(cell: Cell, record: &RecordBuf) -> Option<i64> {
     let millis = match cell {
+        Cell::Timestamp(micros) => return micros.checked_sub(PG_EPOCH_MICROS),
         Cell::Int(i) => i,
         Cell::Float(f) if f.is_finite() && f.abs() < 9.2e15 => f.round() as i64,
         // As for other number columns, a numeric string is read as a number.
@@ -376,7 +390,11 @@ fn epoch_millis(cell: Cell, record: &RecordBuf) -> Option<i64> {
 }
 
 fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
-    let Cell::Str(s, e) = cell else { return None };
+    let (s, e) = match cell {
+        Cell::Str(s, e) => (s, e),
+        Cell::Timestamp(micros) => return micros.checked_sub(PG_EPOCH_MICROS),
+        _ => return None,
+    };
     let text = record.str(s, e);
     let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
@@ -390,12 +408,35 @@ fn timestamp(cell: Cell, record: &RecordBuf) -> Option<i64> {
 }
 
 fn date(cell: Cell, record: &RecordBuf) -> Option<i32> {
-    let Cell::Str(s, e) = cell else { return None };
+    let (s, e) = match cell {
+        Cell::Str(s, e) => (s, e),
+        Cell::Date(days) => return days.checked_sub(PG_EPOCH_DAYS as i32),
+        _ => return None,
+    };
     let day = NaiveDate::parse_from_str(record.str(s, e), "%Y-%m-%d").ok()?;
     let days = day
         .signed_duration_since(DateTime::UNIX_EPOCH.date_naive())
         .num_days();
     i32::try_from(days - PG_EPOCH_DAYS).ok()
+}
+
+/// Days since 1970-01-01 as a date, for messages.
+fn days_text(days: i32) -> String {
+    DateTime::UNIX_EPOCH
+        .date_naive()
+        .checked_add_signed(chrono::TimeDelta::days(days.into()))
+        .map_or_else(
+            || format!("{days} days after 1970-01-01"),
+            |d| d.to_string(),
+        )
+}
+
+/// Microseconds since 1970-01-01 as a timestamp, for messages.
+fn micros_text(micros: i64) -> String {
+    DateTime::from_timestamp_micros(micros).map_or_else(
+        || format!("{micros} µs after 1970-01-01"),
+        |t| t.naive_utc().to_string(),
+    )
 }
 
 #[cfg(test)]

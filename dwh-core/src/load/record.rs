@@ -23,6 +23,40 @@ pub enum Cell {
     /// An object or array, as compact JSON text in [`RecordBuf::text`]:
     /// Redshift's COPY loads one into a VARCHAR as its text.
     Nested(usize, usize),
+    /// A Parquet DATE: days since 1970-01-01.
+    Date(i32),
+    /// A Parquet TIMESTAMP or INT96: microseconds since 1970-01-01 (UTC
+    /// when the file says the time is adjusted to UTC).
+    Timestamp(i64),
+    /// A Parquet DECIMAL (or a number read for a NUMERIC column): the
+    /// unscaled value in two halves (an `i128` would make every cell
+    /// wider), and its scale. See [`Cell::decimal`].
+    Decimal {
+        high: i64,
+        low: u64,
+        scale: u8,
+    },
+}
+
+impl Cell {
+    /// The cell of `unscaled` × 10^-`scale`.
+    pub fn decimal(unscaled: i128, scale: u8) -> Cell {
+        Cell::Decimal {
+            high: (unscaled >> 64) as i64,
+            low: unscaled as u64,
+            scale,
+        }
+    }
+
+    /// A decimal cell's unscaled value and scale.
+    pub fn decimal_parts(self) -> Option<(i128, u8)> {
+        match self {
+            Cell::Decimal { high, low, scale } => {
+                Some((((high as i128) << 64) | low as i128, scale))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The values of one record, one cell per column, reused across records.
@@ -286,6 +320,28 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
+/// A record that could not be read, and how many records it stands for:
+/// one, or every element of a top-level JSON array.
+pub struct Unreadable {
+    pub reason: String,
+    pub records: u64,
+}
+
+/// A reader of one file's records in a format other than JSON (whose
+/// reader has a faster path of its own).
+pub trait Records {
+    /// Reads the next record's cells into `record`, one per column of the
+    /// table: the line (or row) it is at and whether it could be read;
+    /// `None` at the end of the file. An `Unreadable` record is skipped
+    /// under `--max-errors`; an I/O error stops the load.
+    fn next_into(
+        &mut self,
+        record: &mut RecordBuf,
+    ) -> std::io::Result<Option<(u64, Result<(), Unreadable>)>>;
+    /// Source bytes read so far, for progress and the report.
+    fn bytes_read(&self) -> u64;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,26 +406,4 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains(NOT_AN_OBJECT), "{err}");
     }
-}
-
-/// A record that could not be read, and how many records it stands for:
-/// one, or every element of a top-level JSON array.
-pub struct Unreadable {
-    pub reason: String,
-    pub records: u64,
-}
-
-/// A reader of one file's records in a format other than JSON (whose
-/// reader has a faster path of its own).
-pub trait Records {
-    /// Reads the next record's cells into `record`, one per column of the
-    /// table: the line (or row) it is at and whether it could be read;
-    /// `None` at the end of the file. An `Unreadable` record is skipped
-    /// under `--max-errors`; an I/O error stops the load.
-    fn next_into(
-        &mut self,
-        record: &mut RecordBuf,
-    ) -> std::io::Result<Option<(u64, Result<(), Unreadable>)>>;
-    /// Source bytes read so far, for progress and the report.
-    fn bytes_read(&self) -> u64;
 }

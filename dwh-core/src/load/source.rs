@@ -134,7 +134,7 @@ impl Source for LocalDir {
     }
 
     fn files(&self) -> io::Result<Vec<SourceFile>> {
-        listing::list(&self.root, &self.pattern)
+        listing::list(&self.root, &self.pattern, &self.format)
     }
 
     fn format(&self) -> &Format {

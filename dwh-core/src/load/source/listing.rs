@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 use super::file::SourceFile;
-use crate::project::FilePattern;
+use crate::project::{is_gzipped, FilePattern, Format};
 use crate::sql::ledger::KEY_BYTES;
 
 /// A file time as the ledger keeps it: UTC, to the microsecond (the
@@ -37,13 +37,19 @@ fn micros(time: std::time::SystemTime) -> NaiveDateTime {
 const SHOWN: usize = 10;
 
 /// The files below `root` whose names match `pattern`, sorted by path; an
-/// error naming every file that would be left out or cannot be loaded.
-pub(super) fn list(root: &Path, pattern: &FilePattern) -> io::Result<Vec<SourceFile>> {
+/// error naming every file that would be left out or cannot be loaded
+/// (among them a gzipped file of a `format` that is never gzipped).
+pub(super) fn list(
+    root: &Path,
+    pattern: &FilePattern,
+    format: &Format,
+) -> io::Result<Vec<SourceFile>> {
     let real = fs::canonicalize(root)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", root.display())))?;
     let mut walk = Walk {
         root,
         pattern,
+        format,
         ancestors: Vec::new(),
         files: Vec::new(),
         refused: Vec::new(),
@@ -98,6 +104,7 @@ impl std::error::Error for Refused {}
 struct Walk<'a> {
     root: &'a Path,
     pattern: &'a FilePattern,
+    format: &'a Format,
     /// The real paths of the folders being listed, outermost first.
     ancestors: Vec<PathBuf>,
     files: Vec<SourceFile>,
@@ -159,6 +166,14 @@ impl Walk<'_> {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         if !self.pattern.admits(&name) {
             let why = not_a_source(&name, self.pattern);
+            return self.refuse(path, why);
+        }
+        if is_gzipped(&name) && !self.format.allows_gzip() {
+            let why = format!(
+                "gzipped, and {} files are compressed inside (their pages): dwh reads them \
+                 as written, never gzipped; decompress it",
+                self.format
+            );
             return self.refuse(path, why);
         }
         if path.to_str().is_none() {
