@@ -31,7 +31,7 @@ SCHEMA = pa.schema([
     ("ts_ns", pa.timestamp("ns")),
     ("amount", pa.decimal128(10, 2)),
     ("big", pa.decimal128(20, 4)),
-    ("epochMs", pa.int64()),
+    ("epochMs", pa.timestamp("ms")),
 ])
 
 

@@ -87,9 +87,10 @@ pub fn plan(schema: &SchemaDescriptor, table: &Table) -> Result<Plan, String> {
             let descriptor = schema.column(leaf);
             let read = read_for(&descriptor, column).ok_or_else(|| {
                 format!(
-                    "column `{name}` is {} in the file, which does not load into {}",
+                    "column `{name}` is {} in the file, which does not load into {}{}",
                     describe(&descriptor),
-                    column.ty
+                    column.ty,
+                    hint(&descriptor, column)
                 )
             })?;
             Ok((leaf, read))
@@ -163,6 +164,23 @@ fn logical(descriptor: &ColumnDescriptor) -> Logical {
     }
 }
 
+/// What to write instead, where the refusal has an answer: epoch
+/// numbers for a timestamp. Redshift's COPY of Parquet takes no TIMEFORMAT
+/// (only the parameters listed in
+/// https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html),
+/// so it cannot read epoch milliseconds as a time; neither does dwh, so
+/// that both targets load the same files.
+fn hint(descriptor: &ColumnDescriptor, column: &Column) -> &'static str {
+    let time = matches!(column.ty, SqlType::Timestamp | SqlType::TimestampTz);
+    let integer = matches!(descriptor.physical_type(), Physical::INT32 | Physical::INT64);
+    if time && integer && logical(descriptor) != Logical::Date {
+        "; write it as a Parquet TIMESTAMP (Redshift's COPY of Parquet takes no TIMEFORMAT, \
+         so epoch numbers cannot load as times there)"
+    } else {
+        ""
+    }
+}
+
 /// How `descriptor`'s values load into `column`, if they can.
 fn read_for(descriptor: &ColumnDescriptor, column: &Column) -> Option<Read> {
     let ty = column.ty;
@@ -170,17 +188,12 @@ fn read_for(descriptor: &ColumnDescriptor, column: &Column) -> Option<Read> {
     let float = matches!(ty, SqlType::Real | SqlType::Double);
     let numeric = matches!(ty, SqlType::Numeric { .. });
     let time = matches!(ty, SqlType::Timestamp | SqlType::TimestampTz);
-    let epoch_millis = column.json.is_some_and(|j| j.epoch_millis);
     let whole = (integer || float || numeric).then_some(numeric.then_some(0));
     match (descriptor.physical_type(), logical(descriptor)) {
         (Physical::BOOLEAN, Logical::None) => (ty == SqlType::Boolean).then_some(Read::Bool),
         (Physical::INT32, Logical::None | Logical::Int { .. }) => whole.map(|scale| Read::Int32 {
             unsigned: logical(descriptor) == Logical::Int { signed: false },
             scale,
-        }),
-        (Physical::INT64, Logical::None) if time && epoch_millis => Some(Read::Int64 {
-            unsigned: false,
-            scale: None,
         }),
         (Physical::INT64, Logical::None | Logical::Int { .. }) => whole.map(|scale| Read::Int64 {
             unsigned: logical(descriptor) == Logical::Int { signed: false },

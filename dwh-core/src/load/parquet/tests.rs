@@ -85,6 +85,32 @@ fn a_column_of_the_wrong_type_is_refused_naming_both_types() {
     assert!(check.contains(expected), "{check}");
 }
 
+static TIMED: Table = Table {
+    columns: &[Column {
+        json: Some(JsonField {
+            key: "tsMillis",
+            epoch_millis: true,
+        }),
+        ..Column::new("ts", SqlType::Timestamp)
+    }],
+    ..Table::new("staging_timed", TableKind::Staging)
+};
+
+#[test]
+fn epoch_milliseconds_are_refused_for_a_timestamp_on_both_targets() {
+    let dir = folder("epoch_millis");
+    let path = dir.join("f.parquet");
+    empty_file(&path, "message m { optional int64 tsMillis; }");
+    let check = check_parquet(&path, &TIMED).unwrap_err();
+    assert!(
+        check.contains("column `tsMillis` is INT64 in the file")
+            && check.contains("write it as a Parquet TIMESTAMP"),
+        "{check}"
+    );
+    empty_file(&path, "message m { optional int64 tsMillis (TIMESTAMP(MILLIS,false)); }");
+    assert_eq!(check_parquet(&path, &TIMED), Ok(0));
+}
+
 #[test]
 fn an_unknown_or_missing_column_is_refused() {
     let (load, _) = refusal(
