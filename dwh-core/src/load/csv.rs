@@ -21,9 +21,6 @@ use super::staging::LoadError;
 use crate::project::Csv;
 use crate::schema::Table;
 
-#[cfg(test)]
-mod tests;
-
 /// Bytes read from the input at a time.
 const BLOCK: usize = 64 * 1024;
 /// The UTF-8 byte order mark some tools write before the header.
@@ -395,3 +392,6 @@ impl<R: Read> RowReader<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
