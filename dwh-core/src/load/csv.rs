@@ -17,7 +17,7 @@ use csv_core::ReadRecordResult;
 
 use super::record::{Cell, RecordBuf, Records, Unreadable};
 use super::source::SourceFile;
-use super::staging::LoadError;
+use super::staging::{LoadError, MAX_RECORD_BYTES};
 use crate::project::Csv;
 use crate::schema::Table;
 
@@ -78,8 +78,8 @@ impl<R: Read> CsvRecords<R> {
 
     /// Maps the header just read.
     fn map_header(&mut self, row: Row) -> Result<(), String> {
-        if row.open_quote {
-            return Err(OPEN_QUOTE.into());
+        if let Some(fault) = row.fault {
+            return Err(fault.to_string());
         }
         let mut names = Vec::with_capacity(self.rows.fields());
         for i in 0..self.rows.fields() {
@@ -100,8 +100,8 @@ impl<R: Read> CsvRecords<R> {
 
     /// Fills `record` from the row just read, one cell per column.
     fn fill(&self, row: Row, record: &mut RecordBuf) -> Result<(), Unreadable> {
-        if row.open_quote {
-            return Err(unreadable(format!("line {}: {OPEN_QUOTE}", row.line)));
+        if let Some(fault) = row.fault {
+            return Err(unreadable(format!("line {}: {fault}", row.line)));
         }
         if self.rows.fields() != self.width {
             return Err(unreadable(format!(
@@ -166,9 +166,32 @@ impl<R: Read> Records for CsvRecords<R> {
     }
 }
 
-/// Why a file's last record is bad.
-const OPEN_QUOTE: &str =
-    "a quoted field is never closed: the file ends inside it (a closing quote is missing)";
+/// What makes a row unreadable before its fields are looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowFault {
+    /// The file ended inside a quoted field of the row.
+    OpenQuote,
+    /// The row is over [`MAX_RECORD_BYTES`]; its fields were not kept.
+    TooLong,
+}
+
+impl std::fmt::Display for RowFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowFault::OpenQuote => f.write_str(
+                "a quoted field is never closed: the file ends inside it (a closing quote is \
+                 missing)",
+            ),
+            // "The maximum size of a single input row from any source is
+            // 4 MB": a row the cluster refuses is refused locally too.
+            RowFault::TooLong => write!(
+                f,
+                "the row is over the 4 MB ({MAX_RECORD_BYTES} bytes) Redshift's COPY reads as \
+                 one row (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source.html)"
+            ),
+        }
+    }
+}
 
 fn unreadable(reason: String) -> Unreadable {
     Unreadable { reason, records: 1 }
@@ -218,13 +241,12 @@ pub fn map_header(table: &'static Table, header: &[&str]) -> Result<Vec<Option<u
     Ok(fields)
 }
 
-/// Where a row starts and whether its last field's quote was left open.
+/// Where a row starts, and what makes it unreadable if anything does.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     /// The 1-based line of the row's first byte.
     line: u64,
-    /// The file ended inside a quoted field of this row.
-    open_quote: bool,
+    fault: Option<RowFault>,
 }
 
 /// Reads a CSV file row by row into one reused field buffer.
@@ -353,12 +375,19 @@ impl<R: Read> RowReader<R> {
     /// ends at that `\n`, as at the end of the file; a row still inside a
     /// quoted field takes it in and only ends at the empty input, which
     /// tells the two apart (csv-core closes an open quote silently).
+    ///
+    /// A row over [`MAX_RECORD_BYTES`] is read to its end without keeping
+    /// its fields, so memory stays bounded even when an open quote swallows
+    /// the rest of a large file.
     fn read_row(&mut self) -> io::Result<Option<Row>> {
         self.skip_line_breaks()?;
-        let line = self.core.line();
+        let (line, start) = (self.core.line(), self.consumed);
         let (mut out, mut ends) = (0, 0);
-        let mut newline_fed = false;
+        let (mut newline_fed, mut too_long) = (false, false);
         loop {
+            if self.consumed - start > MAX_RECORD_BYTES as u64 {
+                (too_long, out, ends) = (true, 0, 0);
+            }
             if self.pos == self.len && !self.eof {
                 self.read_more()?;
             }
@@ -384,8 +413,13 @@ impl<R: Read> RowReader<R> {
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 ReadRecordResult::Record => {
                     self.fields = ends;
-                    let open_quote = at_end && newline_fed && input.is_empty();
-                    return Ok(Some(Row { line, open_quote }));
+                    too_long |= self.consumed - start > MAX_RECORD_BYTES as u64;
+                    let fault = if at_end && newline_fed && input.is_empty() {
+                        Some(RowFault::OpenQuote)
+                    } else {
+                        too_long.then_some(RowFault::TooLong)
+                    };
+                    return Ok(Some(Row { line, fault }));
                 }
                 ReadRecordResult::End => return Ok(None),
             }

@@ -305,3 +305,26 @@ fn rows_parse_as_the_shared_reader_builder_parses_them() {
     assert_eq!(read, expected);
     assert_eq!(read.len(), 3);
 }
+
+#[test]
+fn a_row_over_4_mb_is_unreadable_and_reading_goes_on() {
+    let big = "x".repeat(MAX_RECORD_BYTES);
+    let csv = format!("id,song\n1,{big}\n2,\"open\n{big}");
+    let (records, _) = read_all(csv.as_bytes(), &Csv::new()).unwrap();
+    let reasons: Vec<(u64, String)> = records
+        .iter()
+        .map(|(line, r)| (*line, r.clone().unwrap_err()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons[0].0, 2);
+    assert!(reasons[0].1.contains("over the 4 MB"), "{reasons:?}");
+    // An open quote is named first: it is why the row is so long.
+    assert_eq!(reasons[1].0, 3);
+    assert!(reasons[1].1.contains("never closed"), "{reasons:?}");
+    let exact = format!("id,song\n1,{}\n", "x".repeat(MAX_RECORD_BYTES - 3));
+    let (records, _) = read_all(exact.as_bytes(), &Csv::new()).unwrap();
+    assert!(
+        records[0].1.is_ok(),
+        "a row of 4 MB with its line break loads"
+    );
+}
