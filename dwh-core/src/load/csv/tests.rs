@@ -328,3 +328,21 @@ fn a_row_over_4_mb_is_unreadable_and_reading_goes_on() {
         "a row of 4 MB with its line break loads"
     );
 }
+
+#[test]
+fn blanks_before_an_opening_quote_are_unreadable() {
+    let records = read("id,song\n1, \"a\"\n2,\t\"b\"\n3, a \"b\"\n4,\" c\"\n").unwrap();
+    let reason = "column `song` (field 2) has blanks before its opening quote";
+    for (line, result) in &records[..2] {
+        assert!(
+            result.as_ref().unwrap_err().starts_with(reason),
+            "{line}: {result:?}"
+        );
+    }
+    // Blanks before text, and blanks inside quotes, are text.
+    assert_eq!(
+        records[2].1,
+        row(&["3", "<missing>", " a \"b\"", "<missing>"])
+    );
+    assert_eq!(records[3].1, row(&["4", "<missing>", " c", "<missing>"]));
+}
