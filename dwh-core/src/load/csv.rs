@@ -83,6 +83,15 @@ impl<R: Read> CsvRecords<R> {
         if let Some(fault) = row.fault {
             return Err(fault.to_string());
         }
+        if row.line != 1 {
+            // Redshift's COPY skips the first line as the header
+            // (IGNOREHEADER 1), blank or not.
+            return Err(
+                "the file starts with a blank line: the header must be line 1, the \
+                        line Redshift's COPY skips as the header"
+                    .into(),
+            );
+        }
         let mut names = Vec::with_capacity(self.rows.fields());
         for i in 0..self.rows.fields() {
             let name = std::str::from_utf8(self.rows.field(i))

@@ -346,3 +346,17 @@ fn blanks_before_an_opening_quote_are_unreadable() {
     );
     assert_eq!(records[3].1, row(&["4", "<missing>", " c", "<missing>"]));
 }
+
+#[test]
+fn the_header_must_be_the_first_line() {
+    let err = read("\nid,song\n1,a\n").unwrap_err();
+    assert!(
+        err.contains("the header on line 2: the file starts with a blank line"),
+        "{err}"
+    );
+    assert_eq!(
+        read("\n\n").unwrap(),
+        [],
+        "blank lines only: no header, no rows"
+    );
+}
