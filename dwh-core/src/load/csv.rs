@@ -26,6 +26,10 @@ const BLOCK: usize = 64 * 1024;
 /// The UTF-8 byte order mark some tools write before the header.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
+/// Why a header below line 1 is refused.
+const HEADER_NOT_FIRST: &str = "the file starts with a blank line: the header must be line 1, \
+                                the line Redshift's COPY skips as the header";
+
 /// The records of one CSV file.
 pub struct CsvRecords<R> {
     rows: RowReader<R>,
@@ -86,11 +90,7 @@ impl<R: Read> CsvRecords<R> {
         if row.line != 1 {
             // Redshift's COPY skips the first line as the header
             // (IGNOREHEADER 1), blank or not.
-            return Err(
-                "the file starts with a blank line: the header must be line 1, the \
-                        line Redshift's COPY skips as the header"
-                    .into(),
-            );
+            return Err(HEADER_NOT_FIRST.into());
         }
         let mut names = Vec::with_capacity(self.rows.fields());
         for i in 0..self.rows.fields() {
