@@ -72,33 +72,23 @@ impl<R: Read> CsvRecords<R> {
             null_as: options.null_as.as_deref().map(|n| n.as_bytes().into()),
             quote: options.quote,
         };
-        // A file without a header (no bytes at all) has no rows.
-        let Some(row) = records.rows.read_row().map_err(io_error)? else {
-            return Ok(records);
+        // A file without a header (no bytes, or blank lines only) has no rows.
+        let names = match read_names(&mut records.rows) {
+            Ok(Some(names)) => names,
+            Ok(None) => return Ok(records),
+            Err(HeaderError::Io(e)) => return Err(io_error(e)),
+            Err(bad) => return Err(bad_file(bad.to_string())),
         };
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         records
-            .map_header(row)
-            .map_err(|why| bad_file(format!("the header on line {}: {why}", row.line)))?;
+            .map_columns(&names)
+            .map_err(|why| bad_file(format!("the header on line 1: {why}")))?;
         Ok(records)
     }
 
-    /// Maps the header just read.
-    fn map_header(&mut self, row: Row) -> Result<(), String> {
-        if let Some(fault) = row.fault {
-            return Err(fault.to_string());
-        }
-        if row.line != 1 {
-            // Redshift's COPY skips the first line as the header
-            // (IGNOREHEADER 1), blank or not.
-            return Err(HEADER_NOT_FIRST.into());
-        }
-        let mut names = Vec::with_capacity(self.rows.fields());
-        for i in 0..self.rows.fields() {
-            let name = std::str::from_utf8(self.rows.field(i))
-                .map_err(|_| format!("field {} is not valid UTF-8", i + 1))?;
-            names.push(name);
-        }
-        self.columns = map_header(self.table, &names)?;
+    /// Maps the header's fields to the table's columns.
+    fn map_columns(&mut self, names: &[&str]) -> Result<(), String> {
+        self.columns = map_header(self.table, names)?;
         self.width = names.len();
         self.field_columns = vec![0; self.width];
         for (column, field) in self.columns.iter().enumerate() {
@@ -236,6 +226,55 @@ impl std::fmt::Display for RowFault {
 
 fn unreadable(reason: String) -> Unreadable {
     Unreadable { reason, records: 1 }
+}
+
+/// Why a CSV file's header cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The first row cannot be a header (see [`read_header`]).
+    #[error("the header on line {line}: {reason}")]
+    Bad {
+        /// The line the header row starts on.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The header of a CSV file of `options`, read exactly as the local loader
+/// reads it (a UTF-8 byte order mark dropped; refused when it is not on
+/// line 1, is not UTF-8, or opens a quote the file never closes), for the
+/// upload to check a file before Redshift's COPY skips its first line.
+/// `None`: the file has no header (no bytes, or blank lines only).
+pub fn read_header<R: Read>(input: R, options: &Csv) -> Result<Option<Vec<String>>, HeaderError> {
+    read_names(&mut RowReader::new(input, options)?)
+}
+
+/// Reads the first row as the header's field names.
+fn read_names<R: Read>(rows: &mut RowReader<R>) -> Result<Option<Vec<String>>, HeaderError> {
+    let Some(row) = rows.read_row()? else {
+        return Ok(None);
+    };
+    let bad = |reason: String| HeaderError::Bad {
+        line: row.line,
+        reason,
+    };
+    if let Some(fault) = row.fault {
+        return Err(bad(fault.to_string()));
+    }
+    if row.line != 1 {
+        // Redshift's COPY skips the first line as the header
+        // (IGNOREHEADER 1), blank or not.
+        return Err(bad(HEADER_NOT_FIRST.into()));
+    }
+    let names = (0..rows.fields()).map(|i| {
+        String::from_utf8(rows.field(i).to_vec())
+            .map_err(|_| bad(format!("field {} is not valid UTF-8", i + 1)))
+    });
+    names.collect::<Result<_, _>>().map(Some)
 }
 
 /// Maps a CSV header to `table`'s columns by source name: for each column

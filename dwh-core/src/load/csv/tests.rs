@@ -360,3 +360,19 @@ fn the_header_must_be_the_first_line() {
         "blank lines only: no header, no rows"
     );
 }
+
+#[test]
+fn read_header_reads_the_header_as_the_loader_does() {
+    let header = read_header(&b"\xef\xbb\xbf\"id\",song\r\n1,a\r\n"[..], &Csv::new()).unwrap();
+    assert_eq!(header, Some(vec!["id".to_owned(), "song".to_owned()]));
+    assert_eq!(read_header(&b"\n\n"[..], &Csv::new()).unwrap(), None);
+    let bad: [&[u8]; 3] = [b"\nid,song\n", b"id,\"song\n", b"id,s\xffng\n"];
+    for bytes in bad {
+        let err = read_header(bytes, &Csv::new()).unwrap_err().to_string();
+        let loader = read_with(bytes, &Csv::new()).unwrap_err();
+        assert!(
+            loader.contains(&err),
+            "the loader says {loader:?}, read_header {err:?}"
+        );
+    }
+}
