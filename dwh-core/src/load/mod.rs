@@ -8,7 +8,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod csv;
-pub use csv::map_header;
+pub use csv::{map_header, read_header, HeaderError};
 mod encode;
 mod error;
 pub mod ledger;
