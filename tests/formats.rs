@@ -1,0 +1,214 @@
+//! One meaning whatever the format: the course sample's records, written
+//! as CSV and as Parquet by tools independent of dwh (Python's csv module
+//! and pyarrow, `formats/write_formats.py`), build the same warehouse as
+//! the JSON files, table for table and row for row, over two incremental
+//! runs: the ledger, late arrivals (songs arriving after their plays) and
+//! type-2 history (users changing level) work the same for every format.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dwh_core::load::LoadOptions;
+use dwh_core::pipeline::Files;
+use dwh_core::project::{Csv, Format};
+use dwh_core::load::policy::BatchPolicy;
+use dwh_core::schema::{SqlType, TableKind};
+use dwh_core::{Project, Warehouse};
+use dwh_tests::python_tool::{run_checked, PythonTool};
+use dwh_tests::{fresh_warehouse, project_sources, run_files, sample_present, scratch, star_tables};
+
+/// The text the CSV files write for NULL.
+const CSV_NULL: &str = "\\N";
+
+/// pyarrow, pinned, in a venv under the target directory.
+fn pyarrow() -> PathBuf {
+    PythonTool {
+        name: "pyarrow-venv",
+        requirement: "pyarrow==18.1.0",
+    }
+    .ensure_installed(Path::new(env!("CARGO_TARGET_TMPDIR")))
+}
+
+/// The Sparkify schema with every source in `format`.
+fn project(format: &Format) -> Project {
+    let base = sparkify::project();
+    let mut builder = Project::new("sparkify", base.schema().clone());
+    for source in base.sources() {
+        let pattern = match format {
+            Format::Json => source.pattern.as_str().to_owned(),
+            Format::Csv(_) => "*.csv".to_owned(),
+            Format::Parquet => "*.parquet".to_owned(),
+        };
+        builder = builder.source_of_as(source.table, &source.dir, &pattern, format.clone());
+    }
+    builder.build().expect("the project holds together")
+}
+
+/// How the Python script types a column.
+fn kind(column: &dwh_core::schema::Column) -> &'static str {
+    match column.ty {
+        _ if column.json.is_some_and(|j| j.epoch_millis) => "epoch_millis",
+        SqlType::SmallInt => "int16",
+        SqlType::Integer => "int32",
+        SqlType::BigInt => "int64",
+        SqlType::Real | SqlType::Double => "float64",
+        SqlType::Boolean => "bool",
+        SqlType::Varchar(_) => "text",
+        other => panic!("the sample has no {other:?} column"),
+    }
+}
+
+/// Every data file of the sample below `dir`, relative, sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes the sample as CSV and Parquet below `out` (`csv/`, `parquet/`).
+fn write_formats(sample: &Path, out: &Path) {
+    let project = sparkify::project();
+    let sources: Vec<serde_json::Value> = project
+        .sources()
+        .iter()
+        .map(|source| {
+            let dir = sample.join(&source.dir);
+            let files: Vec<(String, String)> = files_below(&dir)
+                .into_iter()
+                .map(|f| (f.display().to_string(), dir.join(&f).display().to_string()))
+                .collect();
+            let columns: Vec<(&str, &str)> = source
+                .table
+                .columns
+                .iter()
+                .map(|c| (c.json.map_or(c.name, |j| j.key), kind(c)))
+                .collect();
+            serde_json::json!({ "dir": source.dir, "files": files, "columns": columns })
+        })
+        .collect();
+    let spec = out.join("spec.json");
+    std::fs::write(&spec, serde_json::json!({ "sources": sources }).to_string()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("formats/write_formats.py");
+    run_checked(
+        Command::new(pyarrow().join("bin/python"))
+            .arg(script)
+            .arg(&spec)
+            .arg(out),
+        "writing the sample as CSV and Parquet with pyarrow",
+    );
+}
+
+/// Links the first `half` of each source's files (or all of them) of
+/// `data` into a new folder: one day's arrival.
+fn arrival(data: &Path, project: &Project, name: &str, all: bool) -> PathBuf {
+    let dir = scratch(name);
+    for source in project.sources() {
+        let files = files_below(&data.join(&source.dir));
+        // Songs arrive in halves too, so the first run has plays whose
+        // songs come only in the second: late arrivals.
+        let take = if all { files.len() } else { files.len() / 2 };
+        for file in &files[..take] {
+            let to = dir.join(&source.dir).join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(data.join(&source.dir).join(file), &to).unwrap();
+        }
+    }
+    dir
+}
+
+/// Every declared table's rows as sorted text: the star schema (without
+/// IDENTITY values), the staging tables, and the plays waiting for their
+/// song (`dwh_unmatched_songplays`).
+async fn tables(warehouse: &Warehouse, project: &Project) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out = star_tables(warehouse, project.schema()).await;
+    let staging = project.schema().tables().iter().filter(|t| t.kind == TableKind::Staging);
+    for name in staging.map(|t| t.name).chain([UNMATCHED]) {
+        out.insert(name, rows_as_text(warehouse, name).await);
+    }
+    out
+}
+
+/// Sparkify's late arrivals: plays whose song has not arrived yet.
+const UNMATCHED: &str = "dwh_unmatched_songplays";
+
+/// Each row of `table` as PostgreSQL's text of the whole row, sorted.
+async fn rows_as_text(warehouse: &Warehouse, table: &str) -> Vec<String> {
+    let sql = format!("SELECT CAST(t AS TEXT) FROM \"{table}\" AS t");
+    let rows = warehouse.client().query(&sql, &[]).await.unwrap();
+    let mut rows: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    rows.sort();
+    rows
+}
+
+/// The tables after each of two runs: half the files, then all of them.
+async fn two_runs(
+    format: &Format,
+    data: &Path,
+    name: &str,
+) -> Vec<BTreeMap<&'static str, Vec<String>>> {
+    let project = project(format);
+    let (mut warehouse, _) = fresh_warehouse(name).await;
+    let mut after = Vec::new();
+    for (run, all) in [("first", false), ("second", true)] {
+        let dir = arrival(data, &project, &format!("{name}_{run}"), all);
+        let files = Files {
+            sources: project_sources(&project, &dir),
+            options: LoadOptions::default(),
+            ..Files::default()
+        };
+        let report = run_files(&mut warehouse, &project, files, BatchPolicy::default())
+            .await
+            .unwrap_or_else(|e| panic!("{} run of {name}: {e}", run));
+        let loaded: u64 = report.staging.iter().map(|s| s.rows).sum();
+        assert!(loaded > 0, "the {run} run of {name} loaded rows");
+        after.push(tables(&warehouse, &project).await);
+    }
+    after
+}
+
+#[tokio::test]
+async fn json_csv_and_parquet_build_the_same_warehouse() {
+    if !sample_present("json_csv_and_parquet_build_the_same_warehouse") {
+        return;
+    }
+    let sample = dwh_tests::sample_data();
+    let written = scratch("formats_written");
+    write_formats(&sample, &written);
+
+    let json = two_runs(&Format::Json, &sample, "formats_json").await;
+    let csv = Format::Csv(Csv::new().null_as(CSV_NULL));
+    let csv = two_runs(&csv, &written.join("csv"), "formats_csv").await;
+    let parquet = two_runs(&Format::Parquet, &written.join("parquet"), "formats_parquet").await;
+
+    for (run, json) in json.iter().enumerate() {
+        assert!(json["songplays"].len() > 100, "run {run} built plays");
+        for (name, other) in [("CSV", &csv[run]), ("Parquet", &parquet[run])] {
+            for (table, rows) in json {
+                assert_eq!(
+                    &other[table], rows,
+                    "run {}: `{table}` from {name} differs from JSON",
+                    run + 1
+                );
+            }
+        }
+    }
+    // The first run left plays waiting for songs that came in the second.
+    assert!(
+        json[1][UNMATCHED].len() < json[0][UNMATCHED].len(),
+        "late songs were matched: {} then {}",
+        json[0][UNMATCHED].len(),
+        json[1][UNMATCHED].len()
+    );
+}
