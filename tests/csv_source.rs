@@ -6,11 +6,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use dwh_core::load::policy::BatchPolicy;
-use dwh_core::load::{LoadOptions, LocalDir, Source, StagingReport};
+use dwh_core::load::{LoadOptions, StagingReport};
 use dwh_core::pipeline::Files;
 use dwh_core::project::{Csv, Format};
 use dwh_core::run::RunError;
@@ -50,16 +49,8 @@ async fn run(
     options: LoadOptions,
 ) -> Result<Vec<StagingReport>, RunError> {
     let project = project();
-    let sources = project
-        .sources()
-        .iter()
-        .map(|s| {
-            let source = LocalDir::of(dir.join(&s.dir), s);
-            (s.table, Arc::new(source) as Arc<dyn Source>)
-        })
-        .collect();
     let files = Files {
-        sources,
+        sources: dwh_tests::project_sources(&project, dir),
         options,
         ..Files::default()
     };

@@ -5,18 +5,20 @@
 //! runs: the ledger, late arrivals (songs arriving after their plays) and
 //! type-2 history (users changing level) work the same for every format.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::LoadOptions;
 use dwh_core::pipeline::Files;
 use dwh_core::project::{Csv, Format};
-use dwh_core::load::policy::BatchPolicy;
 use dwh_core::schema::{SqlType, TableKind};
 use dwh_core::{Project, Warehouse};
 use dwh_tests::python_tool::{run_checked, PythonTool};
-use dwh_tests::{fresh_warehouse, project_sources, run_files, sample_present, scratch, star_tables};
+use dwh_tests::{
+    fresh_warehouse, project_sources, run_files, sample_present, scratch, star_tables,
+};
 
 /// The text the CSV files write for NULL.
 const CSV_NULL: &str = "\\N";
@@ -25,7 +27,7 @@ const CSV_NULL: &str = "\\N";
 fn pyarrow() -> PathBuf {
     PythonTool {
         name: "pyarrow-venv",
-        requirement: "pyarrow==18.1.0",
+        requirement: "pyarrow==21.0.0",
     }
     .ensure_installed(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
@@ -110,22 +112,91 @@ fn write_formats(sample: &Path, out: &Path) {
     );
 }
 
-/// Links the first `half` of each source's files (or all of them) of
-/// `data` into a new folder: one day's arrival.
-fn arrival(data: &Path, project: &Project, name: &str, all: bool) -> PathBuf {
+/// A file's path without its extensions: the same record's file in every
+/// format (`2018/11/2018-11-01-events`).
+fn stem(file: &Path) -> String {
+    let text = file.display().to_string();
+    let name_at = text.rfind('/').map_or(0, |i| i + 1);
+    match text[name_at..].find('.') {
+        Some(dot) => text[..name_at + dot].to_owned(),
+        None => text,
+    }
+}
+
+/// Which files make late arrivals: the song files of songs some play
+/// matches (title, artist and duration, as `songplays` looks them up) and
+/// the log files of those plays, read from the sample's JSON with
+/// serde_json, independently of dwh. The plays come in the first run, the
+/// songs only in the second.
+fn late_arrivals(sample: &Path) -> Late {
+    let objects = |dir: &str| -> Vec<(String, serde_json::Value)> {
+        let root = sample.join(dir);
+        files_below(&root)
+            .into_iter()
+            .flat_map(|f| {
+                let text = std::fs::read_to_string(root.join(&f)).unwrap();
+                let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+                    .into_iter()
+                    .map(Result::unwrap)
+                    .collect();
+                values.into_iter().map(move |v| (stem(&f), v))
+            })
+            .collect()
+    };
+    let key = |title: &serde_json::Value,
+               artist: &serde_json::Value,
+               length: &serde_json::Value| { format!("{title}|{artist}|{length}") };
+    let songs: BTreeMap<String, String> = objects("song_data")
+        .into_iter()
+        .map(|(file, s)| (key(&s["title"], &s["artist_name"], &s["duration"]), file))
+        .collect();
+    let mut late = Late::default();
+    for (file, event) in objects("log_data") {
+        let play = key(&event["song"], &event["artist"], &event["length"]);
+        if let Some(song) = songs.get(&play).filter(|_| event["page"] == "NextSong") {
+            late.songs.insert(song.clone());
+            late.logs.insert(file);
+        }
+    }
+    late
+}
+
+/// Links one arrival of `data`'s files into a new folder: all of them, or
+/// (`first`) the log files up to half or the last of `late` plays, and
+/// every song file but those of `late` songs.
+fn arrival(data: &Path, project: &Project, name: &str, first: Option<&Late>) -> PathBuf {
     let dir = scratch(name);
     for source in project.sources() {
         let files = files_below(&data.join(&source.dir));
-        // Songs arrive in halves too, so the first run has plays whose
-        // songs come only in the second: late arrivals.
-        let take = if all { files.len() } else { files.len() / 2 };
-        for file in &files[..take] {
-            let to = dir.join(&source.dir).join(file);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::os::unix::fs::symlink(data.join(&source.dir).join(file), &to).unwrap();
+        // Logs arrive in time order (a user's history refuses earlier
+        // days after later ones): the first half, or up to the last
+        // late play's day.
+        let last_late = files
+            .iter()
+            .rposition(|f| first.is_some_and(|l| l.logs.contains(&stem(f))));
+        let until = last_late.map_or(files.len() / 2, |i| (i + 1).max(files.len() / 2));
+        for (i, file) in files.iter().enumerate() {
+            let arrives = match (first, source.table.name) {
+                (None, _) => true,
+                (Some(late), "staging_songs") => !late.songs.contains(&stem(file)),
+                (Some(_), _) => i < until,
+            };
+            if arrives {
+                let to = dir.join(&source.dir).join(file);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::os::unix::fs::symlink(data.join(&source.dir).join(file), &to).unwrap();
+            }
         }
     }
     dir
+}
+
+/// Late arrivals: song files held back for the second run, and the log
+/// files of their plays, which come in the first (by [`stem`]).
+#[derive(Default)]
+struct Late {
+    songs: BTreeSet<String>,
+    logs: BTreeSet<String>,
 }
 
 /// Every declared table's rows as sorted text: the star schema (without
@@ -133,7 +204,11 @@ fn arrival(data: &Path, project: &Project, name: &str, all: bool) -> PathBuf {
 /// song (`dwh_unmatched_songplays`).
 async fn tables(warehouse: &Warehouse, project: &Project) -> BTreeMap<&'static str, Vec<String>> {
     let mut out = star_tables(warehouse, project.schema()).await;
-    let staging = project.schema().tables().iter().filter(|t| t.kind == TableKind::Staging);
+    let staging = project
+        .schema()
+        .tables()
+        .iter()
+        .filter(|t| t.kind == TableKind::Staging);
     for name in staging.map(|t| t.name).chain([UNMATCHED]) {
         out.insert(name, rows_as_text(warehouse, name).await);
     }
@@ -157,12 +232,13 @@ async fn two_runs(
     format: &Format,
     data: &Path,
     name: &str,
+    late: &Late,
 ) -> Vec<BTreeMap<&'static str, Vec<String>>> {
     let project = project(format);
     let (mut warehouse, _) = fresh_warehouse(name).await;
     let mut after = Vec::new();
-    for (run, all) in [("first", false), ("second", true)] {
-        let dir = arrival(data, &project, &format!("{name}_{run}"), all);
+    for (run, first) in [("first", Some(late)), ("second", None)] {
+        let dir = arrival(data, &project, &format!("{name}_{run}"), first);
         let files = Files {
             sources: project_sources(&project, &dir),
             options: LoadOptions::default(),
@@ -187,28 +263,41 @@ async fn json_csv_and_parquet_build_the_same_warehouse() {
     let written = scratch("formats_written");
     write_formats(&sample, &written);
 
-    let json = two_runs(&Format::Json, &sample, "formats_json").await;
+    let late = late_arrivals(&sample);
+    let json = two_runs(&Format::Json, &sample, "formats_json", &late).await;
     let csv = Format::Csv(Csv::new().null_as(CSV_NULL));
-    let csv = two_runs(&csv, &written.join("csv"), "formats_csv").await;
-    let parquet = two_runs(&Format::Parquet, &written.join("parquet"), "formats_parquet").await;
+    let csv = two_runs(&csv, &written.join("csv"), "formats_csv", &late).await;
+    let parquet = Format::Parquet;
+    let parquet = two_runs(&parquet, &written.join("parquet"), "formats_parquet", &late).await;
 
     for (run, json) in json.iter().enumerate() {
         assert!(json["songplays"].len() > 100, "run {run} built plays");
         for (name, other) in [("CSV", &csv[run]), ("Parquet", &parquet[run])] {
             for (table, rows) in json {
                 assert_eq!(
-                    &other[table], rows,
+                    &other[table],
+                    rows,
                     "run {}: `{table}` from {name} differs from JSON",
                     run + 1
                 );
             }
         }
     }
-    // The first run left plays waiting for songs that came in the second.
-    assert!(
-        json[1][UNMATCHED].len() < json[0][UNMATCHED].len(),
-        "late songs were matched: {} then {}",
-        json[0][UNMATCHED].len(),
-        json[1][UNMATCHED].len()
+    // The plays of the late songs came in the first run, unmatched; the
+    // second run, which brought the songs, matched them (a data set where
+    // no play matches a song has no late arrival).
+    let matched = |run: &BTreeMap<&str, Vec<String>>| {
+        run["songplays"]
+            .iter()
+            .filter(|play| !play.contains("|NULL|NULL|"))
+            .count()
+    };
+    assert_eq!(matched(&json[0]), 0, "the late songs' plays found no song");
+    assert_eq!(
+        matched(&json[1]) > 0,
+        !late.songs.is_empty(),
+        "plays matched after the second run: {}, late songs {:?}",
+        matched(&json[1]),
+        late.songs
     );
 }

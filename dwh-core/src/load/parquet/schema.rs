@@ -172,7 +172,10 @@ fn logical(descriptor: &ColumnDescriptor) -> Logical {
 /// that both targets load the same files.
 fn hint(descriptor: &ColumnDescriptor, column: &Column) -> &'static str {
     let time = matches!(column.ty, SqlType::Timestamp | SqlType::TimestampTz);
-    let integer = matches!(descriptor.physical_type(), Physical::INT32 | Physical::INT64);
+    let integer = matches!(
+        descriptor.physical_type(),
+        Physical::INT32 | Physical::INT64
+    );
     if time && integer && logical(descriptor) != Logical::Date {
         "; write it as a Parquet TIMESTAMP (Redshift's COPY of Parquet takes no TIMEFORMAT, \
          so epoch numbers cannot load as times there)"

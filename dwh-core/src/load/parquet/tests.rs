@@ -107,7 +107,10 @@ fn epoch_milliseconds_are_refused_for_a_timestamp_on_both_targets() {
             && check.contains("write it as a Parquet TIMESTAMP"),
         "{check}"
     );
-    empty_file(&path, "message m { optional int64 tsMillis (TIMESTAMP(MILLIS,false)); }");
+    empty_file(
+        &path,
+        "message m { optional int64 tsMillis (TIMESTAMP(MILLIS,false)); }",
+    );
     assert_eq!(check_parquet(&path, &TIMED), Ok(0));
 }
 
