@@ -182,6 +182,7 @@ fn batch(table: &Table, s3: &DoctorS3) -> S3Batch {
 
 fn copy_of(table: &Table, from: &str, s3: &DoctorS3) -> S3Copy {
     S3Copy {
+        format: sql::CopyFormat::Json,
         from: from.to_owned(),
         iam_role: s3.iam_role.clone(),
         region: s3.region.clone(),

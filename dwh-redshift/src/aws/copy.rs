@@ -5,16 +5,17 @@
 
 use std::fmt;
 
-use dwh_core::project::StagingSource;
+use dwh_core::project::{Format, StagingSource};
 use dwh_core::schema::Table;
-use dwh_core::sql::S3Copy;
+use dwh_core::sql::{CopyFormat, S3Copy};
 use tokio_postgres::Client;
 
 use super::layout::Layout;
 use super::load_errors::{self, LoadErrorRow};
 
 /// The COPY source of each staging source uploaded under `layout`: its
-/// manifest (gzip parts), with its jsonpaths document.
+/// manifest of parts in the source's format: gzip JSON with its jsonpaths
+/// document, gzip CSV as the upload rewrites it, or the Parquet files.
 pub fn copies(
     sources: &[StagingSource],
     layout: &Layout,
@@ -24,19 +25,37 @@ pub fn copies(
 ) -> Vec<(&'static Table, S3Copy)> {
     sources
         .iter()
-        .map(|StagingSource { table, dir, .. }| {
-            let copy = S3Copy {
-                from: layout.uri(&layout.manifest_key(dir)),
-                iam_role: role_arn.to_owned(),
-                region: region.to_owned(),
-                jsonpaths: Some(layout.uri(&layout.jsonpaths_key(table.name))),
-                manifest: true,
-                gzip: true,
-                max_errors,
-            };
-            (*table, copy)
-        })
+        .map(
+            |StagingSource {
+                 table, dir, format, ..
+             }| {
+                let format = copy_format(format);
+                let json = format == CopyFormat::Json;
+                let copy = S3Copy {
+                    format,
+                    from: layout.uri(&layout.manifest_key(dir)),
+                    iam_role: role_arn.to_owned(),
+                    region: region.to_owned(),
+                    jsonpaths: json.then(|| layout.uri(&layout.jsonpaths_key(table.name))),
+                    manifest: true,
+                    gzip: format != CopyFormat::Parquet,
+                    max_errors,
+                };
+                (*table, copy)
+            },
+        )
         .collect()
+}
+
+/// What the uploaded parts of a source of `format` hold: CSV is rewritten
+/// by the upload into the one form the CSV COPY reads, whatever the
+/// source's delimiter, quote or NULL text.
+pub fn copy_format(format: &Format) -> CopyFormat {
+    match format {
+        Format::Json => CopyFormat::Json,
+        Format::Csv(_) => CopyFormat::Csv,
+        Format::Parquet => CopyFormat::Parquet,
+    }
 }
 
 /// A COPY that failed, with its load errors mapped to the schema.
