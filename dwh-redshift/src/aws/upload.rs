@@ -1,7 +1,9 @@
-//! `dwh upload`: source files become gzip parts, a multiple of the
-//! cluster's slices, listed in a manifest, as AWS recommends for a fast
-//! COPY (every slice loads one part at a time in parallel). The schema's
-//! jsonpaths documents go along.
+//! `dwh upload`: JSON and CSV source files become gzip parts, a multiple
+//! of the cluster's slices, listed in a manifest, as AWS recommends for a
+//! fast COPY (every slice loads one part at a time in parallel); Parquet
+//! files go as they are ([`parquet`]). The schema's jsonpaths documents go
+//! along. Every source is split and checked before anything is written
+//! to S3, so bad input refuses the upload whole.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use aws_sdk_s3::primitives::ByteStream;
 use dwh_core::load::{Checksum, LocalDir, Source, SourceFile};
-use dwh_core::project::StagingSource;
+use dwh_core::project::{Format, StagingSource};
 use dwh_core::sql::ledger::LedgerFile;
 use dwh_core::Project;
 use flate2::write::GzEncoder;
@@ -19,9 +21,14 @@ use flate2::Compression;
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::value::RawValue;
 
-use super::layout::Layout;
+use super::layout::{part_extension, Layout};
 use super::{s3, sidecar};
 use crate::console;
+
+mod csv;
+mod parquet;
+
+pub use self::csv::uploaded_form;
 
 /// Uncompressed bytes aimed at per part: ~10–20 MB gzipped JSON, within
 /// AWS's 1 MB–1 GB advice, and small enough to upload in one request.
@@ -42,7 +49,7 @@ pub fn part_count(total_bytes: u64, slices: u32) -> usize {
 pub struct Part {
     pub path: PathBuf,
     pub records: u64,
-    /// JSON bytes before compression.
+    /// Bytes before compression (a Parquet file's size).
     pub raw_bytes: u64,
 }
 
@@ -72,6 +79,10 @@ impl<R: Read> Read for Hashing<R> {
 /// The parts being written.
 struct Writer<'a> {
     dir: &'a Path,
+    /// The part files' extension: `json.gz` or `csv.gz`.
+    extension: &'static str,
+    /// The line each part starts with (CSV's header), if any.
+    header: Option<Vec<u8>>,
     parts: usize,
     total: u64,
     written: Vec<Part>,
@@ -80,18 +91,24 @@ struct Writer<'a> {
     current: Option<(GzEncoder<BufWriter<File>>, Part)>,
 }
 
-impl Writer<'_> {
-    /// Writes one record (one line), starting a new part when this one is full.
-    fn record(&mut self, raw: &str) -> anyhow::Result<()> {
-        // One record per line, so a COPY error's line number is the
-        // record's. JSON strings cannot hold raw line breaks, so every
-        // break is whitespace between tokens.
-        let text: Cow<str> = if raw.contains(['\n', '\r']) {
-            Cow::Owned(raw.replace(['\n', '\r'], " "))
-        } else {
-            Cow::Borrowed(raw)
-        };
-        let size = text.len() as u64 + 1;
+impl<'a> Writer<'a> {
+    fn new(dir: &'a Path, parts: usize, total: u64, extension: &'static str) -> Writer<'a> {
+        Writer {
+            dir,
+            extension,
+            header: None,
+            parts: parts.max(1),
+            total,
+            written: Vec::new(),
+            done: 0,
+            current: None,
+        }
+    }
+
+    /// Writes one record (`line` and a line end), starting a new part
+    /// when this one is full.
+    fn record(&mut self, line: &[u8]) -> anyhow::Result<()> {
+        let size = line.len() as u64 + 1;
         // The target is what is left over the parts left, so parts stay
         // even and the last one is not starved (or empty) on small data.
         let left = (self.parts - self.written.len()) as u64;
@@ -103,26 +120,36 @@ impl Writer<'_> {
             self.finish_part()?;
         }
         if self.current.is_none() {
-            let path = self
-                .dir
-                .join(format!("part-{:05}.json.gz", self.written.len()));
-            let out =
-                File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-            let part = Part {
-                path,
-                records: 0,
-                raw_bytes: 0,
-            };
-            let encoder = GzEncoder::new(BufWriter::new(out), Compression::default());
-            self.current = Some((encoder, part));
+            self.open_part()?;
         }
         let Some((encoder, part)) = self.current.as_mut() else {
             unreachable!("a part was just opened")
         };
-        encoder.write_all(text.as_bytes())?;
+        encoder.write_all(line)?;
         encoder.write_all(b"\n")?;
         part.records += 1;
         part.raw_bytes += size;
+        Ok(())
+    }
+
+    /// Opens the next part and writes its header line, if any.
+    fn open_part(&mut self) -> anyhow::Result<()> {
+        let name = format!("part-{:05}.{}", self.written.len(), self.extension);
+        let path = self.dir.join(name);
+        let out = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut encoder = GzEncoder::new(BufWriter::new(out), Compression::default());
+        let mut raw_bytes = 0;
+        if let Some(header) = &self.header {
+            encoder.write_all(header)?;
+            encoder.write_all(b"\n")?;
+            raw_bytes = header.len() as u64 + 1;
+        }
+        let part = Part {
+            path,
+            records: 0,
+            raw_bytes,
+        };
+        self.current = Some((encoder, part));
         Ok(())
     }
 
@@ -146,14 +173,72 @@ pub fn split(
     parts: usize,
     dir: &Path,
 ) -> anyhow::Result<Split> {
-    let mut writer = Writer {
-        dir,
-        parts: parts.max(1),
-        total: files.iter().map(|f| f.size).sum(),
-        written: Vec::new(),
-        done: 0,
-        current: None,
-    };
+    let total = files.iter().map(|f| f.size).sum();
+    let mut writer = Writer::new(dir, parts, total, "json.gz");
+    let ledger = each_file(source, files, |file, reader| {
+        json_records(file, reader, &mut writer)
+    })?;
+    writer.finish_part()?;
+    Ok(Split {
+        parts: writer.written,
+        files: ledger,
+    })
+}
+
+/// Copies the JSON records of `file` into `writer`, one per line; how many.
+fn json_records(file: &SourceFile, reader: &mut Input, writer: &mut Writer) -> anyhow::Result<u64> {
+    let mut rows = 0u64;
+    let records = serde_json::Deserializer::from_reader(reader).into_iter::<Box<RawValue>>();
+    for record in records {
+        let record = record
+            .map_err(|e| anyhow::anyhow!("{} line {}: not JSON: {e}", file.name, e.line()))?;
+        // One record per line, so a COPY error's line number is the
+        // record's. JSON strings cannot hold raw line breaks, so every
+        // break is whitespace between tokens.
+        let raw = record.get();
+        let text: Cow<str> = if raw.contains(['\n', '\r']) {
+            Cow::Owned(raw.replace(['\n', '\r'], " "))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        writer.record(text.as_bytes())?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Streams every CSV row of `files` into up to `parts` gzip files in
+/// `dir`, rewritten into the form the CSV COPY reads ([`csv`]).
+fn split_csv(
+    source: &dyn Source,
+    form: &csv::CsvParts,
+    files: &[SourceFile],
+    parts: usize,
+    dir: &Path,
+) -> anyhow::Result<Split> {
+    let total = files.iter().map(|f| f.size).sum();
+    let mut writer = Writer::new(dir, parts, total, "csv.gz");
+    writer.header = Some(form.header());
+    let ledger = each_file(source, files, |file, reader| {
+        form.rewrite(file, &mut *reader, &mut writer)
+    })?;
+    writer.finish_part()?;
+    Ok(Split {
+        parts: writer.written,
+        files: ledger,
+    })
+}
+
+/// A source file as read: buffered, hashed on the way.
+type Input = BufReader<Hashing<Box<dyn Read + Send>>>;
+
+/// Reads each of `files` through `records` (which returns the rows it
+/// read), hashing the bytes on the way: the files as the ledger records them.
+fn each_file(
+    source: &dyn Source,
+    files: &[SourceFile],
+    mut records: impl FnMut(&SourceFile, &mut Input) -> anyhow::Result<u64>,
+) -> anyhow::Result<Vec<LedgerFile>> {
     let mut ledger = Vec::with_capacity(files.len());
     for file in files {
         let opened = source
@@ -163,15 +248,7 @@ pub fn split(
             inner: opened,
             hash: Checksum::default(),
         });
-        let mut rows = 0u64;
-        let records =
-            serde_json::Deserializer::from_reader(&mut reader).into_iter::<Box<RawValue>>();
-        for record in records {
-            let record = record
-                .map_err(|e| anyhow::anyhow!("{} line {}: not JSON: {e}", file.name, e.line()))?;
-            writer.record(record.get())?;
-            rows += 1;
-        }
+        let rows = records(file, &mut reader)?;
         // Whatever trails the last record counts in the checksum too.
         std::io::copy(&mut reader, &mut std::io::sink())?;
         ledger.push(LedgerFile {
@@ -182,11 +259,26 @@ pub fn split(
             rows,
         });
     }
-    writer.finish_part()?;
-    Ok(Split {
-        parts: writer.written,
-        files: ledger,
-    })
+    Ok(ledger)
+}
+
+/// One source's files as parts in `dir`, by its format: JSON and CSV split
+/// into `count` gzip parts, Parquet files each checked and taken as they are.
+fn split_source(
+    source: &StagingSource,
+    local: &LocalDir,
+    files: &[SourceFile],
+    count: usize,
+    dir: &Path,
+) -> anyhow::Result<Split> {
+    let table = source.table;
+    match &source.format {
+        Format::Json => split(local, files, count, dir),
+        Format::Csv(options) => {
+            split_csv(local, &csv::CsvParts { options, table }, files, count, dir)
+        }
+        Format::Parquet => parquet::parts(local, table, files),
+    }
 }
 
 /// A Redshift COPY manifest listing `urls` with their sizes; every entry is
@@ -252,8 +344,16 @@ pub fn list_local<'a>(data: &Path, project: &'a Project) -> anyhow::Result<Vec<C
     Ok(chosen)
 }
 
-/// A temporary directory, removed when dropped.
-struct Scratch(PathBuf);
+/// One source split into parts in the scratch folder, ready to upload.
+pub struct Prepared<'a> {
+    source: &'a StagingSource,
+    location: String,
+    split: Split,
+    raw_bytes: u64,
+}
+
+/// The scratch folder parts are written to, removed when dropped.
+pub struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -261,25 +361,55 @@ impl Drop for Scratch {
     }
 }
 
-/// Uploads the `chosen` files of each source into `layout`: parts, a
-/// manifest listing only them, and the sidecar of their ledger rows
-/// ([`super::sidecar`]); then every source's jsonpaths document.
+/// Splits (and checks) the `chosen` files of every source into parts for
+/// `slices` slices, below a scratch folder: all of it before anything is
+/// written to S3, so a bad file refuses the upload whole.
+pub async fn prepare<'a>(
+    chosen: Vec<Chosen<'a>>,
+    slices: u32,
+) -> anyhow::Result<(Scratch, Vec<Prepared<'a>>)> {
+    let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
+    let mut prepared = Vec::with_capacity(chosen.len());
+    for Chosen {
+        source,
+        local,
+        files,
+    } in chosen
+    {
+        let out = scratch.0.join(&source.dir);
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        let location = local.location();
+        let bar = console::spinner(format!("splitting and checking {location}"));
+        let raw_bytes: u64 = files.iter().map(|f| f.size).sum();
+        let count = part_count(raw_bytes, slices);
+        let owned = source.clone();
+        let split =
+            tokio::task::spawn_blocking(move || split_source(&owned, &local, &files, count, &out))
+                .await??;
+        bar.finish_and_clear();
+        prepared.push(Prepared {
+            source,
+            location,
+            split,
+            raw_bytes,
+        });
+    }
+    Ok((scratch, prepared))
+}
+
+/// Uploads each `prepared` source into `layout`: parts, a manifest listing
+/// only them, and the sidecar of their ledger rows ([`super::sidecar`]);
+/// then every source's jsonpaths document.
 pub async fn upload(
     client: &aws_sdk_s3::Client,
     layout: &Layout,
     project: &Project,
-    chosen: Vec<Chosen<'_>>,
-    slices: u32,
+    prepared: Vec<Prepared<'_>>,
 ) -> anyhow::Result<Vec<Uploaded>> {
-    let scratch = Scratch(std::env::temp_dir().join(format!("dwh-upload-{}", std::process::id())));
-    let target = Target {
-        client,
-        layout,
-        slices,
-    };
+    let target = Target { client, layout };
     let mut reports = Vec::new();
-    for one in chosen {
-        reports.push(target.upload_source(one, &scratch.0).await?);
+    for one in prepared {
+        reports.push(target.upload_source(one).await?);
     }
     for source in project.sources() {
         let table = source.table;
@@ -299,39 +429,31 @@ pub async fn upload(
 struct Target<'a> {
     client: &'a aws_sdk_s3::Client,
     layout: &'a Layout,
-    slices: u32,
 }
 
 impl Target<'_> {
-    /// Splits and compresses one source's chosen files into parts below
-    /// `scratch`, uploads them with their manifest and sidecar, and removes
-    /// parts of an earlier, larger upload (the manifest no longer lists them).
-    async fn upload_source(&self, chosen: Chosen<'_>, scratch: &Path) -> anyhow::Result<Uploaded> {
-        let (layout, dir) = (self.layout, chosen.source.dir.as_str());
-        let out = scratch.join(dir);
-        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let bar = console::spinner(format!(
-            "splitting and compressing {}",
-            chosen.local.location()
-        ));
-        let total: u64 = chosen.files.iter().map(|f| f.size).sum();
-        let count = part_count(total, self.slices);
-        let (local, files) = (chosen.local, chosen.files);
-        let split =
-            tokio::task::spawn_blocking(move || split(&local, &files, count, &out)).await??;
-        bar.finish_and_clear();
+    /// Uploads one source's parts with their manifest and sidecar, and
+    /// removes parts of an earlier, larger upload (the manifest no longer
+    /// lists them).
+    async fn upload_source(&self, prepared: Prepared<'_>) -> anyhow::Result<Uploaded> {
+        let (layout, dir) = (self.layout, prepared.source.dir.as_str());
+        let (split, format) = (prepared.split, &prepared.source.format);
         let parts = &split.parts;
-        let keys: Vec<String> = (0..parts.len()).map(|i| layout.part_key(dir, i)).collect();
+        let extension = part_extension(format);
+        let keys: Vec<String> = (0..parts.len())
+            .map(|i| layout.part_key(dir, i, extension))
+            .collect();
         let bar = console::spinner(format!(
-            "uploading {} parts of {dir} ({}) to {}",
+            "uploading {} parts of {} ({}) to {}",
             parts.len(),
-            dwh_core::report::bytes(total),
+            prepared.location,
+            dwh_core::report::bytes(prepared.raw_bytes),
             layout.uri(&layout.data_prefix(dir))
         ));
         // No sidecar while parts and manifest change: a run without --data
         // stops at its absence instead of trusting a list of other files.
         s3::delete(self.client, &layout.bucket, &layout.sidecar_key(dir)).await?;
-        let sizes = self.put_parts(parts, &keys).await?;
+        let sizes = self.put_parts(parts, &keys, content_type(format)).await?;
         bar.finish_and_clear();
         let manifest_key = layout.manifest_key(dir);
         self.put_json(&manifest_key, manifest(&sizes)).await?;
@@ -339,7 +461,7 @@ impl Target<'_> {
         let sidecar = sidecar::to_json(&manifest_uri, &split.files);
         self.put_json(&layout.sidecar_key(dir), sidecar).await?;
         Ok(Uploaded {
-            table: chosen.source.table.name,
+            table: prepared.source.table.name,
             records: parts.iter().map(|p| p.records).sum(),
             raw_bytes: parts.iter().map(|p| p.raw_bytes).sum(),
             files: split.files,
@@ -361,11 +483,13 @@ impl Target<'_> {
         .await
     }
 
-    /// Uploads `parts` under `keys`, a few at a time; each one's URI and size.
+    /// Uploads `parts` under `keys`, a few at a time; each one's URI and
+    /// size (a Parquet manifest entry needs it as `content_length`).
     async fn put_parts(
         &self,
         parts: &[Part],
         keys: &[String],
+        content_type: &'static str,
     ) -> anyhow::Result<Vec<(String, u64)>> {
         let (client, layout) = (self.client, self.layout);
         futures_util::stream::iter(parts.iter().zip(keys))
@@ -374,7 +498,7 @@ impl Target<'_> {
                 let body = ByteStream::from_path(&part.path)
                     .await
                     .with_context(|| format!("reading {}", part.path.display()))?;
-                s3::put(client, &layout.bucket, key, body, "application/gzip").await?;
+                s3::put(client, &layout.bucket, key, body, content_type).await?;
                 Ok::<_, anyhow::Error>((layout.uri(key), size))
             })
             .buffered(UPLOADS_IN_FLIGHT)
@@ -394,6 +518,14 @@ impl Target<'_> {
             }
         }
         Ok(removed)
+    }
+}
+
+/// The media type of a part of `format`.
+fn content_type(format: &Format) -> &'static str {
+    match format {
+        Format::Parquet => "application/vnd.apache.parquet",
+        Format::Json | Format::Csv(_) => "application/gzip",
     }
 }
 
