@@ -705,3 +705,50 @@ mod tests {
         assert_eq!(entries[1]["meta"]["content_length"], 20);
     }
 }
+
+#[cfg(test)]
+mod parquet_tests {
+    use super::*;
+
+    #[derive(dwh_core::StagingTable)]
+    #[dwh(table = "staging_flights", diststyle = even)]
+    #[allow(dead_code)]
+    struct StagingFlight {
+        flight: Option<i32>,
+    }
+
+    /// A file that is not the table's Parquet refuses the source before
+    /// anything is uploaded, naming the file.
+    #[test]
+    fn a_parquet_file_that_does_not_fit_is_refused_by_name() {
+        let dir = std::env::temp_dir().join(format!("dwh-parquet-up-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("2013-01.parquet"), b"not parquet").unwrap();
+        let source = StagingSource {
+            table: &<StagingFlight as dwh_core::StagingTable>::TABLE,
+            dir: "flights".into(),
+            pattern: dwh_core::project::FilePattern::new("*.parquet").unwrap(),
+            format: Format::Parquet,
+        };
+        let local = LocalDir::of(&dir, &source);
+        let files = local.files().unwrap();
+        let e = split_source(&source, &local, &files, 4, &dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("2013-01.parquet: does not fit table `staging_flights`"),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A Parquet manifest entry carries `content_length`, the uploaded
+    /// file's size (loading-data-files-using-manifest.html requires it).
+    #[test]
+    fn a_parquet_manifest_names_each_file_size() {
+        let text = manifest(&[("s3://b/p/part-00000.parquet".into(), 4242)]);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["entries"][0]["meta"]["content_length"], 4242);
+        assert_eq!(value["entries"][0]["mandatory"], true);
+    }
+}

@@ -13,7 +13,10 @@
 //! header's, and a value equal to [`CSV_NULL`] that the source does not
 //! declare as NULL (the uploaded parts could not tell it from NULL).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use dwh_core::load::{map_header, SourceFile};
 use dwh_core::project::Csv;
@@ -56,6 +59,7 @@ impl CsvParts<'_> {
         input: impl Read,
         writer: &mut Writer,
     ) -> anyhow::Result<u64> {
+        let (input, mut lines) = LineCounting::new(input);
         let mut reader = self.options.reader_builder().from_reader(input);
         let mut record = csv::StringRecord::new();
         let unreadable = |e: csv::Error| anyhow::anyhow!("{}: not CSV: {e}", file.name);
@@ -72,7 +76,7 @@ impl CsvParts<'_> {
         let width = record.len();
         let (mut rows, mut line) = (0u64, Vec::new());
         while reader.read_record(&mut record).map_err(unreadable)? {
-            let at = record.position().map_or(0, |p| p.line());
+            let at = lines.line_at(record.position().map_or(0, |p| p.byte()));
             if record.len() != width {
                 anyhow::bail!(
                     "{} line {at}: {} fields where the header names {width}",
@@ -168,4 +172,85 @@ fn quote(text: &str, out: &mut Vec<u8>) {
         out.push(b);
     }
     out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Where line breaks are in a file as the CSV reader reads it: the csv
+/// crate's own line numbers lag behind after a CRLF or a blank line, and
+/// an error must name the line a person sees in an editor.
+struct LineCounting<R> {
+    inner: R,
+    offset: u64,
+    /// Offset of the last byte that is not `\r` or `\n`.
+    last_content: Option<u64>,
+    breaks: Rc<RefCell<VecDeque<Break>>>,
+}
+
+/// A `\n` at `offset`, after content ending at `after_content`.
+struct Break {
+    offset: u64,
+    after_content: Option<u64>,
+}
+
+/// The reading side of [`LineCounting`].
+struct Lines {
+    breaks: Rc<RefCell<VecDeque<Break>>>,
+    passed: u64,
+}
+
+impl<R: Read> LineCounting<R> {
+    fn new(inner: R) -> (LineCounting<R>, Lines) {
+        let breaks = Rc::new(RefCell::new(VecDeque::new()));
+        let lines = Lines {
+            breaks: Rc::clone(&breaks),
+            passed: 0,
+        };
+        let counting = LineCounting {
+            inner,
+            offset: 0,
+            last_content: None,
+            breaks,
+        };
+        (counting, lines)
+    }
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            match b {
+                b'\n' => breaks.push_back(Break {
+                    offset: at,
+                    after_content: self.last_content,
+                }),
+                b'\r' => {}
+                _ => self.last_content = Some(at),
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl Lines {
+    /// The line of the record the reader reports at byte `start`: 1 and
+    /// every break before it, the line ends and blank lines it skipped
+    /// from `start` to its first byte included.
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut breaks = self.breaks.borrow_mut();
+        while let Some(b) = breaks.front() {
+            let skipped = b.after_content.is_none_or(|c| c < start);
+            if b.offset >= start && !skipped {
+                break;
+            }
+            breaks.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
 }
