@@ -7,7 +7,6 @@ use anyhow::{anyhow, bail};
 use dwh_core::load::ledger::{batch_line, Ledger};
 use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::LoadError;
-use dwh_core::project::Format;
 use dwh_core::run::{refuse_tables_gone, Described, Staged};
 use dwh_core::schema::Table;
 use dwh_core::sql::ledger::LedgerFile;
@@ -99,28 +98,6 @@ pub struct RedshiftRun {
     copied: Vec<bool>,
 }
 
-/// `--max-errors` above 0 with a Parquet source: a COPY from Parquet
-/// fails on its first error and takes no MAXERROR
-/// (<https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html>),
-/// so the tolerance asked for could not be given; refused before any work.
-pub fn refuse_max_errors_for_parquet(project: &Project, max_errors: u64) -> anyhow::Result<()> {
-    let parquet: Vec<&str> = project
-        .sources()
-        .iter()
-        .filter(|s| s.format == Format::Parquet)
-        .map(|s| s.table.name)
-        .collect();
-    if max_errors > 0 && !parquet.is_empty() {
-        anyhow::bail!(
-            "--max-errors {max_errors} cannot apply to the Parquet source(s) of {} on Redshift: \
-             a COPY from Parquet takes no MAXERROR and fails on its first bad record; \
-             run with --max-errors 0",
-            parquet.join(", ")
-        );
-    }
-    Ok(())
-}
-
 /// Connects to the cluster of dwh.toml, reads its load ledger, and renders
 /// the run with a COPY per staging table that has new files: with `--data`,
 /// of a manifest listing only the new files, uploaded first; without, of
@@ -131,7 +108,7 @@ pub async fn prepare(
     project: &Project,
     parts: Parts,
 ) -> anyhow::Result<Prepared> {
-    refuse_max_errors_for_parquet(project, args.max_errors)?;
+    copy::refuse_max_errors_for_parquet(project.sources(), args.max_errors)?;
     let (config, aws) = crate::load(&args.config, project).await?;
     let listed = local_listing(args, project)?;
     let cluster = find_cluster(steps, &aws, &config.cluster.identifier).await?;
