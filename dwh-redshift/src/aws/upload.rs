@@ -283,6 +283,8 @@ fn split_source(
 
 /// A Redshift COPY manifest listing `urls` with their sizes; every entry is
 /// mandatory, so a missing part fails the COPY instead of loading less.
+/// `meta.content_length`, the object's size in bytes, is required to load
+/// Parquet (<https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html>).
 pub fn manifest(entries: &[(String, u64)]) -> String {
     let entries: Vec<serde_json::Value> = entries
         .iter()
@@ -399,7 +401,7 @@ pub async fn prepare<'a>(
 
 /// Uploads each `prepared` source into `layout`: parts, a manifest listing
 /// only them, and the sidecar of their ledger rows ([`super::sidecar`]);
-/// then every source's jsonpaths document.
+/// then the jsonpaths document of every JSON source.
 pub async fn upload(
     client: &aws_sdk_s3::Client,
     layout: &Layout,
@@ -411,7 +413,11 @@ pub async fn upload(
     for one in prepared {
         reports.push(target.upload_source(one).await?);
     }
-    for source in project.sources() {
+    for source in project
+        .sources()
+        .iter()
+        .filter(|s| s.format == Format::Json)
+    {
         let table = source.table;
         s3::put(
             client,
