@@ -23,8 +23,6 @@ use dwh_core::project::Csv;
 use dwh_core::schema::{Column, Table};
 use dwh_core::sql::CSV_NULL;
 
-use super::Writer;
-
 /// The options the uploaded parts are read back with, locally (`dwh all
 /// --data s3://…`) as by the COPY: RFC 4180 and NULL as [`CSV_NULL`].
 pub fn uploaded_form() -> Csv {
@@ -51,13 +49,13 @@ impl CsvParts<'_> {
         out
     }
 
-    /// Rewrites the rows of `file` (read from `input`) into `writer`; the
-    /// rows it holds.
+    /// Rewrites the rows of `file` (read from `input`) into `write`, one
+    /// line each without its line end; the rows it holds.
     pub(super) fn rewrite(
         &self,
         file: &SourceFile,
         input: impl Read,
-        writer: &mut Writer,
+        write: &mut dyn FnMut(&[u8]) -> anyhow::Result<()>,
     ) -> anyhow::Result<u64> {
         let (input, mut lines) = LineCounting::new(input);
         let mut reader = self.options.reader_builder().from_reader(input);
@@ -86,7 +84,7 @@ impl CsvParts<'_> {
             }
             self.row(&map, &record, &mut line)
                 .map_err(|e| anyhow::anyhow!("{} line {at}: {e}", file.name))?;
-            writer.record(&line)?;
+            write(&line)?;
             rows += 1;
         }
         Ok(rows)
