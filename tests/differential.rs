@@ -439,6 +439,7 @@ fn s3_batch(table: &Table) -> sql::S3Batch {
         .unwrap();
     sql::S3Batch {
         copy: Some(sql::S3Copy {
+            format: sql::CopyFormat::Json,
             from: format!("s3://bucket/manifests/{}.manifest", table.name),
             iam_role: "arn:aws:iam::123456789012:role/dwh-s3-read".into(),
             region: "us-west-2".into(),

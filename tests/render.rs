@@ -33,6 +33,7 @@ fn statements_of(schema: &Schema, bucket: &str, dialect: Dialect) -> Vec<(String
     if dialect == Dialect::Redshift {
         for table in schema.of_kind(TableKind::Staging) {
             let copy = S3Copy {
+                format: sql::CopyFormat::Json,
                 from: format!("s3://{bucket}/{}/manifest", table.name),
                 iam_role: "arn:aws:iam::123456789012:role/dwhRole".into(),
                 region: "us-west-2".into(),

@@ -34,6 +34,7 @@ fn events() -> &'static Table {
 
 fn valid_copy() -> S3Copy {
     S3Copy {
+        format: dwh_core::sql::CopyFormat::Json,
         from: "s3://udacity-dend/log_data".into(),
         iam_role: "arn:aws:iam::123456789012:role/dwhRole".into(),
         region: "us-west-2".into(),

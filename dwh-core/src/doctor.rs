@@ -43,9 +43,13 @@ pub struct DoctorS3 {
 }
 
 /// The files the doctor's COPYs read, by key below [`DoctorS3::prefix`]:
-/// each staging table's data and jsonpaths, and one bad record.
+/// each staging table's data and jsonpaths, the events as CSV in the form
+/// `dwh upload` writes, and one bad record.
 pub fn files() -> Vec<(String, String)> {
-    let mut out = vec![(BAD_RECORD_KEY.to_owned(), tables::BAD_EVENT.to_owned())];
+    let mut out = vec![
+        (BAD_RECORD_KEY.to_owned(), tables::BAD_EVENT.to_owned()),
+        (CSV_KEY.to_owned(), tables::EVENTS_CSV.to_owned()),
+    ];
     for table in schema().of_kind(TableKind::Staging) {
         out.push((data_key(table.name), tables::data_of(table.name).to_owned()));
         out.push((jsonpaths_key(table.name), sql::jsonpaths(table)));
@@ -55,6 +59,9 @@ pub fn files() -> Vec<(String, String)> {
 
 /// The bad record's key below [`DoctorS3::prefix`].
 const BAD_RECORD_KEY: &str = "bad/doctor_events.json";
+
+/// The CSV events' key below [`DoctorS3::prefix`].
+const CSV_KEY: &str = "csv/doctor_events.csv";
 
 fn data_key(table: &str) -> String {
     format!("data/{table}.json")
@@ -72,6 +79,7 @@ pub fn probes(scratch: &str, database: &str, s3: &DoctorS3) -> Result<Vec<Probe>
     let mut out = session(scratch);
     out.extend(catalog(schema, scratch, database));
     out.extend(run_transaction(schema, s3)?);
+    out.push(csv_copy(s3)?);
     out.extend(bad_record(s3)?);
     out.extend(alter_forms());
     out.push(probe(
@@ -182,6 +190,7 @@ fn batch(table: &Table, s3: &DoctorS3) -> S3Batch {
 
 fn copy_of(table: &Table, from: &str, s3: &DoctorS3) -> S3Copy {
     S3Copy {
+        format: sql::CopyFormat::Json,
         from: from.to_owned(),
         iam_role: s3.iam_role.clone(),
         region: s3.region.clone(),
@@ -209,13 +218,36 @@ fn shape_of(statement: &RunStatement) -> Shape {
     }
 }
 
+/// The CSV COPY a CSV source runs, of the events in the form `dwh upload`
+/// writes CSV in (a header, quoted values, a NULL), after the run: it
+/// appends to the staging table, which the cleanup drops. (A Parquet
+/// COPY needs a Parquet file; the doctor uploads text files only.)
+fn csv_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
+    let events = doctor_events();
+    let copy = S3Copy {
+        format: sql::CopyFormat::Csv,
+        jsonpaths: None,
+        ..copy_of(events, &format!("{}/{CSV_KEY}", s3.prefix), s3)
+    };
+    Ok(probe(
+        Shape::Copy,
+        "copy events from CSV",
+        sql::copy_from_s3(events, &copy)?,
+        Expect::Success,
+    ))
+}
+
+fn doctor_events() -> &'static Table {
+    schema()
+        .of_kind(TableKind::Staging)
+        .find(|t| t.name == "doctor_events")
+        .expect("the doctor's schema has doctor_events")
+}
+
 /// A COPY of a record Redshift must refuse (a `ts` that is no epoch), in
 /// a transaction of its own, then its rows of `STL_LOAD_ERRORS`.
 fn bad_record(s3: &DoctorS3) -> Result<Vec<Probe>, CopyError> {
-    let events = schema()
-        .of_kind(TableKind::Staging)
-        .find(|t| t.name == "doctor_events")
-        .expect("the doctor's schema has doctor_events");
+    let events = doctor_events();
     let copy = copy_of(events, &format!("{}/{BAD_RECORD_KEY}", s3.prefix), s3);
     Ok(vec![
         probe(

@@ -108,6 +108,7 @@ pub async fn prepare(
     project: &Project,
     parts: Parts,
 ) -> anyhow::Result<Prepared> {
+    copy::refuse_max_errors_for_parquet(project.sources(), args.max_errors)?;
     let (config, aws) = crate::load(&args.config, project).await?;
     let listed = local_listing(args, project)?;
     let cluster = find_cluster(steps, &aws, &config.cluster.identifier).await?;

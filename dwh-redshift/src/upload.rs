@@ -20,20 +20,22 @@ pub async fn upload_data(
     chosen: Vec<Chosen<'_>>,
 ) -> anyhow::Result<Vec<Uploaded>> {
     let bucket = config.bucket()?;
-    if s3::ensure_bucket(aws, bucket).await? {
-        eprintln!(
-            "✔ created bucket s3://{bucket} in {} (public access blocked)",
-            aws.region
-        );
-    }
     // Parts are a multiple of the slices of the cluster that will COPY
     // them; before it exists, of the cluster dwh.toml describes.
     let slices = match redshift::describe(aws, &config.cluster.identifier).await? {
         Some(cluster) => cluster.slices(),
         None => redshift::slices_per_node(&config.cluster.node_type) * config.cluster.nodes.max(1),
     };
+    // Every file is read and checked before the first write to S3.
+    let (_scratch, prepared) = upload::prepare(chosen, slices).await?;
+    if s3::ensure_bucket(aws, bucket).await? {
+        eprintln!(
+            "✔ created bucket s3://{bucket} in {} (public access blocked)",
+            aws.region
+        );
+    }
     let layout = Layout::new(bucket, &config.s3.prefix);
-    let reports = upload::upload(&aws.s3, &layout, project, chosen, slices).await?;
+    let reports = upload::upload(&aws.s3, &layout, project, prepared).await?;
     let rows = reports
         .iter()
         .map(|r| {
@@ -51,7 +53,7 @@ pub async fn upload_data(
     println!(
         "{}",
         console::table(
-            &["table", "files", "records", "JSON", "parts", "gzip", "manifest"],
+            &["table", "files", "records", "raw", "parts", "uploaded", "manifest"],
             rows
         )
     );

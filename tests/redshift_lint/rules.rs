@@ -190,6 +190,63 @@ fn outer_join_in_update_from(code: &str) -> bool {
     OUTER_JOIN.is_match(&code[from..end])
 }
 
+const COLUMNAR_WHY: &str = "a COPY from Parquet takes only ACCEPTINVCHARS, FILLRECORD, FROM, IAM_ROLE, CREDENTIALS, STATUPDATE, MANIFEST and EXPLICIT_IDS: no MAXERROR, ACCEPTANYDATE or REGION, no GZIP (the file compresses itself), no IGNOREHEADER (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html)";
+
+const CSV_OPTION_WHY: &str = "CSV can't be used with FIXEDWIDTH, REMOVEQUOTES or ESCAPE (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html)";
+
+const CSV_HEADER_WHY: &str = "every CSV part dwh upload writes starts with one header row; without IGNOREHEADER 1 COPY reads it as a record (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html#copy-ignoreheader)";
+
+/// The words a columnar COPY may hold after its FROM clause: the
+/// parameters the documentation lists, their values, and literals.
+const COLUMNAR_WORDS: &[&str] = &[
+    "IAM_ROLE",
+    "CREDENTIALS",
+    "FORMAT",
+    "AS",
+    "PARQUET",
+    "ORC",
+    "MANIFEST",
+    "STATUPDATE",
+    "ACCEPTINVCHARS",
+    "FILLRECORD",
+    "EXPLICIT_IDS",
+    "ON",
+    "OFF",
+    "TRUE",
+    "FALSE",
+    "'L'",
+    ";",
+];
+
+static CSV_FORBIDDEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:ESCAPE|REMOVEQUOTES|FIXEDWIDTH)\b").unwrap());
+
+/// What a COPY breaks for its format: a Parquet COPY with a parameter
+/// columnar COPY does not take, a CSV COPY with an option CSV excludes or
+/// without the header skipped.
+fn copy_format_violations(code: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if !code.starts_with("COPY ") {
+        return out;
+    }
+    let words: Vec<&str> = code.split(' ').collect();
+    if words.contains(&"PARQUET") || words.contains(&"ORC") {
+        let after_from = words.iter().skip_while(|w| **w != "FROM").skip(2);
+        if after_from.clone().any(|w| !COLUMNAR_WORDS.contains(w)) {
+            out.push(("option a columnar COPY does not take", COLUMNAR_WHY));
+        }
+    }
+    if words.contains(&"CSV") {
+        if CSV_FORBIDDEN.is_match(code) {
+            out.push(("CSV with ESCAPE/REMOVEQUOTES/FIXEDWIDTH", CSV_OPTION_WHY));
+        }
+        if !code.contains(" IGNOREHEADER 1") {
+            out.push(("CSV COPY without IGNOREHEADER 1", CSV_HEADER_WHY));
+        }
+    }
+    out
+}
+
 /// The rules one statement breaks.
 pub fn check_statement(label: &str, sql: &str) -> Vec<Violation> {
     let code = code(sql);
@@ -213,6 +270,7 @@ pub fn check_statement(label: &str, sql: &str) -> Vec<Violation> {
     out.extend(
         leader_node_violations(&code)
             .into_iter()
+            .chain(copy_format_violations(&code))
             .map(|(rule, why)| Violation {
                 label: label.to_owned(),
                 rule,

@@ -180,7 +180,8 @@ fn s3_sources(
                 &layout.data_prefix(&s.dir),
                 s.pattern.clone(),
                 handle.clone(),
-            );
+            )
+            .format(s.format.clone());
             (s.table, Arc::new(source) as Arc<dyn Source>)
         })
         .collect()

@@ -127,6 +127,18 @@ pub const EVENTS: &str = concat!(
     "\n",
 );
 
+/// Two of the events as `dwh upload` writes a CSV source: a header of the
+/// source names in table order, every value quoted, `\N` for NULL (the
+/// CSV COPY's `NULL AS`, `crate::sql::CSV_NULL`).
+pub const EVENTS_CSV: &str = concat!(
+    r#""userId","level","song","ts""#,
+    "\n",
+    r#""1","free","Alpha","1541030400000""#,
+    "\n",
+    r#""2",\N,"Nowhere","1541203200000""#,
+    "\n",
+);
+
 /// JSON lines of song files.
 pub const SONGS: &str = concat!(
     r#"{"song_id": "S1", "title": "Alpha"}"#,

@@ -35,23 +35,60 @@ pub fn copy_binary_stdin(table: &Table) -> String {
     )
 }
 
+/// The text the CSV parts `dwh upload` writes hold for NULL, named by
+/// the CSV COPY's `NULL AS`. Every other value in those parts is quoted;
+/// a source value equal to this text is refused by the upload rather than
+/// loaded as NULL (Redshift's documentation does not say whether a quoted
+/// field matching `NULL AS` loads as NULL, so dwh never relies on it).
+pub const CSV_NULL: &str = "\\N";
+
+/// What the files a Redshift COPY reads hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CopyFormat {
+    /// JSON records, mapped by the jsonpaths document (or `'auto'`).
+    #[default]
+    Json,
+    /// CSV as `dwh upload` writes it: one header row, then the table's
+    /// columns in table order, `,` between fields, `"` around every value,
+    /// [`CSV_NULL`] for NULL.
+    Csv,
+    /// Parquet files whose columns are the table's, in table order (the
+    /// upload checks each file): columnar COPY maps them by position.
+    Parquet,
+}
+
+impl CopyFormat {
+    /// `JSON`, `CSV` or `PARQUET`, as the COPY names it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CopyFormat::Json => "JSON",
+            CopyFormat::Csv => "CSV",
+            CopyFormat::Parquet => "PARQUET",
+        }
+    }
+}
+
 /// Where and how Redshift COPYs a staging table from S3.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Copy {
+    /// What the files hold.
+    pub format: CopyFormat,
     /// `s3://bucket/prefix` of the data, or of the manifest when `manifest`.
     pub from: String,
     /// ARN of the IAM role Redshift assumes to read S3.
     pub iam_role: String,
     /// AWS region of the bucket.
     pub region: String,
-    /// `s3://…` of the jsonpaths document; `None` uses `'auto'`, which
-    /// needs every JSON key to equal its column name.
+    /// JSON only: `s3://…` of the jsonpaths document; `None` uses
+    /// `'auto'`, which needs every JSON key to equal its column name.
     pub jsonpaths: Option<String>,
     /// `from` names a manifest listing the files, not a prefix.
     pub manifest: bool,
-    /// The files are gzip-compressed.
+    /// The files are gzip-compressed (JSON and CSV; Parquet compresses
+    /// inside the file).
     pub gzip: bool,
-    /// Redshift MAXERROR: bad records tolerated before the COPY fails.
+    /// Redshift MAXERROR: bad records tolerated before the COPY fails
+    /// (JSON and CSV; a columnar COPY fails on its first error).
     pub max_errors: u32,
 }
 
@@ -86,6 +123,16 @@ pub enum CopyError {
     )]
     /// A staging load the dialect cannot run (S3 COPY locally, files on Redshift).
     Unsupported(&'static str),
+    #[error("a {format} COPY cannot take {option}: {why}")]
+    /// An option the format's COPY does not take.
+    NotForFormat {
+        /// `CSV` or `PARQUET`.
+        format: &'static str,
+        /// The option, e.g. `MAXERROR 10`.
+        option: String,
+        /// Why, with the Redshift documentation's page.
+        why: &'static str,
+    },
 }
 
 fn check(
@@ -150,24 +197,83 @@ pub fn is_region(region: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-/// The Redshift `COPY … FROM 's3://…' … FORMAT AS JSON` for a staging table.
+/// The Redshift `COPY … FROM 's3://…'` for a staging table, in the
+/// copy's format: JSON, CSV or Parquet.
 pub fn copy_from_s3(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
     if table.kind != TableKind::Staging {
         return Err(CopyError::NotStaging(table.name));
     }
     check_locations(copy)?;
-    let format = json_format(table, copy)?;
+    check_format_options(copy)?;
     let lit = |s: &str| quote_literal(s, Dialect::Redshift);
-    let mut sql = format!(
-        "COPY {} ({})\nFROM {}\nIAM_ROLE {}\nREGION {}\nFORMAT AS JSON {format}",
-        quote_ident(table.name),
-        column_names(table),
-        lit(&copy.from),
-        lit(&copy.iam_role),
-        lit(&copy.region),
-    );
+    let head = |columns: String| {
+        format!(
+            "COPY {}{columns}\nFROM {}\nIAM_ROLE {}",
+            quote_ident(table.name),
+            lit(&copy.from),
+            lit(&copy.iam_role),
+        )
+    };
+    let with_columns = || format!(" ({})", column_names(table));
+    let region = format!("\nREGION {}", lit(&copy.region));
+    let mut sql = match copy.format {
+        CopyFormat::Json => format!(
+            "{}{region}\nFORMAT AS JSON {}",
+            head(with_columns()),
+            json_format(table, copy)?
+        ),
+        // The parts' header row is the table's columns in table order, so
+        // the column list names the files' order (copy-parameters-column-mapping.html).
+        CopyFormat::Csv => format!("{}{region}\n{}", head(with_columns()), csv_format()),
+        // Columnar COPY maps the file's columns to the table's by position,
+        // counts must match, and takes no REGION (the bucket must be in the
+        // cluster's region): https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html
+        // That page lists the parameters it takes and no column list, so
+        // none is rendered; the upload checks each file's columns instead.
+        CopyFormat::Parquet => format!("{}\nFORMAT AS PARQUET", head(String::new())),
+    };
     push_options(table, copy, &mut sql);
     Ok(sql)
+}
+
+/// CSV as `dwh upload` writes it: `"` quotes, `,` between fields,
+/// [`CSV_NULL`] for NULL, one header row per part; IGNOREHEADER skips it
+/// in every file of the load (copy-parameters-data-format.html,
+/// copy-parameters-data-conversion.html).
+fn csv_format() -> String {
+    let lit = |s: &str| quote_literal(s, Dialect::Redshift);
+    format!(
+        "FORMAT AS CSV QUOTE AS {}\nDELIMITER {}\nNULL AS {}\nIGNOREHEADER 1",
+        lit("\""),
+        lit(","),
+        lit(CSV_NULL)
+    )
+}
+
+/// Refuses options the copy's format does not take, rather than sending a
+/// COPY Redshift rejects (or one that silently means something else).
+fn check_format_options(copy: &S3Copy) -> Result<(), CopyError> {
+    let refuse = |option: String, why: &'static str| {
+        Err(CopyError::NotForFormat {
+            format: copy.format.keyword(),
+            option,
+            why,
+        })
+    };
+    if copy.format != CopyFormat::Json && copy.jsonpaths.is_some() {
+        return refuse("a jsonpaths document".into(), "only JSON is read by paths");
+    }
+    if copy.format != CopyFormat::Parquet {
+        return Ok(());
+    }
+    const COLUMNAR: &str = "MAXERROR and GZIP are not among the parameters a COPY from Parquet takes; it fails on its first error (https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html)";
+    if copy.max_errors > 0 {
+        return refuse(format!("MAXERROR {}", copy.max_errors), COLUMNAR);
+    }
+    if copy.gzip {
+        return refuse("GZIP".into(), COLUMNAR);
+    }
+    Ok(())
 }
 
 /// Checks the values spliced into the COPY as literals: a malformed one is
@@ -220,13 +326,19 @@ fn json_format(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
 }
 
 /// The options after the format: time format, manifest, compression, and
-/// the error and statistics settings.
+/// the error and statistics settings; a Parquet COPY takes only MANIFEST
+/// and STATUPDATE of them (copy-usage_notes-copy-from-columnar.html).
 fn push_options(table: &Table, copy: &S3Copy, sql: &mut String) {
-    if table.has_epoch_millis() {
+    let columnar = copy.format == CopyFormat::Parquet;
+    if table.has_epoch_millis() && !columnar {
         sql.push_str("\nTIMEFORMAT 'epochmillisecs'");
     }
     if copy.manifest {
         sql.push_str("\nMANIFEST");
+    }
+    if columnar {
+        sql.push_str("\nSTATUPDATE OFF");
+        return;
     }
     if copy.gzip {
         sql.push_str("\nGZIP");

@@ -49,6 +49,7 @@
 //! // COPY needs the jsonpaths document (`sql::jsonpaths`) uploaded to S3.
 //! assert!(sql::jsonpaths(staging).contains(r#""$['userId']""#));
 //! let mut copy = S3Copy {
+//!     format: sql::CopyFormat::Json,
 //!     from: "s3://my-bucket/users/".into(),
 //!     iam_role: "arn:aws:iam::123456789012:role/dwh".into(),
 //!     region: "us-west-2".into(),
@@ -100,7 +101,7 @@ pub mod unmatched;
 #[cfg(feature = "test-hooks")]
 pub use transform::planted_fault;
 
-pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, S3Copy};
+pub use copy::{copy_binary_stdin, copy_from_s3, jsonpaths, CopyFormat, S3Copy, CSV_NULL};
 pub use ddl::{
     analyze_staging, analyze_table, comment_on_column, comment_on_table, comment_statements,
     count_rows, create_table, delete_all, drop_table, key_index, key_index_name, truncate_table,

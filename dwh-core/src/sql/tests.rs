@@ -185,6 +185,7 @@ fn binary_copy_lists_every_column() {
 
 fn s3_copy() -> S3Copy {
     S3Copy {
+        format: CopyFormat::Json,
         from: "s3://my-bucket/plays/".into(),
         iam_role: "arn:aws:iam::123456789012:role/dwhRole".into(),
         region: "us-west-2".into(),
@@ -682,4 +683,48 @@ fn unmatched_rows_are_in_cluster_snapshots() {
         unmatched::create(&PLAYS, Dialect::Postgres).unwrap(),
         "CREATE TABLE IF NOT EXISTS \"dwh_unmatched_plays\" (LIKE \"staging_plays\")"
     );
+}
+
+/// Parquet: a columnar COPY takes no MAXERROR and no GZIP
+/// (copy-usage_notes-copy-from-columnar.html); no format but JSON takes a
+/// jsonpaths document. Each is refused before it reaches the cluster.
+#[test]
+fn copy_from_s3_refuses_options_the_format_does_not_take() {
+    let parquet = S3Copy {
+        format: CopyFormat::Parquet,
+        jsonpaths: None,
+        max_errors: 0,
+        gzip: false,
+        ..s3_copy()
+    };
+    assert!(copy_from_s3(&STAGING, &parquet).is_ok());
+    for (copy, option) in [
+        (
+            S3Copy {
+                max_errors: 1,
+                ..parquet.clone()
+            },
+            "MAXERROR 1",
+        ),
+        (
+            S3Copy {
+                gzip: true,
+                ..parquet.clone()
+            },
+            "GZIP",
+        ),
+        (
+            S3Copy {
+                format: CopyFormat::Csv,
+                ..s3_copy()
+            },
+            "a jsonpaths document",
+        ),
+    ] {
+        let err = copy_from_s3(&STAGING, &copy).unwrap_err();
+        assert!(
+            matches!(&err, CopyError::NotForFormat { option: o, .. } if o == option),
+            "{err}"
+        );
+    }
 }

@@ -5,16 +5,17 @@
 
 use std::fmt;
 
-use dwh_core::project::StagingSource;
+use dwh_core::project::{Format, StagingSource};
 use dwh_core::schema::Table;
-use dwh_core::sql::S3Copy;
+use dwh_core::sql::{CopyFormat, S3Copy};
 use tokio_postgres::Client;
 
 use super::layout::Layout;
 use super::load_errors::{self, LoadErrorRow};
 
 /// The COPY source of each staging source uploaded under `layout`: its
-/// manifest (gzip parts), with its jsonpaths document.
+/// manifest of parts in the source's format: gzip JSON with its jsonpaths
+/// document, gzip CSV as the upload rewrites it, or the Parquet files.
 pub fn copies(
     sources: &[StagingSource],
     layout: &Layout,
@@ -24,19 +25,61 @@ pub fn copies(
 ) -> Vec<(&'static Table, S3Copy)> {
     sources
         .iter()
-        .map(|StagingSource { table, dir, .. }| {
-            let copy = S3Copy {
-                from: layout.uri(&layout.manifest_key(dir)),
-                iam_role: role_arn.to_owned(),
-                region: region.to_owned(),
-                jsonpaths: Some(layout.uri(&layout.jsonpaths_key(table.name))),
-                manifest: true,
-                gzip: true,
-                max_errors,
-            };
-            (*table, copy)
-        })
+        .map(
+            |StagingSource {
+                 table, dir, format, ..
+             }| {
+                let format = copy_format(format);
+                let json = format == CopyFormat::Json;
+                let copy = S3Copy {
+                    format,
+                    from: layout.uri(&layout.manifest_key(dir)),
+                    iam_role: role_arn.to_owned(),
+                    region: region.to_owned(),
+                    jsonpaths: json.then(|| layout.uri(&layout.jsonpaths_key(table.name))),
+                    manifest: true,
+                    gzip: format != CopyFormat::Parquet,
+                    max_errors,
+                };
+                (*table, copy)
+            },
+        )
         .collect()
+}
+
+/// What the uploaded parts of a source of `format` hold: CSV is rewritten
+/// by the upload into the one form the CSV COPY reads, whatever the
+/// source's delimiter, quote or NULL text.
+pub fn copy_format(format: &Format) -> CopyFormat {
+    match format {
+        Format::Json => CopyFormat::Json,
+        Format::Csv(_) => CopyFormat::Csv,
+        Format::Parquet => CopyFormat::Parquet,
+    }
+}
+
+/// `--max-errors` above 0 with a Parquet source: a COPY from Parquet
+/// fails on its first error and takes no MAXERROR
+/// (<https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html>),
+/// so the tolerance asked for could not be given; refused before any work.
+pub fn refuse_max_errors_for_parquet(
+    sources: &[StagingSource],
+    max_errors: u64,
+) -> anyhow::Result<()> {
+    let parquet: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.format == Format::Parquet)
+        .map(|s| s.table.name)
+        .collect();
+    if max_errors > 0 && !parquet.is_empty() {
+        anyhow::bail!(
+            "--max-errors {max_errors} cannot apply to the Parquet source(s) of {} on Redshift: \
+             a COPY from Parquet takes no MAXERROR and fails on its first bad record; \
+             run with --max-errors 0",
+            parquet.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// A COPY that failed, with its load errors mapped to the schema.
@@ -149,6 +192,57 @@ mod tests {
             .contains("FORMAT AS JSON 's3://my-data/shop/jsonpaths/staging_orders.jsonpaths'"));
         assert!(orders.contains("\nMANIFEST\nGZIP\n"));
         assert!(orders.contains("IAM_ROLE 'arn:aws:iam::123456789012:role/dwh-shop-s3-read'"));
+    }
+
+    fn orders(format: dwh_core::project::Format) -> StagingSource {
+        use dwh_core::StagingTable;
+        StagingSource {
+            table: &<StagingOrder as StagingTable>::TABLE,
+            dir: "orders".into(),
+            pattern: dwh_core::project::FilePattern::new("*").unwrap(),
+            format,
+        }
+    }
+
+    /// CSV parts are gzip with no jsonpaths; Parquet files are neither.
+    #[test]
+    fn copies_follow_each_source_format() {
+        let layout = Layout::new("my-data", "shop");
+        let role = "arn:aws:iam::123456789012:role/dwh-shop-s3-read";
+        let sources = [
+            orders(Format::Csv(dwh_core::project::Csv::new().delimiter(b';'))),
+            orders(Format::Parquet),
+        ];
+        let copies = copies(&sources, &layout, role, "us-west-2", 0);
+        let formats: Vec<_> = copies
+            .iter()
+            .map(|(_, c)| (c.format, c.gzip, c.jsonpaths.is_some()))
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                (CopyFormat::Csv, true, false),
+                (CopyFormat::Parquet, false, false)
+            ]
+        );
+        for (table, copy) in &copies {
+            dwh_core::sql::copy_from_s3(table, copy).unwrap();
+        }
+    }
+
+    #[test]
+    fn max_errors_with_a_parquet_source_is_refused_saying_why() {
+        let sources = [orders(Format::Json), orders(Format::Parquet)];
+        assert!(refuse_max_errors_for_parquet(&sources, 0).is_ok());
+        assert!(refuse_max_errors_for_parquet(&sources[..1], 5).is_ok());
+        let e = refuse_max_errors_for_parquet(&sources, 5)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--max-errors 5") && e.contains("staging_orders"),
+            "{e}"
+        );
+        assert!(e.contains("takes no MAXERROR"), "{e}");
     }
 
     #[test]

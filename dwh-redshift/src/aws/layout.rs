@@ -3,17 +3,42 @@
 //!
 //! ```text
 //! s3://bucket/prefix/orders/part-00000.json.gz …   data parts (gzip, JSON)
-//! s3://bucket/prefix/products/part-00000.json.gz …
+//! s3://bucket/prefix/airports/part-00000.csv.gz …   (gzip, CSV as the COPY reads it)
+//! s3://bucket/prefix/flights/part-00000.parquet …   (Parquet files as they are)
 //! s3://bucket/prefix/manifests/orders.manifest      COPY manifests
 //! s3://bucket/prefix/manifests/orders.files.json    the files each one holds
 //! s3://bucket/prefix/jsonpaths/staging_events.jsonpaths
 //! ```
 
+use dwh_core::project::Format;
+
+/// The extensions of the parts `dwh upload` writes, one per format.
+const PART_EXTENSIONS: [&str; 3] = ["json.gz", "csv.gz", "parquet"];
+
+/// The extension of the parts of a source of `format`.
+pub fn part_extension(format: &Format) -> &'static str {
+    match format {
+        Format::Json => PART_EXTENSIONS[0],
+        Format::Csv(_) => PART_EXTENSIONS[1],
+        Format::Parquet => PART_EXTENSIONS[2],
+    }
+}
+
 /// Whether `name` (below a data set's prefix) is a part `dwh upload`
-/// writes: `part-00000.json.gz`.
+/// writes for some format: `part-00000.json.gz`, `.csv.gz`, `.parquet`.
 pub fn is_upload_part(name: &str) -> bool {
+    PART_EXTENSIONS.iter().any(|ext| is_part_of(name, ext))
+}
+
+/// Whether `name` is a part of a source of `format`.
+pub fn is_upload_part_of(name: &str, format: &Format) -> bool {
+    is_part_of(name, part_extension(format))
+}
+
+fn is_part_of(name: &str, extension: &str) -> bool {
     name.strip_prefix("part-")
-        .and_then(|n| n.strip_suffix(".json.gz"))
+        .and_then(|n| n.strip_suffix(extension))
+        .and_then(|n| n.strip_suffix('.'))
         .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
@@ -44,8 +69,10 @@ impl Layout {
         self.key(&format!("{dir}/"))
     }
 
-    pub fn part_key(&self, dir: &str, index: usize) -> String {
-        self.key(&format!("{dir}/part-{index:05}.json.gz"))
+    /// The key of part `index` of folder `dir`, named by `extension`
+    /// ([`part_extension`]).
+    pub fn part_key(&self, dir: &str, index: usize, extension: &str) -> String {
+        self.key(&format!("{dir}/part-{index:05}.{extension}"))
     }
 
     /// Whether `key` is a part dwh wrote (stale ones are removed on upload).
@@ -94,7 +121,22 @@ mod tests {
     #[test]
     fn keys() {
         let l = Layout::new("b-1", "/shop/");
-        assert_eq!(l.part_key("orders", 3), "shop/orders/part-00003.json.gz");
+        assert_eq!(
+            l.part_key("orders", 3, part_extension(&Format::Json)),
+            "shop/orders/part-00003.json.gz"
+        );
+        let parquet = l.part_key("orders", 3, part_extension(&Format::Parquet));
+        assert_eq!(parquet, "shop/orders/part-00003.parquet");
+        assert!(
+            l.is_part_key("orders", &parquet),
+            "a stale part of another format"
+        );
+        assert!(is_upload_part_of(
+            "part-00001.csv.gz",
+            &Format::Csv(Default::default())
+        ));
+        assert!(!is_upload_part_of("part-00001.csv.gz", &Format::Json));
+        assert!(!is_upload_part("part-00001gz") && !is_upload_part("part-.parquet"));
         assert_eq!(
             l.manifest_key("products"),
             "shop/manifests/products.manifest"

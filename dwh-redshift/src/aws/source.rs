@@ -6,24 +6,31 @@ use std::io::{self, Read};
 use std::sync::OnceLock;
 
 use dwh_core::load::{not_a_source, Refused, Source, SourceFile};
-use dwh_core::project::{is_gzipped, FilePattern};
+use dwh_core::project::{is_gzipped, FilePattern, Format};
 use flate2::read::MultiGzDecoder;
 use tokio::runtime::Handle;
 use tokio_util::io::SyncIoBridge;
 
-use super::layout::is_upload_part;
+use super::layout::is_upload_part_of;
+use super::upload::uploaded_form;
 use super::{clients, s3};
 
 /// Every object below a prefix that the source's pattern admits (as a
 /// local folder's: the pattern, or it and `.gz`) or that `dwh upload`
-/// wrote, sorted by key; any other object is refused by name, as locally,
-/// never skipped unsaid. The loader calls it on a blocking thread, where it waits on the runtime
+/// wrote for its format, sorted by key; any other object is refused by
+/// name, as locally, never skipped unsaid. A CSV source is read from the
+/// parts `dwh upload` wrote only: they are in the one form the upload
+/// rewrites CSV into, not in the source's own options. The loader calls it on a blocking thread, where it waits on the runtime
 /// for each S3 call and streams bodies through [`SyncIoBridge`].
 #[derive(Debug)]
 pub struct S3Source {
     bucket: String,
     prefix: String,
     pattern: FilePattern,
+    /// The source's declared format: which parts are its own.
+    declared: Format,
+    /// The format its objects are read in (CSV parts: the uploaded form).
+    format: Format,
     handle: Handle,
     client: OnceLock<aws_sdk_s3::Client>,
 }
@@ -42,9 +49,36 @@ impl S3Source {
                 format!("{prefix}/")
             },
             pattern,
+            declared: Format::Json,
+            format: Format::Json,
             handle,
             client: OnceLock::new(),
         }
+    }
+
+    /// Reads the objects as a source of `format` declares (JSON otherwise).
+    pub fn format(mut self, format: Format) -> S3Source {
+        self.format = match format {
+            Format::Csv(_) => Format::Csv(uploaded_form()),
+            Format::Json | Format::Parquet => format.clone(),
+        };
+        self.declared = format;
+        self
+    }
+
+    /// Why the object `name` is not read, if it is not.
+    fn refusal(&self, name: &str) -> Option<String> {
+        if is_upload_part_of(name, &self.declared) {
+            return None;
+        }
+        if let Format::Csv(_) = self.declared {
+            return Some(
+                "a CSV source on S3 is read from the parts `dwh upload` writes \
+                 (part-NNNNN.csv.gz), in the form it rewrites CSV into"
+                    .to_owned(),
+            );
+        }
+        (!self.pattern.admits(name)).then(|| not_a_source(name, &self.pattern))
     }
 
     fn client(&self) -> io::Result<&aws_sdk_s3::Client> {
@@ -86,8 +120,8 @@ impl Source for S3Source {
         for o in objects.into_iter().filter(|o| !o.key.ends_with('/')) {
             let uri = s3::uri(&self.bucket, &o.key);
             let name = o.key.rsplit('/').next().unwrap_or(&o.key);
-            if !(is_upload_part(name) || self.pattern.admits(name)) {
-                refused.push((uri, not_a_source(name, &self.pattern)));
+            if let Some(why) = self.refusal(name) {
+                refused.push((uri, why));
                 continue;
             }
             let key = o.key.strip_prefix(&self.prefix).unwrap_or(&o.key);
@@ -108,6 +142,10 @@ impl Source for S3Source {
             files: refused,
         };
         Err(io::Error::new(io::ErrorKind::InvalidData, refused))
+    }
+
+    fn format(&self) -> &Format {
+        &self.format
     }
 
     fn open(&self, file: &SourceFile) -> io::Result<Box<dyn Read + Send>> {
@@ -147,5 +185,32 @@ mod tests {
         assert_eq!(source.key(&file).unwrap(), "shop/orders/part-00000.json.gz");
         let other = SourceFile::new("s3://b-2/x.json", "x.json", 1);
         assert!(source.key(&other).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_csv_source_reads_the_uploaded_parts_in_their_form() {
+        let csv = dwh_core::project::Csv::new().delimiter(b';').null_as("NA");
+        let source = S3Source::new(
+            "b-1",
+            "shop/airports",
+            FilePattern::new("*.csv").unwrap(),
+            Handle::current(),
+        )
+        .format(Format::Csv(csv));
+        assert_eq!(Source::format(&source), &Format::Csv(uploaded_form()));
+        assert_eq!(source.refusal("part-00000.csv.gz"), None);
+        assert!(source.refusal("airports.csv").is_some());
+        assert!(source.refusal("part-00000.json.gz").is_some());
+        let parquet = S3Source::new(
+            "b-1",
+            "shop/flights",
+            FilePattern::new("*.parquet").unwrap(),
+            Handle::current(),
+        )
+        .format(Format::Parquet);
+        assert_eq!(Source::format(&parquet), &Format::Parquet);
+        assert_eq!(parquet.refusal("part-00003.parquet"), None);
+        assert_eq!(parquet.refusal("2013-01.parquet"), None);
+        assert!(parquet.refusal("part-00000.json.gz").is_some());
     }
 }
