@@ -340,7 +340,7 @@ mod tests {
             pattern: dwh_core::project::FilePattern::new("*.parquet").unwrap(),
             format: Format::Parquet,
         };
-        let local = LocalDir::of(&dir, &source);
+        let local = LocalDir::matching(&dir, source.pattern.clone()).format(source.format.clone());
         let files = local.files().unwrap();
         let e = split_source(&source, &local, &files, 4, &dir)
             .unwrap_err()

@@ -409,7 +409,6 @@ mod tests {
     /// Every CSV part starts with the header, so IGNOREHEADER 1 skips
     /// exactly it; the ledger's checksum is the local loader's.
     #[test]
-    #[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
     fn every_csv_part_has_one_header_and_the_ledger_hashes_the_source() {
         use dwh_core::project::{Csv, FilePattern, Format};
         let input = scratch("csv-parts");

@@ -98,7 +98,6 @@ fn folder_of(split: &Rewritten) -> &Path {
 }
 
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn a_reordered_header_and_a_missing_nullable_column_load_the_same() {
     let _ = AFTER_MERGE;
     let split = rewrite(
@@ -120,7 +119,6 @@ fn a_reordered_header_and_a_missing_nullable_column_load_the_same() {
 }
 
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn quotes_line_breaks_crlf_and_a_bom_come_out_in_one_form() {
     let input = b"\xef\xbb\xbffaa;name;altitude;tz\r\nLGA;'La ''Guardia'' \"NY\"';21;NA\r\nEWR;'Newark\r\nLiberty';;-5\r\n";
     let options = Csv::new().delimiter(b';').quote(b'\'').null_as("NA");
@@ -145,7 +143,6 @@ fn quotes_line_breaks_crlf_and_a_bom_come_out_in_one_form() {
 }
 
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn an_empty_field_is_an_empty_string_in_text_and_null_elsewhere() {
     let split = rewrite(
         "empty",
@@ -161,7 +158,6 @@ fn an_empty_field_is_an_empty_string_in_text_and_null_elsewhere() {
 /// A real `\N` would read back as NULL from the parts: refused, unless the
 /// source declares `\N` its NULL text.
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn a_value_equal_to_the_null_marker_is_refused_unless_it_means_null() {
     let file: &[u8] = b"faa,name\nSFO,x\nORD,\\N\n";
     let e = rewrite("marker", Csv::new(), &[("a.csv", file)], 1)
@@ -187,7 +183,6 @@ fn a_value_equal_to_the_null_marker_is_refused_unless_it_means_null() {
 }
 
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn a_row_of_the_wrong_width_refuses_the_file_with_its_line() {
     let file: &[u8] = b"faa,name\nSFO,x\n\"ORD\nX\",y,z\n";
     let e = rewrite("width", Csv::new(), &[("a.csv", file)], 1)
@@ -200,7 +195,6 @@ fn a_row_of_the_wrong_width_refuses_the_file_with_its_line() {
 }
 
 #[test]
-#[ignore = "needs dwh_core::load::map_header from the CSV loader's branch"]
 fn a_header_that_does_not_fit_names_the_file_line_1_and_the_column() {
     for (header, column) in [("faa,name,elevation\n", "elevation"), ("name,tz\n", "faa")] {
         let e = rewrite("header", Csv::new(), &[("a.csv", header.as_bytes())], 1)
