@@ -58,7 +58,7 @@ async fn generated(
         .map(Path::to_path_buf)
         .unwrap_or_default()
         .join("dwh-data");
-    let name = format!("{}-{size}-{SEED}", project.name());
+    let name = format!("{}-{size}-{SEED}-{}", project.name(), sources_key(project));
     let dir = base.join(&name);
     if dir.join(".complete").exists() {
         return Ok(dir);
@@ -84,6 +84,23 @@ async fn generated(
         .await?;
     publish(&tmp, &dir)?;
     Ok(dir)
+}
+
+/// A short key of the project's sources (folders, patterns, formats): a
+/// data set generated for other sources (JSON where the sources now read
+/// CSV, say) is generated again rather than refused file by file.
+fn sources_key(project: &Project) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for source in project.sources() {
+        (
+            &source.dir,
+            source.pattern.as_str(),
+            format!("{:?}", source.format),
+        )
+            .hash(&mut hasher);
+    }
+    format!("{:08x}", hasher.finish() as u32)
 }
 
 /// Runs the project's generator on a blocking thread.
