@@ -29,7 +29,7 @@ fn run_of(project: &dwh_core::Project, name: &str) -> sql::RedshiftRun {
     let schema = project.schema();
     let copies: Vec<_> = schema
         .of_kind(TableKind::Staging)
-        .map(|table| (table, batch_of(table, name)))
+        .map(|table| (table, batch_of(table, name, source_format(project, table))))
         .collect();
     let top = Limit::new(5).unwrap();
     let analyses = project
@@ -40,9 +40,26 @@ fn run_of(project: &dwh_core::Project, name: &str) -> sql::RedshiftRun {
     sql::redshift_run(schema, &copies, project.check_queries(EXAMPLES), analyses).unwrap()
 }
 
+/// How `table`'s source files are written, as its COPY reads them.
+fn source_format(project: &dwh_core::Project, table: &dwh_core::schema::Table) -> sql::CopyFormat {
+    let source = project
+        .sources()
+        .iter()
+        .find(|s| s.table.name == table.name);
+    match source.map(|s| &s.format) {
+        Some(dwh_core::project::Format::Csv(_)) => sql::CopyFormat::Csv,
+        Some(dwh_core::project::Format::Parquet) => sql::CopyFormat::Parquet,
+        _ => sql::CopyFormat::Json,
+    }
+}
+
 /// The COPY of this run's new files of `table`, and their ledger rows:
 /// two example files.
-fn batch_of(table: &dwh_core::schema::Table, project: &str) -> sql::S3Batch {
+fn batch_of(
+    table: &dwh_core::schema::Table,
+    project: &str,
+    format: sql::CopyFormat,
+) -> sql::S3Batch {
     let at = |day: u32| {
         chrono::NaiveDate::from_ymd_opt(2018, 11, day)
             .and_then(|d| d.and_hms_opt(3, 4, 5))
@@ -58,28 +75,33 @@ fn batch_of(table: &dwh_core::schema::Table, project: &str) -> sql::S3Batch {
         })
         .collect();
     sql::S3Batch {
-        copy: Some(copy_of(table, project)),
+        copy: Some(copy_of(table, project, format)),
         files,
         run_at: at(30),
     }
 }
 
-/// Where the COPY of `table` reads, as `dwh upload` lays it out.
-fn copy_of(table: &dwh_core::schema::Table, project: &str) -> S3Copy {
+/// Where the COPY of `table` reads, as `dwh upload` lays it out: a
+/// manifest of gzip parts (and a jsonpaths document) for JSON and CSV, of
+/// the files as they are for Parquet.
+fn copy_of(table: &dwh_core::schema::Table, project: &str, format: sql::CopyFormat) -> S3Copy {
+    let json = format == sql::CopyFormat::Json;
     S3Copy {
-        format: sql::CopyFormat::Json,
+        format,
         from: format!(
             "s3://sparkify-dwh/{project}/manifests/{}.manifest",
             table.name
         ),
         iam_role: format!("arn:aws:iam::123456789012:role/dwh-{project}-s3-read"),
         region: "us-west-2".into(),
-        jsonpaths: Some(format!(
-            "s3://sparkify-dwh/{project}/jsonpaths/{}.jsonpaths",
-            table.name
-        )),
+        jsonpaths: json.then(|| {
+            format!(
+                "s3://sparkify-dwh/{project}/jsonpaths/{}.jsonpaths",
+                table.name
+            )
+        }),
         manifest: true,
-        gzip: true,
+        gzip: format != sql::CopyFormat::Parquet,
         max_errors: 0,
     }
 }
@@ -199,17 +221,10 @@ fn format_copies() -> Vec<(String, String)> {
     };
     let (events, songs) = (staging("staging_events"), staging("staging_songs"));
     let csv = S3Copy {
-        format: sql::CopyFormat::Csv,
-        jsonpaths: None,
         max_errors: 5,
-        ..copy_of(events, "sparkify")
+        ..copy_of(events, "sparkify", sql::CopyFormat::Csv)
     };
-    let parquet = S3Copy {
-        format: sql::CopyFormat::Parquet,
-        jsonpaths: None,
-        gzip: false,
-        ..copy_of(songs, "sparkify")
-    };
+    let parquet = copy_of(songs, "sparkify", sql::CopyFormat::Parquet);
     vec![
         (
             "copy staging_events (CSV)".into(),
@@ -389,7 +404,12 @@ fn every_redshift_run_opens_its_transaction_with_the_lock() {
 fn staging() -> Vec<(&'static dwh_core::schema::Table, sql::StagingFrom)> {
     sparkify::schema()
         .of_kind(TableKind::Staging)
-        .map(|table| (table, sql::StagingFrom::S3(batch_of(table, "sparkify"))))
+        .map(|table| {
+            (
+                table,
+                sql::StagingFrom::S3(batch_of(table, "sparkify", sql::CopyFormat::Json)),
+            )
+        })
         .collect()
 }
 

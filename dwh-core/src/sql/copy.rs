@@ -2,7 +2,7 @@
 
 use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list, quote_literal};
-use crate::schema::{Table, TableKind};
+use crate::schema::{SqlType, Table, TableKind};
 
 /// The Redshift jsonpaths document for a staging table: one path per column,
 /// in column order, so COPY's column list and the paths cannot drift apart.
@@ -325,6 +325,14 @@ fn json_format(table: &Table, copy: &S3Copy) -> Result<String, CopyError> {
     Ok("'auto'".to_owned())
 }
 
+/// Whether `table` has a column COPY reads as a time from text.
+fn has_timestamp(table: &Table) -> bool {
+    table
+        .columns
+        .iter()
+        .any(|c| matches!(c.ty, SqlType::Timestamp | SqlType::TimestampTz))
+}
+
 /// The options after the format: time format, manifest, compression, and
 /// the error and statistics settings; a Parquet COPY takes only MANIFEST
 /// and STATUPDATE of them (copy-usage_notes-copy-from-columnar.html).
@@ -332,6 +340,12 @@ fn push_options(table: &Table, copy: &S3Copy, sql: &mut String) {
     let columnar = copy.format == CopyFormat::Parquet;
     if table.has_epoch_millis() && !columnar {
         sql.push_str("\nTIMEFORMAT 'epochmillisecs'");
+    } else if has_timestamp(table) && !columnar {
+        // The default TIMEFORMAT is 'YYYY-MM-DD HH:MI:SS'; the local loader
+        // also reads ISO 8601 (`2013-01-01T10:00:00Z`), which Redshift
+        // reads under 'auto' only
+        // (https://docs.aws.amazon.com/redshift/latest/dg/automatic-recognition.html).
+        sql.push_str("\nTIMEFORMAT 'auto'");
     }
     if copy.manifest {
         sql.push_str("\nMANIFEST");
