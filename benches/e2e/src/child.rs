@@ -126,7 +126,7 @@ async fn run_all(
             .sources()
             .iter()
             .map(|s| {
-                let source = s.below(&data);
+                let source = s.below(data);
                 (s.table, Arc::new(source) as Arc<dyn Source>)
             })
             .collect(),
