@@ -366,7 +366,11 @@ fn keep_best(best: Option<AllRun>, run: AllRun) -> AllRun {
 async fn data_set(args: &Args, size: &Size) -> Result<(PathBuf, Option<GenRun>), String> {
     let events = match size {
         Size::Sample => {
-            let dir = workspace().join("../shared/data/sparkify");
+            // As the tests find it: DWH_SAMPLE_DIR, else beside the checkout.
+            let dir = std::env::var_os("DWH_SAMPLE_DIR").map_or_else(
+                || workspace().join("../shared/data/sparkify"),
+                PathBuf::from,
+            );
             return if dir.is_dir() {
                 Ok((dir, None))
             } else {

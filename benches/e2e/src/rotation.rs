@@ -94,8 +94,12 @@ pub fn side_by_side(
         binary: Vec::new(),
     };
     times.formats[0].input_bytes = json_bytes;
-    let inputs = write_inputs(psql, out, log_data, &mut times.formats, events)?;
-    let result = rotate(runs, psql, &inputs, events, &mut times);
+    let events = Events {
+        count: events,
+        fingerprint: psql.fingerprint(events_table())?,
+    };
+    let inputs = write_inputs(psql, out, log_data, &mut times.formats, events.count)?;
+    let result = rotate(runs, psql, &inputs, &events, &mut times);
     inputs.remove();
     result.map(|()| times)
 }
@@ -104,7 +108,7 @@ fn rotate(
     runs: usize,
     psql: &Psql,
     inputs: &Inputs,
-    events: u64,
+    events: &Events,
     times: &mut LoadTimes,
 ) -> Result<(), String> {
     let turns = SourceFormat::ALL.len() + 2;
@@ -120,15 +124,16 @@ fn rotate(
                     }
                 }
                 i if i == SourceFormat::ALL.len() => {
-                    let secs = psql.copy(events_table(), &inputs.psql_csv, Format::Csv, events)?;
+                    let secs =
+                        psql.copy(events_table(), &inputs.psql_csv, Format::Csv, events.count)?;
                     times.csv.push(secs);
-                    eprintln!("   psql \\copy csv:        {secs:.3} s");
+                    eprintln!("   psql \\copy csv:         {secs:.3} s");
                 }
                 _ => {
                     let file = &inputs.psql_binary;
-                    let secs = psql.copy(events_table(), file, Format::Binary, events)?;
+                    let secs = psql.copy(events_table(), file, Format::Binary, events.count)?;
                     times.binary.push(secs);
-                    eprintln!("   psql \\copy binary:     {secs:.3} s");
+                    eprintln!("   psql \\copy binary:      {secs:.3} s");
                 }
             }
             psql.vacuum(events_table())?;
@@ -137,20 +142,27 @@ fn rotate(
     Ok(())
 }
 
+/// The events `all` loaded: their count and [`Psql::fingerprint`].
+struct Events {
+    count: u64,
+    fingerprint: String,
+}
+
 /// One dwh load of `load`'s format from `dir`, in a child process; fails
-/// unless it loaded `events` rows and the table holds them.
-fn dwh_turn(psql: &Psql, dir: &Path, events: u64, load: &mut FormatLoad) -> Result<(), String> {
+/// unless it loaded the `events` and the table holds them, value for value.
+fn dwh_turn(psql: &Psql, dir: &Path, events: &Events, load: &mut FormatLoad) -> Result<(), String> {
     let run = load_child::spawn(load.format, dir, &psql.url)?;
-    let held = psql.row_count(events_table())?;
-    if run.rows != events || held != events {
+    let held = psql.fingerprint(events_table())?;
+    if run.rows != events.count || held != events.fingerprint {
         return Err(format!(
-            "dwh's {} load loaded {} events and the table holds {held}, `all` loaded {events}",
+            "dwh's {} load loaded {} events and the table holds {held}, not the {} of `all`",
             load.format.name(),
-            run.rows
+            run.rows,
+            events.fingerprint
         ));
     }
     eprintln!(
-        "   dwh staging load {:<7} {:.3} s, peak RSS {:.0} MB",
+        "   dwh staging load {:<8} {:.3} s, peak RSS {:.0} MB",
         format!("{}:", load.format.name()),
         run.secs,
         run.peak_rss_kib as f64 / 1024.0

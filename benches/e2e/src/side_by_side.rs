@@ -162,6 +162,22 @@ impl Psql {
             .ok_or_else(|| format!("no row count from psql: {stdout}"))
     }
 
+    /// A fingerprint of the rows `table` holds, in any order: their count
+    /// and the sum of a hash of each row's text. Equal rows, equal
+    /// fingerprints; a dropped, added or changed value changes it.
+    pub fn fingerprint(&self, table: &Table) -> Result<String, String> {
+        let stdout = self.run(&[format!(
+            "SELECT COUNT(*) || ' rows, hash sum ' || COALESCE(SUM(hashtext(t::text)::BIGINT), 0) FROM {} t",
+            quote_ident(table.name)
+        )])?;
+        stdout
+            .lines()
+            .map(str::trim)
+            .find(|l| l.contains(" rows, hash sum "))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no fingerprint from psql: {stdout}"))
+    }
+
     /// `ANALYZE` of `table`, as dwh's load runs it after the COPY; seconds.
     pub fn analyze(&self, table: &Table) -> Result<f64, String> {
         let stdout = self.run(&[
