@@ -3,8 +3,9 @@
 //! For each size: generates the data (once; reused after), runs the whole
 //! `dwh all` path in a child process (step times and peak RSS), exports the
 //! loaded events to CSV with PostgreSQL itself, then times dwh's staging
-//! load of the JSON against psql's `\copy` of that CSV into the same table,
-//! interleaved. Results go to `results.md` and `results.json`.
+//! load of the JSON, and of the same events as CSV and Parquet, against
+//! psql's `\copy` of that CSV into the same table, interleaved. Results go
+//! to `results.md` and `results.json`.
 //!
 //! ```sh
 //! cargo run --release -p dwh-bench -- --sizes sample,100k,1m
