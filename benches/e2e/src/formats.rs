@@ -233,3 +233,111 @@ fn write_row_group(
     group.close()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::basic::{LogicalType, Type as PhysicalType};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+
+    fn table() -> &'static Table {
+        crate::side_by_side::events_table()
+    }
+
+    /// Row `i`'s value of `column` as Parquet should read it back: NULL in
+    /// every 7th row, else a value of the column's type made from `i`.
+    fn expected(column: &Column, i: usize) -> Field {
+        if i % 7 == 3 {
+            return Field::Null;
+        }
+        match column.ty {
+            _ if is_epoch_millis(column) => Field::TimestampMillis(1_541_000_000_000 + i as i64),
+            SqlType::Varchar(_) => Field::Str(format!("{} \"{i}\", é", column.name)),
+            SqlType::SmallInt => Field::Short((i % 600) as i16),
+            SqlType::Integer => Field::Int(i as i32 - 5),
+            _ => Field::Double(i as f64 + 0.25),
+        }
+    }
+
+    /// The CSV text of `field`, as PostgreSQL exports it.
+    fn csv_text(field: &Field) -> String {
+        match field {
+            Field::Null => NULL_AS.to_owned(),
+            Field::Str(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+            Field::Short(n) => n.to_string(),
+            Field::Int(n) => n.to_string(),
+            Field::TimestampMillis(n) => n.to_string(),
+            Field::Double(x) => x.to_string(),
+            other => unreachable!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn csv_rows_become_typed_parquet_rows_in_row_groups() {
+        let dir = std::env::temp_dir().join(format!("dwh-bench-formats-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (csv, parquet) = (dir.join("events.csv"), dir.join("events.parquet"));
+        let rows = ROW_GROUP_ROWS + 2;
+        let mut text = table()
+            .columns
+            .iter()
+            .map(source_name)
+            .collect::<Vec<_>>()
+            .join(",");
+        for i in 0..rows {
+            let cells: Vec<String> = table()
+                .columns
+                .iter()
+                .map(|c| csv_text(&expected(c, i)))
+                .collect();
+            text.push('\n');
+            text.push_str(&cells.join(","));
+        }
+        std::fs::write(&csv, text + "\n").unwrap();
+
+        assert_eq!(
+            csv_to_parquet(table(), &csv, &parquet).unwrap(),
+            rows as u64
+        );
+
+        let reader = SerializedFileReader::try_from(parquet.as_path()).unwrap();
+        let meta = reader.metadata();
+        let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(groups, [ROW_GROUP_ROWS as i64, 2]);
+        let schema = meta.file_metadata().schema_descr();
+        let ts = (0..schema.num_columns())
+            .map(|i| schema.column(i))
+            .find(|c| c.name() == "ts")
+            .unwrap();
+        assert_eq!(ts.physical_type(), PhysicalType::INT64);
+        assert_eq!(
+            ts.logical_type_ref(),
+            Some(&LogicalType::timestamp(
+                false,
+                parquet::basic::TimeUnit::MILLIS
+            ))
+        );
+        for (i, row) in reader.get_row_iter(None).unwrap().enumerate() {
+            let row = row.unwrap();
+            for ((name, field), column) in row.get_column_iter().zip(table().columns) {
+                assert_eq!(name, source_name(column));
+                assert_eq!(field, &expected(column, i), "row {i}, column {name}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_header_out_of_table_order_is_refused() {
+        let dir = std::env::temp_dir().join(format!("dwh-bench-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("events.csv");
+        let mut names: Vec<&str> = table().columns.iter().map(source_name).collect();
+        names.swap(0, 1);
+        std::fs::write(&csv, names.join(",") + "\n").unwrap();
+        let error = csv_to_parquet(table(), &csv, &dir.join("x.parquet")).unwrap_err();
+        assert!(error.contains("header"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
