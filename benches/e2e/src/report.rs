@@ -147,6 +147,16 @@ fn thousands(value: f64) -> String {
     out
 }
 
+/// Bytes as MB: one decimal below 10 MB, so that a small file is not 0.
+fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / 1e6;
+    if mb < 10.0 {
+        format!("{mb:.1}")
+    } else {
+        format!("{mb:.0}")
+    }
+}
+
 fn pass(passed: bool) -> &'static str {
     if passed {
         "pass"
@@ -261,11 +271,11 @@ impl Report {
                 });
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {:.0} | {} | {ratio:.2}× | {target} | {rss_mb:.0} | {} |",
+                    "| {} | {} | {} | {} | {} | {ratio:.2}× | {target} | {rss_mb:.0} | {} |",
                     s.size,
                     load.format.name(),
                     thousands(s.events as f64),
-                    load.input_bytes as f64 / 1e6,
+                    megabytes(load.input_bytes),
                     thousands(s.events as f64 / secs),
                     pass(rss_mb < LOAD_RSS_TARGET_MB),
                 );
