@@ -9,10 +9,11 @@ usage: dwh-bench [--sizes LIST] [--runs N] [--all-runs N] [--out DIR] [--data-di
                  [--engine-dir DIR] [--stop-engine] [--keep-database]
 
   --sizes LIST     comma-separated event counts (100k, 1m, 10m, 250000, ...) and/or
-                   `sample` (the real course sample in ../shared/data/sparkify);
+                   `sample` (the real course sample: $DWH_SAMPLE_DIR, else
+                   ../shared/data/sparkify beside the checkout);
                    default: sample,100k,1m
-  --runs N         side-by-side runs of dwh's staging load and psql \\copy per size;
-                   the best of each is compared (default 3)
+  --runs N         side-by-side runs of dwh's staging load (from JSON, CSV and Parquet)
+                   and psql \\copy per size; the best of each is compared (default 3)
   --all-runs N     runs of the whole `all` per size, each on a fresh database and again
                    as a re-run on the same data; the best of each is reported (default 1)
   --out DIR        where results.json and results.md go (default target/dwh-bench)

@@ -155,16 +155,19 @@ async fn run_all(
         .execute(&mut report, &mut ())
         .await
         .map_err(|e| text(&e))?;
-    let total_s = started.elapsed().as_secs_f64();
+    Ok(all_run(&report, engine_s, started.elapsed().as_secs_f64()))
+}
 
-    Ok(AllRun {
+/// What `report` tells of one `all` run that took `total_s` seconds.
+fn all_run(report: &RunReport, engine_s: f64, total_s: f64) -> AllRun {
+    AllRun {
         engine_s,
-        create_tables_s: secs(&report, &[Step::Lock, Step::CreateTables]),
-        load_s: secs(&report, &[Step::LoadStaging]),
-        transform_s: secs(&report, &[Step::BuildStarSchema]),
-        commit_s: secs(&report, &[Step::Commit]),
-        checks_s: secs(&report, &[Step::Checks]),
-        analysis_s: secs(&report, &[Step::Analysis]),
+        create_tables_s: secs(report, &[Step::Lock, Step::CreateTables]),
+        load_s: secs(report, &[Step::LoadStaging]),
+        transform_s: secs(report, &[Step::BuildStarSchema]),
+        commit_s: secs(report, &[Step::Commit]),
+        checks_s: secs(report, &[Step::Checks]),
+        analysis_s: secs(report, &[Step::Analysis]),
         total_s,
         staging_rows: report
             .staging
@@ -179,7 +182,7 @@ async fn run_all(
             .collect(),
         checks_failed: report.checks.iter().filter(|c| !c.passed).count(),
         peak_rss_kib: peak_rss_kib(),
-    })
+    }
 }
 
 /// `VmHWM` of this process, in KiB (0 where /proc is missing).

@@ -3,8 +3,9 @@
 //! For each size: generates the data (once; reused after), runs the whole
 //! `dwh all` path in a child process (step times and peak RSS), exports the
 //! loaded events to CSV with PostgreSQL itself, then times dwh's staging
-//! load of the JSON against psql's `\copy` of that CSV into the same table,
-//! interleaved. Results go to `results.md` and `results.json`.
+//! load of the JSON, and of the same events as CSV and Parquet, against
+//! psql's `\copy` of that CSV into the same table, interleaved. Results go
+//! to `results.md` and `results.json`.
 //!
 //! ```sh
 //! cargo run --release -p dwh-bench -- --sizes sample,100k,1m
@@ -12,10 +13,13 @@
 
 mod args;
 mod child;
+mod formats;
 mod hand;
+mod load_child;
 mod machine;
 mod plans;
 mod report;
+mod rotation;
 mod side_by_side;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +32,7 @@ use sparkify::gen::GenConfig;
 use args::{Args, Size, USAGE};
 use child::{AllRun, Mode};
 use report::{GenRun, Report, SizeResult};
-use side_by_side::{dwh_load, events_table, Format, Psql};
+use side_by_side::{events_table, Psql};
 
 /// Seed of generated data sets (the one `dwh all` uses).
 const SEED: u64 = 42;
@@ -39,6 +43,16 @@ const NEW_DAY_DATABASE: &str = "dwh_bench_day";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some(load_child::LOAD_ARG) {
+        args.next();
+        return match load_child::main(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("dwh-bench (load): {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.peek().map(String::as_str) == Some(child::CHILD_ARG) {
         args.next();
         return match child::main(args) {
@@ -161,22 +175,7 @@ async fn measure(
     size: &Size,
 ) -> Result<SizeResult, String> {
     let (data, generated) = data_set(args, size).await?;
-    let mut all: Option<AllRun> = None;
-    let mut rerun: Option<AllRun> = None;
-    let mut url = String::new();
-    for _ in 0..args.all_runs {
-        url = engine
-            .create_database(DATABASE)
-            .await
-            .map_err(|e| e.to_string())?;
-        let first = child::spawn(&args.engine_dir, &data, &url, Mode::Full)?;
-        eprintln!("   dwh all, fresh database: {:.2} s", first.total_s);
-        let again = child::spawn(&args.engine_dir, &data, &url, Mode::Incremental)?;
-        eprintln!("   dwh all, re-run (no new file): {:.2} s", again.total_s);
-        all = Some(keep_best(all, first));
-        rerun = Some(keep_best(rerun, again));
-    }
-    let (all, rerun) = (all.expect("one run"), rerun.expect("one run"));
+    let (url, all, rerun) = all_runs(args, engine, &data).await?;
     let new_day = new_day(args, engine, &data).await?;
     let failed = all.checks_failed + rerun.checks_failed + new_day.checks_failed;
     if failed > 0 {
@@ -190,7 +189,72 @@ async fn measure(
         "   hand-written INSERT … SELECT DISTINCT ON transform: {hand_transform_s:.2} s (dwh {:.2}× of it)",
         all.transform_s / hand_transform_s
     );
-    let statement_plans = plans::explain(&url, &sparkify::project()).await?;
+    write_plans(args, &url, size).await?;
+    let events = all
+        .staging_rows
+        .iter()
+        .find(|(t, _)| t == events_table().name)
+        .map_or(0, |(_, n)| *n);
+    let songs = all.staging_rows.iter().map(|(_, n)| n).sum::<u64>() - events;
+    let psql = Psql {
+        bin: psql_bin.to_owned(),
+        url,
+    };
+    let event_json_bytes = json_bytes(&data.join("log_data"));
+    let times = rotation::side_by_side(
+        args.runs,
+        &args.out,
+        &psql,
+        &data.join("log_data"),
+        (events, event_json_bytes),
+    )?;
+    Ok(SizeResult {
+        size: size.label(),
+        data_dir: data.display().to_string(),
+        events,
+        songs,
+        event_json_bytes,
+        generated,
+        dwh_load_s: times.formats[0].load_s.clone(),
+        analyze_s: times.analyze,
+        psql_copy_s: times.csv,
+        psql_binary_s: times.binary,
+        formats: times.formats,
+        hand_transform_s,
+        all,
+        rerun,
+        new_day,
+    })
+}
+
+/// `all` on a fresh database and re-run on the same data, `--all-runs`
+/// times; the database's URL and the best of each.
+async fn all_runs(
+    args: &Args,
+    engine: &LocalEngine,
+    data: &Path,
+) -> Result<(String, AllRun, AllRun), String> {
+    let mut all: Option<AllRun> = None;
+    let mut rerun: Option<AllRun> = None;
+    let mut url = String::new();
+    for _ in 0..args.all_runs {
+        url = engine
+            .create_database(DATABASE)
+            .await
+            .map_err(|e| e.to_string())?;
+        let first = child::spawn(&args.engine_dir, data, &url, Mode::Full)?;
+        eprintln!("   dwh all, fresh database: {:.2} s", first.total_s);
+        let again = child::spawn(&args.engine_dir, data, &url, Mode::Incremental)?;
+        eprintln!("   dwh all, re-run (no new file): {:.2} s", again.total_s);
+        all = Some(keep_best(all, first));
+        rerun = Some(keep_best(rerun, again));
+    }
+    Ok((url, all.expect("one run"), rerun.expect("one run")))
+}
+
+/// Every statement's plan into `plans-SIZE.md`; the slowest printed.
+async fn write_plans(args: &Args, url: &str, size: &Size) -> Result<(), String> {
+    let statement_plans = plans::explain(url, &sparkify::project()).await?;
     let plans_file = args.out.join(format!("plans-{}.md", size.label()));
     std::fs::write(
         &plans_file,
@@ -210,29 +274,7 @@ async fn measure(
             slowest.plan
         );
     }
-    let events = all
-        .staging_rows
-        .iter()
-        .find(|(t, _)| t == events_table().name)
-        .map_or(0, |(_, n)| *n);
-    let songs = all.staging_rows.iter().map(|(_, n)| n).sum::<u64>() - events;
-    let times = side_by_side(args, &url, psql_bin, &data, events).await?;
-    Ok(SizeResult {
-        size: size.label(),
-        data_dir: data.display().to_string(),
-        events,
-        songs,
-        event_json_bytes: json_bytes(&data.join("log_data")),
-        generated,
-        dwh_load_s: times.dwh,
-        analyze_s: times.analyze,
-        psql_copy_s: times.csv,
-        psql_binary_s: times.binary,
-        hand_transform_s,
-        all,
-        rerun,
-        new_day,
-    })
+    Ok(())
 }
 
 /// One new day into the warehouse: a warehouse built from every day of
@@ -304,71 +346,6 @@ fn print_shares(all: &AllRun) {
     );
 }
 
-/// Seconds of each side-by-side load, every run.
-struct LoadTimes {
-    dwh: Vec<f64>,
-    analyze: Vec<f64>,
-    csv: Vec<f64>,
-    binary: Vec<f64>,
-}
-
-/// dwh's staging load against psql's `\copy` of the same rows as CSV and as
-/// binary, interleaved, each run in a rotated order.
-async fn side_by_side(
-    args: &Args,
-    url: &str,
-    psql_bin: &Path,
-    data: &Path,
-    events: u64,
-) -> Result<LoadTimes, String> {
-    let psql = Psql {
-        bin: psql_bin.to_owned(),
-        url: url.to_owned(),
-    };
-    let csv = args.out.join("staging_events.csv");
-    let binary = args.out.join("staging_events.bin");
-    psql.export(events_table(), &csv, Format::Csv)?;
-    psql.export(events_table(), &binary, Format::Binary)?;
-    let log_data = data.join("log_data");
-    let mut times = LoadTimes {
-        dwh: Vec::new(),
-        analyze: Vec::new(),
-        csv: Vec::new(),
-        binary: Vec::new(),
-    };
-    for run in 0..args.runs {
-        // Rotate which goes first, so none always follows another.
-        for turn in 0..3 {
-            match (run + turn) % 3 {
-                0 => {
-                    let (secs, rows) = dwh_load(url, events_table(), &log_data).await?;
-                    if rows != events {
-                        return Err(format!("dwh loaded {rows} events, `all` {events}"));
-                    }
-                    times.dwh.push(secs);
-                    let analyze = psql.analyze(events_table())?;
-                    times.analyze.push(analyze);
-                    eprintln!("   dwh staging load:    {secs:.3} s (ANALYZE alone {analyze:.3} s)");
-                }
-                1 => {
-                    let secs = psql.copy(events_table(), &csv, Format::Csv, events)?;
-                    times.csv.push(secs);
-                    eprintln!("   psql \\copy csv:      {secs:.3} s");
-                }
-                _ => {
-                    let secs = psql.copy(events_table(), &binary, Format::Binary, events)?;
-                    times.binary.push(secs);
-                    eprintln!("   psql \\copy binary:   {secs:.3} s");
-                }
-            }
-            psql.vacuum(events_table())?;
-        }
-    }
-    let _ = std::fs::remove_file(&csv);
-    let _ = std::fs::remove_file(&binary);
-    Ok(times)
-}
-
 /// The faster run, with the higher peak RSS of the two.
 fn keep_best(best: Option<AllRun>, run: AllRun) -> AllRun {
     match best {
@@ -390,7 +367,11 @@ fn keep_best(best: Option<AllRun>, run: AllRun) -> AllRun {
 async fn data_set(args: &Args, size: &Size) -> Result<(PathBuf, Option<GenRun>), String> {
     let events = match size {
         Size::Sample => {
-            let dir = workspace().join("../shared/data/sparkify");
+            // As the tests find it: DWH_SAMPLE_DIR, else beside the checkout.
+            let dir = std::env::var_os("DWH_SAMPLE_DIR").map_or_else(
+                || workspace().join("../shared/data/sparkify"),
+                PathBuf::from,
+            );
             return if dir.is_dir() {
                 Ok((dir, None))
             } else {

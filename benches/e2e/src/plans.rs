@@ -71,27 +71,9 @@ async fn transform(
     };
     let plan =
         sql::run_plan(project.schema(), Dialect::Postgres, &[], star).map_err(|e| text(&e))?;
-    let tables: Vec<String> = project
-        .schema()
-        .tables()
-        .iter()
-        .filter(|t| t.kind != TableKind::Staging)
-        .map(|t| quote_ident(t.name))
-        .collect();
-    // As before the first run: no key indexes yet, the batch not transformed.
-    let key_indexes: String = project
-        .schema()
-        .tables()
-        .iter()
-        .filter(|t| sql::key_index(t, Dialect::Postgres).is_some())
-        .map(|t| format!("; DROP INDEX {}", quote_ident(&sql::key_index_name(t))))
-        .collect();
     let client = warehouse.client();
     client
-        .batch_execute(&format!(
-            "BEGIN; TRUNCATE {}{key_indexes}; UPDATE dwh_loaded_files SET transformed = FALSE",
-            tables.join(", ")
-        ))
+        .batch_execute(&emptied_as_before_the_first_run(project))
         .await
         .map_err(|e| text(&e))?;
     let mut plans = Vec::new();
@@ -110,17 +92,7 @@ async fn transform(
             ),
             // EXPLAIN cannot run DDL: timed from here.
             Action::Execute if statement.label.starts_with("key index") => {
-                let started = std::time::Instant::now();
-                client
-                    .batch_execute(&statement.sql)
-                    .await
-                    .map_err(|e| text(&e))?;
-                plans.push(StatementPlan {
-                    step: "transform",
-                    label: statement.label.clone(),
-                    millis: started.elapsed().as_secs_f64() * 1000.0,
-                    plan: "(DDL: no plan; timed by the client)".to_owned(),
-                });
+                plans.push(timed_ddl(client, &statement.label, &statement.sql).await?)
             }
             // ANALYZE between loads, as the run does: later plans depend on it.
             Action::Execute | Action::AnalyzeChanged(_) => client
@@ -135,6 +107,45 @@ async fn transform(
         .await
         .map_err(|e| text(&e))?;
     Ok(plans)
+}
+
+/// Opens a transaction that empties the star schema as before the first
+/// run: no rows, no key indexes yet, the batch not transformed.
+fn emptied_as_before_the_first_run(project: &Project) -> String {
+    let tables: Vec<String> = project
+        .schema()
+        .tables()
+        .iter()
+        .filter(|t| t.kind != TableKind::Staging)
+        .map(|t| quote_ident(t.name))
+        .collect();
+    let key_indexes: String = project
+        .schema()
+        .tables()
+        .iter()
+        .filter(|t| sql::key_index(t, Dialect::Postgres).is_some())
+        .map(|t| format!("; DROP INDEX {}", quote_ident(&sql::key_index_name(t))))
+        .collect();
+    format!(
+        "BEGIN; TRUNCATE {}{key_indexes}; UPDATE dwh_loaded_files SET transformed = FALSE",
+        tables.join(", ")
+    )
+}
+
+/// Runs the DDL statement `sql`, which EXPLAIN cannot run, timed here.
+async fn timed_ddl(
+    client: &tokio_postgres::Client,
+    label: &str,
+    sql: &str,
+) -> Result<StatementPlan, String> {
+    let started = std::time::Instant::now();
+    client.batch_execute(sql).await.map_err(|e| e.to_string())?;
+    Ok(StatementPlan {
+        step: "transform",
+        label: label.to_owned(),
+        millis: started.elapsed().as_secs_f64() * 1000.0,
+        plan: "(DDL: no plan; timed by the client)".to_owned(),
+    })
 }
 
 async fn analyzed(

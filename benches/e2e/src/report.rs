@@ -6,7 +6,44 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::child::AllRun;
+use crate::load_child::SourceFormat;
 use crate::machine::Machine;
+
+/// dwh's staging load of the events from one format, every run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatLoad {
+    pub format: SourceFormat,
+    /// Bytes of the files the load reads.
+    pub input_bytes: u64,
+    /// Seconds of the load and commit steps, each run.
+    pub load_s: Vec<f64>,
+    /// Highest peak RSS of the load's child process over the runs, KiB.
+    pub peak_rss_kib: u64,
+}
+
+impl FormatLoad {
+    pub fn new(format: SourceFormat) -> FormatLoad {
+        FormatLoad {
+            format,
+            input_bytes: 0,
+            load_s: Vec::new(),
+            peak_rss_kib: 0,
+        }
+    }
+
+    /// The ratio to psql's CSV `\copy` this format's load must reach
+    /// (issue 27); none for JSON, whose target is issue 14's.
+    pub fn target(&self) -> Option<f64> {
+        match self.format {
+            SourceFormat::Json => None,
+            SourceFormat::Csv => Some(1.0),
+            SourceFormat::Parquet => Some(1.5),
+        }
+    }
+}
+
+/// The peak RSS a staging load must stay under, MB (issue 27).
+pub const LOAD_RSS_TARGET_MB: f64 = 100.0;
 
 /// Generating a data set with `sparkify::gen`.
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +75,9 @@ pub struct SizeResult {
     /// psql `\copy` of the same rows in PostgreSQL's binary format, each
     /// run (seconds): the database's own ingest limit.
     pub psql_binary_s: Vec<f64>,
+    /// dwh's staging load of the same events from JSON, CSV and Parquet,
+    /// each in a child process of its own.
+    pub formats: Vec<FormatLoad>,
     /// The hand-written `INSERT … SELECT DISTINCT ON` transform of the same
     /// staging rows (seconds).
     pub hand_transform_s: f64,
@@ -107,6 +147,24 @@ fn thousands(value: f64) -> String {
     out
 }
 
+/// Bytes as MB: one decimal below 10 MB, so that a small file is not 0.
+fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / 1e6;
+    if mb < 10.0 {
+        format!("{mb:.1}")
+    } else {
+        format!("{mb:.0}")
+    }
+}
+
+fn pass(passed: bool) -> &'static str {
+    if passed {
+        "pass"
+    } else {
+        "FAIL"
+    }
+}
+
 fn secs(s: f64) -> String {
     if s < 10.0 {
         format!("{s:.2} s")
@@ -120,6 +178,7 @@ impl Report {
         let mut out = self.machine_lines();
         out.push_str(&self.loads());
         out.push_str(&self.ratios());
+        out.push_str(&self.by_format());
         out.push_str(&self.new_days());
         out.push_str(&self.steps());
         out
@@ -181,6 +240,46 @@ impl Report {
                 secs(s.rerun.total_s),
                 s.peak_rss_mb(),
             );
+        }
+        out
+    }
+
+    /// dwh's staging load of the same events from each format against
+    /// psql's CSV `\copy`, and the peak RSS of each load's own process.
+    fn by_format(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nStaging load by format (issue 27; targets in brackets): the same events loaded by dwh from JSON, CSV and Parquet, each in a child process, best of {} runs against psql's CSV `\\copy` of the same rows; peak RSS is that child's.\n",
+            self.runs
+        );
+        let _ = writeln!(
+            out,
+            "| data | format | rows | input MB | dwh rows/s | vs CSV `\\copy` | | peak RSS MB [< {LOAD_RSS_TARGET_MB:.0}] | |"
+        );
+        let _ = writeln!(
+            out,
+            "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |"
+        );
+        for s in &self.sizes {
+            for load in &s.formats {
+                let secs = best(&load.load_s);
+                let ratio = best(&s.psql_copy_s) / secs;
+                let rss_mb = load.peak_rss_kib as f64 / 1024.0;
+                let target = load.target().map_or("(issue 14)".to_owned(), |t| {
+                    format!("[≥ {t:.1}×] {}", pass(ratio >= t))
+                });
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {ratio:.2}× | {target} | {rss_mb:.0} | {} |",
+                    s.size,
+                    load.format.name(),
+                    thousands(s.events as f64),
+                    megabytes(load.input_bytes),
+                    thousands(s.events as f64 / secs),
+                    pass(rss_mb < LOAD_RSS_TARGET_MB),
+                );
+            }
         }
         out
     }

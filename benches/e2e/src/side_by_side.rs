@@ -23,6 +23,7 @@ use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::{LocalDir, Source};
 use dwh_core::pipeline::Files;
 use dwh_core::progress::Step;
+use dwh_core::project::FilePattern;
 use dwh_core::report::RunReport;
 use dwh_core::run::Run;
 use dwh_core::schema::Table;
@@ -99,6 +100,19 @@ impl Psql {
         .map(drop)
     }
 
+    /// Writes the rows of `table` to `file` as dwh's CSV source of it holds
+    /// them: a header of source names, NULL as `\N`, epoch milliseconds
+    /// ([`crate::formats::csv_export_query`]).
+    pub fn export_for_dwh(&self, table: &Table, file: &Path) -> Result<(), String> {
+        self.run(&[format!(
+            "\\copy ({}) TO {} (FORMAT csv, HEADER true, NULL {})",
+            crate::formats::csv_export_query(table),
+            quote_literal(&file.display().to_string(), Dialect::Postgres),
+            quote_literal(crate::formats::NULL_AS, Dialect::Postgres)
+        )])
+        .map(drop)
+    }
+
     /// Empties `table` and loads `file` into it in one transaction;
     /// seconds. Fails unless the table then holds `rows` rows.
     pub fn copy(
@@ -129,15 +143,39 @@ impl Psql {
         if millis.len() != 4 {
             return Err(format!("expected 4 timings from psql, got: {stdout}"));
         }
-        let loaded = self.run(&[format!("SELECT COUNT(*) FROM {name}")])?;
-        let loaded = loaded.lines().find_map(|l| l.trim().parse::<u64>().ok());
-        if loaded != Some(rows) {
+        let loaded = self.row_count(table)?;
+        if loaded != rows {
             return Err(format!(
-                "psql's \\copy ({}) loaded {loaded:?} rows, not {rows}",
+                "psql's \\copy ({}) loaded {loaded} rows, not {rows}",
                 format.name()
             ));
         }
         Ok(millis.iter().sum::<f64>() / 1000.0)
+    }
+
+    /// The rows `table` holds.
+    pub fn row_count(&self, table: &Table) -> Result<u64, String> {
+        let stdout = self.run(&[format!("SELECT COUNT(*) FROM {}", quote_ident(table.name))])?;
+        stdout
+            .lines()
+            .find_map(|l| l.trim().parse::<u64>().ok())
+            .ok_or_else(|| format!("no row count from psql: {stdout}"))
+    }
+
+    /// A fingerprint of the rows `table` holds, in any order: their count
+    /// and the sum of a hash of each row's text. Equal rows, equal
+    /// fingerprints; a dropped, added or changed value changes it.
+    pub fn fingerprint(&self, table: &Table) -> Result<String, String> {
+        let stdout = self.run(&[format!(
+            "SELECT COUNT(*) || ' rows, hash sum ' || COALESCE(SUM(hashtext(t::text)::BIGINT), 0) FROM {} t",
+            quote_ident(table.name)
+        )])?;
+        stdout
+            .lines()
+            .map(str::trim)
+            .find(|l| l.contains(" rows, hash sum "))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no fingerprint from psql: {stdout}"))
     }
 
     /// `ANALYZE` of `table`, as dwh's load runs it after the COPY; seconds.
@@ -161,20 +199,29 @@ impl Psql {
     }
 }
 
-/// dwh's staging load of `table` from `dir` (`dwh load --full-refresh`,
-/// dwh-core's run); the seconds of its load and commit steps, and rows.
-pub async fn dwh_load(url: &str, table: &'static Table, dir: &Path) -> Result<(f64, u64), String> {
+/// dwh's staging load of `table` from the files below `dir` that match
+/// `pattern`, read as `format` (`dwh load --full-refresh`, dwh-core's run);
+/// the seconds of its load and commit steps, and rows.
+pub async fn dwh_load(
+    url: &str,
+    table: &'static Table,
+    dir: &Path,
+    pattern: &str,
+    format: dwh_core::project::Format,
+) -> Result<(f64, u64), String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let mut warehouse = Warehouse::connect(url, Dialect::Postgres)
         .await
         .map_err(|e| text(&e))?;
     let schema = dwh_core::Schema::new([table]).map_err(|e| text(&e))?;
     let project = Project::new("side_by_side", schema)
-        .source_of(table, "staging", "*.json")
+        .source_of_as(table, "staging", pattern, format.clone())
         .build()
         .map_err(|e| text(&e))?;
+    let pattern = FilePattern::new(pattern).map_err(|e| text(&e))?;
+    let source = LocalDir::matching(dir, pattern).format(format);
     let files = Files {
-        sources: vec![(table, Arc::new(LocalDir::new(dir)) as Arc<dyn Source>)],
+        sources: vec![(table, Arc::new(source) as Arc<dyn Source>)],
         ..Files::default()
     };
     let parts = Parts {
