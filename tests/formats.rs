@@ -301,3 +301,54 @@ async fn json_csv_and_parquet_build_the_same_warehouse() {
         late.songs
     );
 }
+
+// ANCHOR: lake
+/// Sparkify's sources as a data lake might hold them: the events exported
+/// as CSV with `;` between fields and `NA` for NULL, the songs written by
+/// Spark as Parquet (the format named by the pattern's extension).
+fn lake_project() -> Result<Project, dwh_core::project::ProjectError> {
+    use sparkify::{StagingEvent, StagingSong};
+    let events = Format::Csv(Csv::new().delimiter(b';').null_as("NA"));
+    Project::new("sparkify", sparkify::schema())
+        .source_as::<StagingEvent>("log_data", "*.csv", events)
+        .source::<StagingSong>("song_data", "*.parquet")
+        .build()
+}
+// ANCHOR_END: lake
+
+#[test]
+fn a_source_declares_its_format_or_its_extension_names_it() {
+    let project = lake_project().expect("the project holds together");
+    let formats: Vec<(&str, &Format)> = project
+        .sources()
+        .iter()
+        .map(|s| (s.dir.as_str(), &s.format))
+        .collect();
+    let events = Format::Csv(Csv::new().delimiter(b';').null_as("NA"));
+    assert_eq!(
+        formats,
+        [("log_data", &events), ("song_data", &Format::Parquet)]
+    );
+    // Options that cannot be read are refused when the project is built.
+    let bad = Project::new("sparkify", sparkify::schema())
+        .source_as::<sparkify::StagingEvent>(
+            "log_data",
+            "*.csv",
+            Format::Csv(Csv::new().delimiter(b'"')),
+        )
+        .source::<sparkify::StagingSong>("song_data", "*.parquet.gz")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad.contains("source folder `log_data`") && bad.contains("quote"),
+        "{bad}"
+    );
+    let gz = Project::new("sparkify", sparkify::schema())
+        .source::<sparkify::StagingEvent>("log_data", "*.json")
+        .source::<sparkify::StagingSong>("song_data", "*.parquet.gz")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(gz.contains("compressed inside the file"), "{gz}");
+}

