@@ -153,7 +153,7 @@ async fn max_errors_skips_bad_rows_naming_file_and_line() {
         .unwrap_err()
         .to_string();
     let at = format!(
-        "{}:4 (record 2): line 4 has 4 fields; the header has 3",
+        "{}:4 (record 2): 4 fields where the header names 3",
         file.display()
     );
     assert!(err.contains(&at), "{err}");

@@ -15,9 +15,10 @@ use std::io::{self, Read};
 
 use csv_core::ReadRecordResult;
 
+use super::error::LoadError;
+use super::record::MAX_RECORD_BYTES;
 use super::record::{Cell, RecordBuf, Records, Unreadable};
 use super::source::SourceFile;
-use super::staging::{LoadError, MAX_RECORD_BYTES};
 use crate::project::Csv;
 use crate::schema::Table;
 
@@ -102,12 +103,11 @@ impl<R: Read> CsvRecords<R> {
     /// Fills `record` from the row just read, one cell per column.
     fn fill(&self, row: Row, record: &mut RecordBuf) -> Result<(), Unreadable> {
         if let Some(fault) = row.fault {
-            return Err(unreadable(format!("line {}: {fault}", row.line)));
+            return Err(unreadable(fault.to_string()));
         }
         if self.rows.fields() != self.width {
             return Err(unreadable(format!(
-                "line {} has {} fields; the header has {}",
-                row.line,
+                "{} fields where the header names {}",
                 self.rows.fields(),
                 self.width
             )));

@@ -8,7 +8,7 @@
 #[doc(hidden)]
 pub mod bench;
 mod csv;
-pub use csv::{map_header, read_header, HeaderError};
+pub use csv::{map_header, read_header, CsvRecords, HeaderError};
 mod encode;
 mod error;
 pub mod ledger;
@@ -16,6 +16,7 @@ mod parquet;
 pub mod policy;
 mod reader;
 mod record;
+pub use record::{Cell, RecordBuf, Records, Unreadable};
 mod source;
 mod staging;
 pub(crate) mod testpoint;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
+use super::error::LoadError;
 use super::record::{RecordBuf, Records, Unreadable};
 use super::source::{Source, SourceFile};
-use super::staging::LoadError;
 use crate::schema::Table;
 
 mod column;

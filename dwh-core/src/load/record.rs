@@ -12,11 +12,15 @@ pub enum Cell {
     /// The key was absent: "COPY attempts to load a NULL value"
     /// (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html).
     Missing,
+    /// JSON `null`, or a CSV field equal to the source's NULL text.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
     /// An integer beyond i64 (kept for the error message).
     BigUint(u64),
+    /// A number with a fraction or an exponent.
     Float(f64),
     /// A range of [`RecordBuf::text`].
     Str(usize, usize),
@@ -32,8 +36,11 @@ pub enum Cell {
     /// unscaled value in two halves (an `i128` would make every cell
     /// wider), and its scale. See [`Cell::decimal`].
     Decimal {
+        /// The unscaled value's high 64 bits.
         high: i64,
+        /// Its low 64 bits.
         low: u64,
+        /// Digits after the point.
         scale: u8,
     },
 }
@@ -62,11 +69,14 @@ impl Cell {
 /// The values of one record, one cell per column, reused across records.
 #[derive(Debug, Default)]
 pub struct RecordBuf {
+    /// One cell per column of the table, in column order.
     pub cells: Vec<Cell>,
+    /// The text the cells' ranges point into.
     pub text: String,
 }
 
 impl RecordBuf {
+    /// The text of a [`Cell::Str`] or [`Cell::Nested`] range.
     pub fn str(&self, start: usize, end: usize) -> &str {
         &self.text[start..end]
     }
@@ -320,10 +330,19 @@ impl<'de> Visitor<'de> for JsonText<'_> {
     }
 }
 
+/// The largest record Redshift's COPY reads: "The maximum size of a JSON
+/// object in Amazon Redshift is 4 MB, which applies before any shredding
+/// or parsing" (<https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html>).
+/// A record the cluster would refuse is refused locally too, so both
+/// engines load the same rows.
+pub const MAX_RECORD_BYTES: usize = 4 * 1024 * 1024;
+
 /// A record that could not be read, and how many records it stands for:
 /// one, or every element of a top-level JSON array.
 pub struct Unreadable {
+    /// Why, for a person.
     pub reason: String,
+    /// How many records it stands for.
     pub records: u64,
 }
 

@@ -17,6 +17,7 @@ use super::encode::{encode_record, ColumnCodec, HEADER, TRAILER};
 pub use super::error::{LoadError, Rejected};
 use super::parquet::ParquetRecords;
 use super::reader::{strip_position, Parsed, ReadError, RecordReader};
+pub use super::record::MAX_RECORD_BYTES;
 use super::record::{KeyMap, RecordBuf, RecordSeed, Records, Unreadable};
 use super::source::{Checksum, Source, SourceFile};
 use super::testpoint;
@@ -497,13 +498,6 @@ struct RejectLine<'a> {
     #[serde(flatten)]
     rejected: &'a Rejected,
 }
-
-/// The largest record Redshift's COPY reads: "The maximum size of a JSON
-/// object in Amazon Redshift is 4 MB, which applies before any shredding
-/// or parsing" (<https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html>).
-/// A record the cluster would refuse is refused locally too, so both
-/// engines load the same rows.
-pub const MAX_RECORD_BYTES: usize = 4 * 1024 * 1024;
 
 /// Reads one record's cells into `record`; on failure, the reason.
 fn read_record(keys: &KeyMap, record: &mut RecordBuf, json: &str) -> Result<(), Unreadable> {

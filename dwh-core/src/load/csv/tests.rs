@@ -198,11 +198,11 @@ fn a_row_of_the_wrong_width_is_unreadable_and_reading_goes_on() {
     let records = read("id,song\n1,a,extra\n2\n3,c\n").unwrap();
     assert_eq!(
         records[0],
-        (2, Err("line 2 has 3 fields; the header has 2".into()))
+        (2, Err("3 fields where the header names 2".into()))
     );
     assert_eq!(
         records[1],
-        (3, Err("line 3 has 1 fields; the header has 2".into()))
+        (3, Err("1 fields where the header names 2".into()))
     );
     assert_eq!(records[2], (4, row(&["3", "<missing>", "c", "<missing>"])));
 }
@@ -272,7 +272,7 @@ fn long_and_wide_rows_grow_the_buffers() {
     assert_eq!(records[0].1, row(&["1", "<missing>", &long, "<missing>"]));
     assert_eq!(
         records[1],
-        (3, Err("line 3 has 150 fields; the header has 2".into()))
+        (3, Err("150 fields where the header names 2".into()))
     );
 }
 

@@ -259,7 +259,7 @@ fn read_part(bytes: &[u8]) -> std::io::Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::aws::upload::parts::*;
     use dwh_core::load::LocalDir;
 
     #[test]
