@@ -11,7 +11,6 @@ use dwh_core::doctor::{
     self, by_shape, run_probes, DoctorS3, Expect, Outcome, Probe, Shape, Verdict,
 };
 use dwh_core::load::{LoadOptions, LocalDir, Source};
-use dwh_core::project::FilePattern;
 use dwh_core::schema::{Table, TableKind};
 use dwh_core::Warehouse;
 use dwh_tests::{fresh_warehouse, scratch};
@@ -222,44 +221,4 @@ async fn a_probe_expected_to_fail_fails_when_it_succeeds() {
             Verdict::Passed,
         ]
     );
-}
-
-/// The rows `file` (a doctor file) loads into `doctor_events` through the
-/// local loader, as text in time order; the table is emptied after.
-async fn loaded_events(warehouse: &mut Warehouse, file: &str) -> Vec<String> {
-    let files = doctor::files();
-    let (_, bytes) = files.iter().find(|(key, _)| key == file).unwrap();
-    let ext = file.rsplit_once('.').unwrap().1;
-    let folder = scratch(&format!("doctor_events_{ext}"));
-    std::fs::write(folder.join(format!("part.{ext}")), bytes).unwrap();
-    let pattern = FilePattern::new(&format!("*.{ext}")).unwrap();
-    let events = doctor::schema().table("doctor_events").unwrap();
-    let source = Arc::new(LocalDir::matching(folder, pattern)) as Arc<dyn Source>;
-    dwh_tests::load_staging(warehouse, vec![(events, source)], LoadOptions::default())
-        .await
-        .expect("load the doctor's events");
-    let sql =
-        "SELECT concat_ws('|', user_id, level, song, ts::text) FROM doctor_events ORDER BY ts";
-    let rows = warehouse.client().query(sql, &[]).await.unwrap();
-    warehouse
-        .client()
-        .execute("TRUNCATE doctor_events", &[])
-        .await
-        .unwrap();
-    rows.iter().map(|row| row.get(0)).collect()
-}
-
-/// The Parquet events the Parquet COPY probe reads load, through the local
-/// loader, into the very rows of the JSON events.
-#[tokio::test]
-async fn the_parquet_events_load_as_the_json_events() {
-    let (mut warehouse, _) = fresh_warehouse("doctor_parquet").await;
-    warehouse
-        .create_tables(doctor::schema())
-        .await
-        .expect("create tables");
-    let json = loaded_events(&mut warehouse, "data/doctor_events.json").await;
-    let parquet = loaded_events(&mut warehouse, "parquet/doctor_events.parquet").await;
-    assert_eq!(json.len(), 3, "{json:?}");
-    assert_eq!(parquet, json);
 }
