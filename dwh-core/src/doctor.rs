@@ -15,6 +15,7 @@
 //! snapshot and lint the probes and run the shapes PostgreSQL runs on the
 //! local engine.
 
+mod columnar;
 mod probe;
 mod run;
 mod tables;
@@ -44,15 +45,18 @@ pub struct DoctorS3 {
 
 /// The files the doctor's COPYs read, by key below [`DoctorS3::prefix`]:
 /// each staging table's data and jsonpaths, the events as CSV in the form
-/// `dwh upload` writes, and one bad record.
-pub fn files() -> Vec<(String, String)> {
+/// `dwh upload` writes and as Parquet, and one bad record.
+pub fn files() -> Vec<(String, Vec<u8>)> {
+    let events = columnar::parquet_of(doctor_events(), tables::EVENTS)
+        .expect("the doctor's events write as Parquet");
     let mut out = vec![
-        (BAD_RECORD_KEY.to_owned(), tables::BAD_EVENT.to_owned()),
-        (CSV_KEY.to_owned(), tables::EVENTS_CSV.to_owned()),
+        (BAD_RECORD_KEY.to_owned(), tables::BAD_EVENT.into()),
+        (CSV_KEY.to_owned(), tables::EVENTS_CSV.into()),
+        (PARQUET_KEY.to_owned(), events),
     ];
     for table in schema().of_kind(TableKind::Staging) {
-        out.push((data_key(table.name), tables::data_of(table.name).to_owned()));
-        out.push((jsonpaths_key(table.name), sql::jsonpaths(table)));
+        out.push((data_key(table.name), tables::data_of(table.name).into()));
+        out.push((jsonpaths_key(table.name), sql::jsonpaths(table).into()));
     }
     out
 }
@@ -62,6 +66,9 @@ const BAD_RECORD_KEY: &str = "bad/doctor_events.json";
 
 /// The CSV events' key below [`DoctorS3::prefix`].
 const CSV_KEY: &str = "csv/doctor_events.csv";
+
+/// The Parquet events' key below [`DoctorS3::prefix`].
+const PARQUET_KEY: &str = "parquet/doctor_events.parquet";
 
 fn data_key(table: &str) -> String {
     format!("data/{table}.json")
@@ -80,6 +87,7 @@ pub fn probes(scratch: &str, database: &str, s3: &DoctorS3) -> Result<Vec<Probe>
     out.extend(catalog(schema, scratch, database));
     out.extend(run_transaction(schema, s3)?);
     out.push(csv_copy(s3)?);
+    out.push(parquet_copy(s3)?);
     out.extend(bad_record(s3)?);
     out.extend(alter_forms());
     out.push(probe(
@@ -220,8 +228,7 @@ fn shape_of(statement: &RunStatement) -> Shape {
 
 /// The CSV COPY a CSV source runs, of the events in the form `dwh upload`
 /// writes CSV in (a header, quoted values, a NULL), after the run: it
-/// appends to the staging table, which the cleanup drops. (A Parquet
-/// COPY needs a Parquet file; the doctor uploads text files only.)
+/// appends to the staging table, which the cleanup drops.
 fn csv_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
     let events = doctor_events();
     let copy = S3Copy {
@@ -232,6 +239,24 @@ fn csv_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
     Ok(probe(
         Shape::Copy,
         "copy events from CSV",
+        sql::copy_from_s3(events, &copy)?,
+        Expect::Success,
+    ))
+}
+
+/// The Parquet COPY a Parquet source runs, of the events written as
+/// Parquet: a columnar COPY takes no MAXERROR, GZIP or jsonpaths
+/// (copy-usage_notes-copy-from-columnar.html). Appends, as [`csv_copy`].
+fn parquet_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
+    let events = doctor_events();
+    let copy = S3Copy {
+        format: sql::CopyFormat::Parquet,
+        jsonpaths: None,
+        ..copy_of(events, &format!("{}/{PARQUET_KEY}", s3.prefix), s3)
+    };
+    Ok(probe(
+        Shape::Copy,
+        "copy events from Parquet",
         sql::copy_from_s3(events, &copy)?,
         Expect::Success,
     ))

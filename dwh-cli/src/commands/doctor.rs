@@ -63,13 +63,30 @@ async fn upload(aws: &Aws, layout: &Layout, prefix: &str) -> anyhow::Result<Vec<
         );
     }
     let mut keys = Vec::new();
-    for (name, text) in doctor::files() {
+    for (name, bytes) in doctor::files() {
         let key = format!("{prefix}/{name}");
-        let body = ByteStream::from(text.into_bytes());
-        s3::put(&aws.s3, &layout.bucket, &key, body, "application/json").await?;
+        let content_type = content_type(&name);
+        s3::put(
+            &aws.s3,
+            &layout.bucket,
+            &key,
+            ByteStream::from(bytes),
+            content_type,
+        )
+        .await?;
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// The media type of a doctor file, by its extension (COPY does not read
+/// it; it only labels the object for someone looking at the bucket).
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("csv") => "text/csv",
+        Some("parquet") => "application/octet-stream",
+        _ => "application/json",
+    }
 }
 
 /// Removes the uploaded files; a failure is said, not fatal (the report
