@@ -63,18 +63,10 @@ fn kind(column: &dwh_core::schema::Column) -> &'static str {
 
 /// Every data file of the sample below `dir`, relative, sorted.
 fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).unwrap().to_owned());
-            }
-        }
-    }
+    let mut out: Vec<PathBuf> = dwh_tests::walk(dir)
+        .into_iter()
+        .map(|path| path.strip_prefix(dir).unwrap().to_owned())
+        .collect();
     out.sort();
     out
 }

@@ -256,7 +256,7 @@ pub fn again(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Every file below `dir`, through symbolic links.
-fn walk(dir: &Path) -> Vec<PathBuf> {
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let path = entry.expect("dir entry").path();

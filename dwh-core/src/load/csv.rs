@@ -55,15 +55,8 @@ impl<R: Read> CsvRecords<R> {
         options: &Csv,
         file: &SourceFile,
     ) -> Result<CsvRecords<R>, LoadError> {
-        let bad_file = |reason: String| LoadError::BadFile {
-            table: table.name,
-            file: file.name.clone(),
-            reason,
-        };
-        let io_error = |source| LoadError::Io {
-            file: file.name.clone(),
-            source,
-        };
+        let bad_file = LoadError::bad_file(table, file);
+        let io_error = LoadError::io(file);
         let mut records = CsvRecords {
             rows: RowReader::new(input, options).map_err(io_error)?,
             table,

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::source::SourceFile;
+use crate::schema::Table;
+
 /// A record that could not be loaded, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
@@ -115,4 +118,26 @@ pub enum LoadError {
     #[error("the load of `{0}` stopped unexpectedly")]
     /// The reading side of the load ended without reporting an error.
     Interrupted(&'static str),
+}
+
+impl LoadError {
+    /// `file` could not be read.
+    pub fn io(file: &SourceFile) -> impl Fn(io::Error) -> LoadError + Copy + '_ {
+        move |source| LoadError::Io {
+            file: file.name.clone(),
+            source,
+        }
+    }
+
+    /// `file` as a whole does not fit `table`, for `reason`.
+    pub fn bad_file<'a>(
+        table: &'static Table,
+        file: &'a SourceFile,
+    ) -> impl Fn(String) -> LoadError + Copy + 'a {
+        move |reason| LoadError::BadFile {
+            table: table.name,
+            file: file.name.clone(),
+            reason,
+        }
+    }
 }

@@ -45,15 +45,8 @@ impl ParquetRecords {
         file: &SourceFile,
         table: &'static Table,
     ) -> Result<ParquetRecords, LoadError> {
-        let bad = |reason: String| LoadError::BadFile {
-            table: table.name,
-            file: file.name.clone(),
-            reason,
-        };
-        let io_error = |e| LoadError::Io {
-            file: file.name.clone(),
-            source: e,
-        };
+        let bad = LoadError::bad_file(table, file);
+        let io_error = LoadError::io(file);
         let (path, copy) = match source.local_path(file) {
             Some(path) => (path, None),
             None => {

@@ -252,10 +252,7 @@ impl<S: ChunkSink> Producer<S> {
     }
 
     fn load_file(&mut self, source: &dyn Source, file: &SourceFile) -> Result<(), Stop> {
-        let io_error = |e| LoadError::Io {
-            file: file.name.clone(),
-            source: e,
-        };
+        let io_error = LoadError::io(file);
         let checksum = Arc::new(Mutex::new(Checksum::default()));
         let hashing = || -> Result<Hashing, LoadError> {
             Ok(Hashing {
@@ -288,10 +285,7 @@ impl<S: ChunkSink> Producer<S> {
         mut records: impl Records,
         checksum: &Mutex<Checksum>,
     ) -> Result<(), Stop> {
-        let io_error = |e| LoadError::Io {
-            file: file.name.clone(),
-            source: e,
-        };
+        let io_error = LoadError::io(file);
         let (mut file_rows, mut index, mut counted) = (0u64, 0u64, 0u64);
         while let Some((line, read)) = records.next_into(&mut self.record).map_err(io_error)? {
             index += 1;
@@ -325,10 +319,7 @@ impl<S: ChunkSink> Producer<S> {
         input: Hashing,
         checksum: &Mutex<Checksum>,
     ) -> Result<(), Stop> {
-        let io_error = |e| LoadError::Io {
-            file: file.name.clone(),
-            source: e,
-        };
+        let io_error = LoadError::io(file);
         let mut file_rows = 0u64;
         let mut reader = RecordReader::with_buffer(input, std::mem::take(&mut self.block));
         let mut index = 0u64;
