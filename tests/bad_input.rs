@@ -984,7 +984,7 @@ async fn bad_record_errors_say_where_and_what_to_do() {
         .to_string();
     let dir = corpus().join("events/no_json");
     for part in [
-        format!("cannot list the JSON files of {}", dir.display()),
+        format!("cannot list the source files of {}", dir.display()),
         "2 files would be left out or cannot be loaded".into(),
         format!(
             "{}: its name matches neither",

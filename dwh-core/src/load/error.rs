@@ -42,10 +42,10 @@ pub enum LoadError {
     #[error("staging table `{0}` has no source in this run; give every staging table one")]
     /// The run plan loads a table it was given no source for.
     NoSource(&'static str),
-    #[error("no *.json files under {0}; point --data at a directory of JSON sources")]
-    /// The source has no JSON files.
+    #[error("no source files under {0}; point --data at a directory holding the project's sources")]
+    /// The source has no files.
     NoFiles(String),
-    #[error("cannot list the JSON files of {location}: {source}")]
+    #[error("cannot list the source files of {location}: {source}")]
     /// The source's files could not be listed.
     List {
         /// The source's location.
