@@ -328,28 +328,32 @@ fn put_text(
         }
         _ => return Err(None),
     };
-    // "If the extra characters are all spaces (blanks), the string is
-    // truncated to the maximum length"; otherwise too long is an error:
-    // https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html
+    let text = fit_varchar(text, max, nul).map_err(Some)?;
+    out.put_i32(text.len() as i32);
+    out.put_slice(text.as_bytes());
+    Ok(())
+}
+
+/// `text` as a VARCHAR(`max`) takes it, or why it cannot. "If the extra
+/// characters are all spaces (blanks), the string is truncated to the
+/// maximum length"; otherwise too long is an error:
+/// https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html
+fn fit_varchar(text: &str, max: u32, nul: bool) -> Result<&str, String> {
     let max_len = max as usize;
     let text = match text.as_bytes().get(max_len..) {
         Some(extra) if extra.iter().all(|&b| b == b' ') => &text[..max_len],
         _ => text,
     };
     if text.len() > max_len {
-        return Err(Some(format!(
+        return Err(format!(
             "value is {} bytes, longer than the column's VARCHAR({max}) (lengths are in bytes, as in Redshift)",
             text.len()
-        )));
-    }
-    if nul && text.contains('\0') {
-        return Err(Some(
-            "value contains a NUL character, which PostgreSQL and Redshift reject".into(),
         ));
     }
-    out.put_i32(text.len() as i32);
-    out.put_slice(text.as_bytes());
-    Ok(())
+    if nul && text.contains('\0') {
+        return Err("value contains a NUL character, which PostgreSQL and Redshift reject".into());
+    }
+    Ok(text)
 }
 
 /// A number's text in a stack buffer. 400 bytes hold any `f64` as `Display`

@@ -42,7 +42,9 @@ pub enum LoadError {
     #[error("staging table `{0}` has no source in this run; give every staging table one")]
     /// The run plan loads a table it was given no source for.
     NoSource(&'static str),
-    #[error("no source files under {0}; point --data at a directory holding the project's sources")]
+    #[error(
+        "no source files under {0}; point --data at a directory holding the project's sources"
+    )]
     /// The source has no files.
     NoFiles(String),
     #[error("cannot list the source files of {location}: {source}")]
