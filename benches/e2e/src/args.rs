@@ -6,7 +6,8 @@ pub const USAGE: &str = "\
 dwh-bench: end-to-end load benchmark of dwh on the local PostgreSQL engine
 
 usage: dwh-bench [--sizes LIST] [--runs N] [--all-runs N] [--out DIR] [--data-dir DIR]
-                 [--engine-dir DIR] [--stop-engine] [--keep-database]
+                 [--engine-dir DIR] [--day-events N] [--days N] [--stop-engine]
+                 [--keep-database]
 
   --sizes LIST     comma-separated event counts (100k, 1m, 10m, 250000, ...) and/or
                    `sample` (the real course sample: $DWH_SAMPLE_DIR, else
@@ -15,7 +16,11 @@ usage: dwh-bench [--sizes LIST] [--runs N] [--all-runs N] [--out DIR] [--data-di
   --runs N         side-by-side runs of dwh's staging load (from JSON, CSV and Parquet)
                    and psql \\copy per size; the best of each is compared (default 3)
   --all-runs N     runs of the whole `all` per size, each on a fresh database and again
-                   as a re-run on the same data; the best of each is reported (default 1)
+                   as a re-run on the same data, and of the hand-written transform; the
+                   best of each is reported, the targets take medians (default 1)
+  --day-events N   events in each new day added to a generated size's warehouse
+                   (default 10000)
+  --days N         new days added, one run each, to a copy of that warehouse (default 3)
   --out DIR        where results.json and results.md go (default target/dwh-bench)
   --data-dir DIR   generated data sets, made once and reused (default target/dwh-bench/data)
   --engine-dir DIR the local engine (default: the one `dwh all` uses, target/dwh-local)
@@ -82,6 +87,8 @@ pub struct Args {
     pub out: PathBuf,
     pub data_dir: PathBuf,
     pub engine_dir: PathBuf,
+    pub day_events: u64,
+    pub days: u64,
     pub stop_engine: bool,
     pub keep_database: bool,
 }
@@ -95,6 +102,8 @@ impl Args {
             out: target.join("dwh-bench"),
             data_dir: target.join("dwh-bench/data"),
             engine_dir: dwh_core::local::LocalEngine::default_dir(&target),
+            day_events: 10_000,
+            days: 3,
             stop_engine: false,
             keep_database: false,
         };
@@ -123,6 +132,10 @@ impl Args {
                         .filter(|n| *n > 0)
                         .ok_or("--all-runs needs a number above zero")?;
                 }
+                "--day-events" => {
+                    parsed.day_events = positive(value("--day-events")?, "--day-events")?
+                }
+                "--days" => parsed.days = positive(value("--days")?, "--days")?,
                 "--out" => parsed.out = value("--out")?.into(),
                 "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
                 "--engine-dir" => parsed.engine_dir = value("--engine-dir")?.into(),
@@ -138,6 +151,14 @@ impl Args {
         }
         Ok(parsed)
     }
+}
+
+/// `text` as a number above zero, or an error naming `option`.
+fn positive(text: String, option: &str) -> Result<u64, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(format!("{option} needs a number above zero"))
 }
 
 #[cfg(test)]

@@ -17,10 +17,12 @@ mod formats;
 mod hand;
 mod load_child;
 mod machine;
+mod new_days;
 mod plans;
 mod report;
 mod rotation;
 mod side_by_side;
+mod targets;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,7 +40,7 @@ use side_by_side::{events_table, Psql};
 const SEED: u64 = 42;
 /// The database the benchmark loads into, replaced for every size.
 const DATABASE: &str = "dwh_bench";
-/// The database of the one-new-day run.
+/// The copy of the warehouse that new days go into.
 const NEW_DAY_DATABASE: &str = "dwh_bench_day";
 
 fn main() -> ExitCode {
@@ -175,20 +177,33 @@ async fn measure(
     size: &Size,
 ) -> Result<SizeResult, String> {
     let (data, generated) = data_set(args, size).await?;
-    let (url, all, rerun) = all_runs(args, engine, &data).await?;
-    let new_day = new_day(args, engine, &data).await?;
-    let failed = all.checks_failed + rerun.checks_failed + new_day.checks_failed;
+    let (url, all_each, rerun_each) = all_runs(args, engine, &data).await?;
+    let new_days = match size {
+        Size::Events(n) => Some(measure_new_days(args, engine, &data, *n).await?),
+        Size::Sample => None,
+    };
+    let failed = all_each
+        .iter()
+        .chain(&rerun_each)
+        .chain(new_days.iter().flat_map(|d| &d.runs))
+        .map(|r| r.checks_failed)
+        .sum::<usize>();
     if failed > 0 {
         return Err(format!(
             "{failed} data-quality checks failed: a run that builds wrong tables has no figures"
         ));
     }
+    let (all, rerun) = (best_run(&all_each), best_run(&rerun_each));
     print_shares(&all);
-    let hand_transform_s = hand::transform(&url).await?;
-    eprintln!(
-        "   hand-written INSERT … SELECT DISTINCT ON transform: {hand_transform_s:.2} s (dwh {:.2}× of it)",
-        all.transform_s / hand_transform_s
-    );
+    let mut hand_transform_s = Vec::new();
+    for _ in 0..args.all_runs {
+        let secs = hand::transform(&url).await?;
+        eprintln!(
+            "   hand-written INSERT … SELECT DISTINCT ON transform: {secs:.2} s (dwh's best {:.2}× of it)",
+            all.transform_s / secs
+        );
+        hand_transform_s.push(secs);
+    }
     write_plans(args, &url, size).await?;
     let events = all
         .staging_rows
@@ -223,19 +238,19 @@ async fn measure(
         hand_transform_s,
         all,
         rerun,
-        new_day,
+        all_each,
+        new_days,
     })
 }
 
 /// `all` on a fresh database and re-run on the same data, `--all-runs`
-/// times; the database's URL and the best of each.
+/// times; the database's URL and every run of each.
 async fn all_runs(
     args: &Args,
     engine: &LocalEngine,
     data: &Path,
-) -> Result<(String, AllRun, AllRun), String> {
-    let mut all: Option<AllRun> = None;
-    let mut rerun: Option<AllRun> = None;
+) -> Result<(String, Vec<AllRun>, Vec<AllRun>), String> {
+    let (mut all, mut rerun) = (Vec::new(), Vec::new());
     let mut url = String::new();
     for _ in 0..args.all_runs {
         url = engine
@@ -246,10 +261,10 @@ async fn all_runs(
         eprintln!("   dwh all, fresh database: {:.2} s", first.total_s);
         let again = child::spawn(&args.engine_dir, data, &url, Mode::Incremental)?;
         eprintln!("   dwh all, re-run (no new file): {:.2} s", again.total_s);
-        all = Some(keep_best(all, first));
-        rerun = Some(keep_best(rerun, again));
+        all.push(first);
+        rerun.push(again);
     }
-    Ok((url, all.expect("one run"), rerun.expect("one run")))
+    Ok((url, all, rerun))
 }
 
 /// Every statement's plan into `plans-SIZE.md`; the slowest printed.
@@ -277,53 +292,35 @@ async fn write_plans(args: &Args, url: &str, size: &Size) -> Result<(), String> 
     Ok(())
 }
 
-/// One new day into the warehouse: a warehouse built from every day of
-/// `data` but the last (untimed), then `dwh all` over all of `data`, which
-/// loads the last day's log file only (timed).
-async fn new_day(args: &Args, engine: &LocalEngine, data: &Path) -> Result<AllRun, String> {
-    let io = |e: std::io::Error| e.to_string();
-    let before = args.out.join("data-but-the-last-day");
-    let _ = std::fs::remove_dir_all(&before);
-    let mut logs: Vec<PathBuf> = Vec::new();
-    collect_json(&data.join("log_data"), &mut logs).map_err(io)?;
-    logs.sort();
-    let (last, earlier) = logs.split_last().ok_or("no log file")?;
-    for file in earlier {
-        let target = before
-            .join("log_data")
-            .join(file.strip_prefix(data.join("log_data")).unwrap_or(file));
-        std::fs::create_dir_all(target.parent().unwrap_or(&before)).map_err(io)?;
-        std::os::unix::fs::symlink(file, target).map_err(io)?;
-    }
-    std::os::unix::fs::symlink(data.join("song_data"), before.join("song_data")).map_err(io)?;
-    let url = engine
-        .create_database(NEW_DAY_DATABASE)
-        .await
-        .map_err(|e| e.to_string())?;
-    child::spawn(&args.engine_dir, &before, &url, Mode::Full)?;
-    let day = child::spawn(&args.engine_dir, data, &url, Mode::Incremental)?;
-    eprintln!(
-        "   one new day ({}) into the warehouse: {:.2} s (load {:.2}, transform {:.2}, checks {:.2})",
-        last.file_name().unwrap_or_default().to_string_lossy(),
-        day.total_s,
-        day.load_s,
-        day.transform_s,
-        day.checks_s
-    );
-    let _ = std::fs::remove_dir_all(&before);
-    Ok(day)
+/// `--days` new days of `--day-events` events into a copy of the
+/// warehouse `all` built from the data set of `events` events.
+async fn measure_new_days(
+    args: &Args,
+    engine: &LocalEngine,
+    data: &Path,
+    events: u64,
+) -> Result<new_days::NewDays, String> {
+    let config = gen_config(events);
+    let days = new_days::Days {
+        data,
+        config: &config,
+        events: args.day_events,
+        count: args.days,
+        built: DATABASE,
+        database: NEW_DAY_DATABASE,
+    };
+    new_days::measure(engine, &args.engine_dir, &args.out, &days).await
 }
 
-fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_json(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "json") {
-            out.push(path);
-        }
+/// The generator's configuration of a data set of `events` events.
+fn gen_config(events: u64) -> GenConfig {
+    GenConfig {
+        events,
+        // Proportional songs, as `dwh all` generates them.
+        songs: (events / 20).max(50),
+        seed: SEED,
+        ..GenConfig::default()
     }
-    Ok(())
 }
 
 /// Each step's share of a whole `all`.
@@ -346,21 +343,15 @@ fn print_shares(all: &AllRun) {
     );
 }
 
-/// The faster run, with the higher peak RSS of the two.
-fn keep_best(best: Option<AllRun>, run: AllRun) -> AllRun {
-    match best {
-        None => run,
-        Some(best) => {
-            let peak_rss_kib = best.peak_rss_kib.max(run.peak_rss_kib);
-            let mut kept = if run.total_s < best.total_s {
-                run
-            } else {
-                best
-            };
-            kept.peak_rss_kib = peak_rss_kib;
-            kept
-        }
-    }
+/// The fastest of `runs`, with the highest peak RSS of them.
+fn best_run(runs: &[AllRun]) -> AllRun {
+    let mut best = runs
+        .iter()
+        .min_by(|a, b| a.total_s.total_cmp(&b.total_s))
+        .expect("at least one run")
+        .clone();
+    best.peak_rss_kib = runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
+    best
 }
 
 /// The data of `size`: the sample, or a generated data set (made once).
@@ -385,13 +376,7 @@ async fn data_set(args: &Args, size: &Size) -> Result<(PathBuf, Option<GenRun>),
         return Ok((dir, None));
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let config = GenConfig {
-        events,
-        // Proportional songs, as `dwh all` generates them.
-        songs: (events / 20).max(50),
-        seed: SEED,
-        ..GenConfig::default()
-    };
+    let config = gen_config(events);
     eprintln!("   generating {events} events into {}", dir.display());
     let out = dir.clone();
     let started = Instant::now();

@@ -25,6 +25,10 @@ const MIN_DAYS: u64 = 30;
 const USER_STEP_MS: u64 = 210_000;
 const NEVER: i64 = i64::MAX;
 const STREAM_EVENTS: u64 = 10;
+/// Extra day `n` draws from stream `STREAM_EXTRA_DAYS + n`.
+const STREAM_EXTRA_DAYS: u64 = 1_000;
+/// Share of users whose level changes during an extra day.
+const P_LEVEL_CHANGE_A_DAY: f64 = 0.05;
 /// The sample has about 83 events per user.
 const EVENTS_PER_USER: u64 = 83;
 const P_START_LOGGED_OUT: f64 = 0.08;
@@ -178,6 +182,26 @@ impl User {
             _ => {}
         }
         user
+    }
+
+    /// The level the user has once the data set's level change is made.
+    fn settle_level(&mut self) {
+        if self.upgrade_at != NEVER {
+            self.level = Level::Paid;
+            self.upgrade_at = NEVER;
+        }
+        if self.downgrade_at != NEVER {
+            self.level = Level::Free;
+            self.downgrade_at = NEVER;
+        }
+    }
+
+    /// A change of level (upgrade or downgrade) at `at`.
+    fn schedule_level_change(&mut self, at: i64) {
+        match self.level {
+            Level::Free => self.upgrade_at = at,
+            Level::Paid => self.downgrade_at = at,
+        }
     }
 
     fn first_name(&self) -> &'static str {
@@ -580,11 +604,65 @@ pub(crate) fn write_events(
     out: &std::path::Path,
     limits: &Limits,
 ) -> io::Result<EventStats> {
-    let dir = out.join("log_data");
-    fs::create_dir_all(&dir)?;
     let mut clock = Clock::new(config.events, limits.events_per_day);
     let users = config.users.unwrap_or_else(|| default_users(config.events));
+    let sim = Sim::new(config, catalog, users, &clock);
+    write_stream(sim, &mut clock, out, limits, config.events)
+}
+
+/// Writes `log_data/` of one more day of `events` events, the `extra`-th
+/// (from 1) after the data set `config` generates: the same users (their
+/// level changes of the data set made), the same catalogue, events of their
+/// own random stream, every `ts` later than the data set's. A day leaves a
+/// day's gap after the data set, whose last event may pass its span by
+/// some minutes.
+pub(crate) fn write_extra_day(
+    config: &GenConfig,
+    catalog: &Catalog,
+    out: &std::path::Path,
+    limits: &Limits,
+    (extra, events): (u64, u64),
+) -> io::Result<EventStats> {
+    let span = Clock::new(config.events, limits.events_per_day).span_ms;
+    let start = START_MS + span + extra as i64 * DAY_MS;
+    let mut clock = Clock {
+        now: start,
+        // Ends about a tenth before midnight: the day stays one day.
+        mean_gap: (DAY_MS as u64 * 9 / 10 / events.max(1)).max(1),
+        span_ms: span,
+    };
+    let users = config.users.unwrap_or_else(|| default_users(config.events));
     let mut sim = Sim::new(config, catalog, users, &clock);
+    sim.rng = Rng::new(stream_key(config.seed, STREAM_EXTRA_DAYS + extra));
+    let Sim { users, rng, .. } = &mut sim;
+    for user in users.iter_mut() {
+        user.settle_level();
+        // A few users change level during the day, as during the data set.
+        if rng.chance(P_LEVEL_CHANGE_A_DAY) {
+            user.schedule_level_change(start + rng.below(DAY_MS as u64 * 8 / 10) as i64);
+        }
+    }
+    // Session ids after the data set's (it has at most one per event).
+    sim.last_session_id = config.events + extra * events.max(1);
+    let concurrent = sim.sessions.len();
+    sim.sessions.clear();
+    for _ in 0..concurrent {
+        let session = sim.new_session();
+        sim.sessions.push(session);
+    }
+    write_stream(sim, &mut clock, out, limits, events)
+}
+
+/// `events` events of `sim` on `clock`, into day files below `out`.
+fn write_stream(
+    mut sim: Sim<'_>,
+    clock: &mut Clock,
+    out: &std::path::Path,
+    limits: &Limits,
+    events: u64,
+) -> io::Result<EventStats> {
+    let dir = out.join("log_data");
+    fs::create_dir_all(&dir)?;
     let mut files = DayFiles {
         dir,
         day: 0,
@@ -595,7 +673,7 @@ pub(crate) fn write_events(
         bytes: 0,
     };
     let mut line = Vec::with_capacity(1024);
-    for _ in 0..config.events {
+    for _ in 0..events {
         let mut ts = clock.tick(&mut sim.rng);
         let day = ts.div_euclid(DAY_MS);
         if files.is_full(day) {

@@ -153,6 +153,40 @@ pub(crate) fn generate_with(
     })
 }
 
+/// Writes `log_data/` under `out` with one more day of `events` events,
+/// the `extra`-th day (from 1) after the data set `config` generates: the
+/// same users and catalogue, later times, so that it loads into a warehouse
+/// of that data set as the next day would (a benchmark's "new day").
+/// Different `extra` give different days; the same arguments the same bytes.
+pub fn generate_extra_day(
+    config: &GenConfig,
+    extra: u64,
+    events: u64,
+    out: &Path,
+) -> io::Result<GenSummary> {
+    validate(config)?;
+    if extra == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "extra days count from 1",
+        ));
+    }
+    let catalog = catalog::Catalog::new(config.seed, config.songs);
+    let limits = Limits::DEFAULT;
+    let events = events::write_extra_day(config, &catalog, out, &limits, (extra, events))?;
+    Ok(GenSummary {
+        events: events.events,
+        next_song_events: events.next_song,
+        songs: 0,
+        artists: 0,
+        users: events.users,
+        matched_plays: events.matched,
+        event_files: events.files,
+        song_files: 0,
+        bytes: events.bytes,
+    })
+}
+
 /// Most events [`generate`] writes: some 350 GB of JSON, far past any
 /// benchmark, and well inside the counters' range.
 pub const MAX_EVENTS: u64 = 1_000_000_000;

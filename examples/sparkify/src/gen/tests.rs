@@ -467,3 +467,65 @@ fn rate() {
         s.bytes as f64 / 1e6 / secs
     );
 }
+
+/// Extra days follow the data set: one file each, later than all of it,
+/// the data set's users under their names, new sessions, same bytes again.
+#[test]
+fn extra_days_follow_the_data_set() {
+    let config = config(20_000, 300);
+    let (set, days, again) = (
+        TempDir::new("set"),
+        TempDir::new("days"),
+        TempDir::new("days-again"),
+    );
+    generate(&config, &set.0).unwrap();
+    let data = parse(&set.0);
+    let last_ts = data
+        .events
+        .iter()
+        .map(|(_, e)| e["ts"].as_i64().unwrap())
+        .max();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut max_session = 0;
+    for (_, e) in &data.events {
+        max_session = max_session.max(e["sessionId"].as_u64().unwrap());
+        if let Some(first) = e["firstName"].as_str() {
+            names.insert(str_of(e, "userId").to_owned(), first.to_owned());
+        }
+    }
+    let mut previous = last_ts.unwrap();
+    for extra in 1..=3 {
+        let dir = days.0.join(extra.to_string());
+        let summary = generate_extra_day(&config, extra, 5_000, &dir).unwrap();
+        assert_eq!(
+            generate_extra_day(&config, extra, 5_000, &again.0.join(extra.to_string())).unwrap(),
+            summary
+        );
+        assert!(read_tree(&dir) == read_tree(&again.0.join(extra.to_string())));
+        // A day brings no song files; `parse` reads both folders.
+        fs::create_dir_all(dir.join("song_data")).unwrap();
+        let day = parse(&dir);
+        assert_eq!((summary.events, day.event_files), (5_000, 1));
+        assert_eq!(day.events.len(), 5_000);
+        assert_event_shapes(&day);
+        assert_time_order(&day);
+        let first_ts = day.events[0].1["ts"].as_i64().unwrap();
+        assert!(
+            first_ts > previous,
+            "day {extra} starts after what came before"
+        );
+        previous = day.events.last().unwrap().1["ts"].as_i64().unwrap();
+        let mut known = 0;
+        for (_, e) in &day.events {
+            assert!(e["sessionId"].as_u64().unwrap() > max_session);
+            let user = str_of(e, "userId");
+            if let (Some(first), Some(before)) = (e["firstName"].as_str(), names.get(user)) {
+                assert_eq!(first, before, "user {user} keeps the name");
+                known += 1;
+            }
+        }
+        assert!(known > 4_000, "the day's users are the data set's: {known}");
+    }
+    assert!(read_tree(&days.0.join("1")) != read_tree(&days.0.join("2")));
+    assert!(generate_extra_day(&config, 0, 10, &days.0).is_err());
+}
