@@ -209,7 +209,12 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
             .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
             .clone()
     };
-    let scope = Scope::Appended(&appended);
+    let changed = pipeline::changed(&loaded);
+    assert!(!changed.contains(&"songs"), "{changed:?}");
+    let scope = Scope::Appended {
+        appended: &appended,
+        changed: &changed,
+    };
     let day_checks = pipeline::check(&warehouse, &queries, scope, &mut ())
         .await
         .unwrap();
@@ -232,6 +237,114 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
             .all(|c| !c.check.ends_with(dwh_core::checks::BATCH_ONLY)),
         "{whole:#?}"
     );
+    late_arrivals_are_checked_on_the_batch_unless_lookups_changed(&warehouse, &appended).await;
+    type_2_references_are_checked_on_the_batch(&warehouse, &appended).await;
+}
+
+/// A play of the day whose user's version was moved past it fails the
+/// day's check of the type-2 reference, read on the batch (the versions'
+/// index makes it a probe per play).
+async fn type_2_references_are_checked_on_the_batch(
+    warehouse: &dwh_core::Warehouse,
+    appended: &[&'static str],
+) {
+    let client = warehouse.client();
+    let user: i32 = client
+        .query_one(
+            "SELECT user_id FROM songplays WHERE user_id IS NOT NULL \
+             AND start_time IN (SELECT ts FROM staging_events) ORDER BY start_time LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let moved = client
+        .execute(
+            "UPDATE users SET valid_from = valid_from + INTERVAL '100 years' \
+             WHERE user_id = $1 AND valid_to IS NULL",
+            &[&user],
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let queries = sparkify::project().check_queries(5);
+    let scope = Scope::Appended {
+        appended,
+        changed: &[],
+    };
+    let day = pipeline::check(warehouse, &queries, scope, &mut ())
+        .await
+        .unwrap();
+    let name = format!(
+        "every `user_id` finds the `users` version valid at its `start_time`{}",
+        dwh_core::checks::BATCH_ONLY
+    );
+    let check = day
+        .iter()
+        .find(|c| c.check == name)
+        .unwrap_or_else(|| panic!("no check {name:?}: {day:#?}"));
+    assert!(!check.passed, "{check:?}");
+    assert!(
+        check.examples[0].starts_with(&user.to_string()),
+        "{check:?}"
+    );
+}
+
+/// The late-arrival check of a day whose lookup tables did not change reads
+/// the day's plays: a song of one of them put in by hand (as if a run had
+/// brought it and not filled the play in) fails it. After a run that
+/// changed `songs` it reads every unmatched row.
+async fn late_arrivals_are_checked_on_the_batch_unless_lookups_changed(
+    warehouse: &dwh_core::Warehouse,
+    appended: &[&'static str],
+) {
+    const CHECK: &str = "no unmatched row has a match now (late arrivals filled in)";
+    let client = warehouse.client();
+    let play = client
+        .query_one(
+            "SELECT song, artist, length FROM staging_events \
+             WHERE page = 'NextSong' AND ts IN (SELECT start_time FROM songplays WHERE song_id IS NULL) \
+             ORDER BY ts LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (title, artist, length): (String, String, f64) = (play.get(0), play.get(1), play.get(2));
+    client
+        .execute(
+            "INSERT INTO artists (artist_id, name) VALUES ('ARLATE', $1)",
+            &[&artist],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO songs (song_id, title, artist_id, artist_name, duration) \
+             VALUES ('SOLATE', $1, 'ARLATE', $2, $3)",
+            &[&title, &artist, &length],
+        )
+        .await
+        .unwrap();
+    let queries = sparkify::project().check_queries(5);
+    let late = |results: &[dwh_core::checks::CheckResult], suffix: &str| {
+        let name = format!("{CHECK}{suffix}");
+        results
+            .iter()
+            .find(|c| c.table == "songplays" && c.check == name)
+            .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
+            .clone()
+    };
+    let scoped = |changed| Scope::Appended { appended, changed };
+    let day = pipeline::check(warehouse, &queries, scoped(&[]), &mut ())
+        .await
+        .unwrap();
+    let batch = late(&day, dwh_core::checks::BATCH_ONLY);
+    assert!(!batch.passed && batch.failures >= 1, "{batch:?}");
+    let after_songs = pipeline::check(warehouse, &queries, scoped(&["songs"]), &mut ())
+        .await
+        .unwrap();
+    let whole = late(&after_songs, "");
+    assert_eq!(whole.failures, batch.failures, "{whole:?}");
 }
 
 /// A run that loaded `events` staging rows and took the fact from

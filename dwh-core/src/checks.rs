@@ -71,25 +71,40 @@ pub enum Scope<'a> {
     /// Every row: `dwh check`, and a run that loaded empty tables.
     #[default]
     Whole,
-    /// After a run that only appended to these tables, a small batch (they
-    /// had rows before it and it changed none of those: `pipeline::appended`):
-    /// their checks that have a batch variant ([`q::CheckQuery::batch`], a
-    /// fact's references to a dimension's own key) read the rows whose key
-    /// the latest batch holds,
-    /// which include every row the run wrote, so a day's run costs what
-    /// the day brings, not what the warehouse holds. The rows loaded before
-    /// were checked by the runs that loaded them, and dwh's loads only add
-    /// dimension rows (and versions, which the whole-table version checks
-    /// keep gap-free), so those rows cannot lose their match. A run that
-    /// changed a fact's earlier rows (late arrivals matched) checks it
-    /// whole, and `dwh check` always does.
-    Appended(&'a [&'a str]),
+    /// After a run that only appended to the tables `appended`, a small
+    /// batch (they had rows before it and it changed none of those:
+    /// `pipeline::appended`): their checks that have a batch variant
+    /// ([`q::CheckQuery::batch`], a fact's references to a dimension's own
+    /// key, its late arrivals) read the rows whose key the latest batch
+    /// holds, which include every row the run wrote, so a day's run costs
+    /// what the day brings, not what the warehouse holds. The rows loaded
+    /// before were checked by the runs that loaded them, and dwh's loads
+    /// only add dimension rows (and versions, which the whole-table version
+    /// checks keep gap-free), so those rows cannot lose their match. A
+    /// check whose batch variant relies on tables the run `changed`
+    /// ([`q::CheckQuery::batch_unless_changed`]: new songs may match plays
+    /// kept unmatched before) reads every row, as does a run that changed a
+    /// fact's earlier rows (late arrivals matched), and `dwh check`.
+    Appended {
+        /// Tables the run only appended a small batch to.
+        appended: &'a [&'a str],
+        /// Tables whose rows the run changed or added to.
+        changed: &'a [&'a str],
+    },
 }
 
 impl Scope<'_> {
     fn batch_of<'q>(&self, query: &'q q::CheckQuery) -> Option<&'q q::CheckSql> {
         match self {
-            Scope::Appended(tables) if tables.contains(&query.table.name) => query.batch.as_ref(),
+            Scope::Appended { appended, changed }
+                if appended.contains(&query.table.name)
+                    && !query
+                        .batch_unless_changed
+                        .iter()
+                        .any(|t| changed.contains(t)) =>
+            {
+                query.batch.as_ref()
+            }
             _ => None,
         }
     }

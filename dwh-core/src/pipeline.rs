@@ -589,6 +589,16 @@ pub fn appended(schema: &Schema, loaded: &Loaded) -> Vec<&'static str> {
         .collect()
 }
 
+/// The star-schema tables whose rows the run changed or added to.
+pub fn changed(loaded: &Loaded) -> Vec<&'static str> {
+    loaded
+        .transform
+        .iter()
+        .filter(|t| t.rows_changed > 0 || t.rows_after != t.rows_before)
+        .map(|t| t.table)
+        .collect()
+}
+
 /// Runs the checks over the rows `scope` says, as one step
 /// ([`Step::Checks`]) that fails when a check does.
 pub async fn check(

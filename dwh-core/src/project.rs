@@ -286,6 +286,7 @@ impl Project {
                 sql: CheckSql::Listing { count, examples },
                 proof: None,
                 batch: None,
+                batch_unless_changed: Vec::new(),
             }
         }));
         queries

@@ -33,6 +33,7 @@ pub use finish::count_tables;
 
 use std::time::Instant;
 
+use crate::checks::Scope;
 use crate::load::ledger::Batch;
 use crate::load::policy::{BatchPolicy, Choice};
 use crate::pipeline::{self, Files, Loaded};
@@ -217,9 +218,16 @@ impl<'a> Run<'a> {
             (report.staging, report.transform) = (loaded.staging, loaded.transform);
             return Ok(());
         }
-        let appended = pipeline::appended(schema, &loaded);
+        let (appended, changed) = (
+            pipeline::appended(schema, &loaded),
+            pipeline::changed(&loaded),
+        );
         (report.staging, report.transform) = (loaded.staging, loaded.transform);
-        finish::checks(self.warehouse, self.project, &appended, report, rec).await?;
+        let scope = Scope::Appended {
+            appended: &appended,
+            changed: &changed,
+        };
+        finish::checks(self.warehouse, self.project, scope, report, rec).await?;
         let results = pipeline::analyze(self.warehouse, self.project, self.top, rec).await?;
         rec.inner.analysed(&results);
         report.set_analysis(&results);

@@ -9,17 +9,16 @@ use crate::report::RunReport;
 use crate::sql::runs::{RunRecord, StepStatus};
 use crate::warehouse::{Warehouse, WarehouseError};
 
-/// Runs the project's checks, over the rows the run appended where it
-/// only appended ([`pipeline::appended`]), into `report`.
+/// Runs the project's checks over the rows `scope` says (after a run:
+/// [`Scope::Appended`]), into `report`.
 pub(super) async fn checks(
     warehouse: &Warehouse,
     project: &Project,
-    appended: &[&'static str],
+    scope: Scope<'_>,
     report: &mut RunReport,
     progress: &mut dyn Progress,
 ) -> Result<(), WarehouseError> {
     let queries = project.check_queries(checks::EXAMPLES);
-    let scope = Scope::Appended(appended);
     report.checks = pipeline::check(warehouse, &queries, scope, progress).await?;
     progress.checked(&report.checks);
     Ok(())

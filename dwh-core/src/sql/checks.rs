@@ -262,6 +262,32 @@ pub fn keyless_rows_missing(table: &Table) -> Option<String> {
 /// the lookups rendered by [`source`], not by the loader.
 pub fn missed_matches(fact: &Table) -> Option<String> {
     let unmatched = super::unmatched::table_name(fact)?;
+    missed_matches_in(fact, &unmatched)
+}
+
+/// [`missed_matches`] among the batch's source rows in staging, which hold
+/// every unmatched row the run kept: after a run whose lookup tables did
+/// not change, the rows kept before cannot have found a match since (the
+/// runs that kept them checked them), so a day's check reads the day.
+pub fn missed_matches_of_batch(fact: &Table) -> Option<String> {
+    super::unmatched::table_name(fact)?;
+    missed_matches_in(fact, fact.load.as_ref()?.source.name)
+}
+
+/// The tables whose change by a run makes [`missed_matches_of_batch`]
+/// miss rows: those the fact's lookups read.
+pub fn lookup_tables(fact: &Table) -> Vec<&'static str> {
+    let lookups = fact.load.as_ref().map_or(&[][..], |l| l.lookups);
+    lookups
+        .iter()
+        .flat_map(|l| l.tables())
+        .map(|t| t.name)
+        .collect()
+}
+
+/// Rows of `rows` (shaped like the fact's source) that match now while
+/// their fact row lacks a looked-up value.
+fn missed_matches_in(fact: &Table, rows: &str) -> Option<String> {
     let load = fact.load.as_ref()?;
     let mut lacking = Vec::new();
     for column in fact.loaded_columns() {
@@ -289,7 +315,7 @@ pub fn missed_matches(fact: &Table) -> Option<String> {
     conditions.push(format!("({})", lacking.join(" OR ")));
     Some(format!(
         "SELECT COUNT(*) AS n FROM {} AS src{joins} JOIN {} AS f ON {} WHERE {}",
-        quote_ident(&unmatched),
+        quote_ident(rows),
         quote_ident(fact.name),
         keys.join(" AND "),
         conditions.join(" AND ")
@@ -328,6 +354,9 @@ pub struct CheckQuery {
     /// table runs instead of `sql` (`crate::checks::Scope`). `None`: the
     /// check reads what it reads on every run.
     pub batch: Option<CheckSql>,
+    /// Tables whose change by the run makes `batch` miss rows: after such
+    /// a run the check reads what `sql` reads.
+    pub batch_unless_changed: Vec<&'static str>,
 }
 
 /// Whether `table` has a valid, immediate UNIQUE index on exactly its
@@ -398,8 +427,9 @@ fn key_checks(
     }
 }
 
-/// A check's name, its query, and its query over the latest batch only.
-type Check = (String, CheckSql, Option<CheckSql>);
+/// A check's name, its query, its query over the latest batch only, and
+/// the tables whose change makes that one miss rows.
+type Check = (String, CheckSql, Option<CheckSql>, Vec<&'static str>);
 
 /// The checks of `table`'s references: each value found in its dimension
 /// and, for a type-2 dimension, the version valid at the row's time.
@@ -410,12 +440,23 @@ fn reference_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Ch
     let mut out = Vec::new();
     for column in table.columns {
         if let Some((dimension, history, as_of)) = history::versioned(column) {
-            let sql = history::unversioned(table, column, dimension, history, as_of);
+            let versions = history::Versions {
+                fact: table,
+                column,
+                dimension,
+                history,
+                as_of,
+            };
+            let sql = versions.unversioned(None);
+            let batch = batch
+                .as_deref()
+                .filter(|_| keyed_on(dimension, versions.key()))
+                .map(|b| listing(&versions.unversioned(Some(b))));
             let check = format!(
                 "every `{}` finds the `{}` version valid at its `{as_of}`",
                 column.name, dimension.name
             );
-            out.push((check, listing(&sql), None));
+            out.push((check, listing(&sql), batch, Vec::new()));
         }
         if let Some(dimension) = column.references {
             let key = dimension
@@ -429,27 +470,31 @@ fn reference_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Ch
                 .filter(|_| keyed_on(dimension, key))
                 .map(|b| listing(&orphans(table, column.name, dimension, key, Some(b))));
             let check = format!("every `{}` is in `{}`", column.name, dimension.name);
-            out.push((check, listing(&sql), batch));
+            out.push((check, listing(&sql), batch, Vec::new()));
         }
     }
     out
 }
 
-/// Whether `key` alone identifies `dimension`'s rows: its plain natural
-/// key or its IDENTITY primary key, which the local engine indexes.
+/// Whether `key` alone identifies `dimension`'s rows, or a type-2
+/// dimension's versions: its plain natural key, its IDENTITY primary key,
+/// or a type-2 dimension's natural key, which the local engine indexes
+/// (with `valid_from`, [`super::ddl::key_index`]).
 ///
 /// Only a fact's references to such a key get a batch variant: a fact
 /// grows by INSERT (and late matches, an UPDATE), whose counts tell a run
 /// that only appended, and a batch's rows each find their one row by the
 /// index. PostgreSQL estimates a join on the batch's keys at a row or two
 /// (it multiplies the key columns' selectivities), so against a dimension
-/// without that index (a type-2 one, keyed by its versions) it chose a
-/// nested loop over every dimension row per batch row: five minutes for a
-/// day's 80k plays into the 10M warehouse. Those checks read every row.
+/// without such an index it chose a nested loop over every dimension row
+/// per batch row: five minutes for a day's 80k plays into the 10M
+/// warehouse, before type-2 dimensions had their versions' index. Checks
+/// of references to other columns read every row.
 fn keyed_on(dimension: &Table, key: &str) -> bool {
     let identity =
         dimension.primary_key == [key] && dimension.column(key).is_some_and(|c| c.identity);
-    identity || super::ddl::unique_key(dimension) == Some(&[key][..])
+    let versions = dimension.history.is_some() && dimension.natural_key == [key];
+    identity || versions || super::ddl::unique_key(dimension) == Some(&[key][..])
 }
 
 /// The checks that the table holds its source: every source row loaded
@@ -462,19 +507,22 @@ fn source_checks(table: &Table, listing: &dyn Fn(&str) -> CheckSql) -> Vec<Check
             format!("every {source} source row has a natural key and is loaded"),
             listing(&sql),
             None,
+            Vec::new(),
         ));
     } else if let Some(sql) = keyless_source_rows(table) {
         out.push((
             format!("no {source} source row lacks the natural key"),
             CheckSql::Count(sql),
             None,
+            Vec::new(),
         ));
     }
     if let Some(sql) = missed_matches(table) {
         out.push((
             "no unmatched row has a match now (late arrivals filled in)".to_owned(),
             CheckSql::Count(sql),
-            None,
+            missed_matches_of_batch(table).map(CheckSql::Count),
+            lookup_tables(table),
         ));
     }
     out
@@ -496,18 +544,20 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
                 sql,
                 proof,
                 batch: None,
+                batch_unless_changed: Vec::new(),
             });
         }
         let rest = reference_checks(table, &listing)
             .into_iter()
             .chain(source_checks(table, &listing));
-        for (check, sql, batch) in rest {
+        for (check, sql, batch, batch_unless_changed) in rest {
             out.push(CheckQuery {
                 table,
                 check,
                 sql,
                 proof: None,
                 batch,
+                batch_unless_changed,
             });
         }
     }

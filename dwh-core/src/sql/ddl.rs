@@ -190,9 +190,11 @@ pub(crate) fn table_attributes(table: &Table) -> String {
 }
 
 /// The local engine's UNIQUE index on a table's natural key, built by the
-/// first load and kept by the later ones (built only where missing). `None` on
-/// Redshift, which has no indexes, and for tables whose key is not plainly
-/// unique (keyless facts, type-2 versions, no natural key).
+/// first load and kept by the later ones (built only where missing); for a
+/// type-2 dimension, a plain index on its key and `valid_from` (its
+/// versions), which a day's checks of the references to it probe. `None`
+/// on Redshift, which has no indexes, and for tables without a natural key
+/// (keyless facts).
 ///
 /// An exception to "no key constraints on PostgreSQL" (see
 /// [`create_table`]): a later run's load, late-arrival update and
@@ -203,7 +205,9 @@ pub(crate) fn table_attributes(table: &Table) -> String {
 /// duplicate, naming the key, inside the run's transaction; the check still
 /// runs in full where the index is missing or not valid.
 pub fn key_index(table: &Table, dialect: Dialect) -> Option<String> {
-    let columns = unique_key(table)?;
+    let Some(columns) = unique_key(table) else {
+        return version_index(table, dialect);
+    };
     (dialect == Dialect::Postgres).then(|| {
         let index = quote_ident(&key_index_name(table));
         let create = format!(
@@ -213,6 +217,28 @@ pub fn key_index(table: &Table, dialect: Dialect) -> Option<String> {
         );
         if_missing(&index, &create)
     })
+}
+
+/// A type-2 dimension's index on its natural key and `valid_from`, not
+/// unique: the check "one version per …" reports duplicates by name.
+fn version_index(table: &Table, dialect: Dialect) -> Option<String> {
+    let history = table.history.as_ref()?;
+    let loaded = dialect == Dialect::Postgres && table.load.is_some();
+    if !loaded || table.natural_key.is_empty() {
+        return None;
+    }
+    let index = quote_ident(&format!("{}_versions", table.name));
+    let columns = table
+        .natural_key
+        .iter()
+        .copied()
+        .chain(std::iter::once(history.valid_from));
+    let create = format!(
+        "CREATE INDEX {index} ON {} ({})",
+        quote_ident(table.name),
+        quote_list(columns, "")
+    );
+    Some(if_missing(&index, &create))
 }
 
 /// `statement`, run only when no relation is named `name` (quoted). Not

@@ -17,7 +17,7 @@ use super::ddl::{column_def, table_attributes};
 use super::dialect::Dialect;
 use super::ident::{quote_ident, quote_list};
 use super::ledger;
-use super::transform::{lookup_on, lookup_target, select_rows_from, stored_expr, LookupJoin};
+use super::transform::{lookup_on, lookup_target, select_rows_from, LookupJoin};
 use crate::schema::{Fill, Load, Table, TableKind};
 
 /// The unmatched-rows table of `fact`, when it has one: a fact with a
@@ -180,40 +180,6 @@ pub fn record(fact: &Table, dialect: Dialect) -> Option<String> {
         quote_list(columns.iter().copied(), ""),
         quote_list(columns.iter().copied(), "src."),
         quote_ident(load.source.name),
-        conditions.join(" AND ")
-    ))
-}
-
-/// The check: unmatched rows that match the dimensions now, yet whose fact
-/// row still has a NULL looked-up column. One count; 0 when every late
-/// arrival was filled in. The same SQL in both dialects.
-pub fn missed_matches(fact: &Table) -> Option<String> {
-    let name = table_name(fact)?;
-    let load = fact.load.as_ref()?;
-    let columns = looked_up_columns(fact);
-    let first = columns.first()?;
-    let keys: Vec<String> = fact
-        .natural_key
-        .iter()
-        .filter_map(|k| fact.column(k))
-        .map(|c| {
-            let expr = stored_expr(fact, c).unwrap_or_else(|| "NULL".to_owned());
-            format!("f.{} = {expr}", quote_ident(c.name))
-        })
-        .collect();
-    let joins: String = load
-        .lookups
-        .iter()
-        .map(|l| format!(" LEFT JOIN {} ON {}", lookup_target(l), lookup_on(l)))
-        .collect();
-    let mut conditions: Vec<String> = load.filter.iter().map(|f| format!("({f})")).collect();
-    conditions.push(matched(load, false));
-    conditions.push(format!("f.{} IS NULL", quote_ident(first)));
-    Some(format!(
-        "SELECT COUNT(*) AS n FROM {} AS src{joins} JOIN {} AS f ON {} WHERE {}",
-        quote_ident(&name),
-        quote_ident(fact.name),
-        keys.join(" AND "),
         conditions.join(" AND ")
     ))
 }

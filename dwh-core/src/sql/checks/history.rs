@@ -62,36 +62,47 @@ pub fn versioned(column: &Column) -> Option<(&'static Table, &'static History, &
     Some((dimension, history, column.as_of?))
 }
 
-/// Fact rows whose key is in the dimension but finds no version valid at
-/// their time: `(key, n)` rows. (A key not there at all is the orphan
-/// check's.) More than one version cannot be found where the versions chain
-/// ([`version_chain`]) and are unique per key and `valid_from`: so each row
-/// finds exactly one.
-pub fn unversioned(
-    fact: &Table,
-    column: &Column,
-    dimension: &Table,
-    history: &History,
-    as_of: &str,
-) -> String {
-    let col = quote_ident(column.name);
-    let key = quote_ident(
-        dimension
+/// A fact column that refers to a type-2 dimension, and what it refers to.
+pub struct Versions<'a> {
+    pub fact: &'a Table,
+    pub column: &'a Column,
+    pub dimension: &'a Table,
+    pub history: &'a History,
+    /// The fact column that picks the version.
+    pub as_of: &'a str,
+}
+
+impl Versions<'_> {
+    /// The dimension's key column the fact column refers to.
+    pub fn key(&self) -> &str {
+        self.dimension
             .natural_key
             .first()
             .copied()
-            .unwrap_or(column.name),
-    );
-    let at = quote_ident(as_of);
-    format!(
-        "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f \
-         LEFT JOIN {dim} AS d ON f.{col} = d.{key} AND f.{at} >= d.{from} \
-         AND (d.{to} IS NULL OR f.{at} < d.{to}) \
-         WHERE f.{col} IN (SELECT {key} FROM {dim}) AND d.{key} IS NULL \
-         GROUP BY f.{col}",
-        fact = quote_ident(fact.name),
-        dim = quote_ident(dimension.name),
-        from = quote_ident(history.valid_from),
-        to = quote_ident(history.valid_to),
-    )
+            .unwrap_or(self.column.name)
+    }
+
+    /// Fact rows whose key is in the dimension but finds no version valid
+    /// at their time: `(key, n)` rows. (A key not there at all is the
+    /// orphan check's.) More than one version cannot be found where the
+    /// versions chain ([`version_chain`]) and are unique per key and
+    /// `valid_from`: so each row finds exactly one. With `batch` (a
+    /// [`super::batch_join`]), only of the fact rows the latest batch holds.
+    pub fn unversioned(&self, batch: Option<&str>) -> String {
+        let col = quote_ident(self.column.name);
+        let key = quote_ident(self.key());
+        let at = quote_ident(self.as_of);
+        format!(
+            "SELECT CAST(f.{col} AS VARCHAR(512)) AS key, COUNT(*) AS n FROM {fact} AS f{batch} \
+             LEFT JOIN {dim} AS d ON f.{col} = d.{key} AND f.{at} >= d.{from} \
+             AND (d.{to} IS NULL OR f.{at} < d.{to}) \
+             WHERE f.{col} IN (SELECT {key} FROM {dim}) AND d.{key} IS NULL \
+             GROUP BY f.{col}",
+            fact = quote_ident(self.fact.name),
+            dim = quote_ident(self.dimension.name),
+            from = quote_ident(self.history.valid_from),
+            to = quote_ident(self.history.valid_to),
+            batch = batch.map(|b| format!(" {b}")).unwrap_or_default(),
+        )
+    }
 }

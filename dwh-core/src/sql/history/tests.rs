@@ -267,3 +267,17 @@ fn checks_replace_key_uniqueness_with_the_version_chain() {
         ]
     );
 }
+
+/// The local engine indexes a type-2 dimension's versions by key and
+/// `valid_from`, not uniquely (the check "one version per …" names
+/// duplicates); Redshift has no indexes.
+#[test]
+fn versions_are_indexed_by_key_and_valid_from_on_postgres_only() {
+    use crate::sql::ddl::key_index;
+    insta::assert_snapshot!(key_index(&ACCOUNTS, Dialect::Postgres).unwrap(), @r#"DO $$ BEGIN IF to_regclass('"accounts_versions"') IS NULL THEN CREATE INDEX "accounts_versions" ON "accounts" ("user_id", "valid_from"); END IF; END $$"#);
+    assert_eq!(key_index(&ACCOUNTS, Dialect::Redshift), None);
+    assert!(
+        crate::sql::checks::unique_index_proof(&ACCOUNTS).is_none(),
+        "a type-2 dimension's key is not unique"
+    );
+}
