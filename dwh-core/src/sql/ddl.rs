@@ -245,7 +245,7 @@ fn version_index(table: &Table, dialect: Dialect) -> Option<String> {
 /// `CREATE … IF NOT EXISTS`: that locks the table first, and waits out the
 /// autovacuum of the rows the last run loaded (up to `deadlock_timeout`, a
 /// second) on every run. PostgreSQL only.
-fn if_missing(name: &str, statement: &str) -> String {
+pub(crate) fn if_missing(name: &str, statement: &str) -> String {
     format!(
         "DO $$ BEGIN IF to_regclass({}) IS NULL THEN {statement}; END IF; END $$",
         quote_literal(name, Dialect::Postgres)

@@ -15,6 +15,30 @@ pub struct IdentError {
     pub reason: &'static str,
 }
 
+/// Longest identifier PostgreSQL keeps; it cuts longer ones silently
+/// (NAMEDATALEN - 1, <https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS>).
+const MAX_POSTGRES_IDENT_BYTES: usize = 63;
+
+/// `table_what_col1_col2…`, the name of a local-engine index; a name too
+/// long for PostgreSQL keeps its start and ends in a hash of the whole, so
+/// two long names cannot be cut to one. Built from validated names, so
+/// ASCII only.
+pub fn index_name(table: &str, what: &str, columns: &[&str]) -> String {
+    let name = format!("{table}_{what}_{}", columns.join("_"));
+    if name.len() <= MAX_POSTGRES_IDENT_BYTES {
+        return name;
+    }
+    // FNV-1a: stable across releases, unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!(
+        "{}_{:08x}",
+        &name[..MAX_POSTGRES_IDENT_BYTES - 9],
+        hash as u32
+    )
+}
+
 /// Accepts only `[A-Za-z_][A-Za-z0-9_]*` up to 127 bytes, so a name can
 /// never carry SQL, whatever quoting a reader applies.
 pub fn validate_ident(name: &str) -> Result<&str, IdentError> {
@@ -83,6 +107,25 @@ pub fn quote_literal(text: &str, dialect: Dialect) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn index_names_fit_postgres_and_stay_apart() {
+        assert_eq!(
+            index_name("songs", "by", &["title", "duration"]),
+            "songs_by_title_duration"
+        );
+        let long = |last: &str| {
+            index_name(
+                "a_table_with_a_long_name",
+                "by",
+                &["column_number_one", last],
+            )
+        };
+        let (one, two) = (long("column_number_two"), long("column_number_too"));
+        assert_eq!((one.len(), two.len()), (63, 63));
+        assert_ne!(one, two, "cut to the same 63 bytes, told apart by the hash");
+        assert_eq!(one, long("column_number_two"), "stable");
+    }
+
     use super::*;
 
     #[test]

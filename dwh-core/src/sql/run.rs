@@ -31,7 +31,7 @@ use super::history;
 use super::ident::quote_ident;
 use super::ledger::{self, LedgerFile};
 use super::registry::{self, Origin};
-use super::transform::load_statements;
+use super::transform::{load_statements, lookup_indexes};
 use super::unmatched;
 use crate::catalog::Schema;
 use crate::schema::{Table, TableKind};
@@ -617,6 +617,9 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
             ledger::pending_in(&inputs, dialect),
         ),
     ];
+    for sql in lookup_indexes(table, dialect) {
+        out.push(s(Action::Execute, "lookup index", sql));
+    }
     if let Some(sql) = unmatched::resolve(table, dialect) {
         out.push(s(Action::Execute, "match late arrivals", sql));
     }

@@ -624,6 +624,19 @@ fn a_plain_natural_key_is_a_unique_index_on_postgres_only() {
     assert_eq!(checks::unique_index_proof(&STAGING), None);
 }
 
+/// A fact's lookup compares a VARCHAR without trailing blanks: the local
+/// engine indexes that expression, so a batch's rows probe it; a lookup on
+/// a natural key alone has the key index; Redshift has no indexes.
+#[test]
+fn lookups_are_indexed_as_they_compare_on_postgres_only() {
+    use crate::sql::transform::lookup_indexes;
+    let indexes = lookup_indexes(&PLAYS, Dialect::Postgres);
+    assert_eq!(indexes.len(), 1);
+    insta::assert_snapshot!(indexes[0], @r#"DO $$ BEGIN IF to_regclass('"players_by_label"') IS NULL THEN CREATE INDEX "players_by_label" ON "players" ((RTRIM("label"))); END IF; END $$"#);
+    assert!(lookup_indexes(&PLAYS, Dialect::Redshift).is_empty());
+    assert!(lookup_indexes(&PLAYERS, Dialect::Postgres).is_empty());
+}
+
 /// Redshift folds names to lower case (r_names): a hand-written table or
 /// column named with upper-case letters is refused, naming the fix.
 #[test]

@@ -344,25 +344,78 @@ pub(crate) fn lookup_on(lookup: &Lookup) -> String {
 /// planner then keeps the column's statistics (RTRIM on both sides made it
 /// guess a join of millions of rows for 50,000 songs and their artists).
 fn equalities(table: &Table, alias: &str, pairs: &[(&str, &str)]) -> String {
-    let alias = quote_ident(alias);
+    let prefix = format!("{}.", quote_ident(alias));
     pairs
         .iter()
         .map(|(column, expr)| {
-            let left = format!("{alias}.{}", quote_ident(column));
             let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
-            let stored_trimmed = table.natural_key.contains(column);
             #[cfg(feature = "test-hooks")]
             if varchar && planted_fault::lookup_keeps_source_blanks() {
+                let left = format!("{prefix}{}", quote_ident(column));
                 return format!("RTRIM({left}) = ({expr})");
             }
-            match (varchar, stored_trimmed) {
-                (true, true) => format!("{left} = RTRIM({expr})"),
-                (true, false) => format!("RTRIM({left}) = RTRIM({expr})"),
-                _ => format!("{left} = ({expr})"),
+            let left = compared_column(table, column, &prefix);
+            match varchar {
+                true => format!("{left} = RTRIM({expr})"),
+                false => format!("{left} = ({expr})"),
             }
         })
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+/// A looked-up table's `column` as a lookup compares it: a VARCHAR without
+/// its trailing blanks, unless it is a natural key, stored so already.
+fn compared_column(table: &Table, column: &str, prefix: &str) -> String {
+    let name = format!("{prefix}{}", quote_ident(column));
+    let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
+    match varchar && !table.natural_key.contains(&column) {
+        true => format!("RTRIM({name})"),
+        false => name,
+    }
+}
+
+/// The local engine's indexes on what a fact's lookups compare (the song's
+/// title, artist name and duration of a play), built where missing: a
+/// day's load, its unmatched rows and its checks then probe the looked-up
+/// tables for the batch's few rows instead of hashing every row of them.
+/// An index on a natural key alone is the key index already. None on
+/// Redshift, which has no indexes.
+pub fn lookup_indexes(fact: &Table, dialect: Dialect) -> Vec<String> {
+    let Some(load) = fact.load.as_ref().filter(|_| dialect == Dialect::Postgres) else {
+        return Vec::new();
+    };
+    let mut compared: Vec<(&Table, Vec<&str>)> = Vec::new();
+    for lookup in load.lookups {
+        compared.push((lookup.table, lookup.on.iter().map(|(c, _)| *c).collect()));
+        for join in lookup.joins {
+            let columns = join.key.iter().chain(join.on).map(|(c, _)| *c);
+            compared.push((join.table, columns.collect()));
+        }
+    }
+    compared
+        .into_iter()
+        .filter(|(table, columns)| !columns.is_empty() && columns[..] != *table.natural_key)
+        .map(|(table, columns)| lookup_index(table, &columns))
+        .collect()
+}
+
+fn lookup_index(table: &Table, columns: &[&str]) -> String {
+    let name = super::ident::index_name(table.name, "by", columns);
+    let exprs: Vec<String> = columns
+        .iter()
+        .map(|c| match compared_column(table, c, "") {
+            plain if plain.starts_with('"') => plain,
+            expr => format!("({expr})"),
+        })
+        .collect();
+    let create = format!(
+        "CREATE INDEX {} ON {} ({})",
+        quote_ident(&name),
+        quote_ident(table.name),
+        exprs.join(", ")
+    );
+    super::ddl::if_missing(&quote_ident(&name), &create)
 }
 
 /// A fault to plant in the lookup rendering above, for tests that show a
