@@ -223,8 +223,8 @@ pub fn keyless_source_rows(table: &Table) -> Option<String> {
 ///
 /// Columns filled from a lookup are not compared: the fact keeps what the
 /// lookup found when the row was appended, and a dimension member that
-/// arrives later (staging stays as it is on a run without new files of its
-/// own) would make the row look missing although it is there.
+/// arrives later (in a `dwh transform` of a batch another `dwh load` added
+/// to) would make the row look missing although it is there.
 pub fn keyless_rows_missing(table: &Table) -> Option<String> {
     let load = table.load.as_ref().filter(|_| table.is_keyless())?;
     let compared: Vec<(&str, String)> = table

@@ -3,8 +3,8 @@
 //! the file brought, so ledger and tables always agree.
 //!
 //! A run loads only the files the ledger does not hold (see
-//! [`crate::load::ledger`]), and staging holds the last batch loaded into
-//! it. `transformed` marks the files whose rows the star schema has taken
+//! [`crate::load::ledger`]), and staging holds the run's batch (empty when
+//! no file is new). `transformed` marks the files whose rows the star schema has taken
 //! in, so a keyless fact appends a batch once, and a `dwh load` that
 //! follows another `dwh load` adds its files to the batch instead of
 //! emptying it.

@@ -494,20 +494,28 @@ pub(crate) fn staging_load(
         Dialect::Postgres => truncate_table(table),
         Dialect::Redshift => delete_all(table),
     };
-    let check = |keys: Vec<&str>| {
+    // Emptied unless it holds a batch not transformed yet; also when no
+    // file is new, so that staging holds the run's batch, empty, and the
+    // checks of what it holds do not read an earlier run's rows again.
+    let emptying = || {
         let pending = ledger::untransformed_files(table, dialect);
-        let loaded = ledger::already_loaded(table, &keys, dialect);
-        [
+        vec![
             s(Action::PendingBatch(table), "pending batch", pending),
             s(Action::EmptyStaging(table), "empty", empty.clone()),
-            s(Action::AlreadyLoaded(table), "already loaded", loaded),
         ]
     };
+    let check = |keys: Vec<&str>| {
+        let loaded = ledger::already_loaded(table, &keys, dialect);
+        let mut out = emptying();
+        out.push(s(Action::AlreadyLoaded(table), "already loaded", loaded));
+        out
+    };
+    let nothing_new = emptying;
     let mut out = Vec::with_capacity(8);
     match (from, dialect) {
         (StagingFrom::S3(batch), Dialect::Redshift) => {
             let Some(copy) = &batch.copy else {
-                return Ok(out);
+                return Ok(nothing_new());
             };
             out.extend(check(batch.files.iter().map(|f| f.key.as_str()).collect()));
             out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
@@ -522,7 +530,7 @@ pub(crate) fn staging_load(
         }
         (StagingFrom::Files(keys), Dialect::Postgres) => {
             if keys.is_empty() {
-                return Ok(out);
+                return Ok(nothing_new());
             }
             out.extend(check(keys.iter().map(String::as_str).collect()));
             out.extend(copy_and_record(table));
