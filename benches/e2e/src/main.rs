@@ -23,6 +23,7 @@ mod report;
 mod rotation;
 mod side_by_side;
 mod targets;
+mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -141,7 +142,7 @@ async fn run(args: &Args) -> Result<(), String> {
         runs: args.runs,
         sizes,
     };
-    println!("{}", report.markdown());
+    println!("{}", markdown(&report));
     eprintln!(
         "written: {} and {}",
         args.out.join("results.md").display(),
@@ -158,12 +159,17 @@ async fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The report's tables, then the targets of issue 28.
+fn markdown(report: &Report) -> String {
+    report.markdown() + &targets::table(&report.sizes)
+}
+
 fn write_report(args: &Args, report: &Report) -> Result<(), String> {
     let write = |name: &str, text: String| {
         let path = args.out.join(name);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
     };
-    write("results.md", report.markdown())?;
+    write("results.md", markdown(report))?;
     write(
         "results.json",
         serde_json::to_string_pretty(report).expect("serializes"),
@@ -182,28 +188,11 @@ async fn measure(
         Size::Events(n) => Some(measure_new_days(args, engine, &data, *n).await?),
         Size::Sample => None,
     };
-    let failed = all_each
-        .iter()
-        .chain(&rerun_each)
-        .chain(new_days.iter().flat_map(|d| &d.runs))
-        .map(|r| r.checks_failed)
-        .sum::<usize>();
-    if failed > 0 {
-        return Err(format!(
-            "{failed} data-quality checks failed: a run that builds wrong tables has no figures"
-        ));
-    }
+    let days = new_days.iter().flat_map(|d| &d.runs);
+    refuse_failed_checks(all_each.iter().chain(&rerun_each).chain(days))?;
     let (all, rerun) = (best_run(&all_each), best_run(&rerun_each));
     print_shares(&all);
-    let mut hand_transform_s = Vec::new();
-    for _ in 0..args.all_runs {
-        let secs = hand::transform(&url).await?;
-        eprintln!(
-            "   hand-written INSERT … SELECT DISTINCT ON transform: {secs:.2} s (dwh's best {:.2}× of it)",
-            all.transform_s / secs
-        );
-        hand_transform_s.push(secs);
-    }
+    let hand_transform_s = hand_transforms(args.all_runs, &url, &all).await?;
     write_plans(args, &url, size).await?;
     let events = all
         .staging_rows
@@ -241,6 +230,31 @@ async fn measure(
         all_each,
         new_days,
     })
+}
+
+/// An error when any of `runs` had a failed check.
+fn refuse_failed_checks<'a>(runs: impl Iterator<Item = &'a AllRun>) -> Result<(), String> {
+    let failed = runs.map(|r| r.checks_failed).sum::<usize>();
+    if failed > 0 {
+        return Err(format!(
+            "{failed} data-quality checks failed: a run that builds wrong tables has no figures"
+        ));
+    }
+    Ok(())
+}
+
+/// The hand-written transform `runs` times into the warehouse at `url`.
+async fn hand_transforms(runs: usize, url: &str, all: &AllRun) -> Result<Vec<f64>, String> {
+    let mut secs = Vec::new();
+    for _ in 0..runs {
+        let s = hand::transform(url).await?;
+        eprintln!(
+            "   hand-written INSERT … SELECT DISTINCT ON transform: {s:.2} s (dwh's best {:.2}× of it)",
+            all.transform_s / s
+        );
+        secs.push(s);
+    }
+    Ok(secs)
 }
 
 /// `all` on a fresh database and re-run on the same data, `--all-runs`

@@ -9,7 +9,7 @@ use crate::child::AllRun;
 use crate::load_child::SourceFormat;
 use crate::machine::Machine;
 use crate::new_days::NewDays;
-use crate::targets;
+use crate::verdict::pass;
 
 /// dwh's staging load of the events from one format, every run.
 #[derive(Debug, Clone, Serialize)]
@@ -95,7 +95,7 @@ pub struct SizeResult {
     pub new_days: Option<NewDays>,
 }
 
-pub(crate) fn best(runs: &[f64]) -> f64 {
+fn best(runs: &[f64]) -> f64 {
     runs.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
@@ -162,14 +162,6 @@ fn megabytes(bytes: u64) -> String {
     }
 }
 
-pub(crate) fn pass(passed: bool) -> &'static str {
-    if passed {
-        "pass"
-    } else {
-        "FAIL"
-    }
-}
-
 fn secs(s: f64) -> String {
     if s < 10.0 {
         format!("{s:.2} s")
@@ -185,7 +177,6 @@ impl Report {
         out.push_str(&self.ratios());
         out.push_str(&self.by_format());
         out.push_str(&self.new_days());
-        out.push_str(&targets::table(&self.sizes));
         out.push_str(&self.steps());
         out
     }

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use crate::child::AllRun;
-use crate::report::{pass, SizeResult};
+use crate::report::SizeResult;
+use crate::verdict::pass;
 
 /// Median, least and greatest of some runs' figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
