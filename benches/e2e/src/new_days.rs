@@ -123,7 +123,7 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), String> {
 }
 
 /// `database` replaced by a file copy of `built`; its URL.
-async fn copy_database(
+pub async fn copy_database(
     engine: &LocalEngine,
     built: &str,
     database: &str,
@@ -147,7 +147,7 @@ async fn copy_database(
         .map_err(|e| e.to_string())
 }
 
-async fn drop_database(engine: &LocalEngine, database: &str) -> Result<(), String> {
+pub async fn drop_database(engine: &LocalEngine, database: &str) -> Result<(), String> {
     admin(
         engine,
         &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
