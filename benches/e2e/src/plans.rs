@@ -91,7 +91,7 @@ async fn transform(
                 analyzed(client, "transform", statement.label.clone(), &statement.sql).await?,
             ),
             // EXPLAIN cannot run DDL: timed from here.
-            Action::Execute if statement.label.starts_with("key index") => {
+            Action::Execute if statement.label.contains("index") => {
                 plans.push(timed_ddl(client, &statement.label, &statement.sql).await?)
             }
             // ANALYZE between loads, as the run does: later plans depend on it.
@@ -119,13 +119,21 @@ fn emptied_as_before_the_first_run(project: &Project) -> String {
         .filter(|t| t.kind != TableKind::Staging)
         .map(|t| quote_ident(t.name))
         .collect();
-    let key_indexes: String = project
+    // Every index the runs built on them (key, versions, lookups), found
+    // in the catalog: the first run builds them after its loads.
+    let names: Vec<String> = project
         .schema()
         .tables()
         .iter()
-        .filter(|t| sql::key_index(t, Dialect::Postgres).is_some())
-        .map(|t| format!("; DROP INDEX {}", quote_ident(&sql::key_index_name(t))))
+        .filter(|t| t.kind != TableKind::Staging)
+        .map(|t| sql::quote_literal(t.name, Dialect::Postgres))
         .collect();
+    let key_indexes = format!(
+        "; DO $$ DECLARE i record; BEGIN FOR i IN SELECT indexname FROM pg_indexes \
+         WHERE schemaname = current_schema() AND tablename IN ({}) \
+         LOOP EXECUTE format('DROP INDEX %I', i.indexname); END LOOP; END $$",
+        names.join(", ")
+    );
     format!(
         "BEGIN; TRUNCATE {}{key_indexes}; UPDATE dwh_loaded_files SET transformed = FALSE",
         tables.join(", ")
