@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use dwh_core::checks::Scope;
+use dwh_core::checks::{CheckResult, Scope};
 use dwh_core::load::policy::BatchPolicy;
 use dwh_core::load::{Source, SourceFile, StagingReport};
 use dwh_core::pipeline::{self, Files, Loaded};
@@ -201,13 +201,8 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
     assert_eq!(deleted, 2);
 
     let queries = sparkify::project().check_queries(5);
-    let in_time = |results: &[dwh_core::checks::CheckResult], suffix: &str| {
-        let name = format!("every `start_time` is in `time`{suffix}");
-        results
-            .iter()
-            .find(|c| c.table == "songplays" && c.check == name)
-            .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
-            .clone()
+    let in_time = |results: &[CheckResult], suffix: &str| {
+        play_check(results, &format!("every `start_time` is in `time`{suffix}"))
     };
     let changed = pipeline::changed(&loaded);
     assert!(!changed.contains(&"songs"), "{changed:?}");
@@ -275,14 +270,13 @@ async fn type_2_references_are_checked_on_the_batch(
     let day = pipeline::check(warehouse, &queries, scope, &mut ())
         .await
         .unwrap();
-    let name = format!(
-        "every `user_id` finds the `users` version valid at its `start_time`{}",
-        dwh_core::checks::BATCH_ONLY
+    let check = play_check(
+        &day,
+        &format!(
+            "every `user_id` finds the `users` version valid at its `start_time`{}",
+            dwh_core::checks::BATCH_ONLY
+        ),
     );
-    let check = day
-        .iter()
-        .find(|c| c.check == name)
-        .unwrap_or_else(|| panic!("no check {name:?}: {day:#?}"));
     assert!(!check.passed, "{check:?}");
     assert!(
         check.examples[0].starts_with(&user.to_string()),
@@ -326,14 +320,8 @@ async fn late_arrivals_are_checked_on_the_batch_unless_lookups_changed(
         .await
         .unwrap();
     let queries = sparkify::project().check_queries(5);
-    let late = |results: &[dwh_core::checks::CheckResult], suffix: &str| {
-        let name = format!("{CHECK}{suffix}");
-        results
-            .iter()
-            .find(|c| c.table == "songplays" && c.check == name)
-            .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
-            .clone()
-    };
+    let late =
+        |results: &[CheckResult], suffix: &str| play_check(results, &format!("{CHECK}{suffix}"));
     let scoped = |changed| Scope::Appended { appended, changed };
     let day = pipeline::check(warehouse, &queries, scoped(&[]), &mut ())
         .await
@@ -345,6 +333,15 @@ async fn late_arrivals_are_checked_on_the_batch_unless_lookups_changed(
         .unwrap();
     let whole = late(&after_songs, "");
     assert_eq!(whole.failures, batch.failures, "{whole:?}");
+}
+
+/// The check of `songplays` named `name` among `results`.
+fn play_check(results: &[CheckResult], name: &str) -> CheckResult {
+    results
+        .iter()
+        .find(|c| c.table == "songplays" && c.check == name)
+        .unwrap_or_else(|| panic!("no check {name:?}: {results:#?}"))
+        .clone()
 }
 
 /// A run that loaded `events` staging rows and took the fact from

@@ -86,8 +86,15 @@ pub fn probes(scratch: &str, database: &str, s3: &DoctorS3) -> Result<Vec<Probe>
     let mut out = session(scratch);
     out.extend(catalog(schema, scratch, database));
     out.extend(run_transaction(schema, s3)?);
-    out.push(csv_copy(s3)?);
-    out.push(parquet_copy(s3)?);
+    let csv = sql::CopyFormat::Csv;
+    out.push(format_copy(s3, csv, CSV_KEY, "copy events from CSV")?);
+    let parquet = sql::CopyFormat::Parquet;
+    out.push(format_copy(
+        s3,
+        parquet,
+        PARQUET_KEY,
+        "copy events from Parquet",
+    )?);
     out.extend(bad_record(s3)?);
     out.extend(alter_forms());
     out.push(probe(
@@ -226,37 +233,26 @@ fn shape_of(statement: &RunStatement) -> Shape {
     }
 }
 
-/// The CSV COPY a CSV source runs, of the events in the form `dwh upload`
-/// writes CSV in (a header, quoted values, a NULL), after the run: it
-/// appends to the staging table, which the cleanup drops.
-fn csv_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
+/// The COPY a CSV or Parquet source runs, of the events the doctor
+/// uploaded at `key` in that format, after the run: it appends to the
+/// staging table, which the cleanup drops. CSV in the form `dwh upload`
+/// writes it (a header, quoted values, a NULL); a columnar COPY takes no
+/// MAXERROR, GZIP or jsonpaths (copy-usage_notes-copy-from-columnar.html).
+fn format_copy(
+    s3: &DoctorS3,
+    format: sql::CopyFormat,
+    key: &str,
+    label: &str,
+) -> Result<Probe, CopyError> {
     let events = doctor_events();
     let copy = S3Copy {
-        format: sql::CopyFormat::Csv,
+        format,
         jsonpaths: None,
-        ..copy_of(events, &format!("{}/{CSV_KEY}", s3.prefix), s3)
+        ..copy_of(events, &format!("{}/{key}", s3.prefix), s3)
     };
     Ok(probe(
         Shape::Copy,
-        "copy events from CSV",
-        sql::copy_from_s3(events, &copy)?,
-        Expect::Success,
-    ))
-}
-
-/// The Parquet COPY a Parquet source runs, of the events written as
-/// Parquet: a columnar COPY takes no MAXERROR, GZIP or jsonpaths
-/// (copy-usage_notes-copy-from-columnar.html). Appends, as [`csv_copy`].
-fn parquet_copy(s3: &DoctorS3) -> Result<Probe, CopyError> {
-    let events = doctor_events();
-    let copy = S3Copy {
-        format: sql::CopyFormat::Parquet,
-        jsonpaths: None,
-        ..copy_of(events, &format!("{}/{PARQUET_KEY}", s3.prefix), s3)
-    };
-    Ok(probe(
-        Shape::Copy,
-        "copy events from Parquet",
+        label,
         sql::copy_from_s3(events, &copy)?,
         Expect::Success,
     ))

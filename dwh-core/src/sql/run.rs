@@ -510,12 +510,11 @@ pub(crate) fn staging_load(
         out.push(s(Action::AlreadyLoaded(table), "already loaded", loaded));
         out
     };
-    let nothing_new = emptying;
     let mut out = Vec::with_capacity(8);
     match (from, dialect) {
         (StagingFrom::S3(batch), Dialect::Redshift) => {
             let Some(copy) = &batch.copy else {
-                return Ok(nothing_new());
+                return Ok(emptying());
             };
             out.extend(check(batch.files.iter().map(|f| f.key.as_str()).collect()));
             out.push(s(Action::Copy(table), "copy", copy_from_s3(table, copy)?));
@@ -530,7 +529,7 @@ pub(crate) fn staging_load(
         }
         (StagingFrom::Files(keys), Dialect::Postgres) => {
             if keys.is_empty() {
-                return Ok(nothing_new());
+                return Ok(emptying());
             }
             out.extend(check(keys.iter().map(String::as_str).collect()));
             out.extend(copy_and_record(table));

@@ -365,14 +365,20 @@ fn equalities(table: &Table, alias: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 /// A looked-up table's `column` as a lookup compares it: a VARCHAR without
-/// its trailing blanks, unless it is a natural key, stored so already.
+/// its trailing blanks ([`compared_trimmed`]), else as it is.
 fn compared_column(table: &Table, column: &str, prefix: &str) -> String {
     let name = format!("{prefix}{}", quote_ident(column));
-    let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
-    match varchar && !table.natural_key.contains(&column) {
+    match compared_trimmed(table, column) {
         true => format!("RTRIM({name})"),
         false => name,
     }
+}
+
+/// Whether a lookup compares `column` RTRIMmed: a VARCHAR that is not a
+/// natural key (a natural key is stored without trailing blanks already).
+fn compared_trimmed(table: &Table, column: &str) -> bool {
+    let varchar = table.column(column).is_some_and(|c| c.ty.is_varchar());
+    varchar && !table.natural_key.contains(&column)
 }
 
 /// The local engine's indexes on what a fact's lookups compare (the song's
@@ -404,9 +410,10 @@ fn lookup_index(table: &Table, columns: &[&str]) -> String {
     let name = super::ident::index_name(table.name, "by", columns);
     let exprs: Vec<String> = columns
         .iter()
-        .map(|c| match compared_column(table, c, "") {
-            plain if plain.starts_with('"') => plain,
-            expr => format!("({expr})"),
+        .map(|c| match compared_trimmed(table, c) {
+            // An expression is indexed in parentheses.
+            true => format!("({})", compared_column(table, c, "")),
+            false => quote_ident(c),
         })
         .collect();
     let create = format!(
