@@ -122,7 +122,7 @@ async fn actual(warehouse: &Warehouse) -> Expected {
 async fn assert_checks_pass(warehouse: &Warehouse) {
     let results = dwh_tests::assert_sparkify_checks_pass(warehouse).await;
     // The exact list, and a planted fault for each kind, are in analysis.rs.
-    assert_eq!(results.len(), 18, "the Sparkify checks: {results:#?}");
+    assert_eq!(results.len(), 23, "the Sparkify checks: {results:#?}");
 }
 
 #[tokio::test]

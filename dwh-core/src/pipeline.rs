@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::NaiveDateTime;
 
@@ -29,8 +28,11 @@ use crate::project::{AnalysisResult, Project};
 use crate::schema::Table;
 use crate::sql::checks::CheckQuery;
 use crate::sql::run::{self, Action, RunPlan, RunStatement};
-use crate::sql::{ledger, quote_ident, Dialect, Limit};
+use crate::sql::{ledger, row_counts, Dialect, Limit};
 use crate::warehouse::{check_owned, rejects_path, TransformReport, Warehouse, WarehouseError};
+use table_load::{worth_analyzing, TableLoad, Write};
+
+mod table_load;
 
 /// The local staging inputs: each staging table's source files, how bad
 /// records are handled, and live counters.
@@ -73,16 +75,6 @@ struct State {
     skipping: Option<&'static str>,
 }
 
-/// A star-schema table's load under way.
-struct TableLoad {
-    table: &'static Table,
-    rows_before: u64,
-    started: Instant,
-    /// Rows of the table its writes changed so far.
-    changed: u64,
-    analyzed: bool,
-}
-
 impl State {
     fn new() -> State {
         State {
@@ -94,13 +86,6 @@ impl State {
             skipping: None,
         }
     }
-}
-
-/// Whether a load that changed `changed` rows of a table that had
-/// `rows_before` is worth an ANALYZE: a tenth or more, or a first load
-/// ([`Action::AnalyzeChanged`]).
-fn worth_analyzing(rows_before: u64, changed: u64) -> bool {
-    rows_before == 0 || changed.saturating_mul(10) >= rows_before
 }
 
 /// The step of the run a statement belongs to, as progress shows it.
@@ -227,7 +212,8 @@ async fn execute_one(
         Action::Execute
         | Action::AnalyzeChanged(_)
         | Action::RowsBefore(_)
-        | Action::RowsAfter(_) => execute_star(tx, statement, state).await?,
+        | Action::RowsAfter(_)
+        | Action::KeepRows(_) => execute_star(tx, statement, state).await?,
         Action::Copy(_) | Action::CopyFiles(_) | Action::Analyze(_) | Action::CopiedRows(_) => {
             execute_staging(tx, statement, files, state).await?
         }
@@ -319,7 +305,10 @@ async fn execute_star(
 ) -> Result<(), WarehouseError> {
     match statement.action {
         Action::Execute => match &mut state.loading {
-            Some(load) => load.changed += write(tx, statement, load.table).await?,
+            Some(load) => match Write::of(&statement.sql, load.table) {
+                Some(write) => load.wrote(write, run_counted(tx, statement).await?),
+                None => run_plain(tx, statement).await?,
+            },
             None => run_plain(tx, statement).await?,
         },
         Action::AnalyzeChanged(_) => {
@@ -333,25 +322,34 @@ async fn execute_star(
             }
         }
         Action::RowsBefore(table) => {
-            state.loading = Some(TableLoad {
-                table,
-                rows_before: count(tx, statement).await?,
-                started: Instant::now(),
-                changed: 0,
-                analyzed: false,
-            });
+            state.loading = Some(TableLoad::new(table, count(tx, statement).await?));
         }
         Action::RowsAfter(table) => {
             state.skipping = None;
             let load = state.loading.take();
+            let rows_after = match load.as_ref().and_then(TableLoad::rows_after) {
+                Some(rows) => rows,
+                None => count(tx, statement).await?,
+            };
             state.loaded.transform.push(TransformReport {
                 table: table.name,
                 rows_before: load.as_ref().map_or(0, |l| l.rows_before),
-                rows_after: count(tx, statement).await?,
+                rows_after,
                 rows_changed: load.as_ref().map_or(0, |l| l.changed),
                 analyzed: load.as_ref().is_some_and(|l| l.analyzed),
                 duration: load.map_or_else(Default::default, |l| l.started.elapsed()),
             });
+        }
+        Action::KeepRows(table) => {
+            let rows = state.loaded.transform.last().map_or(0, |t| t.rows_after);
+            for sql in row_counts::keep(table, rows) {
+                tx.batch_execute(&sql)
+                    .await
+                    .map_err(WarehouseError::sql(format!(
+                        "running `{}`",
+                        statement.label
+                    )))?;
+            }
             testpoint::pause("transform", Some(table.name)).await;
         }
         _ => unreachable!("not a star-schema action: {:?}", statement.action),
@@ -438,19 +436,11 @@ async fn execute_ledger(
 /// Runs a statement of `table`'s load and returns the rows of `table` it
 /// wrote: the count of an INSERT, UPDATE, MERGE or DELETE of it, else 0
 /// (temporary tables, the unmatched rows).
-async fn write(
+/// Runs `statement`, returning the rows it wrote.
+async fn run_counted(
     tx: &Transaction<'_>,
     statement: &RunStatement,
-    table: &Table,
 ) -> Result<u64, WarehouseError> {
-    let target = quote_ident(table.name);
-    let writes = ["INSERT INTO", "UPDATE", "MERGE INTO", "DELETE FROM"]
-        .iter()
-        .any(|verb| statement.sql.starts_with(&format!("{verb} {target}")));
-    if !writes {
-        run_plain(tx, statement).await?;
-        return Ok(0);
-    }
     tx.execute(statement.sql.as_str(), &[])
         .await
         .map_err(WarehouseError::sql(format!(
@@ -608,6 +598,13 @@ pub async fn check(
     progress: &mut dyn Progress,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
     const STEP: Step = Step::Checks;
+    // The kept row counts' check reads it: a warehouse a dwh release
+    // before it built has none until its next run.
+    warehouse
+        .client()
+        .batch_execute(&row_counts::create_row_counts())
+        .await
+        .map_err(WarehouseError::sql("creating table `dwh_row_counts`"))?;
     progress.step_started(STEP);
     let result = checks::run_scoped(warehouse.client(), queries, warehouse.dialect(), scope).await;
     match &result {
@@ -641,17 +638,4 @@ pub async fn analyze(
     }
     progress.step_finished(STEP, None, None);
     Ok(results)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::worth_analyzing;
-
-    #[test]
-    fn a_tenth_of_the_rows_or_a_first_load_is_worth_an_analyze() {
-        assert!(worth_analyzing(0, 0));
-        assert!(worth_analyzing(1000, 100));
-        assert!(!worth_analyzing(1000, 99));
-        assert!(!worth_analyzing(863_019, 219));
-    }
 }

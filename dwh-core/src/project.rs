@@ -287,6 +287,7 @@ impl Project {
                 proof: None,
                 batch: None,
                 batch_unless_changed: Vec::new(),
+                whole_only: false,
             }
         }));
         queries

@@ -399,6 +399,10 @@ async fn create_tables(
         .batch_execute(&sql::ledger::create_ledger())
         .await
         .map_err(WarehouseError::sql("creating the load ledger"))?;
+    client
+        .batch_execute(&sql::row_counts::create_row_counts())
+        .await
+        .map_err(WarehouseError::sql("creating table `dwh_row_counts`"))?;
     let adopted = if adopt {
         ownership::adopt(client, schema, dialect, &ownership).await?
     } else {

@@ -10,10 +10,11 @@ use std::time::Instant;
 use dwh_core::sql::Dialect;
 use dwh_core::Warehouse;
 
-const SCHEMA: &str = "dwh_bench_hand";
+pub const SCHEMA: &str = "dwh_bench_hand";
 
-/// Per table: its name and the SELECT that fills it.
-const LOADS: [(&str, &str); 5] = [
+/// Per table: its name and the SELECT that fills it (songplays looks up
+/// the songs and artists in [`SCHEMA`]).
+pub const LOADS: [(&str, &str); 5] = [
     (
         "users",
         "SELECT user_id, first_name, last_name, gender, level, ts, LEAD(ts) OVER w, \
@@ -50,7 +51,7 @@ const LOADS: [(&str, &str); 5] = [
 ];
 
 /// Column lists of the INSERTs (songplays leaves out its identity).
-fn columns(table: &str) -> &'static str {
+pub fn columns(table: &str) -> &'static str {
     match table {
         "users" => {
             "user_id, first_name, last_name, gender, level, valid_from, valid_to, is_current"

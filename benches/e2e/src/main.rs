@@ -19,6 +19,7 @@ mod load_child;
 mod machine;
 mod new_days;
 mod plans;
+mod rebuild;
 mod report;
 mod rotation;
 mod side_by_side;
@@ -195,6 +196,7 @@ async fn measure(
     let (all, rerun) = (best_run(&all_each), best_run(&rerun_each));
     print_shares(&all);
     let hand_transform_s = hand_transforms(args.all_runs, &url, &all).await?;
+    let rebuild_s = rebuilds(args.all_runs, &url, &all).await?;
     write_plans(args, &url, size).await?;
     let events = all
         .staging_rows
@@ -227,6 +229,7 @@ async fn measure(
         psql_binary_s: times.binary,
         formats: times.formats,
         hand_transform_s,
+        rebuild_s,
         all,
         rerun,
         all_each,
@@ -252,6 +255,21 @@ async fn hand_transforms(runs: usize, url: &str, all: &AllRun) -> Result<Vec<f64
         let s = hand::transform(url).await?;
         eprintln!(
             "   hand-written INSERT … SELECT DISTINCT ON transform: {s:.2} s (dwh's best {:.2}× of it)",
+            all.transform_s / s
+        );
+        secs.push(s);
+    }
+    Ok(secs)
+}
+
+/// The parallel `CREATE TABLE AS` rebuild `runs` times from the staging
+/// tables at `url`.
+async fn rebuilds(runs: usize, url: &str, all: &AllRun) -> Result<Vec<f64>, String> {
+    let mut secs = Vec::new();
+    for _ in 0..runs {
+        let s = rebuild::rebuild(url).await?;
+        eprintln!(
+            "   parallel CREATE TABLE AS rebuild, 2 connections: {s:.2} s (dwh's best {:.2}× of it)",
             all.transform_s / s
         );
         secs.push(s);

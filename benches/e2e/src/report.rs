@@ -83,6 +83,9 @@ pub struct SizeResult {
     /// The hand-written `INSERT … SELECT DISTINCT ON` transform of the same
     /// staging rows, each run (seconds).
     pub hand_transform_s: Vec<f64>,
+    /// The same tables rebuilt by `CREATE TABLE AS` on two connections
+    /// (`rebuild`), each run (seconds).
+    pub rebuild_s: Vec<f64>,
     /// The fastest `all` into a fresh database (tables created in the run).
     pub all: AllRun,
     /// The fastest `all` again on the same data: every dimension row

@@ -357,6 +357,10 @@ pub struct CheckQuery {
     /// Tables whose change by the run makes `batch` miss rows: after such
     /// a run the check reads what `sql` reads.
     pub batch_unless_changed: Vec<&'static str>,
+    /// Not run after a run that only appended a small batch to the table
+    /// (`crate::checks::Scope::Appended`): it reads every row, and has
+    /// nothing to look at in the batch alone.
+    pub whole_only: bool,
 }
 
 /// Whether `table` has a valid, immediate UNIQUE index on exactly its
@@ -545,8 +549,18 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
                 proof,
                 batch: None,
                 batch_unless_changed: Vec::new(),
+                whole_only: false,
             });
         }
+        out.push(CheckQuery {
+            table,
+            check: "its row count kept in dwh_row_counts is its rows".to_owned(),
+            sql: CheckSql::Count(super::row_counts::kept_count_differs(table)),
+            proof: None,
+            batch: None,
+            batch_unless_changed: Vec::new(),
+            whole_only: true,
+        });
         let rest = reference_checks(table, &listing)
             .into_iter()
             .chain(source_checks(table, &listing));
@@ -558,6 +572,7 @@ pub fn queries(schema: &Schema, examples: u32) -> Vec<CheckQuery> {
                 proof: None,
                 batch,
                 batch_unless_changed,
+                whole_only: false,
             });
         }
     }

@@ -93,6 +93,7 @@ mod ident;
 pub mod ledger;
 mod limit;
 pub mod registry;
+pub mod row_counts;
 pub mod run;
 pub mod runs;
 mod transform;

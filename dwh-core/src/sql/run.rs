@@ -31,6 +31,7 @@ use super::history;
 use super::ident::quote_ident;
 use super::ledger::{self, LedgerFile};
 use super::registry::{self, Origin};
+use super::row_counts;
 use super::transform::{load_statements, lookup_indexes};
 use super::unmatched;
 use crate::catalog::Schema;
@@ -77,10 +78,16 @@ pub enum Action {
     RegisteredTables,
     /// One row, one BIGINT: the rows the COPY just loaded into the table.
     CopiedRows(&'static Table),
-    /// One row, one BIGINT: the table's rows before its load.
+    /// One row, one BIGINT: the table's rows before its load, as the last
+    /// run kept them, or counted ([`row_counts::kept_or_counted`]).
     RowsBefore(&'static Table),
-    /// One row, one BIGINT: the table's rows after its load.
+    /// One row, one BIGINT: the table's rows after its load, counted only
+    /// when its statements' own counts do not tell them (a `MERGE` wrote
+    /// rows: its count adds the rows it updated to those it inserted).
     RowsAfter(&'static Table),
+    /// Keeps the table's rows after its load for the next run; the
+    /// statements are rendered when they are known ([`row_counts::keep`]).
+    KeepRows(&'static Table),
     /// Run for its effect when the table did not exist as the run began
     /// (this run's `CREATE TABLE IF NOT EXISTS` made it).
     IfCreated(&'static Table),
@@ -134,6 +141,7 @@ impl Action {
             Action::CopiedRows(_) => "copied rows",
             Action::RowsBefore(_) => "rows before",
             Action::RowsAfter(_) => "rows after",
+            Action::KeepRows(_) => "keep rows",
             Action::IfCreated(_) => "if created",
             Action::Analyze(_) => "analyze",
             Action::AnalyzeChanged(_) => "analyze if changed",
@@ -460,6 +468,12 @@ pub fn lock_statements(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
         ),
         stmt(
             Step::Lock,
+            Action::Execute,
+            "row counts",
+            row_counts::create_row_counts(),
+        ),
+        stmt(
+            Step::Lock,
             Action::ExistingTables,
             "existing tables",
             registry::existing_relations(&names, dialect),
@@ -571,6 +585,8 @@ fn refresh(schema: &Schema, dialect: Dialect) -> Vec<RunStatement> {
     )];
     for table in schema.tables().iter().filter(|t| t.load.is_some()) {
         out.push(stmt(Step::Refresh, Action::Execute, "empty", empty(table)).on(table));
+        let forget = row_counts::forget(table);
+        out.push(stmt(Step::Refresh, Action::Execute, "forget rows", forget).on(table));
         if let Some(unmatched) = unmatched::empty(table, dialect) {
             out.push(stmt(Step::Refresh, Action::Execute, "empty unmatched", unmatched).on(table));
         }
@@ -617,7 +633,11 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
     let s = |action, what: &str, sql: String| stmt(Step::StarSchema, action, what, sql).on(table);
     let inputs = staging_inputs(table);
     let mut out = vec![
-        s(Action::RowsBefore(table), "count", count_rows(table)),
+        s(
+            Action::RowsBefore(table),
+            "count",
+            row_counts::kept_or_counted(table),
+        ),
         s(
             Action::NewInput(table),
             "new input",
@@ -656,6 +676,11 @@ pub(crate) fn star_load(table: &'static Table, dialect: Dialect) -> Vec<RunState
         out.push(s(analyze, "analyze unmatched", sql));
     }
     out.push(s(Action::RowsAfter(table), "count", count_rows(table)));
+    let keep = format!(
+        "-- INSERT INTO {} … (the rows after the load)",
+        row_counts::ROW_COUNTS
+    );
+    out.push(s(Action::KeepRows(table), "keep rows", keep));
     out
 }
 

@@ -590,6 +590,7 @@ fn keyless_fact_checks_count_rows_and_each_role() {
         names,
         [
             "every staging_plays row of the batch is loaded (keyless)",
+            "its row count kept in dwh_row_counts is its rows",
             "every `from_player` is in `players`",
             "every `to_player` is in `players`",
         ]

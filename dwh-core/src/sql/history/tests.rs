@@ -263,6 +263,7 @@ fn checks_replace_key_uniqueness_with_the_version_chain() {
             "one version per (user_id, valid_from)",
             "one current version per user_id",
             "versions of a user_id leave no gap and do not overlap",
+            "its row count kept in dwh_row_counts is its rows",
             "every staging_events source row has a natural key and is loaded",
         ]
     );
