@@ -342,14 +342,7 @@ async fn execute_star(
         }
         Action::KeepRows(table) => {
             let rows = state.loaded.transform.last().map_or(0, |t| t.rows_after);
-            for sql in row_counts::keep(table, rows) {
-                tx.batch_execute(&sql)
-                    .await
-                    .map_err(WarehouseError::sql(format!(
-                        "running `{}`",
-                        statement.label
-                    )))?;
-            }
+            run_rendered(tx, statement, row_counts::keep(table, rows)).await?;
             testpoint::pause("transform", Some(table.name)).await;
         }
         _ => unreachable!("not a star-schema action: {:?}", statement.action),
@@ -419,24 +412,33 @@ async fn execute_ledger(
                 .filter(|r| r.table == table.name)
                 .map(|r| r.ledger.as_slice())
                 .unwrap_or_default();
-            for sql in ledger::record_files(table, files, state.run_at, Dialect::Postgres) {
-                tx.batch_execute(&sql)
-                    .await
-                    .map_err(WarehouseError::sql(format!(
-                        "running `{}`",
-                        statement.label
-                    )))?;
-            }
+            let sql = ledger::record_files(table, files, state.run_at, Dialect::Postgres);
+            run_rendered(tx, statement, sql).await?;
         }
         _ => unreachable!("not a ledger action: {:?}", statement.action),
     }
     Ok(())
 }
 
-/// Runs a statement of `table`'s load and returns the rows of `table` it
-/// wrote: the count of an INSERT, UPDATE, MERGE or DELETE of it, else 0
-/// (temporary tables, the unmatched rows).
-/// Runs `statement`, returning the rows it wrote.
+/// Runs what `statement` stands for, rendered once its values are known
+/// (the files a load recorded, a table's rows after its load).
+async fn run_rendered(
+    tx: &Transaction<'_>,
+    statement: &RunStatement,
+    rendered: impl IntoIterator<Item = String>,
+) -> Result<(), WarehouseError> {
+    for sql in rendered {
+        tx.batch_execute(&sql)
+            .await
+            .map_err(WarehouseError::sql(format!(
+                "running `{}`",
+                statement.label
+            )))?;
+    }
+    Ok(())
+}
+
+/// Runs `statement`, returning the rows it wrote (its command's count).
 async fn run_counted(
     tx: &Transaction<'_>,
     statement: &RunStatement,

@@ -379,6 +379,28 @@ async fn lock_run(client: &impl tokio_postgres::GenericClient) -> Result<(), War
         ))
 }
 
+/// dwh's own tables, where missing: the registry, the load ledger, the
+/// kept row counts.
+async fn create_bookkeeping(
+    client: &impl tokio_postgres::GenericClient,
+) -> Result<(), WarehouseError> {
+    let tables = [
+        (registry::create_registry(), "creating table `dwh_registry`"),
+        (sql::ledger::create_ledger(), "creating the load ledger"),
+        (
+            sql::row_counts::create_row_counts(),
+            "creating table `dwh_row_counts`",
+        ),
+    ];
+    for (sql, doing) in tables {
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(WarehouseError::sql(doing))?;
+    }
+    Ok(())
+}
+
 /// Checks ownership (or adopts, with `adopt`), then creates what is
 /// missing and registers it; the tables adopted.
 async fn create_tables(
@@ -391,18 +413,7 @@ async fn create_tables(
     if !adopt {
         ownership.check()?;
     }
-    client
-        .batch_execute(&registry::create_registry())
-        .await
-        .map_err(WarehouseError::sql("creating table `dwh_registry`"))?;
-    client
-        .batch_execute(&sql::ledger::create_ledger())
-        .await
-        .map_err(WarehouseError::sql("creating the load ledger"))?;
-    client
-        .batch_execute(&sql::row_counts::create_row_counts())
-        .await
-        .map_err(WarehouseError::sql("creating table `dwh_row_counts`"))?;
+    create_bookkeeping(client).await?;
     let adopted = if adopt {
         ownership::adopt(client, schema, dialect, &ownership).await?
     } else {

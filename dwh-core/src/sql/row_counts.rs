@@ -48,11 +48,19 @@ pub fn create_row_counts() -> String {
 /// (<https://docs.aws.amazon.com/redshift/latest/dg/r_scalar_subqueries.html>).
 pub fn kept_or_counted(table: &Table) -> String {
     format!(
-        "SELECT COALESCE(MAX(k.row_count), (SELECT COUNT(*) FROM {table})) \
-         FROM {counts} AS k JOIN {registry} AS r \
+        "SELECT COALESCE(MAX(k.row_count), (SELECT COUNT(*) FROM {})) {}",
+        quote_ident(table.name),
+        kept_for(table)
+    )
+}
+
+/// `FROM … WHERE …` of `table`'s kept count (`k.row_count`), for its
+/// current registration only.
+fn kept_for(table: &Table) -> String {
+    format!(
+        "FROM {counts} AS k JOIN {registry} AS r \
          ON r.table_name = k.table_name AND r.created_at = k.registered_at \
          WHERE k.table_name = {name}",
-        table = quote_ident(table.name),
         counts = quote_ident(ROW_COUNTS),
         registry = quote_ident(REGISTRY),
         name = name_literal(table),
@@ -87,14 +95,9 @@ pub fn forget(table: &Table) -> String {
 /// when none is kept for its current registration.
 pub fn kept_count_differs(table: &Table) -> String {
     format!(
-        "SELECT COALESCE(MAX(ABS(k.row_count - (SELECT COUNT(*) FROM {table}))), 0) \
-         FROM {counts} AS k JOIN {registry} AS r \
-         ON r.table_name = k.table_name AND r.created_at = k.registered_at \
-         WHERE k.table_name = {name}",
-        table = quote_ident(table.name),
-        counts = quote_ident(ROW_COUNTS),
-        registry = quote_ident(REGISTRY),
-        name = name_literal(table),
+        "SELECT COALESCE(MAX(ABS(k.row_count - (SELECT COUNT(*) FROM {}))), 0) {}",
+        quote_ident(table.name),
+        kept_for(table)
     )
 }
 
