@@ -17,6 +17,7 @@ use dwh_core::Warehouse;
 use crate::hand;
 
 const SCHEMA: &str = "dwh_bench_rebuild";
+
 /// The `CREATE TABLE AS` of `table` from `select`.
 fn create_as(table: &str, select: &str) -> String {
     let select = select.replace(&format!("{}.", hand::SCHEMA), &format!("{SCHEMA}."));

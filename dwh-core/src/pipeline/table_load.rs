@@ -22,6 +22,19 @@ pub(super) struct TableLoad {
 }
 
 impl TableLoad {
+    /// A load starting now on a table of `rows_before` rows.
+    pub fn new(table: &'static Table, rows_before: u64) -> TableLoad {
+        TableLoad {
+            table,
+            rows_before,
+            started: Instant::now(),
+            changed: 0,
+            added: 0,
+            count_after: false,
+            analyzed: false,
+        }
+    }
+
     /// Takes in what one statement wrote into the table.
     pub fn wrote(&mut self, write: Write, rows: u64) {
         self.changed += rows;
@@ -68,21 +81,6 @@ impl Write {
         .into_iter()
         .find(|(verb, _)| sql.starts_with(&format!("{verb} {target}")))
         .map(|(_, write)| write)
-    }
-}
-
-impl TableLoad {
-    /// A load starting now on a table of `rows_before` rows.
-    pub fn new(table: &'static Table, rows_before: u64) -> TableLoad {
-        TableLoad {
-            table,
-            rows_before,
-            started: Instant::now(),
-            changed: 0,
-            added: 0,
-            count_after: false,
-            analyzed: false,
-        }
     }
 }
 

@@ -10,8 +10,8 @@
 //! (rows inserted, rows deleted). A kept count belongs to one
 //! registration of its table (the registry's `created_at`): a table
 //! dropped and created again, or adopted, is counted afresh. A full
-//! refresh forgets the counts of the tables it empties. The checks
-//! compare every kept count with the table's rows after each run
+//! refresh forgets the counts of the tables it empties. Every check over
+//! whole tables compares the kept count with the table's rows
 //! ([`kept_count_differs`]), so a table changed behind dwh's back is
 //! reported, not carried on.
 //!
@@ -95,7 +95,7 @@ pub fn forget(table: &Table) -> String {
 /// when none is kept for its current registration.
 pub fn kept_count_differs(table: &Table) -> String {
     format!(
-        "SELECT COALESCE(MAX(ABS(k.row_count - (SELECT COUNT(*) FROM {}))), 0) {}",
+        "SELECT COALESCE(ABS(MAX(k.row_count) - (SELECT COUNT(*) FROM {})), 0) {}",
         quote_ident(table.name),
         kept_for(table)
     )
