@@ -243,6 +243,20 @@ async fn a_days_checks_read_its_batch_and_the_whole_check_every_row() {
         (false, 2),
         "{all_rows:?}"
     );
+    // The kept row counts are checked on whole tables only: the day leaves
+    // them out for the tables it only appended to, and the whole checks
+    // find the two `time` rows deleted behind dwh's back.
+    let kept = |results: &[CheckResult], table: &str| -> Option<(bool, u64)> {
+        results
+            .iter()
+            .find(|c| c.table == table && c.check.contains("dwh_row_counts"))
+            .map(|c| (c.passed, c.failures))
+    };
+    for table in &appended {
+        assert_eq!(kept(&day_checks, table), None, "{table}");
+        assert!(kept(&whole, table).is_some(), "{table}");
+    }
+    assert_eq!(kept(&whole, "time"), Some((false, 2)), "{whole:#?}");
     assert!(
         whole
             .iter()
