@@ -195,8 +195,11 @@ async fn measure(
     refuse_failed_checks(all_each.iter().chain(&rerun_each).chain(days))?;
     let (all, rerun) = (best_run(&all_each), best_run(&rerun_each));
     print_shares(&all);
-    let hand_transform_s = hand_transforms(args.all_runs, &url, &all).await?;
-    let rebuild_s = rebuilds(args.all_runs, &url, &all).await?;
+    let hand = "hand-written INSERT … SELECT DISTINCT ON transform";
+    let hand_transform_s =
+        baseline_runs(args.all_runs, &all, hand, || hand::transform(&url)).await?;
+    let rebuild = "parallel CREATE TABLE AS rebuild, 2 connections";
+    let rebuild_s = baseline_runs(args.all_runs, &all, rebuild, || rebuild::rebuild(&url)).await?;
     write_plans(args, &url, size).await?;
     let events = all
         .staging_rows
@@ -248,28 +251,23 @@ fn refuse_failed_checks<'a>(runs: impl Iterator<Item = &'a AllRun>) -> Result<()
     Ok(())
 }
 
-/// The hand-written transform `runs` times into the warehouse at `url`.
-async fn hand_transforms(runs: usize, url: &str, all: &AllRun) -> Result<Vec<f64>, String> {
+/// A baseline transform (`name`, run by `baseline`) `runs` times from the
+/// staging tables dwh loaded; seconds, each run, printed against dwh's best.
+async fn baseline_runs<F, Fut>(
+    runs: usize,
+    all: &AllRun,
+    name: &str,
+    baseline: F,
+) -> Result<Vec<f64>, String>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<f64, String>>,
+{
     let mut secs = Vec::new();
     for _ in 0..runs {
-        let s = hand::transform(url).await?;
+        let s = baseline().await?;
         eprintln!(
-            "   hand-written INSERT … SELECT DISTINCT ON transform: {s:.2} s (dwh's best {:.2}× of it)",
-            all.transform_s / s
-        );
-        secs.push(s);
-    }
-    Ok(secs)
-}
-
-/// The parallel `CREATE TABLE AS` rebuild `runs` times from the staging
-/// tables at `url`.
-async fn rebuilds(runs: usize, url: &str, all: &AllRun) -> Result<Vec<f64>, String> {
-    let mut secs = Vec::new();
-    for _ in 0..runs {
-        let s = rebuild::rebuild(url).await?;
-        eprintln!(
-            "   parallel CREATE TABLE AS rebuild, 2 connections: {s:.2} s (dwh's best {:.2}× of it)",
+            "   {name}: {s:.2} s (dwh's best {:.2}× of it)",
             all.transform_s / s
         );
         secs.push(s);

@@ -65,7 +65,7 @@ pub async fn rebuild(url: &str) -> Result<f64, String> {
         .map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
     for (table, _) in hand::LOADS {
-        same_rows(client, table).await?;
+        hand::same_rows(client, SCHEMA, table, "the parallel rebuild").await?;
     }
     let drop = format!("DROP SCHEMA {SCHEMA} CASCADE");
     client
@@ -73,24 +73,4 @@ pub async fn rebuild(url: &str) -> Result<f64, String> {
         .await
         .map_err(|e| e.to_string())?;
     Ok(secs)
-}
-
-/// Whether the rebuilt `table` holds as many rows as dwh's.
-async fn same_rows(client: &tokio_postgres::Client, table: &str) -> Result<(), String> {
-    let count = |schema: &str| format!("SELECT COUNT(*) FROM {schema}.\"{table}\"");
-    let mut rows = [0i64; 2];
-    for (n, schema) in [SCHEMA, "public"].into_iter().enumerate() {
-        let row = client
-            .query_one(&count(schema), &[])
-            .await
-            .map_err(|e| e.to_string())?;
-        rows[n] = row.get(0);
-    }
-    if rows[0] != rows[1] {
-        return Err(format!(
-            "the parallel rebuild made {} {table} rows, dwh {}: not the same tables",
-            rows[0], rows[1]
-        ));
-    }
-    Ok(())
 }

@@ -106,7 +106,7 @@ pub fn table(sizes: &[SizeResult]) -> String {
         rows.push(Row {
             target: "2. transform / hand-written SQL",
             data: s.size.clone(),
-            figure: transform_ratio(s).map(|r| (r, Unit::Ratio)),
+            figure: ratio_to(s, &s.hand_transform_s).map(|r| (r, Unit::Ratio)),
             limit: Some(limit),
         });
     }
@@ -114,7 +114,7 @@ pub fn table(sizes: &[SizeResult]) -> String {
         rows.push(Row {
             target: "3. first-load transform / parallel `CREATE TABLE AS` rebuild",
             data: s.size.clone(),
-            figure: rebuild_ratio(s).map(|r| (r, Unit::Ratio)),
+            figure: ratio_to(s, &s.rebuild_s).map(|r| (r, Unit::Ratio)),
             limit: at_scale(s).then_some(1.0),
         });
     }
@@ -141,24 +141,14 @@ fn at_scale(s: &SizeResult) -> bool {
     s.size == "1M" || s.size == "10M"
 }
 
-/// dwh's transform over the hand-written one, the i-th run of each.
-fn transform_ratio(s: &SizeResult) -> Option<Spread> {
+/// dwh's transform into a fresh database over a baseline's (`baseline_s`:
+/// the hand-written SQL, the parallel rebuild), the i-th run of each.
+fn ratio_to(s: &SizeResult, baseline_s: &[f64]) -> Option<Spread> {
     Spread::of(
         s.all_each
             .iter()
-            .zip(&s.hand_transform_s)
-            .map(|(all, hand)| all.transform_s / hand),
-    )
-}
-
-/// dwh's transform into a fresh database over the parallel rebuild, the
-/// i-th run of each.
-fn rebuild_ratio(s: &SizeResult) -> Option<Spread> {
-    Spread::of(
-        s.all_each
-            .iter()
-            .zip(&s.rebuild_s)
-            .map(|(all, rebuild)| all.transform_s / rebuild),
+            .zip(baseline_s)
+            .map(|(all, baseline)| all.transform_s / baseline),
     )
 }
 
