@@ -580,6 +580,55 @@ async fn a_table_changed_behind_dwhs_back_fails_the_kept_count_check() {
     run(&mut warehouse, &again, false).await.unwrap();
 }
 
+/// The checks create nothing: they run on a read-only connection, and on a
+/// warehouse an older release built, without `dwh_row_counts`, they leave
+/// the kept-count comparisons out instead of failing.
+#[tokio::test]
+async fn checks_run_read_only_and_without_kept_counts() {
+    let data = scratch("incremental_read_only_data");
+    sparkify::gen::Sparkify.generate(&data, 500, 12).unwrap();
+    let logs = json_files(&data.join("log_data"));
+    let songs = json_files(&data.join("song_data"));
+    let dir = day_dir(
+        &scratch("incremental_read_only_runs"),
+        "1",
+        &data,
+        &logs,
+        &songs,
+    );
+    let (mut warehouse, _) = fresh_warehouse("incremental_read_only").await;
+    run(&mut warehouse, &dir, false).await.unwrap();
+    let read_only = |on: &str| format!("SET default_transaction_read_only = {on}");
+    let client = warehouse.client();
+    client.batch_execute(&read_only("on")).await.unwrap();
+    let queries = sparkify::project().check_queries(5);
+    let kept = |results: &[CheckResult]| {
+        results
+            .iter()
+            .filter(|c| c.check.contains("dwh_row_counts"))
+            .count()
+    };
+    let with = pipeline::check(&warehouse, &queries, Scope::Whole, &mut ())
+        .await
+        .unwrap();
+    assert!(with.iter().all(|c| c.passed), "{with:#?}");
+    assert_eq!(kept(&with), 5, "one per star table: {with:#?}");
+
+    for sql in [
+        &read_only("off"),
+        "DROP TABLE dwh_row_counts",
+        &read_only("on"),
+    ] {
+        client.batch_execute(sql).await.unwrap();
+    }
+    let without = pipeline::check(&warehouse, &queries, Scope::Whole, &mut ())
+        .await
+        .unwrap();
+    assert!(without.iter().all(|c| c.passed), "{without:#?}");
+    assert_eq!(kept(&without), 0, "{without:#?}");
+    assert_eq!(without.len(), with.len() - 5);
+}
+
 async fn matched_plays(warehouse: &Warehouse) -> i64 {
     let sql = "SELECT COUNT(*) FROM songplays WHERE song_id IS NOT NULL";
     warehouse.client().query_one(sql, &[]).await.unwrap().get(0)

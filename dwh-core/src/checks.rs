@@ -136,9 +136,14 @@ pub async fn run_scoped(
     dialect: Dialect,
     scope: Scope<'_>,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
+    let missing = missing_bookkeeping(client, queries, dialect).await?;
     let mut results = Vec::with_capacity(queries.len());
     for query in queries {
-        if query.whole_only && scope.appended(query.table) {
+        let left_out = query.whole_only && scope.appended(query.table)
+            || query
+                .reads_bookkeeping
+                .is_some_and(|t| missing.contains(&t));
+        if left_out {
             continue;
         }
         if let Some(batch) = scope.batch_of(query) {
@@ -160,6 +165,34 @@ pub async fn run_scoped(
         results.push(run_sql(client, query.table, check, &query.sql).await?);
     }
     Ok(results)
+}
+
+/// The bookkeeping tables some of `queries` read that the warehouse lacks
+/// ([`q::CheckQuery::reads_bookkeeping`]).
+async fn missing_bookkeeping(
+    client: &impl GenericClient,
+    queries: &[q::CheckQuery],
+    dialect: Dialect,
+) -> Result<Vec<&'static str>, WarehouseError> {
+    let mut read: Vec<&'static str> = queries.iter().filter_map(|q| q.reads_bookkeeping).collect();
+    read.sort_unstable();
+    read.dedup();
+    if read.is_empty() {
+        return Ok(read);
+    }
+    let sql = crate::sql::registry::existing_relations(&read, dialect);
+    let found: Vec<String> = client
+        .query(&sql, &[])
+        .await
+        .map_err(|source| WarehouseError::Sql {
+            context: "looking for dwh's bookkeeping tables".to_owned(),
+            source,
+        })?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    read.retain(|t| !found.iter().any(|f| f == t));
+    Ok(read)
 }
 
 async fn run_sql(

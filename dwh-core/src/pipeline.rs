@@ -600,13 +600,6 @@ pub async fn check(
     progress: &mut dyn Progress,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
     const STEP: Step = Step::Checks;
-    // The kept row counts' check reads it: a warehouse a dwh release
-    // before it built has none until its next run.
-    warehouse
-        .client()
-        .batch_execute(&row_counts::create_row_counts())
-        .await
-        .map_err(WarehouseError::sql("creating table `dwh_row_counts`"))?;
     progress.step_started(STEP);
     let result = checks::run_scoped(warehouse.client(), queries, warehouse.dialect(), scope).await;
     match &result {

@@ -288,6 +288,7 @@ impl Project {
                 batch: None,
                 batch_unless_changed: Vec::new(),
                 whole_only: false,
+                reads_bookkeeping: None,
             }
         }));
         queries

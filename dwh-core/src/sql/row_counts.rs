@@ -13,7 +13,9 @@
 //! refresh forgets the counts of the tables it empties. Every check over
 //! whole tables compares the kept count with the table's rows
 //! ([`kept_count_differs`]), so a table changed behind dwh's back is
-//! reported, not carried on.
+//! reported by the next whole check. A day that only appended a small
+//! batch leaves the comparison out (`crate::checks::Scope::Appended`),
+//! and carries the kept count on until then.
 //!
 //! Every statement renders the same for both dialects (table names are
 //! validated identifiers, whose literals need no escaping) and binds no
