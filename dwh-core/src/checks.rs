@@ -184,10 +184,7 @@ async fn missing_bookkeeping(
     let found: Vec<String> = client
         .query(&sql, &[])
         .await
-        .map_err(|source| WarehouseError::Sql {
-            context: "looking for dwh's bookkeeping tables".to_owned(),
-            source,
-        })?
+        .map_err(WarehouseError::sql("looking for dwh's bookkeeping tables"))?
         .iter()
         .map(|row| row.get(0))
         .collect();
